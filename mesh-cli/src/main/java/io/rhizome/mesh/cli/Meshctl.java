@@ -1,0 +1,180 @@
+package io.rhizome.mesh.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Ansi;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * {@code meshctl}, the command-line client of a node's admin API.
+ *
+ * <p>Exit codes: 0 ok, 1 the node refused or a check failed, 2 usage error, 3 node unreachable.
+ * Every error is one line on stderr, never a stack trace. New commands are picocli subcommands
+ * listed below; commands that talk to a node extend {@link NodeCommand}.
+ */
+@Command(
+    name = "meshctl",
+    mixinStandardHelpOptions = true,
+    versionProvider = Meshctl.Version.class,
+    description = "Talks to a Rhizome node's admin API; any node answers for the whole mesh.",
+    synopsisSubcommandLabel = "COMMAND",
+    subcommands = {
+      MembersCommand.class,
+      ServicesCommand.class,
+      EndpointsCommand.class,
+      VersionCommand.class,
+      CommandLine.HelpCommand.class
+    },
+    footer = {
+      "",
+      "Environment:",
+      "  MESH_NODE    node to talk to when --node is not given (default: " + Meshctl.DEFAULT_NODE + ")",
+      "  MESH_TOKEN   bearer token sent to the admin API",
+      "",
+      "Exit codes: 0 ok, 1 the node refused or a check failed, 2 usage error, 3 node unreachable."
+    })
+public final class Meshctl implements Callable<Integer> {
+
+  /** The node used when neither {@code --node} nor {@code $MESH_NODE} is given. */
+  public static final String DEFAULT_NODE = "127.0.0.1:9901";
+
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_REFUSED = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_UNREACHABLE = 3;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--node",
+      paramLabel = "HOST:PORT",
+      converter = NodeAddress.Converter.class,
+      description = "Admin API of the node to talk to (default: $MESH_NODE, then " + DEFAULT_NODE + ").")
+  private NodeAddress node;
+
+  private final Map<String, String> env;
+
+  private Meshctl(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err, System.getenv()));
+  }
+
+  /**
+   * Runs {@code meshctl} in-process and returns its exit code.
+   *
+   * @param env the environment to read {@code MESH_NODE} and {@code MESH_TOKEN} from
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    requireNonNull(args, "args");
+    requireNonNull(out, "out");
+    requireNonNull(err, "err");
+    requireNonNull(env, "env");
+    PrintWriter outWriter = new PrintWriter(out);
+    PrintWriter errWriter = new PrintWriter(err);
+    try {
+      return commandLine(env, outWriter, errWriter, out == System.out ? Ansi.AUTO : Ansi.OFF)
+          .execute(args);
+    } finally {
+      outWriter.flush();
+      errWriter.flush();
+    }
+  }
+
+  static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err, Ansi ansi) {
+    CommandLine cli = new CommandLine(new Meshctl(env));
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setColorScheme(CommandLine.Help.defaultColorScheme(ansi));
+    cli.setParameterExceptionHandler(Meshctl::onUsageError);
+    cli.setExecutionExceptionHandler(Meshctl::onFailure);
+    return cli;
+  }
+
+  /** {@code meshctl} without a command is a usage error. */
+  @Override
+  public Integer call() {
+    throw new ParameterException(spec.commandLine(), "Missing command");
+  }
+
+  /** The client for the node chosen by {@code --node}, {@code $MESH_NODE} or the default. */
+  NodeClient nodeClient() {
+    NodeAddress address = node;
+    if (address == null) {
+      String fromEnv = env.get("MESH_NODE");
+      try {
+        address =
+            fromEnv == null || fromEnv.isBlank()
+                ? NodeAddress.parse(DEFAULT_NODE)
+                : NodeAddress.parse(fromEnv.strip(), "MESH_NODE");
+      } catch (IllegalArgumentException e) {
+        throw MeshctlException.usage(e.getMessage());
+      }
+    }
+    return NodeClient.create(address, env.get("MESH_TOKEN"));
+  }
+
+  private static int onUsageError(ParameterException ex, String[] args) {
+    CommandLine cli = ex.getCommandLine();
+    String message = firstLine(ex.getMessage());
+    if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+      message += "; did you mean '" + unmatched.getSuggestions().get(0) + "'?";
+    }
+    cli.getErr()
+        .println("meshctl: " + message + " (see '" + cli.getCommandSpec().qualifiedName() + " --help')");
+    return EXIT_USAGE;
+  }
+
+  private static int onFailure(Exception ex, CommandLine cli, ParseResult parsed) {
+    if (ex instanceof MeshctlException failure) {
+      cli.getErr().println("meshctl: " + oneLine(failure.getMessage()));
+      return failure.exitCode();
+    }
+    if (ex instanceof ParameterException usage) {
+      return onUsageError(usage, parsed.originalArgs().toArray(String[]::new));
+    }
+    // A bug in meshctl, not in the user's input: still one line, with enough to report it.
+    cli.getErr().println("meshctl: internal error: " + oneLine(String.valueOf(ex)));
+    return EXIT_REFUSED;
+  }
+
+  /** A message from elsewhere (the node, say) folded onto one line. */
+  private static String oneLine(String text) {
+    return text == null ? "" : text.replaceAll("\\s*\\R\\s*", " ").strip();
+  }
+
+  private static String firstLine(String text) {
+    if (text == null) {
+      return "";
+    }
+    int newline = text.indexOf('\n');
+    return (newline < 0 ? text : text.substring(0, newline)).strip();
+  }
+
+  /** The build version from the jar manifest; {@code dev} when run from classes. */
+  static String version() {
+    String version = Meshctl.class.getPackage().getImplementationVersion();
+    return version == null || version.isBlank() ? "dev" : version;
+  }
+
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"meshctl " + version()};
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.rhizome.mesh.node.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A node's validated configuration: the {@code rhizome} section of its HOCON file over
+ * {@code reference.conf}. Build it with {@link SettingsLoader}.
+ *
+ * @param pekko the full configuration (user file over reference), handed to Pekko
+ */
+public record NodeSettings(
+        String nodeName,
+        Cluster cluster,
+        HostPort admin,
+        String adminToken,
+        Outbound outbound,
+        HostPort inbound,
+        String inboundAdvertiseHost,
+        Path dataDir,
+        List<ServiceSettings> services,
+        String identityService,
+        boolean tlsEnabled,
+        Proxy proxy,
+        Shutdown shutdown,
+        Config pekko) {
+
+    public NodeSettings {
+        Objects.requireNonNull(nodeName, "nodeName");
+        services = List.copyOf(services);
+    }
+
+    public enum Egress { ALLOW, DENY }
+
+    public enum Profile { PRODUCTION, FAST }
+
+    public record Cluster(HostPort address, List<HostPort> seedNodes, Profile profile) {
+        public Cluster {
+            seedNodes = List.copyOf(seedNodes);
+        }
+    }
+
+    public record Outbound(HostPort address, Egress egress, String meshSuffix) {}
+
+    public record Proxy(
+            int ioThreads,
+            Duration connectTimeout,
+            Duration idleTimeout,
+            int maxInitialLineLength,
+            int maxHeaderSize,
+            int maxRetryBuffer) {}
+
+    public record Shutdown(Duration drainDelay, Duration drainTimeout) {}
+
+    /** host:port at which peers reach this node's inbound listener. */
+    public HostPort inboundAdvertised() {
+        return new HostPort(inboundAdvertiseHost, inbound.port());
+    }
+
+    /** The admin API is protected by a bearer token. The token itself is never printed. */
+    public boolean adminTokenSet() {
+        return !adminToken.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        // Keeps the admin token out of logs and error messages.
+        return "NodeSettings[" + nodeName + ", cluster=" + cluster.address() + ", admin=" + admin
+                + ", outbound=" + outbound.address() + ", inbound=" + inbound + "]";
+    }
+}

@@ -1,0 +1,375 @@
+package io.rhizome.mesh.node.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates a node's HOCON file. Every problem is a {@link ConfigError} whose message
+ * names the key and the expected form; nothing is started before the whole file is valid.
+ */
+public final class SettingsLoader {
+
+    private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
+    private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check");
+    private static final Set<String> HEALTH_KEYS =
+            Set.of("protocol", "path", "interval", "timeout", "unhealthy-threshold", "healthy-threshold");
+
+    private SettingsLoader() {}
+
+    /** Loads {@code file} over {@code reference.conf}, with JVM system properties ({@code -Drhizome...}) on top. */
+    public static NodeSettings load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigError("--config", "\"" + file + "\" (expected: a readable HOCON file)");
+        }
+        Config user;
+        try {
+            user = ConfigFactory.parseFile(file.toFile(), com.typesafe.config.ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ConfigError(file.toString(), oneLine(e.getMessage()));
+        }
+        return fromConfig(ConfigFactory.systemProperties().withFallback(user));
+    }
+
+    /** Validates an already parsed user configuration (reference.conf is added here). */
+    public static NodeSettings fromConfig(Config user) {
+        Config full;
+        try {
+            full = user.withFallback(ConfigFactory.defaultReference()).resolve();
+        } catch (ConfigException e) {
+            throw new ConfigError("config", oneLine(e.getMessage()));
+        }
+        checkUnknownKeys(user);
+        Reader r = new Reader(full);
+
+        String nodeName = r.string("rhizome.node.name");
+        if (nodeName.isEmpty()) {
+            throw new ConfigError("rhizome.node.name", "missing (expected: a unique name such as \"node-1\")");
+        }
+        if (!NODE_NAME.matcher(nodeName).matches()) {
+            throw new ConfigError("rhizome.node.name",
+                    HostPort.quote(nodeName) + " (expected: letters, digits, '.', '_' or '-', at most 63)");
+        }
+
+        HostPort clusterAddress = new HostPort(r.host("rhizome.cluster.host"), r.port("rhizome.cluster.port"));
+        List<HostPort> seeds = new ArrayList<>();
+        List<String> seedStrings = r.stringList("rhizome.cluster.seed-nodes");
+        for (int i = 0; i < seedStrings.size(); i++) {
+            seeds.add(HostPort.parse("rhizome.cluster.seed-nodes[" + i + "]", seedStrings.get(i)));
+        }
+        NodeSettings.Profile profile = r.enumValue("rhizome.cluster.profile", NodeSettings.Profile.class);
+
+        HostPort admin = new HostPort(r.host("rhizome.admin.host"), r.port("rhizome.admin.port"));
+        String token = r.string("rhizome.admin.token");
+
+        HostPort outbound = new HostPort(r.host("rhizome.outbound.host"), r.port("rhizome.outbound.port"));
+        NodeSettings.Egress egress = r.enumValue("rhizome.outbound.egress", NodeSettings.Egress.class);
+        String suffix = r.string("rhizome.outbound.mesh-suffix");
+        if (!suffix.isEmpty() && !SERVICE_NAME.matcher(suffix).matches()) {
+            throw new ConfigError("rhizome.outbound.mesh-suffix",
+                    HostPort.quote(suffix) + " (expected: a DNS label such as \"mesh\", or \"\")");
+        }
+
+        HostPort inbound = new HostPort(r.host("rhizome.inbound.host"), r.port("rhizome.inbound.port"));
+        String advertise = r.string("rhizome.inbound.advertise-host");
+        if (advertise.isEmpty()) {
+            advertise = inbound.isWildcard() ? clusterAddress.host() : inbound.host();
+        }
+
+        checkDistinctPorts(clusterAddress, admin, outbound, inbound);
+
+        String dataDir = r.string("rhizome.data-dir");
+        if (dataDir.isBlank()) {
+            throw new ConfigError("rhizome.data-dir", "\"\" (expected: a directory path)");
+        }
+
+        List<ServiceSettings> services = services(full);
+
+        NodeSettings.Proxy proxy = new NodeSettings.Proxy(
+                r.intIn("rhizome.proxy.io-threads", 1, 64),
+                r.duration("rhizome.proxy.connect-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
+                r.duration("rhizome.proxy.idle-timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
+                r.intIn("rhizome.proxy.max-initial-line-length", 256, 1 << 20),
+                r.intIn("rhizome.proxy.max-header-size", 1024, 1 << 20),
+                r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20));
+        NodeSettings.Shutdown shutdown = new NodeSettings.Shutdown(
+                r.duration("rhizome.shutdown.drain-delay", Duration.ZERO, Duration.ofMinutes(5)),
+                r.duration("rhizome.shutdown.drain-timeout", Duration.ZERO, Duration.ofHours(1)));
+
+        return new NodeSettings(
+                nodeName,
+                new NodeSettings.Cluster(clusterAddress, seeds, profile),
+                admin,
+                token,
+                new NodeSettings.Outbound(outbound, egress, suffix),
+                inbound,
+                advertise,
+                Path.of(dataDir),
+                services,
+                r.string("rhizome.identity.service"),
+                r.bool("rhizome.tls.enabled"),
+                proxy,
+                shutdown,
+                full);
+    }
+
+    private static void checkDistinctPorts(HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {
+        Map<Integer, String> seen = new LinkedHashMap<>();
+        for (var e : Map.of("rhizome.cluster.port", cluster, "rhizome.admin.port", admin,
+                "rhizome.outbound.port", outbound, "rhizome.inbound.port", inbound).entrySet()) {
+            // Ports on different explicit hosts may coincide; the common case (one host) may not.
+            String previous = seen.putIfAbsent(e.getValue().port(), e.getKey());
+            if (previous != null) {
+                throw new ConfigError(e.getKey(), e.getValue().port() + " (expected: a port not also used by " + previous + ")");
+            }
+        }
+    }
+
+    private static List<ServiceSettings> services(Config full) {
+        ConfigValue value = full.getValue("rhizome.services");
+        if (value.valueType() != ConfigValueType.LIST) {
+            throw new ConfigError("rhizome.services", render(value) + " (expected: a list of { name, address } objects)");
+        }
+        List<ServiceSettings> result = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        ConfigList list = (ConfigList) value;
+        for (int i = 0; i < list.size(); i++) {
+            String key = "rhizome.services[" + i + "]";
+            ConfigValue element = list.get(i);
+            if (element.valueType() != ConfigValueType.OBJECT) {
+                throw new ConfigError(key, render(element) + " (expected: an object { name, address, labels })");
+            }
+            ConfigObject object = (ConfigObject) element;
+            for (String k : object.keySet()) {
+                if (!SERVICE_KEYS.contains(k)) {
+                    throw new ConfigError(key + "." + k, "unknown key (expected one of: " + new TreeSet<>(SERVICE_KEYS) + ")");
+                }
+            }
+            Reader r = new Reader(object.toConfig());
+            String name = r.required("name", key + ".name");
+            if (!SERVICE_NAME.matcher(name).matches()) {
+                throw new ConfigError(key + ".name",
+                        HostPort.quote(name) + " (expected: lower-case letters, digits and '-', at most 63)");
+            }
+            if (!names.add(name)) {
+                throw new ConfigError(key + ".name", HostPort.quote(name) + " (expected: a name not already used by another service of this node)");
+            }
+            HostPort address = HostPort.parse(key + ".address", r.required("address", key + ".address"));
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (object.containsKey("labels")) {
+                ConfigValue lv = object.get("labels");
+                if (lv.valueType() != ConfigValueType.OBJECT) {
+                    throw new ConfigError(key + ".labels", render(lv) + " (expected: an object { key = value })");
+                }
+                for (var e : ((ConfigObject) lv).entrySet()) {
+                    ConfigValueType t = e.getValue().valueType();
+                    if (t == ConfigValueType.OBJECT || t == ConfigValueType.LIST || t == ConfigValueType.NULL) {
+                        throw new ConfigError(key + ".labels." + e.getKey(), render(e.getValue()) + " (expected: a string)");
+                    }
+                    labels.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
+                }
+            }
+            HealthCheckSettings health = HealthCheckSettings.DEFAULT;
+            if (object.containsKey("health-check")) {
+                health = healthCheck(key + ".health-check", object.get("health-check"));
+            }
+            result.add(new ServiceSettings(name, address, labels, health));
+        }
+        return result;
+    }
+
+    private static HealthCheckSettings healthCheck(String key, ConfigValue value) {
+        if (value.valueType() != ConfigValueType.OBJECT) {
+            throw new ConfigError(key, render(value) + " (expected: an object { protocol = tcp | http | none, ... })");
+        }
+        ConfigObject object = (ConfigObject) value;
+        for (String k : object.keySet()) {
+            if (!HEALTH_KEYS.contains(k)) {
+                throw new ConfigError(key + "." + k, "unknown key (expected one of: " + new TreeSet<>(HEALTH_KEYS) + ")");
+            }
+        }
+        HealthCheckSettings d = HealthCheckSettings.DEFAULT;
+        Config c = object.toConfig();
+        Reader r = new Reader(c, key + ".");
+        HealthCheckSettings.Protocol protocol = c.hasPath("protocol")
+                ? r.enumValue("protocol", HealthCheckSettings.Protocol.class) : d.protocol();
+        String path = c.hasPath("path") ? r.string("path") : d.path();
+        if (!path.startsWith("/")) {
+            throw new ConfigError(key + ".path", HostPort.quote(path) + " (expected: a path starting with '/')");
+        }
+        Duration interval = c.hasPath("interval") ? r.duration("interval", Duration.ofMillis(100), Duration.ofHours(1)) : d.interval();
+        Duration timeout = c.hasPath("timeout") ? r.duration("timeout", Duration.ofMillis(10), Duration.ofMinutes(1)) : d.timeout();
+        int unhealthy = c.hasPath("unhealthy-threshold") ? r.intIn("unhealthy-threshold", 1, 100) : d.unhealthyThreshold();
+        int healthy = c.hasPath("healthy-threshold") ? r.intIn("healthy-threshold", 1, 100) : d.healthyThreshold();
+        return new HealthCheckSettings(protocol, path, interval, timeout, unhealthy, healthy);
+    }
+
+    /** Every leaf the user wrote under {@code rhizome} must exist in reference.conf. */
+    private static void checkUnknownKeys(Config user) {
+        if (!user.hasPath("rhizome")) {
+            return;
+        }
+        ConfigValue root = user.getValue("rhizome");
+        if (root.valueType() != ConfigValueType.OBJECT) {
+            throw new ConfigError("rhizome", render(root) + " (expected: an object)");
+        }
+        Config reference = ConfigFactory.defaultReference().getConfig("rhizome");
+        for (var entry : ((ConfigObject) root).toConfig().entrySet()) {
+            String path = entry.getKey();
+            if (path.equals("services") || path.startsWith("services.")) {
+                continue; // validated element by element
+            }
+            if (!reference.hasPathOrNull(path)) {
+                String parent = path.contains(".") ? path.substring(0, path.lastIndexOf('.')) : "";
+                Set<String> known = parent.isEmpty()
+                        ? reference.root().keySet()
+                        : reference.hasPath(parent) && reference.getValue(parent).valueType() == ConfigValueType.OBJECT
+                                ? reference.getObject(parent).keySet() : Set.of();
+                throw new ConfigError("rhizome." + path,
+                        "unknown key" + (known.isEmpty() ? "" : " (expected one of: " + new TreeSet<>(known) + ")"));
+            }
+        }
+    }
+
+    static String render(ConfigValue value) {
+        return value.render(ConfigRenderOptions.concise());
+    }
+
+    private static String oneLine(String s) {
+        return s.replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /** Typed reads whose errors name the key and the expected form. */
+    private static final class Reader {
+        private final Config config;
+        private final String prefix;
+
+        Reader(Config config) {
+            this(config, "");
+        }
+
+        Reader(Config config, String prefix) {
+            this.config = config;
+            this.prefix = prefix;
+        }
+
+        private ConfigValue value(String path) {
+            if (!config.hasPath(path)) {
+                throw new ConfigError(prefix + path, "missing");
+            }
+            return config.getValue(path);
+        }
+
+        String required(String path, String fullKey) {
+            if (!config.hasPath(path)) {
+                throw new ConfigError(fullKey, "missing (expected: a string)");
+            }
+            return string(path);
+        }
+
+        String string(String path) {
+            ConfigValue v = value(path);
+            if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST) {
+                throw new ConfigError(prefix + path, render(v) + " (expected: a string)");
+            }
+            return String.valueOf(v.unwrapped());
+        }
+
+        String host(String path) {
+            String s = string(path);
+            if (s.isBlank() || s.chars().anyMatch(Character::isWhitespace) || s.contains("/")) {
+                throw new ConfigError(prefix + path, HostPort.quote(s) + " (expected: a host name or IP address)");
+            }
+            return s;
+        }
+
+        int port(String path) {
+            return intIn(path, 1, 65535);
+        }
+
+        int intIn(String path, int min, int max) {
+            ConfigValue v = value(path);
+            String expected = " (expected: an integer " + min + ".." + max + ")";
+            Object raw = v.unwrapped();
+            long n;
+            if (raw instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
+                n = num.longValue();
+            } else if (raw instanceof String s && s.matches("-?\\d{1,12}")) {
+                n = Long.parseLong(s);
+            } else {
+                throw new ConfigError(prefix + path, render(v) + expected);
+            }
+            if (n < min || n > max) {
+                throw new ConfigError(prefix + path, render(v) + expected);
+            }
+            return (int) n;
+        }
+
+        boolean bool(String path) {
+            try {
+                return config.getBoolean(path);
+            } catch (ConfigException.WrongType e) {
+                throw new ConfigError(prefix + path, render(value(path)) + " (expected: on | off)");
+            }
+        }
+
+        Duration duration(String path, Duration min, Duration max) {
+            Duration d;
+            try {
+                d = config.getDuration(path);
+            } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+                throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration such as 500ms or 2s)");
+            }
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration " + min + ".." + max + ")");
+            }
+            return d;
+        }
+
+        List<String> stringList(String path) {
+            ConfigValue v = value(path);
+            if (v.valueType() != ConfigValueType.LIST) {
+                throw new ConfigError(prefix + path, render(v) + " (expected: a list of \"host:port\" strings)");
+            }
+            List<String> out = new ArrayList<>();
+            for (ConfigValue e : (ConfigList) v) {
+                if (e.valueType() != ConfigValueType.STRING) {
+                    throw new ConfigError(prefix + path, render(v) + " (expected: a list of \"host:port\" strings)");
+                }
+                out.add((String) e.unwrapped());
+            }
+            return out;
+        }
+
+        <E extends Enum<E>> E enumValue(String path, Class<E> type) {
+            String s = string(path);
+            List<String> names = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                String word = e.name().toLowerCase(Locale.ROOT);
+                names.add(word);
+                if (word.equals(s.toLowerCase(Locale.ROOT))) {
+                    return e;
+                }
+            }
+            throw new ConfigError(prefix + path, HostPort.quote(s) + " (expected: " + String.join(" | ", names) + ")");
+        }
+    }
+}

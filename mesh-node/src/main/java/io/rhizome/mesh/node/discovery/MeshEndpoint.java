@@ -1,0 +1,55 @@
+package io.rhizome.mesh.node.discovery;
+
+import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One instance of a service as this node sees it: the registry entry joined with the membership of
+ * the node that owns it.
+ *
+ * @param id        stable id, {@code node/service}
+ * @param local     the instance is fronted by this node (requests take the local shortcut)
+ * @param reachable this node's failure detector reaches the owning member
+ * @param memberStatus the owning member's status in Pekko's words (Up, WeaklyUp, Leaving, ...)
+ */
+public record MeshEndpoint(
+        String id,
+        String service,
+        String node,
+        HostPort address,
+        HostPort inbound,
+        Map<String, String> labels,
+        EndpointStatus status,
+        boolean local,
+        boolean reachable,
+        String memberStatus) {
+
+    public MeshEndpoint {
+        Objects.requireNonNull(id, "id");
+        labels = Map.copyOf(labels);
+    }
+
+    /** Why this endpoint takes no new requests by membership and health alone, or "" when it does. */
+    public String exclusionReason() {
+        if (status == EndpointStatus.DRAINING) {
+            return "draining";
+        }
+        if (status != EndpointStatus.SERVING) {
+            return "not-serving";
+        }
+        if (!reachable) {
+            return "member-unreachable";
+        }
+        if (!local && !(memberStatus.equals("Up") || memberStatus.equals("WeaklyUp") || memberStatus.equals("Joining"))) {
+            return "member-" + memberStatus.toLowerCase(java.util.Locale.ROOT);
+        }
+        return "";
+    }
+
+    /** The address requests are sent to: the service itself when local, else the owner's inbound port. */
+    public HostPort target() {
+        return local ? address : inbound;
+    }
+}

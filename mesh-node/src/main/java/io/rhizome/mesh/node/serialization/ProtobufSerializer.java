@@ -1,0 +1,50 @@
+package io.rhizome.mesh.node.serialization;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.rhizome.mesh.protocol.v1.Endpoint;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Pekko serializer for the protobuf values Rhizome keeps in Distributed Data. Their schema outlives
+ * one build, so they evolve by protobuf rules (DESIGN §5).
+ */
+public final class ProtobufSerializer extends SerializerWithStringManifest {
+    public static final int IDENTIFIER = 7_302;
+    private static final String ENDPOINT = "E";
+
+    public ProtobufSerializer(ExtendedActorSystem system) {}
+
+    @Override
+    public int identifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public String manifest(Object o) {
+        if (o instanceof Endpoint) {
+            return ENDPOINT;
+        }
+        throw new IllegalArgumentException("protobuf: no manifest for " + o.getClass().getName());
+    }
+
+    @Override
+    public byte[] toBinary(Object o) {
+        if (o instanceof Endpoint e) {
+            return e.toByteArray();
+        }
+        throw new IllegalArgumentException("protobuf: cannot serialize " + o.getClass().getName());
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) {
+        try {
+            if (ENDPOINT.equals(manifest)) {
+                return Endpoint.parseFrom(bytes);
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("protobuf: malformed " + manifest + ": " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("protobuf: unknown manifest " + manifest);
+    }
+}
