@@ -40,10 +40,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {
       "",
       "Environment:",
-      "  MESH_NODE    node to talk to when --node is not given (default: " + Meshctl.DEFAULT_NODE + ")",
-      "  MESH_TOKEN   bearer token sent to the admin API",
+      "  MESH_NODE   the node to talk to when --node is not given",
+      "  MESH_TOKEN  bearer token sent to the admin API",
       "",
-      "Exit codes: 0 ok, 1 the node refused or a check failed, 2 usage error, 3 node unreachable."
+      "Exit codes:",
+      "  0 ok, 1 the node refused or a check failed, 2 usage error, 3 node unreachable"
     })
 public final class Meshctl implements Callable<Integer> {
 
@@ -105,7 +106,7 @@ public final class Meshctl implements Callable<Integer> {
     return cli;
   }
 
-  /** {@code meshctl} without a command is a usage error. */
+  /** {@code meshctl} without a command is a usage error (picocli routes it to the usage handler). */
   @Override
   public Integer call() {
     throw new ParameterException(spec.commandLine(), "Missing command");
@@ -143,9 +144,6 @@ public final class Meshctl implements Callable<Integer> {
     if (ex instanceof MeshctlException failure) {
       cli.getErr().println("meshctl: " + oneLine(failure.getMessage()));
       return failure.exitCode();
-    }
-    if (ex instanceof ParameterException usage) {
-      return onUsageError(usage, parsed.originalArgs().toArray(String[]::new));
     }
     // A bug in meshctl, not in the user's input: still one line, with enough to report it.
     cli.getErr().println("meshctl: internal error: " + oneLine(String.valueOf(ex)));

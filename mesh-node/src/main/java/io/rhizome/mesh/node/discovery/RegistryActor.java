@@ -26,6 +26,7 @@ import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
@@ -69,7 +70,7 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
                         new RegistryActor(ctx, replicator, settings, view, initialHealth)));
     }
 
-    static LWWMapKey<String, Endpoint> keyOf(String nodeName) {
+    static Key<LWWMap<String, Endpoint>> keyOf(String nodeName) {
         return LWWMapKey.create("registry-" + nodeName);
     }
 
@@ -100,10 +101,11 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
         for (ServiceSettings s : settings.services()) {
             health.put(s.name(), initialHealth.getOrDefault(s.name(), EndpointStatus.SERVING));
         }
-        ActorRef<ClusterEvent.ClusterDomainEvent> events =
-                context.messageAdapter(ClusterEvent.ClusterDomainEvent.class, MembershipEvent::new);
-        cluster.subscriptions().tell(Subscribe.create(events, ClusterEvent.MemberEvent.class));
-        cluster.subscriptions().tell(Subscribe.create(events, ClusterEvent.ReachabilityEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(
+                context.messageAdapter(ClusterEvent.MemberEvent.class, MembershipEvent::new), ClusterEvent.MemberEvent.class));
+        cluster.subscriptions().tell(Subscribe.create(
+                context.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipEvent::new),
+                ClusterEvent.ReachabilityEvent.class));
         subscribe(settings.nodeName());
         writeLocal(WRITE_LOCAL, null);
         publish();

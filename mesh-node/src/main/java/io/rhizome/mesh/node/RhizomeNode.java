@@ -1,0 +1,112 @@
+package io.rhizome.mesh.node;
+
+import io.rhizome.mesh.node.cluster.ControlPlane;
+import io.rhizome.mesh.node.config.ConfigError;
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.health.LocalHealthChecker;
+import io.rhizome.mesh.node.health.outlier.EjectionTracker;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.proxy.DataPlane;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running node: the data plane (bound first, outlives everything else), the control plane
+ * (cluster, registry, admin API) and the health checks of its local services.
+ */
+public final class RhizomeNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RhizomeNode.class);
+
+    private final NodeSettings settings;
+    private final MeshView view = new MeshView();
+    private final EndpointSelector selector = new EndpointSelector(EjectionTracker.create());
+    private final LocalHealthChecker health;
+    private final DataPlane dataPlane;
+    private final ControlPlane controlPlane;
+    private volatile boolean bound;
+    private volatile boolean stopped;
+
+    private RhizomeNode(NodeSettings settings) {
+        this.settings = settings;
+        this.health = new LocalHealthChecker(settings.services());
+        this.dataPlane = DataPlane.create(settings, view, selector);
+        this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
+                health::current, () -> bound);
+    }
+
+    /** Starts a node; a port in use or an unusable data dir fails before anything keeps running. */
+    public static RhizomeNode start(NodeSettings settings) {
+        try {
+            Files.createDirectories(settings.dataDir());
+        } catch (IOException e) {
+            throw new ConfigError("rhizome.data-dir", "\"" + settings.dataDir() + "\" cannot be created ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+        RhizomeNode node = new RhizomeNode(settings);
+        node.health.checkAllOnce();
+        node.dataPlane.start();
+        try {
+            node.controlPlane.start();
+        } catch (RuntimeException e) {
+            node.dataPlane.stop(Duration.ZERO);
+            throw e;
+        }
+        node.bound = true;
+        node.health.start(node.controlPlane::setLocalStatus);
+        return node;
+    }
+
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    public MeshView view() {
+        return view;
+    }
+
+    public ControlPlane controlPlane() {
+        return controlPlane;
+    }
+
+    /**
+     * Graceful stop (SIGTERM): endpoints go DRAINING so peers stop choosing them, in-flight requests
+     * finish, then the node leaves the cluster and closes its listeners.
+     */
+    public synchronized void shutdown() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        NodeSettings.Shutdown s = settings.shutdown();
+        log.info("shutting down: draining ({} in flight)", dataPlane.inFlight());
+        dataPlane.drain();
+        controlPlane.drain(Duration.ofSeconds(3));
+        sleep(s.drainDelay());
+        long deadline = System.nanoTime() + s.drainTimeout().toNanos();
+        while (dataPlane.inFlight() > 0 && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(20));
+        }
+        log.info("drained; leaving the cluster");
+        controlPlane.stop(Duration.ofSeconds(15));
+        health.close();
+        dataPlane.stop(Duration.ofSeconds(1));
+        log.info("node {} stopped", settings.nodeName());
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.rhizome.mesh.node.admin;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.rhizome.mesh.node.cluster.NodeInfoActor;
+import io.rhizome.mesh.node.discovery.MemberView;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.discovery.MeshSnapshot;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.protocol.v1.EndpointView;
+import io.rhizome.mesh.protocol.v1.EndpointsResponse;
+import io.rhizome.mesh.protocol.v1.ErrorResponse;
+import io.rhizome.mesh.protocol.v1.Member;
+import io.rhizome.mesh.protocol.v1.MembersResponse;
+import io.rhizome.mesh.protocol.v1.ReadyResponse;
+import io.rhizome.mesh.protocol.v1.ServiceSummary;
+import io.rhizome.mesh.protocol.v1.ServicesResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The admin HTTP API ({@code rhizome.admin}): what {@code meshctl} and Prometheus talk to. JSON in
+ * the shapes of DESIGN §8 (kebab-case keys), or binary protobuf for {@code Accept: application/x-protobuf}.
+ */
+public final class AdminServer extends AllDirectives {
+    private static final ContentType PROTOBUF = MediaTypes.applicationBinary("x-protobuf", false).toContentType();
+    private static final JsonFormat.Printer JSON = JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
+    private static final Duration FAN_OUT_TIMEOUT = Duration.ofMillis(1500);
+
+    /** Whether the node is ready, for /readyz (DESIGN §4). */
+    public interface Readiness {
+        ReadyResponse check();
+    }
+
+    private final ActorSystem<?> system;
+    private final MeshView view;
+    private final EndpointSelector selector;
+    private final Readiness readiness;
+    private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
+
+    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness) {
+        this.system = system;
+        this.view = view;
+        this.selector = selector;
+        this.readiness = readiness;
+    }
+
+    public CompletionStage<ServerBinding> bind(String host, int port) {
+        return Http.get(system).newServerAt(host, port).bind(routes());
+    }
+
+    Route routes() {
+        return concat(
+                path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok\n"))),
+                path("readyz", () -> get(this::ready)),
+                pathPrefix("v1", () -> concat(
+                        path("members", () -> get(() -> accepting(accept -> completeWithFuture(
+                                members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
+                        path("services", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, services(), accept))))),
+                        path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
+                                name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))))),
+                extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
+                        "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, /healthz, /readyz)"))));
+    }
+
+    private Route accepting(java.util.function.Function<Boolean, Route> inner) {
+        return optionalHeaderValueByName("Accept", accept ->
+                inner.apply(accept.map(a -> a.contains("application/x-protobuf")).orElse(false)));
+    }
+
+    private Route ready() {
+        ReadyResponse r = readiness.check();
+        return complete(respond(r.getReady() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, r, false));
+    }
+
+    ServicesResponse services() {
+        MeshSnapshot snapshot = view.current();
+        ServicesResponse.Builder out = ServicesResponse.newBuilder();
+        snapshot.services().forEach((name, endpoints) -> {
+            TreeSet<String> nodes = new TreeSet<>();
+            int routable = 0;
+            for (MeshEndpoint e : endpoints) {
+                nodes.add(e.node());
+                if (selector.exclusionReason(e).isEmpty()) {
+                    routable++;
+                }
+            }
+            out.addServices(ServiceSummary.newBuilder().setName(name).setEndpoints(endpoints.size())
+                    .setRoutable(routable).addAllNodes(nodes));
+        });
+        return out.build();
+    }
+
+    private HttpResponse endpoints(String name, boolean protobuf) {
+        MeshSnapshot snapshot = view.current();
+        if (!snapshot.hasService(name)) {
+            return error(StatusCodes.NOT_FOUND, "unknown-service", "no mesh service named \"" + name + "\"");
+        }
+        EndpointsResponse.Builder out = EndpointsResponse.newBuilder().setService(name);
+        for (MeshEndpoint e : snapshot.endpoints(name)) {
+            String reason = selector.exclusionReason(e);
+            out.addEndpoints(EndpointView.newBuilder()
+                    .setNode(e.node())
+                    .setAddress(e.address().toString())
+                    .setInbound(e.inbound().toString())
+                    .putAllLabels(e.labels())
+                    .setStatus(e.status().name())
+                    .setReachable(e.reachable())
+                    .setRoutable(reason.isEmpty())
+                    .setReason(reason));
+        }
+        return respond(StatusCodes.OK, out.build(), protobuf);
+    }
+
+    /** Members with each one's version and uptime, asked of the members themselves (Kryo messages). */
+    CompletionStage<MembersResponse> members() {
+        return nodeInfos().thenApply(infos -> {
+            MeshSnapshot snapshot = view.current();
+            Map<String, TreeSet<String>> servicesByNode = new TreeMap<>();
+            snapshot.services().forEach((service, endpoints) -> endpoints.forEach(
+                    e -> servicesByNode.computeIfAbsent(e.node(), k -> new TreeSet<>()).add(service)));
+            MembersResponse.Builder out = MembersResponse.newBuilder();
+            long now = System.currentTimeMillis();
+            for (MemberView m : snapshot.members()) {
+                NodeInfoActor.NodeInfo info = infos.get(m.name());
+                Member.Builder b = Member.newBuilder()
+                        .setName(m.name())
+                        .setAddress(m.address())
+                        .setStatus(m.status())
+                        .setReachable(m.reachable())
+                        .addAllServices(servicesByNode.getOrDefault(m.name(), new TreeSet<>()));
+                if (info != null) {
+                    b.setVersion(info.version())
+                            .setUptimeSeconds((int) Math.max(0, (now - info.startedAtMillis()) / 1000))
+                            .setProtocolVersion(info.protocolVersion());
+                } else {
+                    b.setVersion("unknown");
+                }
+                out.addMembers(b);
+            }
+            return out.build();
+        });
+    }
+
+    private CompletionStage<Map<String, NodeInfoActor.NodeInfo>> nodeInfos() {
+        CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
+                replyTo -> Receptionist.find(NodeInfoActor.KEY, replyTo), FAN_OUT_TIMEOUT, system.scheduler());
+        return listing.thenCompose(l -> {
+            List<CompletableFuture<Optional<NodeInfoActor.NodeInfo>>> asks = new ArrayList<>();
+            for (var ref : l.getServiceInstances(NodeInfoActor.KEY)) {
+                CompletionStage<NodeInfoActor.NodeInfo> ask = AskPattern.ask(ref,
+                        replyTo -> new NodeInfoActor.GetNodeInfo(NodeInfoActor.PROTOCOL_VERSION, replyTo),
+                        FAN_OUT_TIMEOUT, system.scheduler());
+                asks.add(ask.thenApply(Optional::of).exceptionally(t -> Optional.empty()).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                for (var f : asks) {
+                    f.join().ifPresent(info -> lastKnown.put(info.name(), info));
+                }
+                // A peer that did not answer this time keeps what it said last time.
+                return Map.copyOf(lastKnown);
+            });
+        }).exceptionally(t -> Map.copyOf(lastKnown));
+    }
+
+    static HttpResponse error(StatusCode status, String error, String message) {
+        return respond(status, ErrorResponse.newBuilder().setError(error).setMessage(message).build(), false);
+    }
+
+    static HttpResponse respond(StatusCode status, Message message, boolean protobuf) {
+        if (protobuf) {
+            return HttpResponse.create().withStatus(status).withEntity(PROTOBUF, message.toByteArray());
+        }
+        try {
+            return HttpResponse.create().withStatus(status)
+                    .withEntity(ContentTypes.APPLICATION_JSON, JSON.print(message) + "\n");
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("admin response not printable as JSON", e);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.rhizome.mesh.node.cluster;
+
+import io.rhizome.mesh.node.admin.AdminServer;
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.discovery.RegistryActor;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.proxy.BindFailure;
+import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.protocol.v1.ReadyResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster-facing side of a node: its ActorSystem (membership, Distributed Data, node-to-node
+ * messages) and the admin API served from it. When the Split Brain Resolver downs this node, the
+ * system terminates and is recreated in process as a new incarnation that rejoins; the data plane
+ * keeps routing with its last snapshot meanwhile (DESIGN §4).
+ */
+public final class ControlPlane {
+    private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final NodeSettings settings;
+    private final MeshView view;
+    private final EndpointSelector selector;
+    private final String version;
+    private final long startedAtMillis;
+    private final Supplier<Map<String, EndpointStatus>> health;
+    private final BooleanSupplier listenersBound;
+    private volatile ActorSystem<Void> system;
+    private volatile ActorRef<RegistryActor.Command> registry;
+    private volatile ServerBinding admin;
+    private volatile boolean stopping;
+    private volatile boolean draining;
+
+    public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
+            long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound) {
+        this.settings = settings;
+        this.view = view;
+        this.selector = selector;
+        this.version = version;
+        this.startedAtMillis = startedAtMillis;
+        this.health = health;
+        this.listenersBound = listenersBound;
+    }
+
+    /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
+    public void start() {
+        ActorSystem<Void> sys;
+        try {
+            sys = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME,
+                    ClusterConfig.pekkoConfig(settings, version));
+        } catch (RuntimeException e) {
+            throw new BindFailure("rhizome.cluster.port", settings.cluster().address().toString(), rootCause(e));
+        }
+        system = sys;
+        registry = sys.systemActorOf(RegistryActor.create(settings, view, health.get()), "registry", Props.empty());
+        if (draining) {
+            registry.tell(new RegistryActor.SetLocalStatus("", EndpointStatus.DRAINING, sys.ignoreRef()));
+        }
+        sys.systemActorOf(NodeInfoActor.create(settings.nodeName(), version, startedAtMillis), "node-info", Props.empty());
+        AdminServer server = new AdminServer(sys, view, selector, this::readiness);
+        try {
+            admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            sys.terminate();
+            throw new BindFailure("rhizome.admin.port", settings.admin().toString(), rootCause(e));
+        }
+        log.info("node {} started (version {}): cluster {}, admin {}, seeds {}", settings.nodeName(), version,
+                settings.cluster().address(), settings.admin(), settings.cluster().seedNodes());
+        sys.scheduler().scheduleAtFixedRate(Duration.ofSeconds(10), Duration.ofSeconds(10), () -> warnIfNotMember(sys),
+                sys.executionContext());
+        sys.getWhenTerminated().thenRun(() -> onTerminated(sys));
+    }
+
+    private void warnIfNotMember(ActorSystem<Void> sys) {
+        MemberStatus s = Cluster.get(sys).selfMember().status();
+        if (!stopping && s != MemberStatus.up() && s != MemberStatus.weaklyUp()) {
+            log.warn("not a cluster member yet (status {}): still trying seed nodes {}; /readyz answers 503 until then",
+                    s, settings.cluster().seedNodes());
+        }
+    }
+
+    private void onTerminated(ActorSystem<Void> old) {
+        if (stopping || old != system) {
+            return;
+        }
+        log.warn("cluster membership ended (downed or removed); routing continues with the last snapshot, rejoining as a new incarnation");
+        Thread t = new Thread(() -> {
+            while (!stopping) {
+                try {
+                    Thread.sleep(1000);
+                    start();
+                    return;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    log.warn("could not recreate the cluster system yet: {}", e.getMessage());
+                }
+            }
+        }, "rhizome-rejoin");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public ReadyResponse readiness() {
+        ActorSystem<Void> sys = system;
+        MemberStatus s = sys == null ? MemberStatus.removed() : Cluster.get(sys).selfMember().status();
+        boolean member = s == MemberStatus.up() || s == MemberStatus.weaklyUp();
+        boolean bound = listenersBound.getAsBoolean() && admin != null;
+        // Durable policy arrives with the policy store; until then there is nothing to load.
+        boolean policyLoaded = true;
+        return ReadyResponse.newBuilder()
+                .setReady(bound && policyLoaded && member && !stopping)
+                .setListenersBound(bound)
+                .setPolicyLoaded(policyLoaded)
+                .setMemberStatus(s.toString())
+                .build();
+    }
+
+    /** Tells the registry the new health of a local service. */
+    public void setLocalStatus(String service, EndpointStatus status) {
+        ActorRef<RegistryActor.Command> r = registry;
+        ActorSystem<Void> sys = system;
+        if (r != null && sys != null) {
+            r.tell(new RegistryActor.SetLocalStatus(service, status, sys.ignoreRef()));
+        }
+    }
+
+    /** Marks every local endpoint DRAINING and waits (bounded) until the write reached the members. */
+    public void drain(Duration timeout) {
+        draining = true;
+        ActorSystem<Void> sys = system;
+        ActorRef<RegistryActor.Command> r = registry;
+        if (sys == null || r == null) {
+            return;
+        }
+        try {
+            AskPattern.<RegistryActor.Command, Done>ask(r,
+                    replyTo -> new RegistryActor.SetLocalStatus("", EndpointStatus.DRAINING, replyTo),
+                    timeout, sys.scheduler()).toCompletableFuture().get(timeout.toMillis() + 500, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("draining status not confirmed by every member: {}", e.getMessage());
+        }
+    }
+
+    /** Leaves the cluster (coordinated shutdown) and terminates the system. */
+    public void stop(Duration timeout) {
+        stopping = true;
+        ActorSystem<Void> sys = system;
+        if (sys == null) {
+            return;
+        }
+        try {
+            CoordinatedShutdown.get(sys).runAll(CoordinatedShutdown.jvmExitReason())
+                    .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("cluster leave did not complete in {}: {}", timeout, e.getMessage());
+            sys.terminate();
+        }
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c.getCause() != null) && c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}

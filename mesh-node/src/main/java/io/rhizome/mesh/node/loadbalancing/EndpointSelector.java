@@ -1,0 +1,80 @@
+package io.rhizome.mesh.node.loadbalancing;
+
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.discovery.MeshSnapshot;
+import io.rhizome.mesh.node.health.outlier.EjectionTracker;
+import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Picks the endpoint of a service for one request: round robin over endpoints that are SERVING,
+ * on reachable members and not ejected. When that leaves none, it falls back to every endpoint
+ * that is not explicitly NOT_SERVING (Envoy's panic threshold, DESIGN §4) and lets connection
+ * attempts decide, rather than failing every request.
+ */
+public final class EndpointSelector {
+
+    /** The outcome of a pick: an endpoint, or why there is none. */
+    public sealed interface Pick {}
+
+    public record Chosen(MeshEndpoint endpoint, boolean panic) implements Pick {}
+
+    public record UnknownService(String service) implements Pick {}
+
+    public record NoHealthyEndpoint(String service, int endpoints) implements Pick {}
+
+    private final EjectionTracker ejections;
+    private final ConcurrentHashMap<String, AtomicInteger> cursors = new ConcurrentHashMap<>();
+
+    public EndpointSelector(EjectionTracker ejections) {
+        this.ejections = ejections;
+    }
+
+    public EjectionTracker ejections() {
+        return ejections;
+    }
+
+    /** Why {@code e} gets no traffic from this node now, or "" when it does. */
+    public String exclusionReason(MeshEndpoint e) {
+        String reason = e.exclusionReason();
+        if (reason.isEmpty() && ejections.isEjected(e.id())) {
+            return "ejected";
+        }
+        return reason;
+    }
+
+    /**
+     * @param tried endpoint ids already tried for this request (a retry goes elsewhere when it can)
+     */
+    public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried) {
+        List<MeshEndpoint> all = snapshot.endpoints(service);
+        if (all.isEmpty()) {
+            return new UnknownService(service);
+        }
+        List<MeshEndpoint> candidates = new ArrayList<>(all.size());
+        for (MeshEndpoint e : all) {
+            if (!tried.contains(e.id()) && exclusionReason(e).isEmpty()) {
+                candidates.add(e);
+            }
+        }
+        boolean panic = false;
+        if (candidates.isEmpty()) {
+            panic = true;
+            for (MeshEndpoint e : all) {
+                if (!tried.contains(e.id()) && e.status() != EndpointStatus.NOT_SERVING) {
+                    candidates.add(e);
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            return new NoHealthyEndpoint(service, all.size());
+        }
+        AtomicInteger cursor = cursors.computeIfAbsent(service, k -> new AtomicInteger());
+        int i = Math.floorMod(cursor.getAndIncrement(), candidates.size());
+        return new Chosen(candidates.get(i), panic);
+    }
+}

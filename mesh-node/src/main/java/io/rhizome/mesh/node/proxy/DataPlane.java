@@ -1,0 +1,40 @@
+package io.rhizome.mesh.node.proxy;
+
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
+import java.time.Duration;
+
+/**
+ * The request path: the outbound listener the local app calls and the inbound listener peers
+ * call. It reads routing state only from {@link MeshView} snapshots, never from an actor, and it
+ * outlives the cluster-facing ActorSystem. The HTTP engine behind it is one package
+ * ({@code proxy.netty}); see docs/decisions.md for why it is Netty.
+ */
+public interface DataPlane extends AutoCloseable {
+
+    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector) {
+        return NettyDataPlane.create(settings, view, selector);
+    }
+
+    /** Binds both listeners; a port in use is a {@link BindFailure} naming it. */
+    void start();
+
+    /** Requests being proxied right now, on both listeners. */
+    int inFlight();
+
+    /**
+     * While draining, responses on the inbound port carry {@code Connection: close} so that peers
+     * drop pooled connections to this node before it exits.
+     */
+    void drain();
+
+    /** Stops accepting, waits for in-flight requests up to {@code grace}, then closes everything. */
+    void stop(Duration grace);
+
+    @Override
+    default void close() {
+        stop(Duration.ZERO);
+    }
+}

@@ -1,0 +1,34 @@
+package io.rhizome.mesh.node.proxy;
+
+/**
+ * What the mesh itself answers when it cannot (or may not) forward a request. Each carries the
+ * {@code x-rhizome-error} reason and the HTTP status users see.
+ */
+public enum ProxyErrors {
+    BAD_REQUEST(400, "bad-request"),
+    URI_TOO_LONG(414, "uri-too-long"),
+    HEADERS_TOO_LARGE(431, "headers-too-large"),
+    UNKNOWN_SERVICE(404, "unknown-service"),
+    EGRESS_DENIED(403, "egress-denied"),
+    NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint"),
+    UPSTREAM_CONNECT_FAILURE(502, "upstream-connect-failure"),
+    UPSTREAM_RESET(502, "upstream-reset");
+
+    public static final String HEADER = "x-rhizome-error";
+
+    private final int status;
+    private final String reason;
+
+    ProxyErrors(int status, String reason) {
+        this.status = status;
+        this.reason = reason;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,137 @@
+package io.rhizome.mesh.node.proxy.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.proxy.BindFailure;
+import io.rhizome.mesh.node.proxy.DataPlane;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane on Netty: HTTP/1.1 codecs, one small event-loop group shared by both listeners
+ * and their upstream connections (an upstream connection lives on its client connection's loop,
+ * so a request never crosses threads), pooled keep-alive connections per endpoint.
+ */
+public final class NettyDataPlane implements DataPlane {
+    private static final Logger log = LoggerFactory.getLogger(NettyDataPlane.class);
+
+    private final ProxyContext context;
+    private final EventLoopGroup group;
+    private final Class<? extends ServerChannel> serverChannelType;
+    private final ChannelGroup listeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
+    private NettyDataPlane(ProxyContext context, EventLoopGroup group, Class<? extends ServerChannel> serverChannelType) {
+        this.context = context;
+        this.group = group;
+        this.serverChannelType = serverChannelType;
+    }
+
+    public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector) {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(settings.proxy().ioThreads(), io);
+        Class<? extends SocketChannel> clientType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Bootstrap upstream = new Bootstrap()
+                .channel(clientType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.proxy().connectTimeout().toMillis());
+        ProxyContext context = new ProxyContext(settings, view, selector, upstream, new AtomicInteger());
+        return new NettyDataPlane(context, group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
+    }
+
+    @Override
+    public void start() {
+        NodeSettings s = context.settings();
+        bind("rhizome.outbound.port", s.outbound().address(), ProxyHandler.Mode.OUTBOUND);
+        bind("rhizome.inbound.port", s.inbound(), ProxyHandler.Mode.INBOUND);
+    }
+
+    private void bind(String key, HostPort address, ProxyHandler.Mode mode) {
+        NodeSettings.Proxy p = context.settings().proxy();
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(p.maxInitialLineLength())
+                .setMaxHeaderSize(p.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(serverChannelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("codec", new HttpServerCodec(decoder))
+                                .addLast("continue", new HttpServerExpectContinueHandler())
+                                .addLast("proxy", new ProxyHandler(context, mode));
+                    }
+                });
+        try {
+            Channel ch = b.bind(address.host(), address.port()).sync().channel();
+            listeners.add(ch);
+            log.info("{} listener bound on {}", mode.name().toLowerCase(java.util.Locale.ROOT), address);
+        } catch (Exception e) {
+            stop(Duration.ZERO);
+            throw new BindFailure(key, address.toString(), e);
+        }
+    }
+
+    @Override
+    public int inFlight() {
+        return context.inFlight().get();
+    }
+
+    @Override
+    public void drain() {
+        context.draining(true);
+    }
+
+    @Override
+    public void stop(Duration grace) {
+        listeners.close().awaitUninterruptibly();
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (context.inFlight().get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+}

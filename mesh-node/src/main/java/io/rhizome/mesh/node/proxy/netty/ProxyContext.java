@@ -1,0 +1,59 @@
+package io.rhizome.mesh.node.proxy.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
+final class ProxyContext {
+    private final NodeSettings settings;
+    private final MeshView view;
+    private final EndpointSelector selector;
+    private final Bootstrap upstream;
+    private final AtomicInteger inFlight;
+    private final UpstreamPool pool;
+    private volatile boolean draining;
+
+    ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, Bootstrap upstream, AtomicInteger inFlight) {
+        this.settings = settings;
+        this.view = view;
+        this.selector = selector;
+        this.upstream = upstream;
+        this.inFlight = inFlight;
+        this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout());
+    }
+
+    NodeSettings settings() {
+        return settings;
+    }
+
+    MeshView view() {
+        return view;
+    }
+
+    EndpointSelector selector() {
+        return selector;
+    }
+
+    Bootstrap upstream() {
+        return upstream;
+    }
+
+    AtomicInteger inFlight() {
+        return inFlight;
+    }
+
+    UpstreamPool pool() {
+        return pool;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void draining(boolean value) {
+        draining = value;
+    }
+}

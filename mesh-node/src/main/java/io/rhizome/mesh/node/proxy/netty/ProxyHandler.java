@@ -1,0 +1,808 @@
+package io.rhizome.mesh.node.proxy.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.config.ServiceSettings;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.proxy.HopByHop;
+import io.rhizome.mesh.node.proxy.ProxyErrors;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * One client connection on the outbound or inbound port. Requests are proxied one at a time per
+ * connection (pipelined requests wait in order); bodies stream both ways with backpressure: when
+ * the side being written to is full, reading from the other side pauses.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+
+    enum Mode { OUTBOUND, INBOUND }
+
+    private static final int MAX_ATTEMPTS = 3;
+    private static final int MAX_PIPELINED = 64;
+
+    private final ProxyContext context;
+    private final Mode mode;
+    private ChannelHandlerContext ctx;
+    private Exchange ex;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    /** A local answer was sent; the rest of that request's body is dropped. */
+    private boolean discarding;
+    private boolean tunnelling;
+
+    ProxyHandler(ProxyContext context, Mode mode) {
+        this.context = context;
+        this.mode = mode;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    // ---------------------------------------------------------------- client side
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnelling) {
+            ReferenceCountUtil.release(msg); // the CONNECT request's empty end, while the tunnel opens
+            return;
+        }
+        if ((ex != null && ex.requestDone) || (ex == null && !pending.isEmpty())) {
+            if (pending.size() >= MAX_PIPELINED) {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            pending.add(msg);
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
+        if (discarding) {
+            if (msg instanceof LastHttpContent) {
+                discarding = false;
+            }
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpRequest request) {
+            onRequest(request);
+            if (msg instanceof HttpContent content) {
+                // Only decode failures arrive as full requests; their (empty) content is done with.
+                content.release();
+            }
+        } else if (msg instanceof HttpContent content) {
+            if (ex != null) {
+                ex.onClientContent(content);
+            } else {
+                content.release();
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (ex != null && ex.upstream != null && ex.upstreamNeedsFlush) {
+            ex.upstreamNeedsFlush = false;
+            ex.upstream.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ex != null && ex.upstream != null) {
+            ex.upstream.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (ex != null) {
+            ex.abandon();
+            ex = null;
+        }
+        Object m;
+        while ((m = pending.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && ex == null) {
+            ctx.close();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    private void onRequest(HttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            Throwable cause = request.decoderResult().cause();
+            ProxyErrors error = cause instanceof TooLongHttpLineException ? ProxyErrors.URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException
+                            ? ProxyErrors.HEADERS_TOO_LARGE : ProxyErrors.BAD_REQUEST;
+            sendLocal(error, "malformed request: " + String.valueOf(cause.getMessage()).split("\n")[0], false);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !(mode == Mode.INBOUND && context.draining());
+        if (mode == Mode.OUTBOUND && request.method().equals(HttpMethod.CONNECT)) {
+            onConnect(request);
+            return;
+        }
+        Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
+        if (target.error != null) {
+            boolean bodyFollows = !(request instanceof LastHttpContent);
+            sendLocal(target.error, target.message, keepAlive);
+            discarding = bodyFollows && keepAlive;
+            return;
+        }
+        ex = new Exchange(request, keepAlive, target);
+        context.inFlight().incrementAndGet();
+        ctx.channel().config().setAutoRead(false);
+        ex.connect();
+    }
+
+    /** Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error. */
+    private record Target(String service, HostPort address, ProxyErrors error, String message) {
+        static Target error(ProxyErrors error, String message) {
+            return new Target(null, null, error, message);
+        }
+    }
+
+    private Target outboundTarget(HttpRequest request) {
+        NodeSettings s = context.settings();
+        String uri = request.uri();
+        String authority;
+        String originForm;
+        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
+            int slash = uri.indexOf('/', 7);
+            int query = uri.indexOf('?', 7);
+            int end = slash < 0 ? (query < 0 ? uri.length() : query) : (query < 0 ? slash : Math.min(slash, query));
+            authority = uri.substring(7, end);
+            String rest = uri.substring(end);
+            originForm = rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest;
+            int at = authority.lastIndexOf('@');
+            if (at >= 0) {
+                authority = authority.substring(at + 1); // userinfo is never forwarded
+            }
+            request.setUri(originForm);
+            request.headers().set(HttpHeaderNames.HOST, authority);
+        } else if (uri.startsWith("/")) {
+            authority = request.headers().get(HttpHeaderNames.HOST);
+            if (authority == null || authority.isBlank()) {
+                return Target.error(ProxyErrors.BAD_REQUEST, "missing Host header (expected: Host: <service> or an absolute http:// URI)");
+            }
+        } else if (uri.regionMatches(true, 0, "https://", 0, 8)) {
+            return Target.error(ProxyErrors.BAD_REQUEST, "https:// URIs go through a CONNECT tunnel (expected: http:// or CONNECT host:443)");
+        } else {
+            return Target.error(ProxyErrors.BAD_REQUEST, "request target \"" + uri + "\" (expected: /path or http://host/path)");
+        }
+        HostAndPort hp = HostAndPort.of(authority);
+        if (hp == null) {
+            return Target.error(ProxyErrors.BAD_REQUEST, "Host \"" + authority + "\" (expected: host or host:port)");
+        }
+        String suffix = s.outbound().meshSuffix();
+        String name = hp.host;
+        boolean suffixed = !suffix.isEmpty() && name.endsWith("." + suffix);
+        if (suffixed) {
+            name = name.substring(0, name.length() - suffix.length() - 1);
+        }
+        addForwardedFor(request);
+        if (context.view().current().hasService(name) && (hp.port < 0 || hp.port == 80)) {
+            return new Target(name, null, null, null);
+        }
+        if (suffixed || isBareName(name)) {
+            return Target.error(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + name + "\"");
+        }
+        if (s.outbound().egress() == NodeSettings.Egress.DENY) {
+            return Target.error(ProxyErrors.EGRESS_DENIED, "egress to \"" + hp.host + "\" is denied (rhizome.outbound.egress = deny)");
+        }
+        return new Target(null, new HostPort(hp.host, hp.port < 0 ? 80 : hp.port), null, null);
+    }
+
+    private Target inboundTarget(HttpRequest request) {
+        if (!request.uri().startsWith("/")) {
+            return Target.error(ProxyErrors.BAD_REQUEST, "request target \"" + request.uri() + "\" (expected: /path)");
+        }
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        HostAndPort hp = host == null ? null : HostAndPort.of(host);
+        if (hp == null) {
+            return Target.error(ProxyErrors.BAD_REQUEST, "missing or malformed Host header (expected: Host: <service>)");
+        }
+        String suffix = context.settings().outbound().meshSuffix();
+        String name = !suffix.isEmpty() && hp.host.endsWith("." + suffix)
+                ? hp.host.substring(0, hp.host.length() - suffix.length() - 1) : hp.host;
+        for (ServiceSettings service : context.settings().services()) {
+            if (service.name().equals(name)) {
+                return new Target(null, service.address(), null, null);
+            }
+        }
+        return Target.error(ProxyErrors.UNKNOWN_SERVICE,
+                "no instance of \"" + name + "\" on node " + context.settings().nodeName());
+    }
+
+    private static boolean isBareName(String host) {
+        return host.indexOf('.') < 0 && host.indexOf(':') < 0 && !host.equals("localhost");
+    }
+
+    private void addForwardedFor(HttpRequest request) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
+            String ip = remote.getAddress().getHostAddress();
+            String previous = request.headers().get("x-forwarded-for");
+            request.headers().set("x-forwarded-for", previous == null || previous.isBlank() ? ip : previous + ", " + ip);
+        }
+    }
+
+    // ---------------------------------------------------------------- CONNECT tunnels (egress)
+
+    private void onConnect(HttpRequest request) {
+        if (context.settings().outbound().egress() == NodeSettings.Egress.DENY) {
+            sendLocal(ProxyErrors.EGRESS_DENIED, "egress to \"" + request.uri() + "\" is denied (rhizome.outbound.egress = deny)", false);
+            return;
+        }
+        HostAndPort hp = HostAndPort.of(request.uri());
+        if (hp == null || hp.port < 0) {
+            sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT target \"" + request.uri() + "\" (expected: host:port)", false);
+            return;
+        }
+        tunnelling = true;
+        Channel client = ctx.channel();
+        client.config().setAutoRead(false);
+        RelayHandler toClient = new RelayHandler(client);
+        context.upstream().clone(client.eventLoop())
+                .handler(toClient)
+                .connect(InetSocketAddress.createUnresolved(hp.host, hp.port))
+                .addListener((ChannelFuture f) -> {
+                    if (!client.isActive()) {
+                        f.channel().close();
+                        return;
+                    }
+                    if (!f.isSuccess()) {
+                        tunnelling = false;
+                        sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE,
+                                "cannot connect to " + request.uri() + ": " + f.cause().getMessage(), false);
+                        return;
+                    }
+                    Channel upstream = f.channel();
+                    FullHttpResponse established = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                            new HttpResponseStatus(200, "Connection Established"));
+                    client.writeAndFlush(established);
+                    client.pipeline().remove("continue");
+                    client.pipeline().remove("codec");
+                    client.pipeline().replace(this, "relay", new RelayHandler(upstream));
+                    client.config().setAutoRead(true);
+                    upstream.config().setAutoRead(true);
+                    upstream.closeFuture().addListener(c -> client.close());
+                    client.closeFuture().addListener(c -> upstream.close());
+                });
+    }
+
+    // ---------------------------------------------------------------- local answers
+
+    private void sendLocal(ProxyErrors error, String message, boolean keepAlive) {
+        ByteBuf body = Unpooled.copiedBuffer(error.reason() + ": " + message + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
+        HttpHeaders h = response.headers();
+        h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        h.set(ProxyErrors.HEADER, error.reason());
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(response);
+        }
+    }
+
+    private void resumeClient() {
+        ctx.channel().config().setAutoRead(true);
+        while (ex == null && !pending.isEmpty() && ctx.channel().isActive()) {
+            handle(pending.poll());
+        }
+    }
+
+    // ---------------------------------------------------------------- upstream side
+
+    @Override
+    public void onUpstreamMessage(Object msg) {
+        if (ex == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        ex.onResponse(msg);
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (ex != null) {
+            ex.onUpstreamClosed();
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (ex != null && ex.headSent && !ex.requestDone) {
+            ctx.channel().config().setAutoRead(writable);
+        }
+    }
+
+    /** One request and its response, from the request line to the response's last byte. */
+    private final class Exchange {
+        final HttpRequest request;
+        final boolean clientKeepAlive;
+        final HttpVersion clientVersion;
+        final boolean idempotent;
+        final boolean headRequest;
+        final String service;
+        final HostPort fixedTarget;
+        final Set<String> tried = new HashSet<>(4);
+        final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
+        final List<HttpContent> replay = new ArrayList<>();
+        long replayBytes;
+        boolean replayable;
+        boolean keepClient;
+        MeshEndpoint endpoint;
+        HostPort target;
+        int attempts;
+        Channel upstream;
+        boolean reusedConnection;
+        boolean headSent;
+        boolean requestDone;
+        boolean responseStarted;
+        boolean skippingInformational;
+        boolean upstreamKeepAlive;
+        boolean upstreamNeedsFlush;
+        ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+        String lastMessage = "";
+
+        Exchange(HttpRequest request, boolean clientKeepAlive, Target t) {
+            this.clientVersion = request.protocolVersion();
+            this.clientKeepAlive = clientKeepAlive;
+            this.keepClient = clientKeepAlive;
+            HttpMethod m = request.method();
+            this.idempotent = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+                    || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+            this.headRequest = m.equals(HttpMethod.HEAD);
+            this.replayable = idempotent;
+            this.service = t.service;
+            this.fixedTarget = t.address;
+            this.request = request;
+            prepareHead(request);
+            if (request instanceof LastHttpContent) {
+                requestDone = true;
+            }
+        }
+
+        private void prepareHead(HttpRequest r) {
+            HttpHeaders h = r.headers();
+            boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+            HopByHop.strip(h);
+            h.remove(HttpHeaderNames.EXPECT);
+            if (chunked) {
+                h.remove(HttpHeaderNames.CONTENT_LENGTH);
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+            r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        }
+
+        void connect() {
+            if (service != null) {
+                EndpointSelector.Pick pick = context.selector().pick(context.view().current(), service, tried);
+                if (pick instanceof EndpointSelector.Chosen chosen) {
+                    endpoint = chosen.endpoint();
+                    target = endpoint.target();
+                    tried.add(endpoint.id());
+                } else if (attempts > 0) {
+                    fail(lastError, lastMessage);
+                    return;
+                } else if (pick instanceof EndpointSelector.UnknownService) {
+                    fail(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + service + "\"");
+                    return;
+                } else {
+                    EndpointSelector.NoHealthyEndpoint none = (EndpointSelector.NoHealthyEndpoint) pick;
+                    fail(ProxyErrors.NO_HEALTHY_ENDPOINT, "none of the " + none.endpoints() + " endpoints of \""
+                            + service + "\" is healthy");
+                    return;
+                }
+            } else {
+                target = fixedTarget;
+            }
+            attempts++;
+            Channel pooled = context.pool().poll(target);
+            if (pooled != null) {
+                attach(pooled, true);
+                return;
+            }
+            final Exchange self = this;
+            context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize())
+                    .addListener((ChannelFuture f) -> {
+                        if (ex != self) {
+                            f.channel().close();
+                        } else if (f.isSuccess()) {
+                            attach(f.channel(), false);
+                        } else {
+                            onConnectFailure(f.cause());
+                        }
+                    });
+        }
+
+        private void onConnectFailure(Throwable cause) {
+            lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+            lastMessage = "cannot connect to " + describeTarget() + ": " + cause.getMessage();
+            if (endpoint != null) {
+                context.selector().ejections().eject(endpoint.id());
+                // Nothing was sent yet, so trying another endpoint is always safe.
+                if (attempts < MAX_ATTEMPTS) {
+                    connect();
+                    return;
+                }
+            }
+            fail(lastError, lastMessage);
+        }
+
+        private String describeTarget() {
+            return endpoint == null ? target.toString() : endpoint.id() + " at " + target;
+        }
+
+        private void attach(Channel ch, boolean reused) {
+            upstream = ch;
+            reusedConnection = reused;
+            ch.pipeline().get(BackendHandler.class).attach(ProxyHandler.this);
+            ch.config().setAutoRead(true);
+            ch.write(request);
+            HttpContent c;
+            while ((c = waiting.poll()) != null) {
+                writeUpstream(c);
+            }
+            ch.flush();
+            headSent = true;
+            if (!requestDone) {
+                ctx.channel().config().setAutoRead(ch.isWritable());
+            }
+        }
+
+        private void writeUpstream(HttpContent c) {
+            if (replayable) {
+                int n = c.content().readableBytes();
+                if (replayBytes + n <= context.settings().proxy().maxRetryBuffer()) {
+                    replay.add(c.retainedDuplicate());
+                    replayBytes += n;
+                } else {
+                    dropReplay();
+                }
+            }
+            if (c instanceof LastHttpContent) {
+                requestDone = true;
+            }
+            upstream.write(c);
+        }
+
+        void onClientContent(HttpContent c) {
+            if (c.decoderResult().isFailure()) {
+                c.release();
+                abandon();
+                ex = null;
+                ctx.close();
+                return;
+            }
+            boolean last = c instanceof LastHttpContent;
+            if (!headSent) {
+                waiting.add(c);
+                if (last) {
+                    requestDone = true;
+                }
+                return;
+            }
+            writeUpstream(c);
+            if (last) {
+                upstream.flush();
+                ctx.channel().config().setAutoRead(false);
+            } else if (!upstream.isWritable()) {
+                upstream.flush();
+                ctx.channel().config().setAutoRead(false);
+            } else {
+                upstreamNeedsFlush = true;
+            }
+        }
+
+        void onResponse(Object msg) {
+            if (msg instanceof HttpResponse response) {
+                if (response.decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(msg);
+                    closeUpstream();
+                    if (!responseStarted) {
+                        fail(ProxyErrors.UPSTREAM_RESET, describeTarget() + " sent a malformed response");
+                    } else {
+                        truncate();
+                    }
+                    return;
+                }
+                int code = response.status().code();
+                if (code >= 100 && code < 200 && code != 101) {
+                    skippingInformational = !(msg instanceof LastHttpContent);
+                    ReferenceCountUtil.release(msg);
+                    return;
+                }
+                responseStarted = true;
+                dropReplay();
+                if (endpoint != null && code < 500) {
+                    context.selector().ejections().succeeded(endpoint.id());
+                }
+                prepareResponse(response);
+                if (msg instanceof LastHttpContent) {
+                    finish(msg);
+                } else {
+                    ctx.write(response);
+                }
+                return;
+            }
+            if (!(msg instanceof HttpContent content)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (skippingInformational) {
+                skippingInformational = !(msg instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            if (content.decoderResult().isFailure()) {
+                content.release();
+                closeUpstream();
+                truncate();
+                return;
+            }
+            if (content instanceof LastHttpContent) {
+                finish(content);
+                return;
+            }
+            ctx.write(content);
+            if (!ctx.channel().isWritable()) {
+                ctx.flush();
+                upstream.config().setAutoRead(false);
+            } else {
+                ctx.flush();
+            }
+        }
+
+        private void prepareResponse(HttpResponse response) {
+            HttpHeaders h = response.headers();
+            boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+            boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+            upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+            HopByHop.strip(h);
+            int code = response.status().code();
+            boolean bodyless = headRequest || code == 204 || code == 304;
+            if (!bodyless && !hasLength) {
+                if (!chunked) {
+                    upstreamKeepAlive = false; // delimited by close
+                }
+                if (clientVersion.equals(HttpVersion.HTTP_1_1)) {
+                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                } else {
+                    keepClient = false;
+                }
+            }
+            if (mode == Mode.INBOUND && context.draining()) {
+                keepClient = false;
+            }
+            if (!keepClient) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            response.setProtocolVersion(clientVersion.equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        }
+
+        /** The response's last part arrived: hand the connections back and take the next request. */
+        private void finish(Object last) {
+            Channel up = upstream;
+            upstream = null;
+            if (up != null) {
+                up.config().setAutoRead(true);
+                if (requestDone && upstreamKeepAlive) {
+                    context.pool().release(up, target);
+                } else {
+                    up.pipeline().get(BackendHandler.class).attach(null);
+                    up.close();
+                }
+            }
+            context.inFlight().decrementAndGet();
+            ex = null;
+            ChannelFuture written = ctx.writeAndFlush(last);
+            if (!requestDone || !keepClient) {
+                // A response that ends before its request cannot leave the connection in sync.
+                written.addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            resumeClient();
+        }
+
+        void onUpstreamClosed() {
+            Channel was = upstream;
+            upstream = null;
+            if (was == null) {
+                return;
+            }
+            if (responseStarted) {
+                truncate();
+                return;
+            }
+            lastError = ProxyErrors.UPSTREAM_RESET;
+            lastMessage = describeTarget() + " closed the connection before responding";
+            boolean canReplay = requestDone && replayable && idempotent && attempts < MAX_ATTEMPTS;
+            if (canReplay) {
+                if (endpoint != null) {
+                    if (reusedConnection) {
+                        tried.remove(endpoint.id()); // a stale pooled connection says nothing about the endpoint
+                    } else {
+                        context.selector().ejections().eject(endpoint.id());
+                    }
+                }
+                headSent = false;
+                for (HttpContent c : replay) {
+                    waiting.add(c.retainedDuplicate());
+                }
+                if (fixedTarget != null && !reusedConnection) {
+                    fail(lastError, lastMessage);
+                    return;
+                }
+                connect();
+                return;
+            }
+            fail(lastError, lastMessage);
+        }
+
+        private void fail(ProxyErrors error, String message) {
+            closeUpstream();
+            releaseBuffers();
+            context.inFlight().decrementAndGet();
+            ex = null;
+            boolean keep = keepClient && requestDone;
+            sendLocal(error, message, keep);
+            if (keep) {
+                resumeClient();
+            }
+        }
+
+        /** The response broke off after it started: the client learns by the connection closing. */
+        private void truncate() {
+            releaseBuffers();
+            context.inFlight().decrementAndGet();
+            ex = null;
+            ctx.flush();
+            ctx.close();
+        }
+
+        private void closeUpstream() {
+            Channel up = upstream;
+            upstream = null;
+            if (up != null) {
+                up.pipeline().get(BackendHandler.class).attach(null);
+                up.close();
+            }
+        }
+
+        /** The client went away. */
+        void abandon() {
+            closeUpstream();
+            releaseBuffers();
+            context.inFlight().decrementAndGet();
+        }
+
+        private void dropReplay() {
+            replayable = false;
+            for (HttpContent c : replay) {
+                c.release();
+            }
+            replay.clear();
+            replayBytes = 0;
+        }
+
+        private void releaseBuffers() {
+            HttpContent c;
+            while ((c = waiting.poll()) != null) {
+                c.release();
+            }
+            dropReplay();
+        }
+    }
+
+    /** A parsed Host header or authority: host lower-cased, port or -1. */
+    record HostAndPort(String host, int port) {
+        static HostAndPort of(String authority) {
+            String a = authority.trim();
+            if (a.isEmpty()) {
+                return null;
+            }
+            String host;
+            int port = -1;
+            if (a.startsWith("[")) {
+                int close = a.indexOf(']');
+                if (close < 0) {
+                    return null;
+                }
+                host = a.substring(1, close);
+                String rest = a.substring(close + 1);
+                if (!rest.isEmpty()) {
+                    if (!rest.startsWith(":")) {
+                        return null;
+                    }
+                    port = parsePort(rest.substring(1));
+                    if (port < 0) {
+                        return null;
+                    }
+                }
+            } else {
+                int colon = a.indexOf(':');
+                if (colon >= 0) {
+                    if (a.indexOf(':', colon + 1) >= 0) {
+                        return null;
+                    }
+                    port = parsePort(a.substring(colon + 1));
+                    if (port < 0) {
+                        return null;
+                    }
+                    host = a.substring(0, colon);
+                } else {
+                    host = a;
+                }
+            }
+            if (host.isEmpty() || !host.chars().allMatch(ch -> ch > 32 && ch < 127 && ch != '/' && ch != '@' && ch != '\\')) {
+                return null;
+            }
+            return new HostAndPort(host.toLowerCase(Locale.ROOT), port);
+        }
+
+        private static int parsePort(String s) {
+            if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(Character::isDigit)) {
+                return -1;
+            }
+            int p = Integer.parseInt(s);
+            return p >= 1 && p <= 65535 ? p : -1;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.rhizome.mesh.node.proxy.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.rhizome.mesh.node.config.HostPort;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idle keep-alive connections to upstreams (endpoints' inbound ports, local services, egress
+ * hosts), kept per event loop: a connection is only ever used on the loop that owns it, so the pool
+ * needs no lock and a request never hops threads.
+ */
+final class UpstreamPool {
+    private static final int MAX_IDLE_PER_TARGET = 128;
+
+    private final Bootstrap template;
+    private final long idleMillis;
+    private final FastThreadLocal<Map<HostPort, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
+        @Override
+        protected Map<HostPort, ArrayDeque<Channel>> initialValue() {
+            return new HashMap<>();
+        }
+    };
+
+    UpstreamPool(Bootstrap template, Duration idleTimeout) {
+        this.template = template;
+        this.idleMillis = idleTimeout.toMillis();
+    }
+
+    /** An idle, open connection to {@code target} owned by the current loop, or null. */
+    Channel poll(HostPort target) {
+        ArrayDeque<Channel> queue = idle.get().get(target);
+        if (queue == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = queue.pollLast()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    /** Returns a connection whose last exchange completed cleanly. */
+    void release(Channel ch, HostPort target) {
+        BackendHandler handler = ch.pipeline().get(BackendHandler.class);
+        if (handler == null || !ch.isActive()) {
+            ch.close();
+            return;
+        }
+        handler.detach();
+        ArrayDeque<Channel> queue = idle.get().computeIfAbsent(target, k -> new ArrayDeque<>());
+        if (queue.size() >= MAX_IDLE_PER_TARGET) {
+            ch.close();
+            return;
+        }
+        queue.addLast(ch);
+    }
+
+    /** Called on the owning loop when an idle connection closes. */
+    void forget(Channel ch, HostPort target) {
+        ArrayDeque<Channel> queue = idle.get().get(target);
+        if (queue != null) {
+            queue.remove(ch);
+        }
+    }
+
+    ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize) {
+        Bootstrap b = template.clone(loop).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast("codec", new HttpClientCodec(
+                                new HttpDecoderConfig().setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(64 * 1024),
+                                false, false))
+                        .addLast("backend", new BackendHandler(UpstreamPool.this, target));
+            }
+        });
+        return b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
+    }
+}
