@@ -98,7 +98,7 @@ public final class ControlPlane {
     }
 
     private void onTerminated(ActorSystem<Void> old) {
-        if (stopping || old != system) {
+        if (stopping || draining || old != system) {
             return;
         }
         log.warn("cluster membership ended (downed or removed); routing continues with the last snapshot, rejoining as a new incarnation");

@@ -69,7 +69,8 @@ public final class SettingsLoader {
                     HostPort.quote(nodeName) + " (expected: letters, digits, '.', '_' or '-', at most 63)");
         }
 
-        HostPort clusterAddress = new HostPort(r.host("rhizome.cluster.host"), r.port("rhizome.cluster.port"));
+        // Port 0 (any free port) serves in-process tests; peers then need its actual address as a seed.
+        HostPort clusterAddress = new HostPort(r.host("rhizome.cluster.host"), r.intIn("rhizome.cluster.port", 0, 65535));
         List<HostPort> seeds = new ArrayList<>();
         List<String> seedStrings = r.stringList("rhizome.cluster.seed-nodes");
         for (int i = 0; i < seedStrings.size(); i++) {
@@ -133,10 +134,10 @@ public final class SettingsLoader {
 
     private static void checkDistinctPorts(HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {
         Map<Integer, String> seen = new LinkedHashMap<>();
-        for (var e : Map.of("rhizome.cluster.port", cluster, "rhizome.admin.port", admin,
-                "rhizome.outbound.port", outbound, "rhizome.inbound.port", inbound).entrySet()) {
+        for (var e : List.of(Map.entry("rhizome.cluster.port", cluster), Map.entry("rhizome.admin.port", admin),
+                Map.entry("rhizome.outbound.port", outbound), Map.entry("rhizome.inbound.port", inbound))) {
             // Ports on different explicit hosts may coincide; the common case (one host) may not.
-            String previous = seen.putIfAbsent(e.getValue().port(), e.getKey());
+            String previous = e.getValue().port() == 0 ? null : seen.putIfAbsent(e.getValue().port(), e.getKey());
             if (previous != null) {
                 throw new ConfigError(e.getKey(), e.getValue().port() + " (expected: a port not also used by " + previous + ")");
             }

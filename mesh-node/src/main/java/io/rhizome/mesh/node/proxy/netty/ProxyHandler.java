@@ -187,9 +187,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     /** Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error. */
-    private record Target(String service, HostPort address, ProxyErrors error, String message) {
+    private record Target(String service, HostPort address, String label, ProxyErrors error, String message) {
         static Target error(ProxyErrors error, String message) {
-            return new Target(null, null, error, message);
+            return new Target(null, null, null, error, message);
         }
     }
 
@@ -233,7 +233,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
         addForwardedFor(request);
         if (context.view().current().hasService(name) && (hp.port < 0 || hp.port == 80)) {
-            return new Target(name, null, null, null);
+            return new Target(name, null, null, null, null);
         }
         if (suffixed || isBareName(name)) {
             return Target.error(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + name + "\"");
@@ -241,7 +241,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         if (s.outbound().egress() == NodeSettings.Egress.DENY) {
             return Target.error(ProxyErrors.EGRESS_DENIED, "egress to \"" + hp.host + "\" is denied (rhizome.outbound.egress = deny)");
         }
-        return new Target(null, new HostPort(hp.host, hp.port < 0 ? 80 : hp.port), null, null);
+        return new Target(null, new HostPort(hp.host, hp.port < 0 ? 80 : hp.port), "egress", null, null);
     }
 
     private Target inboundTarget(HttpRequest request) {
@@ -258,7 +258,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 ? hp.host.substring(0, hp.host.length() - suffix.length() - 1) : hp.host;
         for (ServiceSettings service : context.settings().services()) {
             if (service.name().equals(name)) {
-                return new Target(null, service.address(), null, null);
+                return new Target(null, service.address(),
+                        service.name() + " on node " + context.settings().nodeName(), null, null);
             }
         }
         return Target.error(ProxyErrors.UNKNOWN_SERVICE,
@@ -304,7 +305,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     if (!f.isSuccess()) {
                         tunnelling = false;
                         sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE,
-                                "cannot connect to " + request.uri() + ": " + f.cause().getMessage(), false);
+                                "cannot connect to " + request.uri() + ": " + describe(f.cause()), false);
                         return;
                     }
                     Channel upstream = f.channel();
@@ -379,6 +380,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         final boolean headRequest;
         final String service;
         final HostPort fixedTarget;
+        final String label;
         final Set<String> tried = new HashSet<>(4);
         final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
         final List<HttpContent> replay = new ArrayList<>();
@@ -410,6 +412,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.replayable = idempotent;
             this.service = t.service;
             this.fixedTarget = t.address;
+            this.label = t.label;
             this.request = request;
             prepareHead(request);
             if (request instanceof LastHttpContent) {
@@ -472,7 +475,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         private void onConnectFailure(Throwable cause) {
             lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
-            lastMessage = "cannot connect to " + describeTarget() + ": " + cause.getMessage();
+            lastMessage = "cannot connect to " + describeTarget() + ": " + describe(cause);
             if (endpoint != null) {
                 context.selector().ejections().eject(endpoint.id());
                 // Nothing was sent yet, so trying another endpoint is always safe.
@@ -485,7 +488,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         private String describeTarget() {
-            return endpoint == null ? target.toString() : endpoint.id() + " at " + target;
+            return endpoint != null ? endpoint.id() + " at " + target : label + " at " + target;
         }
 
         private void attach(Channel ch, boolean reused) {
@@ -542,8 +545,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 upstream.flush();
                 ctx.channel().config().setAutoRead(false);
             } else if (!upstream.isWritable()) {
+                // Flushing may drain the buffer and fire the writability event at once, so the
+                // state is read again after it: pause only if the upstream is still full.
                 upstream.flush();
-                ctx.channel().config().setAutoRead(false);
+                if (!upstream.isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
             } else {
                 upstreamNeedsFlush = true;
             }
@@ -599,12 +606,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 finish(content);
                 return;
             }
-            ctx.write(content);
-            if (!ctx.channel().isWritable()) {
-                ctx.flush();
+            ctx.writeAndFlush(content);
+            if (!ctx.channel().isWritable() && upstream != null) {
                 upstream.config().setAutoRead(false);
-            } else {
-                ctx.flush();
             }
         }
 
@@ -749,6 +753,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
             dropReplay();
         }
+    }
+
+    /** A connect failure in a few words (Netty's messages carry syscall details users need not see). */
+    static String describe(Throwable cause) {
+        String m = String.valueOf(cause.getMessage());
+        if (m.contains("Connection refused")) {
+            return "connection refused";
+        }
+        if (cause instanceof io.netty.channel.ConnectTimeoutException || m.contains("timed out")) {
+            return "connect timed out";
+        }
+        if (cause instanceof java.net.UnknownHostException) {
+            return "unknown host";
+        }
+        return m;
     }
 
     /** A parsed Host header or authority: host lower-cased, port or -1. */
