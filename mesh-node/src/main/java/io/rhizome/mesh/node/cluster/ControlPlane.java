@@ -84,7 +84,7 @@ public final class ControlPlane {
         }
         log.info("node {} started (version {}): cluster {}, admin {}, seeds {}", settings.nodeName(), version,
                 settings.cluster().address(), settings.admin(), settings.cluster().seedNodes());
-        sys.scheduler().scheduleAtFixedRate(Duration.ofSeconds(10), Duration.ofSeconds(10), () -> warnIfNotMember(sys),
+        sys.scheduler().scheduleAtFixedRate(Duration.ofSeconds(5), Duration.ofSeconds(5), () -> warnIfNotMember(sys),
                 sys.executionContext());
         sys.getWhenTerminated().thenRun(() -> onTerminated(sys));
     }
