@@ -439,7 +439,19 @@ class WalkingMeshIT {
             Processes.await("node-2's echo endpoint leaves load balancing", Duration.ofSeconds(10),
                     () -> routableCount(3, "echo") == 1);
             long leftMs = (System.nanoTime() - killedAt) / 1_000_000;
-            System.out.printf("FIGURE kill -9 to dead endpoint not routable (membership): %d ms%n", leftMs);
+            System.out.printf("FIGURE kill -9 to dead endpoint out of load balancing on node-3: %d ms%n", leftMs);
+            Processes.await("node-3's failure detector marks node-2 unreachable", Duration.ofSeconds(10), () -> {
+                try {
+                    String body = TestMesh.get("http://" + ports[3].adminAddress() + "/v1/services/echo/endpoints").body();
+                    return endpoints(body).stream().noneMatch(e -> e.get("node").equals("node-2"))
+                            || endpoints(body).stream().anyMatch(e -> e.get("node").equals("node-2")
+                                    && e.get("reason").equals("member-unreachable"));
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            System.out.printf("FIGURE kill -9 to node-2 unreachable (membership) on node-3: %d ms%n",
+                    (System.nanoTime() - killedAt) / 1_000_000);
             int before = load.ok.get();
             Processes.await("requests keep succeeding", Duration.ofSeconds(10), () -> load.ok.get() > before + 100);
             long lastToDead = load.lastSeenAt.getOrDefault("echo-v2", killedAt);

@@ -40,11 +40,12 @@ public final class ClusterConfig {
 
     public static Config pekkoConfig(NodeSettings settings, String version) {
         HostPort address = settings.cluster().address();
-        List<String> seeds = settings.cluster().seedNodes().stream().map(ClusterConfig::seedAddress).toList();
         Config generated = ConfigFactory.empty()
                 .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(address.host()))
                 .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(address.port()))
-                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
+                // ControlPlane joins the seed nodes itself, so that a restarted first seed rejoins
+                // the running cluster instead of forming an island.
+                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of()))
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(MemberNames.role(settings.nodeName()))))
                 .withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(version)));
         Config profile = settings.cluster().profile() == NodeSettings.Profile.FAST

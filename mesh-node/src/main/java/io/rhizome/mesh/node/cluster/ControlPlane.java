@@ -8,7 +8,14 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlane {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+    /** Written to data-dir once this node has been a cluster member. */
+    static final String MEMBER_MARKER = "cluster-member";
 
     private final NodeSettings settings;
     private final MeshView view;
@@ -82,11 +91,53 @@ public final class ControlPlane {
             sys.terminate();
             throw new BindFailure("rhizome.admin.port", settings.admin().toString(), rootCause(e));
         }
+        joinSeedNodes(sys);
         log.info("node {} started (version {}): cluster {}, admin {}, seeds {}", settings.nodeName(), version,
                 settings.cluster().address(), settings.admin(), settings.cluster().seedNodes());
         sys.scheduler().scheduleAtFixedRate(Duration.ofSeconds(5), Duration.ofSeconds(5), () -> warnIfNotMember(sys),
                 sys.executionContext());
         sys.getWhenTerminated().thenRun(() -> onTerminated(sys));
+    }
+
+    /**
+     * Joins the configured seed nodes. Pekko lets the first seed form a new cluster when no other
+     * seed answers within seed-node-timeout; a first seed that was a member before (it left a
+     * marker in data-dir) would then form an island beside the running cluster. So such a node
+     * first tries only the other seeds, and forms a cluster itself only if none answers for a while
+     * (the whole mesh was restarted).
+     */
+    private void joinSeedNodes(ActorSystem<Void> sys) {
+        org.apache.pekko.cluster.Cluster cluster = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(sys));
+        Path marker = settings.dataDir().resolve(MEMBER_MARKER);
+        cluster.registerOnMemberUp(() -> {
+            try {
+                Files.writeString(marker, cluster.selfAddress().toString() + "\n");
+            } catch (IOException e) {
+                log.warn("cannot write {}: {}", marker, e.getMessage());
+            }
+        });
+        List<Address> seeds = settings.cluster().seedNodes().stream()
+                .map(s -> AddressFromURIString.parse(ClusterConfig.seedAddress(s))).toList();
+        if (seeds.isEmpty()) {
+            return; // waits to be joined by others
+        }
+        Address self = cluster.selfAddress();
+        List<Address> others = seeds.stream().filter(a -> !a.equals(self)).toList();
+        if (!seeds.get(0).equals(self) || others.isEmpty() || !Files.exists(marker)) {
+            cluster.joinSeedNodes(seeds);
+            return;
+        }
+        Duration grace = sys.settings().config().getDuration("pekko.cluster.seed-node-timeout").multipliedBy(5);
+        log.info("rejoining through the other seed nodes {} (forming a cluster alone only if none answers within {})",
+                others, grace);
+        cluster.joinSeedNodes(others);
+        sys.scheduler().scheduleOnce(grace, () -> {
+            MemberStatus s = cluster.selfMember().status();
+            if (!stopping && s != MemberStatus.up() && s != MemberStatus.weaklyUp() && s != MemberStatus.joining()) {
+                log.warn("no other seed node answered within {}; forming the cluster from this node", grace);
+                cluster.joinSeedNodes(seeds);
+            }
+        }, sys.executionContext());
     }
 
     private void warnIfNotMember(ActorSystem<Void> sys) {
