@@ -1,5 +1,9 @@
 package io.rhizome.mesh.cli;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,6 +29,33 @@ final class Cells {
       return String.format("%dh%02dm", seconds / 3600, seconds % 3600 / 60);
     }
     return String.format("%dd%02dh", seconds / 86_400, seconds % 86_400 / 3600);
+  }
+
+  /**
+   * How long ago an ISO-8601 instant was, in its largest unit: {@code 12s}, {@code 3m},
+   * {@code 2h}, {@code 4d}; {@code -} when missing or unreadable; {@code 0s} when in the future.
+   */
+  static String age(String writtenAt, Instant now) {
+    if (writtenAt == null || writtenAt.isBlank()) {
+      return "-";
+    }
+    Instant then;
+    try {
+      then = OffsetDateTime.parse(writtenAt.strip()).toInstant();
+    } catch (DateTimeParseException e) {
+      return "-";
+    }
+    long seconds = Math.max(0, Duration.between(then, now).toSeconds());
+    if (seconds < 60) {
+      return seconds + "s";
+    }
+    if (seconds < 3600) {
+      return seconds / 60 + "m";
+    }
+    if (seconds < 86_400) {
+      return seconds / 3600 + "h";
+    }
+    return seconds / 86_400 + "d";
   }
 
   /** {@code a,b,c}; empty prints as {@code -}. */

@@ -2,6 +2,7 @@ package io.rhizome.mesh.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -34,6 +35,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
       MembersCommand.class,
       ServicesCommand.class,
       EndpointsCommand.class,
+      ApplyCommand.class,
+      GetCommand.class,
+      DeleteCommand.class,
+      CheckCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -66,13 +71,15 @@ public final class Meshctl implements Callable<Integer> {
   private NodeAddress node;
 
   private final Map<String, String> env;
+  private final InputStream stdin;
 
-  private Meshctl(Map<String, String> env) {
+  private Meshctl(Map<String, String> env, InputStream stdin) {
     this.env = Map.copyOf(env);
+    this.stdin = stdin;
   }
 
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err, System.getenv()));
+    System.exit(run(args, System.in, System.out, System.err, System.getenv()));
   }
 
   /**
@@ -81,14 +88,26 @@ public final class Meshctl implements Callable<Integer> {
    * @param env the environment to read {@code MESH_NODE} and {@code MESH_TOKEN} from
    */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    return run(args, System.in, out, err, env);
+  }
+
+  /**
+   * Runs {@code meshctl} in-process and returns its exit code.
+   *
+   * @param in what {@code apply -f -} reads
+   * @param env the environment to read {@code MESH_NODE} and {@code MESH_TOKEN} from
+   */
+  public static int run(
+      String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
     requireNonNull(args, "args");
+    requireNonNull(in, "in");
     requireNonNull(out, "out");
     requireNonNull(err, "err");
     requireNonNull(env, "env");
     PrintWriter outWriter = new PrintWriter(out);
     PrintWriter errWriter = new PrintWriter(err);
     try {
-      return commandLine(env, outWriter, errWriter, out == System.out ? Ansi.AUTO : Ansi.OFF)
+      return commandLine(env, in, outWriter, errWriter, out == System.out ? Ansi.AUTO : Ansi.OFF)
           .execute(args);
     } finally {
       outWriter.flush();
@@ -96,8 +115,9 @@ public final class Meshctl implements Callable<Integer> {
     }
   }
 
-  static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err, Ansi ansi) {
-    CommandLine cli = new CommandLine(new Meshctl(env));
+  static CommandLine commandLine(
+      Map<String, String> env, InputStream in, PrintWriter out, PrintWriter err, Ansi ansi) {
+    CommandLine cli = new CommandLine(new Meshctl(env, in));
     cli.setOut(out);
     cli.setErr(err);
     cli.setColorScheme(CommandLine.Help.defaultColorScheme(ansi));
@@ -110,6 +130,11 @@ public final class Meshctl implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new ParameterException(spec.commandLine(), "Missing command");
+  }
+
+  /** What {@code apply -f -} reads. */
+  InputStream stdin() {
+    return stdin;
   }
 
   /** The client for the node chosen by {@code --node}, {@code $MESH_NODE} or the default. */

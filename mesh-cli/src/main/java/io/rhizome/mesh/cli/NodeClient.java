@@ -6,6 +6,8 @@ import static java.util.Objects.requireNonNull;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
 import io.rhizome.mesh.protocol.v1.ErrorResponse;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -94,6 +96,51 @@ final class NodeClient {
     @SuppressWarnings("unchecked") // newBuilderForType() builds the prototype's own type
     M message = (M) builder.build();
     return message;
+  }
+
+  /**
+   * A success the node answered to a free-form JSON request.
+   *
+   * @param status 2xx; {@code 202} when a write was accepted but is still replicating
+   * @param body the JSON object the node sent, empty when it sent none
+   */
+  record JsonAnswer(int status, ConfigObject body) {}
+
+  /** GETs {@code path} and returns its JSON object as is (resources, check). */
+  JsonAnswer getJson(String path) {
+    return exchange("GET", path, null);
+  }
+
+  /** POSTs {@code json} ({@code Content-Type: application/json}) to {@code path}. */
+  JsonAnswer postJson(String path, String json) {
+    return exchange("POST", path, requireNonNull(json, "json"));
+  }
+
+  /** DELETEs {@code path}. */
+  JsonAnswer delete(String path) {
+    return exchange("DELETE", path, null);
+  }
+
+  private JsonAnswer exchange(String method, String path, String json) {
+    HttpRequest.Builder request = request(path);
+    if (json == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request
+          .header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(json, UTF_8));
+    }
+    HttpResponse<String> response = send(request.build());
+    int status = response.statusCode();
+    if (status < 200 || status > 299) {
+      throw refused(method + " " + path, status, response.body());
+    }
+    try {
+      return new JsonAnswer(status, Json.parse(response.body()));
+    } catch (ConfigException e) {
+      throw new NodeRefusedException(
+          status, "node sent an unreadable answer to " + method + " " + path + ": " + e.getMessage());
+    }
   }
 
   /** Encodes one path segment, e.g. a service name: spaces become {@code %20}, not {@code +}. */

@@ -26,11 +26,32 @@ abstract class NodeCommand implements Callable<Integer> {
 
   /** The node chosen by {@code --node}, {@code $MESH_NODE} or the default. */
   protected NodeClient node() {
-    return ((Meshctl) spec.root().userObject()).nodeClient();
+    return meshctl().nodeClient();
+  }
+
+  protected Meshctl meshctl() {
+    return (Meshctl) spec.root().userObject();
   }
 
   protected PrintWriter out() {
     return spec.commandLine().getOut();
+  }
+
+  protected PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /**
+   * Prints the node's answer to a write ({@code apply}, {@code delete}): one line per resource,
+   * or the JSON; and a warning on stderr while the write is still replicating. Returns 0.
+   */
+  protected int printWrite(NodeClient node, NodeClient.JsonAnswer answer) {
+    switch (output.format()) {
+      case JSON -> out().println(Json.pretty(answer.body()));
+      case TABLE -> WriteResults.lines(answer.body()).forEach(out()::println);
+    }
+    WriteResults.warning(node.node(), answer).ifPresent(err()::println);
+    return Meshctl.EXIT_OK;
   }
 
   /** Prints {@code answer} in the chosen format and returns exit code 0. */

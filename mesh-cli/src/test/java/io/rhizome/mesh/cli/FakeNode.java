@@ -16,8 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** A node's admin API that answers canned JSON and records what it was asked. */
 final class FakeNode implements AutoCloseable {
 
-  /** One request as the node received it; {@code path} is raw (still percent-encoded). */
-  record Request(String method, String path, String authorization, String accept) {}
+  /**
+   * One request as the node received it; {@code path} is raw (still percent-encoded), {@code body}
+   * empty when none was sent.
+   */
+  record Request(
+      String method, String path, String authorization, String accept, String contentType, String body) {}
 
   private record Answer(int status, String body) {}
 
@@ -62,7 +66,9 @@ final class FakeNode implements AutoCloseable {
             exchange.getRequestMethod(),
             path,
             exchange.getRequestHeaders().getFirst("Authorization"),
-            exchange.getRequestHeaders().getFirst("Accept")));
+            exchange.getRequestHeaders().getFirst("Accept"),
+            exchange.getRequestHeaders().getFirst("Content-Type"),
+            new String(exchange.getRequestBody().readAllBytes(), UTF_8)));
     Answer answer =
         answers.getOrDefault(
             path, new Answer(404, "{\"error\": \"not-found\", \"message\": \"no route " + path + "\"}"));

@@ -67,7 +67,7 @@ class MembersCommandTest {
         .contains("\"name\": \"node-b\"")
         .contains("\"reachable\": false")
         .contains("\"services\": []")
-        .contains("\"uptime-seconds\": \"7500\"")
+        .contains("\"uptime-seconds\": 7500")
         .contains("\"protocol-version\": 0")
         .doesNotContain("a-field-from-a-newer-node")
         .doesNotContain("uptimeSeconds");

@@ -31,7 +31,8 @@ class MeshctlTest {
     assertThat(result.exitCode()).isZero();
     assertThat(result.out())
         .contains("Usage: meshctl [-hV] [--node=HOST:PORT] COMMAND")
-        .contains("members", "services", "endpoints", "version", "MESH_NODE", "MESH_TOKEN");
+        .contains("members", "services", "endpoints", "version", "MESH_NODE", "MESH_TOKEN")
+        .contains("apply", "get", "delete", "check");
   }
 
   @Test
