@@ -357,6 +357,83 @@ class WalkingMeshIT {
         assertThat(viaProxy("http://echo/still-fine").statusCode()).isEqualTo(200);
     }
 
+    // ------------------------------------------------------------------ policy: Routes applied on any node
+
+    private static final String CANARY = """
+            # echo: requests with x-canary: 1 go to v2; the rest split 90/10 between v1 and v2
+            resources = [
+              { kind = Route, name = echo-canary, spec {
+                  service = echo
+                  rules = [
+                    { match { headers { x-canary = "1" } }, backends = [ { subset { version = v2 } } ] }
+                    { backends = [ { subset { version = v1 }, weight = 90 }, { subset { version = v2 }, weight = 10 } ] }
+                  ] } }
+            ]
+            """;
+
+    private java.util.Set<String> digests() throws Exception {
+        java.util.Set<String> out = new HashSet<>();
+        for (int n = 1; n <= 3; n++) {
+            if (nodes[n].process().isAlive()) {
+                String body = TestMesh.get("http://" + ports[n].adminAddress() + "/v1/config/digest").body();
+                out.add((String) TestMesh.json(body).get("digest"));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    @Order(15)
+    void aRouteAppliedOnOneNodeSplitsTrafficThroughAnotherByWeightAndHeader() throws Exception {
+        java.nio.file.Path file = Processes.WORK.resolve("echo-canary.conf");
+        java.nio.file.Files.writeString(file, CANARY);
+        Processes.Result applied = Processes.meshctl("--node", ports[2].adminAddress(), "apply", "-f", file.toString());
+        assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+        assertThat(applied.stdout().strip()).matches("echo-canary\\s+created\\s+seen by 3/3 nodes");
+        Processes.await("equal digests on every node", Duration.ofSeconds(5), () -> {
+            try {
+                return digests().size() == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        for (int i = 0; i < 2000; i++) {
+            counts.merge(instance(viaProxy("http://echo/split")), 1, Integer::sum);
+        }
+        double v2 = counts.getOrDefault("echo-v2", 0) / 2000.0;
+        System.out.printf("FIGURE 90/10 split over 2000 requests: v2 share %.3f%n", v2);
+        assertThat(v2).isBetween(0.07, 0.13);
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> r = viaNode3.send(HttpRequest.newBuilder(URI.create("http://echo/canary"))
+                    .header("x-canary", "1").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(instance(r)).isEqualTo("echo-v2");
+        }
+        Processes.Result check = Processes.meshctl("--node", ports[1].adminAddress(), "check");
+        assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();
+    }
+
+    @Test
+    @Order(16)
+    void whatGetPrintsAppliesBackUnchangedAndABadFileChangesNothing() throws Exception {
+        Processes.Result json = Processes.meshctl("--node", ports[3].adminAddress(), "get", "route", "echo-canary", "-o", "json");
+        assertThat(json.exitCode()).isZero();
+        java.nio.file.Path printed = Processes.WORK.resolve("echo-canary.json");
+        java.nio.file.Files.writeString(printed, json.stdout());
+        Processes.Result again = Processes.meshctl("--node", ports[1].adminAddress(), "apply", "-f", printed.toString());
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.stdout()).contains("unchanged");
+
+        java.util.Set<String> before = digests();
+        java.nio.file.Path bad = Processes.WORK.resolve("bad.conf");
+        java.nio.file.Files.writeString(bad, CANARY.replace("weight = 10", "weight = -5"));
+        Processes.Result refused = Processes.meshctl("--node", ports[2].adminAddress(), "apply", "-f", bad.toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.stderr().strip().lines()).hasSize(1);
+        assertThat(refused.stderr()).contains("resources[0].spec.rules[1].backends[1].weight: -5 (expected: 0..1000)");
+        assertThat(digests()).isEqualTo(before).hasSize(1);
+    }
+
     // ------------------------------------------------------------------ failures (destructive, last)
 
     /** Steady concurrent GETs through node-3; counts failures. */
@@ -467,6 +544,30 @@ class WalkingMeshIT {
                 return false;
             }
         });
+    }
+
+    @Test
+    @Order(30)
+    void afterKillNineOfEveryNodeAllPolicyIsBackAndInForce() throws Exception {
+        for (int n = 1; n <= 3; n++) {
+            nodes[n].sigkill();
+            nodes[n].process().waitFor();
+        }
+        for (int n = 1; n <= 3; n++) {
+            nodes[n] = Processes.node("node-" + n + "-full-restart", configs[n]);
+        }
+        for (int n = 1; n <= 3; n++) {
+            awaitReady(n, Duration.ofSeconds(60));
+        }
+        Processes.await("node-3 routes to both echo instances", Duration.ofSeconds(30), () -> routableCount(3, "echo") == 2);
+        Processes.Result get = Processes.meshctl("--node", ports[3].adminAddress(), "get", "route");
+        assertThat(get.exitCode()).isZero();
+        assertThat(get.stdout()).contains("echo-canary");
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = viaNode3.send(HttpRequest.newBuilder(URI.create("http://echo/after-restart"))
+                    .header("x-canary", "1").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(instance(r)).as("the route is in force after the restart").isEqualTo("echo-v2");
+        }
     }
 
     // ------------------------------------------------------------------ helpers

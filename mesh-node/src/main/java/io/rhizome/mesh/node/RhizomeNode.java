@@ -7,6 +7,8 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicyJournal;
+import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +26,7 @@ public final class RhizomeNode implements AutoCloseable {
     private final NodeSettings settings;
     private final MeshView view = new MeshView();
     private final EndpointSelector selector = new EndpointSelector(EjectionTracker.create());
+    private final PolicyView policy = new PolicyView();
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
     private final ControlPlane controlPlane;
@@ -33,9 +36,9 @@ public final class RhizomeNode implements AutoCloseable {
     private RhizomeNode(NodeSettings settings) {
         this.settings = settings;
         this.health = new LocalHealthChecker(settings.services());
-        this.dataPlane = DataPlane.create(settings, view, selector);
+        this.dataPlane = DataPlane.create(settings, view, selector, policy);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound);
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()));
     }
 
     /** Starts a node; a port in use or an unusable data dir fails before anything keeps running. */
@@ -66,6 +69,10 @@ public final class RhizomeNode implements AutoCloseable {
 
     public MeshView view() {
         return view;
+    }
+
+    public PolicyView policy() {
+        return policy;
     }
 
     public ControlPlane controlPlane() {

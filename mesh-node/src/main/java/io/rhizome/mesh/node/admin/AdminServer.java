@@ -9,6 +9,9 @@ import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicyActor;
+import io.rhizome.mesh.node.policy.PolicyView;
+import org.apache.pekko.actor.typed.ActorRef;
 import io.rhizome.mesh.protocol.v1.EndpointView;
 import io.rhizome.mesh.protocol.v1.EndpointsResponse;
 import io.rhizome.mesh.protocol.v1.ErrorResponse;
@@ -62,8 +65,13 @@ public final class AdminServer extends AllDirectives {
     private final EndpointSelector selector;
     private final Readiness readiness;
     private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
+    private final PolicyRoutes policyRoutes;
+    private final String token;
 
-    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness) {
+    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token) {
+        this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
+        this.token = token;
         this.system = system;
         this.view = view;
         this.selector = selector;
@@ -83,9 +91,27 @@ public final class AdminServer extends AllDirectives {
                                 members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
                         path("services", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, services(), accept))))),
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
-                                name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))))),
+                                name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
+                        policyRoutes.routes(this::mutation))),
                 extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
-                        "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, /healthz, /readyz)"))));
+                        "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /healthz, /readyz)"))));
+    }
+
+    /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */
+    private Route mutation(Route inner) {
+        if (token.isEmpty()) {
+            return inner;
+        }
+        return optionalHeaderValueByName("Authorization", header -> header.filter(h -> constantTimeEquals(h, "Bearer " + token)).isPresent()
+                ? inner
+                : complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
+                        "this node requires a token for changes (expected: Authorization: Bearer <rhizome.admin.token>; meshctl reads $MESH_TOKEN)")));
+    }
+
+    private static boolean constantTimeEquals(String a, String b) {
+        return java.security.MessageDigest.isEqual(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private Route accepting(java.util.function.Function<Boolean, Route> inner) {

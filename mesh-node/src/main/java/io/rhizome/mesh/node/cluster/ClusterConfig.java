@@ -47,7 +47,9 @@ public final class ClusterConfig {
                 // the running cluster instead of forming an island.
                 .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of()))
                 .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(MemberNames.role(settings.nodeName()))))
-                .withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(version)));
+                .withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(version)))
+                .withValue("pekko.cluster.distributed-data.durable.lmdb.dir",
+                        ConfigValueFactory.fromAnyRef(settings.dataDir().toAbsolutePath().resolve("ddata").toString()));
         Config profile = settings.cluster().profile() == NodeSettings.Profile.FAST
                 ? ConfigFactory.parseString(FAST_PROFILE) : ConfigFactory.empty();
         return generated.withFallback(profile).withFallback(settings.pekko());

@@ -5,6 +5,10 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicyActor;
+import io.rhizome.mesh.node.policy.PolicyJournal;
+import io.rhizome.mesh.node.policy.PolicyQueryActor;
+import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
@@ -42,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControlPlane {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+    /** How long a policy write waits for every member's acknowledgement before answering 202. */
+    static final Duration POLICY_WRITE_TIMEOUT = Duration.ofMillis(1500);
     /** Written to data-dir once this node has been a cluster member. */
     static final String MEMBER_MARKER = "cluster-member";
 
@@ -52,6 +58,9 @@ public final class ControlPlane {
     private final long startedAtMillis;
     private final Supplier<Map<String, EndpointStatus>> health;
     private final BooleanSupplier listenersBound;
+    private final PolicyView policy;
+    private final PolicyJournal journal;
+    private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
     private volatile ServerBinding admin;
@@ -59,7 +68,8 @@ public final class ControlPlane {
     private volatile boolean draining;
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
-            long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound) {
+            long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
+            PolicyView policy, PolicyJournal journal) {
         this.settings = settings;
         this.view = view;
         this.selector = selector;
@@ -67,6 +77,8 @@ public final class ControlPlane {
         this.startedAtMillis = startedAtMillis;
         this.health = health;
         this.listenersBound = listenersBound;
+        this.policy = policy;
+        this.journal = journal;
     }
 
     /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
@@ -84,7 +96,11 @@ public final class ControlPlane {
             registry.tell(new RegistryActor.SetLocalStatus("", EndpointStatus.DRAINING, sys.ignoreRef()));
         }
         sys.systemActorOf(NodeInfoActor.create(settings.nodeName(), version, startedAtMillis), "node-info", Props.empty());
-        AdminServer server = new AdminServer(sys, view, selector, this::readiness);
+        policyActor = sys.systemActorOf(PolicyActor.create(settings.nodeName(), policy, journal, POLICY_WRITE_TIMEOUT),
+                "policy", Props.empty());
+        sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
+        AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
+                settings.adminToken());
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -175,8 +191,7 @@ public final class ControlPlane {
         MemberStatus s = sys == null ? MemberStatus.removed() : Cluster.get(sys).selfMember().status();
         boolean member = s == MemberStatus.up() || s == MemberStatus.weaklyUp();
         boolean bound = listenersBound.getAsBoolean() && admin != null;
-        // Durable policy arrives with the policy store; until then there is nothing to load.
-        boolean policyLoaded = true;
+        boolean policyLoaded = policy.current().loaded();
         return ReadyResponse.newBuilder()
                 .setReady(bound && policyLoaded && member && !stopping)
                 .setListenersBound(bound)

@@ -250,6 +250,24 @@ public final class SettingsLoader {
         }
     }
 
+    /** A duration as users write it: 500ms, 2s, 5m, 1h, 1d. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     static String render(ConfigValue value) {
         return value.render(ConfigRenderOptions.concise());
     }
@@ -340,7 +358,7 @@ public final class SettingsLoader {
                 throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration such as 500ms or 2s)");
             }
             if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration " + min + ".." + max + ")");
+                throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration " + human(min) + ".." + human(max) + ")");
             }
             return d;
         }

@@ -3,6 +3,7 @@ package io.rhizome.mesh.node.loadbalancing;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
+import io.rhizome.mesh.node.routing.SubsetFilter;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,34 @@ public final class EndpointSelector {
      * @param tried endpoint ids already tried for this request (a retry goes elsewhere when it can)
      */
     public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried) {
+        return pick(snapshot, service, tried, SubsetFilter.all());
+    }
+
+    /** True when some endpoint of {@code service} in {@code subset} takes traffic now (no panic needed). */
+    public boolean hasRoutable(MeshSnapshot snapshot, String service, SubsetFilter subset) {
+        for (MeshEndpoint e : snapshot.endpoints(service)) {
+            if (subset.matches(e.labels()) && exclusionReason(e).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** As {@link #pick(MeshSnapshot, String, Set)}, among the endpoints whose labels match {@code subset}. */
+    public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried, SubsetFilter subset) {
         List<MeshEndpoint> all = snapshot.endpoints(service);
+        if (!subset.labels().isEmpty() && !all.isEmpty()) {
+            List<MeshEndpoint> inSubset = new ArrayList<>(all.size());
+            for (MeshEndpoint e : all) {
+                if (subset.matches(e.labels())) {
+                    inSubset.add(e);
+                }
+            }
+            if (inSubset.isEmpty()) {
+                return new NoHealthyEndpoint(service, 0);
+            }
+            all = inSubset;
+        }
         if (all.isEmpty()) {
             return new UnknownService(service);
         }

@@ -3,6 +3,7 @@ package io.rhizome.mesh.node.proxy;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
 import java.time.Duration;
 
@@ -14,8 +15,13 @@ import java.time.Duration;
  */
 public interface DataPlane extends AutoCloseable {
 
+    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
+        return NettyDataPlane.create(settings, view, selector, policy);
+    }
+
+    /** A data plane with no policy resources (round robin, mesh defaults). */
     static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector) {
-        return NettyDataPlane.create(settings, view, selector);
+        return create(settings, view, selector, new PolicyView());
     }
 
     /** Binds both listeners; a port in use is a {@link BindFailure} naming it. */

@@ -9,7 +9,11 @@ public enum ProxyErrors {
     URI_TOO_LONG(414, "uri-too-long"),
     HEADERS_TOO_LARGE(431, "headers-too-large"),
     UNKNOWN_SERVICE(404, "unknown-service"),
+    NO_ROUTE(404, "no-route"),
+    NO_BACKEND(500, "no-backend"),
+    TIMEOUT(504, "timeout"),
     EGRESS_DENIED(403, "egress-denied"),
+    LOOP(508, "loop-detected"),
     NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint"),
     UPSTREAM_CONNECT_FAILURE(502, "upstream-connect-failure"),
     UPSTREAM_RESET(502, "upstream-reset");

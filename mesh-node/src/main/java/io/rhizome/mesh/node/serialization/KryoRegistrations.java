@@ -1,6 +1,7 @@
 package io.rhizome.mesh.node.serialization;
 
 import io.rhizome.mesh.node.cluster.NodeInfoActor;
+import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import java.util.List;
 
 /**
@@ -14,5 +15,10 @@ final class KryoRegistrations {
 
     static final List<Registration> MESSAGES = List.of(
             new Registration(NodeInfoActor.GetNodeInfo.class, 100),
-            new Registration(NodeInfoActor.NodeInfo.class, 101));
+            new Registration(NodeInfoActor.NodeInfo.class, 101),
+            new Registration(String[].class, 102),
+            new Registration(PolicyQueryActor.GetPolicyState.class, 110),
+            new Registration(PolicyQueryActor.PolicyState.class, 111),
+            new Registration(PolicyQueryActor.HasVersions.class, 112),
+            new Registration(PolicyQueryActor.Holds.class, 113));
 }

@@ -2,6 +2,7 @@ package io.rhizome.mesh.node.serialization;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.rhizome.mesh.protocol.v1.Endpoint;
+import io.rhizome.mesh.protocol.v1.Resource;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
@@ -12,6 +13,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 public final class ProtobufSerializer extends SerializerWithStringManifest {
     public static final int IDENTIFIER = 7_302;
     private static final String ENDPOINT = "E";
+    private static final String RESOURCE = "R";
 
     public ProtobufSerializer(ExtendedActorSystem system) {}
 
@@ -25,6 +27,9 @@ public final class ProtobufSerializer extends SerializerWithStringManifest {
         if (o instanceof Endpoint) {
             return ENDPOINT;
         }
+        if (o instanceof Resource) {
+            return RESOURCE;
+        }
         throw new IllegalArgumentException("protobuf: no manifest for " + o.getClass().getName());
     }
 
@@ -32,6 +37,9 @@ public final class ProtobufSerializer extends SerializerWithStringManifest {
     public byte[] toBinary(Object o) {
         if (o instanceof Endpoint e) {
             return e.toByteArray();
+        }
+        if (o instanceof Resource r) {
+            return r.toByteArray();
         }
         throw new IllegalArgumentException("protobuf: cannot serialize " + o.getClass().getName());
     }
@@ -41,6 +49,9 @@ public final class ProtobufSerializer extends SerializerWithStringManifest {
         try {
             if (ENDPOINT.equals(manifest)) {
                 return Endpoint.parseFrom(bytes);
+            }
+            if (RESOURCE.equals(manifest)) {
+                return Resource.parseFrom(bytes);
             }
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("protobuf: malformed " + manifest + ": " + e.getMessage(), e);

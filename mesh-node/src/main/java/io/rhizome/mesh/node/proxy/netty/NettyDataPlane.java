@@ -28,6 +28,7 @@ import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import java.time.Duration;
@@ -56,7 +57,7 @@ public final class NettyDataPlane implements DataPlane {
         this.serverChannelType = serverChannelType;
     }
 
-    public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector) {
+    public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(settings.proxy().ioThreads(), io);
@@ -65,7 +66,7 @@ public final class NettyDataPlane implements DataPlane {
                 .channel(clientType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.proxy().connectTimeout().toMillis());
-        ProxyContext context = new ProxyContext(settings, view, selector, upstream, new AtomicInteger());
+        ProxyContext context = new ProxyContext(settings, view, selector, policy, upstream, new AtomicInteger());
         return new NettyDataPlane(context, group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
     }
 

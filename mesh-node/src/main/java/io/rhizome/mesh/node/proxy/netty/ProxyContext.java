@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicyView;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -11,13 +12,16 @@ final class ProxyContext {
     private final NodeSettings settings;
     private final MeshView view;
     private final EndpointSelector selector;
+    private final PolicyView policy;
     private final Bootstrap upstream;
     private final AtomicInteger inFlight;
     private final UpstreamPool pool;
     private volatile boolean draining;
 
-    ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, Bootstrap upstream, AtomicInteger inFlight) {
+    ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
+            AtomicInteger inFlight) {
         this.settings = settings;
+        this.policy = policy;
         this.view = view;
         this.selector = selector;
         this.upstream = upstream;
@@ -35,6 +39,10 @@ final class ProxyContext {
 
     EndpointSelector selector() {
         return selector;
+    }
+
+    PolicyView policy() {
+        return policy;
     }
 
     Bootstrap upstream() {

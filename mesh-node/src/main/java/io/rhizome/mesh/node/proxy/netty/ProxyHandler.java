@@ -32,6 +32,14 @@ import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
+import io.rhizome.mesh.node.discovery.MeshSnapshot;
+import io.rhizome.mesh.node.routing.BackendPick;
+import io.rhizome.mesh.node.routing.RouteBackend;
+import io.rhizome.mesh.node.routing.RouteDecision;
+import io.rhizome.mesh.node.routing.RoutedRule;
+import io.rhizome.mesh.node.routing.SubsetFilter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -187,9 +195,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     /** Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error. */
-    private record Target(String service, HostPort address, String label, ProxyErrors error, String message) {
+    private record Target(String service, HostPort address, String label, ProxyErrors error, String message,
+            RoutedRule rule, SubsetFilter subset) {
         static Target error(ProxyErrors error, String message) {
-            return new Target(null, null, null, error, message);
+            return new Target(null, null, null, error, message, null, SubsetFilter.all());
+        }
+
+        static Target fixed(HostPort address, String label) {
+            return new Target(null, address, label, null, null, null, SubsetFilter.all());
         }
     }
 
@@ -232,8 +245,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             name = name.substring(0, name.length() - suffix.length() - 1);
         }
         addForwardedFor(request);
-        if (context.view().current().hasService(name) && (hp.port < 0 || hp.port == 80)) {
-            return new Target(name, null, null, null, null);
+        if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
+            return routeTarget(name, request);
         }
         if (suffixed || isBareName(name)) {
             return Target.error(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + name + "\"");
@@ -241,7 +254,41 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         if (s.outbound().egress() == NodeSettings.Egress.DENY) {
             return Target.error(ProxyErrors.EGRESS_DENIED, "egress to \"" + hp.host + "\" is denied (rhizome.outbound.egress = deny)");
         }
-        return new Target(null, new HostPort(hp.host, hp.port < 0 ? 80 : hp.port), "egress", null, null);
+        int port = hp.port < 0 ? 80 : hp.port;
+        if (port == s.outbound().address().port() && (hp.host.equals(s.outbound().address().host())
+                || hp.host.equals("localhost") || hp.host.startsWith("127.") || hp.host.equals("::1"))) {
+            return Target.error(ProxyErrors.LOOP, "the request is addressed to this proxy itself (" + authority + ")");
+        }
+        return Target.fixed(new HostPort(hp.host, hp.port < 0 ? 80 : hp.port), "egress");
+    }
+
+    /** Applies the service's Routes: the winning rule, its weighted backend, its request header edits. */
+    private Target routeTarget(String service, HttpRequest request) {
+        RouteDecision decision = context.policy().current().routes().match(service, new NettyRequestView(request));
+        if (decision instanceof RouteDecision.NoRoute) {
+            return Target.error(ProxyErrors.NO_ROUTE, "no rule of the Routes of \"" + service + "\" matches "
+                    + request.method() + " " + request.uri());
+        }
+        if (!(decision instanceof RouteDecision.Matched matched)) {
+            return new Target(service, null, null, null, null, null, SubsetFilter.all());
+        }
+        RoutedRule rule = matched.rule();
+        if (!(rule.backends().pick() instanceof BackendPick.Picked picked)) {
+            return Target.error(ProxyErrors.NO_BACKEND, "every backend of " + rule.id() + " has weight 0");
+        }
+        RouteBackend backend = picked.backend();
+        MeshSnapshot mesh = context.view().current();
+        if (!context.selector().hasRoutable(mesh, backend.service(), backend.subset())) {
+            // A backend with nothing to take traffic (a dead canary) must not fail its share.
+            for (RouteBackend other : rule.backends().backends()) {
+                if (other.weight() > 0 && context.selector().hasRoutable(mesh, other.service(), other.subset())) {
+                    backend = other;
+                    break;
+                }
+            }
+        }
+        HeaderEditor.apply(rule.requestHeaders(), request.headers());
+        return new Target(backend.service(), null, null, null, null, rule, backend.subset());
     }
 
     private Target inboundTarget(HttpRequest request) {
@@ -258,8 +305,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 ? hp.host.substring(0, hp.host.length() - suffix.length() - 1) : hp.host;
         for (ServiceSettings service : context.settings().services()) {
             if (service.name().equals(name)) {
-                return new Target(null, service.address(),
-                        service.name() + " on node " + context.settings().nodeName(), null, null);
+                return Target.fixed(service.address(), service.name() + " on node " + context.settings().nodeName());
             }
         }
         return Target.error(ProxyErrors.UNKNOWN_SERVICE,
@@ -341,12 +387,30 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     private void resumeClient() {
         ctx.channel().config().setAutoRead(true);
-        while (ex == null && !pending.isEmpty() && ctx.channel().isActive()) {
+        while ((ex == null || !ex.requestDone) && !pending.isEmpty() && ctx.channel().isActive()) {
             handle(pending.poll());
         }
     }
 
     // ---------------------------------------------------------------- upstream side
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    private void onTryTimeout(Exchange which) {
+        if (ex == which) {
+            which.onTryTimeoutFired();
+        }
+    }
+
+    private void onTimeout(Exchange which, String message) {
+        if (ex == which) {
+            which.onRouteTimeoutFired(message);
+        }
+    }
 
     @Override
     public void onUpstreamMessage(Object msg) {
@@ -378,9 +442,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         final HttpVersion clientVersion;
         final boolean idempotent;
         final boolean headRequest;
-        final String service;
+        String service;
         final HostPort fixedTarget;
         final String label;
+        final RoutedRule rule;
+        SubsetFilter subset;
+        final RetryPolicy retry;
+        int retriesUsed;
+        ScheduledFuture<?> routeTimer;
+        ScheduledFuture<?> tryTimer;
+        boolean discardingResponse;
         final Set<String> tried = new HashSet<>(4);
         final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
         final List<HttpContent> replay = new ArrayList<>();
@@ -399,6 +470,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         boolean upstreamKeepAlive;
         boolean upstreamNeedsFlush;
         ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+        int lastStatus;
         String lastMessage = "";
 
         Exchange(HttpRequest request, boolean clientKeepAlive, Target t) {
@@ -413,6 +485,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.service = t.service;
             this.fixedTarget = t.address;
             this.label = t.label;
+            this.rule = t.rule;
+            this.subset = t.subset;
+            this.retry = t.rule == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule.retries());
+            if (t.rule != null && t.rule.timeout().isPresent()) {
+                long ms = t.rule.timeout().get().toMillis();
+                final Exchange self = this;
+                routeTimer = ctx.executor().schedule(() -> onTimeout(self, "no response within " + ms + "ms (timeout of "
+                        + t.rule.id() + ")"), ms, TimeUnit.MILLISECONDS);
+            }
             this.request = request;
             prepareHead(request);
             if (request instanceof LastHttpContent) {
@@ -434,12 +515,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         void connect() {
             if (service != null) {
-                EndpointSelector.Pick pick = context.selector().pick(context.view().current(), service, tried);
+                EndpointSelector.Pick pick = context.selector().pick(context.view().current(), service, tried, subset);
                 if (pick instanceof EndpointSelector.Chosen chosen) {
                     endpoint = chosen.endpoint();
                     target = endpoint.target();
                     tried.add(endpoint.id());
                 } else if (attempts > 0) {
+                    if (switchBackend()) {
+                        connect();
+                        return;
+                    }
                     fail(lastError, lastMessage);
                     return;
                 } else if (pick instanceof EndpointSelector.UnknownService) {
@@ -447,8 +532,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     return;
                 } else {
                     EndpointSelector.NoHealthyEndpoint none = (EndpointSelector.NoHealthyEndpoint) pick;
-                    fail(ProxyErrors.NO_HEALTHY_ENDPOINT, "none of the " + none.endpoints() + " endpoints of \""
-                            + service + "\" is healthy");
+                    fail(ProxyErrors.NO_HEALTHY_ENDPOINT, subset.labels().isEmpty()
+                            ? "none of the " + none.endpoints() + " endpoints of \"" + service + "\" is healthy"
+                            : "no healthy endpoint of \"" + service + "\" in subset " + subset.labels());
                     return;
                 }
             } else {
@@ -471,6 +557,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                             onConnectFailure(f.cause());
                         }
                     });
+        }
+
+        /** The chosen backend has nothing left to try: move to another backend of the rule that has. */
+        private boolean switchBackend() {
+            if (rule == null) {
+                return false;
+            }
+            MeshSnapshot mesh = context.view().current();
+            for (RouteBackend other : rule.backends().backends()) {
+                boolean same = other.service().equals(service) && other.subset().labels().equals(subset.labels());
+                if (!same && other.weight() > 0 && context.selector().hasRoutable(mesh, other.service(), other.subset())) {
+                    service = other.service();
+                    subset = other.subset();
+                    return true;
+                }
+            }
+            return false;
         }
 
         private void onConnectFailure(Throwable cause) {
@@ -506,6 +609,63 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (!requestDone) {
                 ctx.channel().config().setAutoRead(ch.isWritable());
             }
+            if (retry.perTryTimeoutMillis() > 0) {
+                cancel(tryTimer);
+                final Exchange self = this;
+                tryTimer = ctx.executor().schedule(() -> onTryTimeout(self), retry.perTryTimeoutMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** Retries are allowed for this request: its body is held for replay and its method may repeat. */
+        private boolean canRetry() {
+            return requestDone && replayable && (idempotent || retry.nonIdempotent()) && retriesUsed < retry.attempts();
+        }
+
+        private void retryAfterBackoff() {
+            retriesUsed++;
+            headSent = false;
+            waiting.clear();
+            for (HttpContent c : replay) {
+                waiting.add(c.retainedDuplicate());
+            }
+            final Exchange self = this;
+            ctx.executor().schedule(() -> {
+                if (ex == self) {
+                    connect();
+                }
+            }, retry.backoffMillis(retriesUsed), TimeUnit.MILLISECONDS);
+        }
+
+        void onTryTimeoutFired() {
+            if (responseStarted || upstream == null) {
+                return;
+            }
+            closeUpstream();
+            lastError = ProxyErrors.TIMEOUT;
+            lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
+                    + retry.perTryTimeoutMillis() + "ms";
+            if (endpoint != null) {
+                tried.add(endpoint.id());
+            }
+            if (canRetry()) {
+                retryAfterBackoff();
+            } else {
+                fail(lastError, lastMessage);
+            }
+        }
+
+        void onRouteTimeoutFired(String message) {
+            if (responseStarted) {
+                closeUpstream();
+                truncate();
+            } else {
+                fail(ProxyErrors.TIMEOUT, message);
+            }
+        }
+
+        private void cancelTimers() {
+            cancel(routeTimer);
+            cancel(tryTimer);
         }
 
         private void writeUpstream(HttpContent c) {
@@ -574,6 +734,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     ReferenceCountUtil.release(msg);
                     return;
                 }
+                if (retry.retriesStatus(code) && canRetry()) {
+                    // Answered with a status the route retries: drop this response, try elsewhere.
+                    cancel(tryTimer);
+                    lastError = null;
+                    lastStatus = code;
+                    discardingResponse = !(msg instanceof LastHttpContent);
+                    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+                    ReferenceCountUtil.release(msg);
+                    if (!discardingResponse) {
+                        endDiscardAndRetry();
+                    }
+                    return;
+                }
+                cancel(tryTimer);
                 responseStarted = true;
                 dropReplay();
                 if (endpoint != null && code < 500) {
@@ -596,6 +770,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 content.release();
                 return;
             }
+            if (discardingResponse) {
+                boolean last = msg instanceof LastHttpContent;
+                content.release();
+                if (last) {
+                    discardingResponse = false;
+                    endDiscardAndRetry();
+                }
+                return;
+            }
             if (content.decoderResult().isFailure()) {
                 content.release();
                 closeUpstream();
@@ -612,8 +795,25 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
 
+        private void endDiscardAndRetry() {
+            Channel up = upstream;
+            upstream = null;
+            if (up != null) {
+                if (upstreamKeepAlive) {
+                    context.pool().release(up, target);
+                } else {
+                    up.pipeline().get(BackendHandler.class).attach(null);
+                    up.close();
+                }
+            }
+            retryAfterBackoff();
+        }
+
         private void prepareResponse(HttpResponse response) {
             HttpHeaders h = response.headers();
+            if (rule != null) {
+                HeaderEditor.apply(rule.responseHeaders(), h);
+            }
             boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
             boolean chunked = HttpUtil.isTransferEncodingChunked(response);
             upstreamKeepAlive = HttpUtil.isKeepAlive(response);
@@ -643,6 +843,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** The response's last part arrived: hand the connections back and take the next request. */
         private void finish(Object last) {
+            cancelTimers();
             Channel up = upstream;
             upstream = null;
             if (up != null) {
@@ -675,9 +876,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 truncate();
                 return;
             }
+            cancel(tryTimer);
             lastError = ProxyErrors.UPSTREAM_RESET;
             lastMessage = describeTarget() + " closed the connection before responding";
-            boolean canReplay = requestDone && replayable && idempotent && attempts < MAX_ATTEMPTS;
+            // A stale pooled connection says nothing about the endpoint and costs no retry.
+            boolean stale = reusedConnection && requestDone && replayable && idempotent && attempts < MAX_ATTEMPTS + 2;
+            boolean canReplay = stale || (retry.retriesReset() && canRetry());
+            if (canReplay && !stale) {
+                retriesUsed++;
+            }
             if (canReplay) {
                 if (endpoint != null) {
                     if (reusedConnection) {
@@ -701,6 +908,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         private void fail(ProxyErrors error, String message) {
+            if (error == null) { // the last try answered with a retriable status and nothing is left
+                error = ProxyErrors.UPSTREAM_RESET;
+            }
+            cancelTimers();
             closeUpstream();
             releaseBuffers();
             context.inFlight().decrementAndGet();
@@ -714,6 +925,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** The response broke off after it started: the client learns by the connection closing. */
         private void truncate() {
+            cancelTimers();
             releaseBuffers();
             context.inFlight().decrementAndGet();
             ex = null;
@@ -732,6 +944,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** The client went away. */
         void abandon() {
+            cancelTimers();
             closeUpstream();
             releaseBuffers();
             context.inFlight().decrementAndGet();
