@@ -134,6 +134,14 @@ class WalkingMeshIT {
     @Test
     @Order(1)
     void meshctlMembersShowsEveryNodeWithItsServicesVersionAndUptime() throws Exception {
+        // Versions and uptimes come from the members themselves, once the receptionist has gossiped them.
+        Processes.await("every member reports its version", Duration.ofSeconds(15), () -> {
+            try {
+                return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members").body().contains("\"unknown\"");
+            } catch (Exception e) {
+                return false;
+            }
+        });
         Processes.Result json = Processes.meshctl("--node", ports[3].adminAddress(), "members", "-o", "json");
         assertThat(json.exitCode()).as(json.stderr()).isZero();
         @SuppressWarnings("unchecked")

@@ -28,6 +28,7 @@ public final class ClusterConfig {
               }
               split-brain-resolver.stable-after = 3s
               distributed-data.gossip-interval = 300ms
+              typed.receptionist.distributed-data.gossip-interval = 300ms
             }
             pekko.remote.artery.advanced.give-up-system-message-after = 30s
             """;
