@@ -42,32 +42,35 @@ import java.util.stream.Stream;
  * K rounds applies one Route on one node (round robin, alternately a new Route and a change to an
  * existing one) and measures the time from just before the {@code POST /v1/apply} is sent until
  * every node's {@code GET /v1/config/digest} reports the digest the applying node has after the
- * write. Each node is polled every 2 ms by its own thread of one fixed pool of N threads; a node's
- * time is the moment the first answer carrying the target digest arrived (answers are recorded
- * from just before the POST, so a node that converged before the POST returned counts as such).
+ * write. Each node is polled every 2 ms ({@code --poll-ms}) by its own thread of one fixed pool of
+ * N threads; a node's time is the moment the first answer carrying the target digest arrived
+ * (answers are recorded from just before the POST, so a node that converged before the POST
+ * returned counts as such).
  *
- * <p>Usage: {@code bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]}.
+ * <p>Usage: {@code bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]
+ * [--poll-ms MS]}.
  * Writes {@code bench/results/convergence-<yyyy-MM-dd'T'HHmm>.md} and {@code convergence-latest.json}.
  * The node processes are always stopped at the end, on failures and on Ctrl-C too.
  */
 public final class ConvergenceBench {
 
-    static final int WARMUP = 10;
-    static final long POLL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    static final int WARMUP = 50;
     static final Duration ROUND_TIMEOUT = Duration.ofSeconds(30);
     static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
     static final double GOAL_P99_MS = 300;
 
     /** Command-line options. */
-    record Options(int nodes, int rounds, String profile, boolean verbose) {
-        static final String USAGE = "usage: bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]";
+    record Options(int nodes, int rounds, String profile, boolean verbose, int pollMs) {
+        static final String USAGE = "usage: bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]"
+                + " [--poll-ms MS]";
 
         static Options parse(String[] args) {
             int nodes = 5;
             int rounds = 100;
             String profile = "production";
             boolean verbose = false;
+            int pollMs = 2;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String value = null;
@@ -79,7 +82,7 @@ public final class ConvergenceBench {
                 switch (a) {
                     case "--verbose", "-v" -> verbose = true;
                     case "--help", "-h" -> throw new UsageException(null);
-                    case "--nodes", "--rounds", "--profile" -> {
+                    case "--nodes", "--rounds", "--profile", "--poll-ms" -> {
                         if (value == null) {
                             if (i + 1 >= args.length) {
                                 throw new UsageException(a + " needs a value");
@@ -89,6 +92,7 @@ public final class ConvergenceBench {
                         switch (a) {
                             case "--nodes" -> nodes = intIn(a, value, 2, 20);
                             case "--rounds" -> rounds = intIn(a, value, 1, 100_000);
+                            case "--poll-ms" -> pollMs = intIn(a, value, 1, 1000);
                             default -> {
                                 if (!value.equals("production") && !value.equals("fast")) {
                                     throw new UsageException("--profile: \"" + value + "\" (expected: production or fast)");
@@ -100,7 +104,7 @@ public final class ConvergenceBench {
                     default -> throw new UsageException("unknown argument \"" + args[i] + "\"");
                 }
             }
-            return new Options(nodes, rounds, profile, verbose);
+            return new Options(nodes, rounds, profile, verbose, pollMs);
         }
 
         private static int intIn(String flag, String value, int min, int max) {
@@ -146,8 +150,13 @@ public final class ConvergenceBench {
         }
     }
 
-    /** One measured (or warm-up) apply. */
-    record Round(int index, String writer, String op, String resource, int status, double postMs, double convergenceMs) {}
+    /** One measured (or warm-up) apply; nodeMs: when each node (in node order) first showed the new digest. */
+    record Round(int index, String writer, int writerIndex, String op, String resource, int status, double postMs,
+            double convergenceMs, double[] nodeMs) {
+        double writerMs() {
+            return nodeMs[writerIndex];
+        }
+    }
 
     private static final Pattern DIGEST = Pattern.compile("\"digest\"\\s*:\\s*\"([^\"]*)\"");
     private static final ConfigParseOptions JSON = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON);
@@ -165,6 +174,7 @@ public final class ConvergenceBench {
     private ExecutorService pollers;
     private Path workDir;
     private boolean stopping;
+    private volatile boolean failed;
     private int applied;
 
     ConvergenceBench(Options options, Path root) {
@@ -190,15 +200,23 @@ public final class ConvergenceBench {
             System.exit(2);
         }
         ConvergenceBench bench = new ConvergenceBench(options, root);
-        Thread hook = new Thread(bench::stopNodes, "bench-stop-nodes");
+        // Ctrl-C, SIGTERM, or any exit: the nodes never outlive the benchmark.
+        Thread hook = new Thread(() -> {
+            bench.stopNodes();
+            if (!bench.failed) {
+                bench.deleteWorkDir();
+            }
+        }, "bench-stop-nodes");
         Runtime.getRuntime().addShutdownHook(hook);
         int exit = 0;
         try {
             bench.run();
         } catch (BenchFailure e) {
+            bench.failed = true;
             System.err.println("convergence: " + e.getMessage());
             exit = 1;
         } catch (Exception e) {
+            bench.failed = true;
             System.err.println("convergence: failed");
             e.printStackTrace();
             exit = 1;
@@ -239,6 +257,7 @@ public final class ConvergenceBench {
                 }
             }
             System.err.printf(Locale.ROOT, "measuring: %d rounds%n", options.rounds());
+            long[] cpuBefore = cpuTicks();
             List<Round> rounds = new ArrayList<>();
             for (int i = 0; i < options.rounds(); i++) {
                 Round r = round(i + 1);
@@ -249,15 +268,19 @@ public final class ConvergenceBench {
                     System.err.printf(Locale.ROOT, "  %d/%d rounds%n", i + 1, options.rounds());
                 }
             }
-            report(rounds, startedLocal, startedAt);
+            report(rounds, startedLocal, startedAt, cpuBusy(cpuBefore, cpuTicks()));
         } finally {
             pollers.shutdownNow();
         }
     }
 
     private static void printRound(String label, Round r) {
-        System.out.printf(Locale.ROOT, "%s  %s %-6s %-10s POST %7.1f ms (%d)  converged %7.1f ms%n",
-                label, r.writer(), r.op(), r.resource(), r.postMs(), r.status(), r.convergenceMs());
+        StringBuilder perNode = new StringBuilder();
+        for (double ms : r.nodeMs()) {
+            perNode.append(String.format(Locale.ROOT, " %6.1f", ms));
+        }
+        System.out.printf(Locale.ROOT, "%s  %s %-6s %-10s POST %7.1f ms (%d)  converged %7.1f ms  per node:%s%n",
+                label, r.writer(), r.op(), r.resource(), r.postMs(), r.status(), r.convergenceMs(), perNode);
     }
 
     // ---------------------------------------------------------------- nodes
@@ -390,6 +413,9 @@ public final class ConvergenceBench {
     }
 
     private void deleteWorkDir() {
+        if (workDir == null || !Files.exists(workDir)) {
+            return;
+        }
         try (Stream<Path> walk = Files.walk(workDir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
@@ -422,10 +448,11 @@ public final class ConvergenceBench {
 
     // ---------------------------------------------------------------- rounds
 
-    /** Polls one node's digest every 2 ms, recording each new digest with the time its answer arrived. */
+    /** Polls one node's digest every --poll-ms (2 ms), recording each new digest with the time its answer arrived. */
     private final class Poller implements java.util.concurrent.Callable<Long> {
         private final Node node;
-        private final List<long[]> times = new ArrayList<>();
+        private final long pollNanos = TimeUnit.MILLISECONDS.toNanos(options.pollMs());
+        private final List<Long> times = new ArrayList<>();
         private final List<String> digests = new ArrayList<>();
         volatile String target;
         volatile boolean abort;
@@ -446,7 +473,7 @@ public final class ConvergenceBench {
                     long at = System.nanoTime();
                     if (!d.equals(last)) {
                         digests.add(d);
-                        times.add(new long[] {at});
+                        times.add(at);
                         last = d;
                     }
                     error = null;
@@ -459,10 +486,10 @@ public final class ConvergenceBench {
                 if (t != null) {
                     int i = digests.indexOf(t);
                     if (i >= 0) {
-                        return times.get(i)[0];
+                        return times.get(i);
                     }
                 }
-                next += POLL_INTERVAL_NANOS;
+                next += pollNanos;
                 long sleep = next - System.nanoTime();
                 if (sleep > 0) {
                     LockSupport.parkNanos(sleep);
@@ -476,7 +503,8 @@ public final class ConvergenceBench {
 
     /** One apply: index > 0 is a measured round, index < 0 a warm-up apply. */
     private Round round(int index) throws Exception {
-        Node writer = nodes.get(applied % nodes.size());
+        int writerIndex = applied % nodes.size();
+        Node writer = nodes.get(writerIndex);
         boolean create = applied % 2 == 0 || names.isEmpty();
         String name;
         int weight;
@@ -494,6 +522,8 @@ public final class ConvergenceBench {
         String body = "{\"kind\":\"Route\",\"name\":\"" + name + "\",\"spec\":{\"service\":\"echo\",\"rules\":[{\"backends\":[{\"weight\":"
                 + weight + "}]}]}}";
 
+        // The digest before the write: the one after it must differ (it carries the new version).
+        String before = digest(writer);
         List<Poller> ps = new ArrayList<>();
         List<Future<Long>> futures = new ArrayList<>();
         for (Node node : nodes) {
@@ -516,11 +546,21 @@ public final class ConvergenceBench {
                 throw new BenchFailure("POST /v1/apply on " + writer.name() + " of " + name + ": status \"" + status
                         + "\" (expected: " + expected + "): " + answer.body().strip());
             }
-            String target = digest(writer);
+            long deadline = t0 + ROUND_TIMEOUT.toNanos();
+            String after = digest(writer);
+            while (after.equals(before)) {
+                if (System.nanoTime() > deadline) {
+                    throw new BenchFailure("POST /v1/apply on " + writer.name() + " answered " + answer.statusCode()
+                            + " but its digest did not change within " + ROUND_TIMEOUT.toSeconds() + " s");
+                }
+                Thread.sleep(1);
+                after = digest(writer);
+            }
+            String target = after;
             ps.forEach(p -> p.target = target);
 
-            long deadline = t0 + ROUND_TIMEOUT.toNanos();
             long last = t0;
+            double[] nodeMs = new double[futures.size()];
             for (int i = 0; i < futures.size(); i++) {
                 Long at = null;
                 while (at == null) {
@@ -540,15 +580,16 @@ public final class ConvergenceBench {
                     }
                 }
                 last = Math.max(last, at);
+                nodeMs[i] = (at - t0) / 1e6;
             }
-            return new Round(index, writer.name(), create ? "create" : "update", name, answer.statusCode(),
-                    (returned - t0) / 1e6, (last - t0) / 1e6);
+            return new Round(index, writer.name(), writerIndex, create ? "create" : "update", name, answer.statusCode(),
+                    (returned - t0) / 1e6, (last - t0) / 1e6, nodeMs);
         } finally {
             ps.forEach(p -> p.abort = true);
             for (Future<Long> f : futures) {
                 try {
                     f.get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException | TimeoutException e) {
+                } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
                     f.cancel(true);
                 }
             }
@@ -609,9 +650,10 @@ public final class ConvergenceBench {
         }
     }
 
-    private void report(List<Round> rounds, LocalDateTime startedLocal, Instant startedAt) throws IOException {
+    private void report(List<Round> rounds, LocalDateTime startedLocal, Instant startedAt, double cpuBusy) throws IOException {
         Summary conv = Summary.of(rounds.stream().mapToDouble(Round::convergenceMs).toArray());
         Summary post = Summary.of(rounds.stream().mapToDouble(Round::postMs).toArray());
+        Summary own = Summary.of(rounds.stream().mapToDouble(Round::writerMs).toArray());
         long accepted = rounds.stream().filter(r -> r.status() == 202).count();
         String nproc = command("nproc");
         if (nproc.equals("unknown")) {
@@ -619,7 +661,8 @@ public final class ConvergenceBench {
         }
         String kernel = command("uname", "-r");
         String commit = command("git", "-C", root.toString(), "rev-parse", "--short", "HEAD");
-        boolean dirty = !command("git", "-C", root.toString(), "status", "--porcelain").isEmpty();
+        String status = command("git", "-C", root.toString(), "status", "--porcelain");
+        boolean dirty = !status.isEmpty() && !status.equals("unknown");
         String goal = conv.p99() < GOAL_P99_MS
                 ? String.format(Locale.ROOT, "met (p99 %.1f ms < %.0f ms)", conv.p99(), GOAL_P99_MS)
                 : String.format(Locale.ROOT, "NOT met: p99 %.1f ms is %.1f ms over %.0f ms", conv.p99(), conv.p99() - GOAL_P99_MS, GOAL_P99_MS);
@@ -632,8 +675,12 @@ public final class ConvergenceBench {
                 "| ms | rounds | p50 | p90 | p99 | max |",
                 "|---|---:|---:|---:|---:|---:|",
                 conv.row("convergence (POST sent → all digests equal)"),
-                post.row("POST /v1/apply latency"));
+                post.row("POST /v1/apply latency"),
+                own.row("applying node's own digest changed"));
         String replicating = String.format(Locale.ROOT, "POSTs answered 202 (replicating): %d of %d", accepted, rounds.size());
+        String cpu = cpuBusy < 0 ? "CPU busy while measuring: unknown"
+                : String.format(Locale.ROOT, "CPU busy while measuring (all processes, /proc/stat): %.0f%% of %s CPUs; digests polled every %d ms",
+                        cpuBusy * 100, nproc, options.pollMs());
 
         System.out.println();
         System.out.println(title);
@@ -642,6 +689,7 @@ public final class ConvergenceBench {
         table.forEach(System.out::println);
         System.out.println();
         System.out.println(replicating);
+        System.out.println(cpu);
         System.out.println("goal p99 < 300 ms: " + goal);
 
         Path dir = root.resolve("bench/results");
@@ -655,14 +703,15 @@ public final class ConvergenceBench {
         md.append("- machine: nproc ").append(nproc).append(", `uname -r` ").append(kernel).append('\n');
         md.append("- commit: ").append(commit).append(dirty ? " (with uncommitted changes)" : "").append('\n');
         md.append("- method: one Route applied per round (`POST /v1/apply`), on the nodes in turn, alternately new and changed;"
-                + " every node's `/v1/config/digest` polled every 2 ms; convergence = from just before the POST is sent to the"
+                + " every node's `/v1/config/digest` polled every " + options.pollMs() + " ms; convergence = from just before the POST is sent to the"
                 + " first answer of the last node carrying the applying node's post-write digest; nearest-rank percentiles\n\n");
         table.forEach(l -> md.append(l).append('\n'));
-        md.append('\n').append(replicating).append("\n\n").append("Goal p99 < 300 ms: ").append(goal).append("\n\n");
-        md.append("## Rounds\n\n| round | node | op | route | status | POST ms | convergence ms |\n|---:|---|---|---|---:|---:|---:|\n");
+        md.append('\n').append(replicating).append("\n\n").append(cpu).append("\n\n").append("Goal p99 < 300 ms: ").append(goal).append("\n\n");
+        md.append("## Rounds\n\nper node: ms until each node (node-1 first) showed the new digest\n\n"
+                + "| round | node | op | route | status | POST ms | convergence ms | per node ms |\n|---:|---|---|---|---:|---:|---:|---|\n");
         for (Round r : rounds) {
-            md.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.1f | %.1f |%n", r.index(), r.writer(), r.op(),
-                    r.resource(), r.status(), r.postMs(), r.convergenceMs()));
+            md.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.1f | %.1f | %s |%n", r.index(), r.writer(), r.op(),
+                    r.resource(), r.status(), r.postMs(), r.convergenceMs(), msList(r.nodeMs(), " ")));
         }
         Path mdFile = dir.resolve("convergence-" + stamp + ".md");
         Files.writeString(mdFile, md);
@@ -674,28 +723,67 @@ public final class ConvergenceBench {
         json.append("  \"nodes\": ").append(options.nodes()).append(",\n");
         json.append("  \"rounds\": ").append(options.rounds()).append(",\n");
         json.append("  \"warmup-applies\": ").append(WARMUP).append(",\n");
-        json.append("  \"poll-interval-ms\": 2,\n");
+        json.append("  \"poll-interval-ms\": ").append(options.pollMs()).append(",\n");
         json.append("  \"machine\": {\"nproc\": ").append(nproc.matches("\\d+") ? nproc : quote(nproc))
                 .append(", \"kernel\": ").append(quote(kernel)).append("},\n");
         json.append("  \"commit\": ").append(quote(commit)).append(",\n");
         json.append("  \"commit-dirty\": ").append(dirty).append(",\n");
         json.append("  \"convergence-ms\": ").append(conv.json()).append(",\n");
         json.append("  \"post-ms\": ").append(post.json()).append(",\n");
+        json.append("  \"writer-own-digest-ms\": ").append(own.json()).append(",\n");
         json.append("  \"post-202\": ").append(accepted).append(",\n");
+        json.append("  \"cpu-busy-while-measuring\": ").append(cpuBusy < 0 ? "null" : String.format(Locale.ROOT, "%.2f", cpuBusy))
+                .append(",\n");
         json.append("  \"goal-p99-ms\": ").append((int) GOAL_P99_MS).append(",\n");
         json.append("  \"goal-met\": ").append(conv.p99() < GOAL_P99_MS).append(",\n");
         json.append("  \"per-round\": [\n");
         for (int i = 0; i < rounds.size(); i++) {
             Round r = rounds.get(i);
             json.append(String.format(Locale.ROOT,
-                    "    {\"round\": %d, \"node\": %s, \"op\": %s, \"route\": %s, \"status\": %d, \"post-ms\": %.1f, \"convergence-ms\": %.1f}%s%n",
+                    "    {\"round\": %d, \"node\": %s, \"op\": %s, \"route\": %s, \"status\": %d, \"post-ms\": %.1f, \"convergence-ms\": %.1f, \"nodes-ms\": [%s]}%s%n",
                     r.index(), quote(r.writer()), quote(r.op()), quote(r.resource()), r.status(), r.postMs(), r.convergenceMs(),
-                    i + 1 < rounds.size() ? "," : ""));
+                    msList(r.nodeMs(), ", "), i + 1 < rounds.size() ? "," : ""));
         }
         json.append("  ]\n}\n");
         Files.writeString(dir.resolve("convergence-latest.json"), json);
         System.out.println();
         System.out.println("wrote " + root.relativize(mdFile) + " and " + root.relativize(dir.resolve("convergence-latest.json")));
+    }
+
+    private static String msList(double[] values, String separator) {
+        List<String> out = new ArrayList<>();
+        for (double v : values) {
+            out.add(String.format(Locale.ROOT, "%.1f", v));
+        }
+        return String.join(separator, out);
+    }
+
+    /** The machine's CPU time counters (first line of /proc/stat), or null where there is none. */
+    static long[] cpuTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long[] t = new long[f.length - 1];
+            for (int i = 1; i < f.length; i++) {
+                t[i - 1] = Long.parseLong(f[i]);
+            }
+            return t;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Share of CPU time not idle (idle and iowait are fields 4 and 5) between two samples; -1 if unknown. */
+    static double cpuBusy(long[] before, long[] after) {
+        if (before == null || after == null || before.length < 5 || after.length != before.length) {
+            return -1;
+        }
+        long total = 0;
+        // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+        for (int i = 0; i < Math.min(8, before.length); i++) {
+            total += after[i] - before[i];
+        }
+        long idle = (after[3] - before[3]) + (after[4] - before[4]);
+        return total <= 0 ? -1 : 1.0 - (double) idle / total;
     }
 
     /** Runs a short command; its trimmed standard output, or "unknown". */

@@ -481,13 +481,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.idempotent = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
                     || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
             this.headRequest = m.equals(HttpMethod.HEAD);
-            this.replayable = idempotent;
             this.service = t.service;
             this.fixedTarget = t.address;
             this.label = t.label;
             this.rule = t.rule;
             this.subset = t.subset;
             this.retry = t.rule == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule.retries());
+            // A non-idempotent request is held for replay only when its route opts in to retrying it.
+            this.replayable = idempotent || retry.nonIdempotent();
             if (t.rule != null && t.rule.timeout().isPresent()) {
                 long ms = t.rule.timeout().get().toMillis();
                 final Exchange self = this;
@@ -567,9 +568,39 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             MeshSnapshot mesh = context.view().current();
             for (RouteBackend other : rule.backends().backends()) {
                 boolean same = other.service().equals(service) && other.subset().labels().equals(subset.labels());
-                if (!same && other.weight() > 0 && context.selector().hasRoutable(mesh, other.service(), other.subset())) {
+                // Only a backend with an untried endpoint: two fully tried backends would switch forever.
+                if (!same && other.weight() > 0 && hasUntried(mesh, other.service(), other.subset())) {
                     service = other.service();
                     subset = other.subset();
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** A retry has somewhere to go: an untried endpoint in this backend or in another of the rule's. */
+        private boolean hasNextTarget() {
+            if (service == null) {
+                return true;
+            }
+            MeshSnapshot mesh = context.view().current();
+            if (hasUntried(mesh, service, subset)) {
+                return true;
+            }
+            if (rule != null) {
+                for (RouteBackend other : rule.backends().backends()) {
+                    if (other.weight() > 0 && hasUntried(mesh, other.service(), other.subset())) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** Some endpoint of {@code svc} in {@code sub} that takes traffic has not been tried by this request. */
+        private boolean hasUntried(MeshSnapshot mesh, String svc, SubsetFilter sub) {
+            for (MeshEndpoint e : mesh.endpoints(svc)) {
+                if (sub.matches(e.labels()) && !tried.contains(e.id()) && context.selector().exclusionReason(e).isEmpty()) {
                     return true;
                 }
             }
@@ -623,17 +654,24 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         private void retryAfterBackoff() {
             retriesUsed++;
-            headSent = false;
-            waiting.clear();
-            for (HttpContent c : replay) {
-                waiting.add(c.retainedDuplicate());
-            }
+            requeueReplay();
             final Exchange self = this;
             ctx.executor().schedule(() -> {
                 if (ex == self) {
                     connect();
                 }
             }, retry.backoffMillis(retriesUsed), TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * The next try sends the held request body again. The held parts move to the waiting queue
+         * (writing them holds them again), so the replay buffer holds the body once, whatever the try.
+         */
+        private void requeueReplay() {
+            headSent = false;
+            waiting.addAll(replay);
+            replay.clear();
+            replayBytes = 0;
         }
 
         void onTryTimeoutFired() {
@@ -734,11 +772,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     ReferenceCountUtil.release(msg);
                     return;
                 }
-                if (retry.retriesStatus(code) && canRetry()) {
+                if (retry.retriesStatus(code) && canRetry() && hasNextTarget()) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
+                    // With no untried endpoint left, the response goes to the client as it is.
                     cancel(tryTimer);
                     lastError = null;
                     lastStatus = code;
+                    lastMessage = describeTarget() + " answered " + code;
                     discardingResponse = !(msg instanceof LastHttpContent);
                     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
                     ReferenceCountUtil.release(msg);
@@ -893,10 +933,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                         context.selector().ejections().eject(endpoint.id());
                     }
                 }
-                headSent = false;
-                for (HttpContent c : replay) {
-                    waiting.add(c.retainedDuplicate());
-                }
+                requeueReplay();
                 if (fixedTarget != null && !reusedConnection) {
                     fail(lastError, lastMessage);
                     return;

@@ -1,27 +1,33 @@
 package io.rhizome.mesh.node.proxy.netty;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.rhizome.mesh.node.config.HostPort;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * One named instance of a service (e.g. {@code v1}). It answers every request with
- * {@code x-instance: <name>} and a body naming itself, the request line and the request headers it
- * received (one {@code name: value} line each, names lower-cased and sorted). Requests steer it by
- * header, per instance, so one request can make {@code v1} fail while {@code v2} answers:
+ * One named instance of a service (e.g. {@code v1}): a keep-alive HTTP/1.1 server, one thread per
+ * connection, that writes each response in one piece (the JDK HttpServer writes head and body
+ * separately without TCP_NODELAY, which costs a delayed ACK, about 40 ms, per request).
+ *
+ * <p>It answers every request with {@code x-instance: <name>} and a body naming itself, the request
+ * line and the request headers it received (one {@code name: value} line each, names lower-cased
+ * and sorted, values in arrival order) and, when there is one, {@code body: <n> bytes}. Requests steer it by header, per instance, so one request
+ * can make {@code v1} fail while {@code v2} answers:
  * <ul>
  *   <li>{@code x-status-<name>: 503} answers with that status;</li>
  *   <li>{@code x-delay-<name>: 300} answers after that many milliseconds.</li>
@@ -31,83 +37,146 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class InstanceUpstream implements AutoCloseable {
     private final String name;
-    private final HttpServer server;
-    private final ExecutorService executor;
-    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final ServerSocket server;
+    private final List<String> received = new CopyOnWriteArrayList<>();
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
 
-    private InstanceUpstream(String name, HttpServer server, ExecutorService executor) {
+    private InstanceUpstream(String name, ServerSocket server) {
         this.name = name;
         this.server = server;
-        this.executor = executor;
     }
 
     static InstanceUpstream start(String name) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "instance-" + name);
-            t.setDaemon(true);
-            return t;
-        });
-        InstanceUpstream upstream = new InstanceUpstream(name, server, executor);
-        server.createContext("/", upstream::handle);
-        server.setExecutor(executor);
-        server.start();
+        InstanceUpstream upstream = new InstanceUpstream(name, new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        Thread acceptor = new Thread(upstream::acceptLoop, "instance-" + name);
+        acceptor.setDaemon(true);
+        acceptor.start();
         return upstream;
     }
 
-    String name() {
-        return name;
-    }
-
     HostPort address() {
-        return new HostPort("127.0.0.1", server.getAddress().getPort());
+        return new HostPort("127.0.0.1", server.getLocalPort());
     }
 
-    /** Requests of {@code method} received so far, answered or not. */
-    int hits(String method) {
-        AtomicInteger n = hits.get(method);
-        return n == null ? 0 : n.get();
+    /** Every request line's method and URI so far, in arrival order. */
+    List<String> received() {
+        return List.copyOf(received);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try {
-            exchange.getRequestBody().readAllBytes();
-            hits.computeIfAbsent(exchange.getRequestMethod(), k -> new AtomicInteger()).incrementAndGet();
-            String delay = exchange.getRequestHeaders().getFirst("x-delay-" + name);
-            if (delay != null) {
-                try {
-                    Thread.sleep(Long.parseLong(delay));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+    /** How many requests with this method and URI (e.g. {@code GET /a?b}) arrived so far, answered or not. */
+    long received(String methodAndUri) {
+        return received.stream().filter(methodAndUri::equals).count();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                s.setTcpNoDelay(true);
+                connections.add(s);
+                Thread t = new Thread(() -> serve(s), "instance-" + name + "-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
             }
-            String status = exchange.getRequestHeaders().getFirst("x-status-" + name);
-            StringBuilder text = new StringBuilder("instance ").append(name).append('\n')
-                    .append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI()).append('\n');
-            Map<String, List<String>> sorted = new TreeMap<>();
-            exchange.getRequestHeaders().forEach((k, v) -> sorted.put(k.toLowerCase(Locale.ROOT), v));
-            sorted.forEach((k, values) -> values.forEach(v -> text.append(k).append(": ").append(v).append('\n')));
-            byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.getResponseHeaders().set("x-instance", name);
-            exchange.getResponseHeaders().set("x-up-set", "upstream");
-            exchange.getResponseHeaders().set("x-up-add", "upstream");
-            exchange.getResponseHeaders().set("x-up-drop", "upstream");
-            exchange.sendResponseHeaders(status == null ? 200 : Integer.parseInt(status), body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        } catch (IOException e) {
-            // the proxy gave up on this request (a timeout) and closed the connection
-        } finally {
-            exchange.close();
         }
     }
 
+    private void serve(Socket socket) {
+        try (socket) {
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                String requestLine = line(in);
+                if (requestLine == null) {
+                    return;
+                }
+                Map<String, List<String>> headers = new TreeMap<>();
+                String header;
+                while ((header = line(in)) != null && !header.isEmpty()) {
+                    int colon = header.indexOf(':');
+                    headers.computeIfAbsent(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                            .add(header.substring(colon + 1).trim());
+                }
+                byte[] requestBody = readBody(in, headers);
+                String[] parts = requestLine.split(" ");
+                received.add(parts[0] + " " + parts[1]);
+                String delay = first(headers, "x-delay-" + name);
+                if (delay != null) {
+                    Thread.sleep(Long.parseLong(delay));
+                }
+                String status = first(headers, "x-status-" + name);
+                StringBuilder text = new StringBuilder("instance ").append(name).append('\n')
+                        .append(parts[0]).append(' ').append(parts[1]).append('\n');
+                headers.forEach((k, values) -> values.forEach(v -> text.append(k).append(": ").append(v).append('\n')));
+                if (requestBody.length > 0) {
+                    text.append("body: ").append(requestBody.length).append(" bytes\n");
+                }
+                byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
+                String head = "HTTP/1.1 " + (status == null ? "200" : status) + " Whatever\r\n"
+                        + "Content-Type: text/plain; charset=utf-8\r\n"
+                        + "Content-Length: " + body.length + "\r\n"
+                        + "x-instance: " + name + "\r\n"
+                        + "x-up-set: upstream\r\nx-up-add: upstream\r\nx-up-drop: upstream\r\n\r\n";
+                ByteArrayOutputStream response = new ByteArrayOutputStream();
+                response.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                response.write(body);
+                out.write(response.toByteArray());
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the proxy gave up on this request (a timeout) and closed the connection, or close()
+        } finally {
+            connections.remove(socket);
+        }
+    }
+
+    private static String first(Map<String, List<String>> headers, String name) {
+        List<String> values = headers.get(name);
+        return values == null ? null : values.get(0);
+    }
+
+    private static byte[] readBody(InputStream in, Map<String, List<String>> headers) throws IOException {
+        String length = first(headers, "content-length");
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (length != null) {
+            body.write(in.readNBytes(Integer.parseInt(length)));
+        } else if ("chunked".equalsIgnoreCase(first(headers, "transfer-encoding"))) {
+            while (true) {
+                String size = line(in);
+                int semicolon = size.indexOf(';');
+                int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
+                if (n == 0) {
+                    String trailer;
+                    while ((trailer = line(in)) != null && !trailer.isEmpty()) {
+                        // trailers are ignored
+                    }
+                    break;
+                }
+                body.write(in.readNBytes(n));
+                line(in);
+            }
+        }
+        return body.toByteArray();
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return c == -1 && b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+    }
+
     @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : connections) {
+            s.close();
+        }
     }
 }
