@@ -9,13 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Picks the endpoint of a service for one request: round robin over endpoints that are SERVING,
- * on reachable members and not ejected. When that leaves none, it falls back to every endpoint
- * that is not explicitly NOT_SERVING (Envoy's panic threshold, DESIGN §4) and lets connection
- * attempts decide, rather than failing every request.
+ * Picks the endpoint of a service for one request among the endpoints that are SERVING, on reachable
+ * members and not ejected. When that leaves none, it falls back to every endpoint that is not
+ * explicitly NOT_SERVING (Envoy's panic threshold, DESIGN §4) and lets connection attempts decide,
+ * rather than failing every request. Which of the candidates is a {@link LoadBalancer}'s choice:
+ * the service's DestinationPolicy one when the caller passes it, round robin otherwise.
  */
 public final class EndpointSelector {
 
@@ -29,7 +29,7 @@ public final class EndpointSelector {
     public record NoHealthyEndpoint(String service, int endpoints) implements Pick {}
 
     private final EjectionTracker ejections;
-    private final ConcurrentHashMap<String, AtomicInteger> cursors = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LoadBalancer> defaultBalancers = new ConcurrentHashMap<>();
 
     public EndpointSelector(EjectionTracker ejections) {
         this.ejections = ejections;
@@ -67,6 +67,17 @@ public final class EndpointSelector {
 
     /** As {@link #pick(MeshSnapshot, String, Set)}, among the endpoints whose labels match {@code subset}. */
     public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried, SubsetFilter subset) {
+        return pick(snapshot, service, tried, subset,
+                defaultBalancers.computeIfAbsent(service, k -> LoadBalancer.roundRobin()), PickContext.NONE);
+    }
+
+    /**
+     * As {@link #pick(MeshSnapshot, String, Set, SubsetFilter)}, letting {@code balancer} choose among
+     * the candidates (the healthy ones, or the panic set). The caller keeps one balancer per service
+     * across requests (see the package documentation).
+     */
+    public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried, SubsetFilter subset,
+            LoadBalancer balancer, PickContext ctx) {
         List<MeshEndpoint> all = snapshot.endpoints(service);
         if (!subset.labels().isEmpty() && !all.isEmpty()) {
             List<MeshEndpoint> inSubset = new ArrayList<>(all.size());
@@ -101,8 +112,6 @@ public final class EndpointSelector {
         if (candidates.isEmpty()) {
             return new NoHealthyEndpoint(service, all.size());
         }
-        AtomicInteger cursor = cursors.computeIfAbsent(service, k -> new AtomicInteger());
-        int i = Math.floorMod(cursor.getAndIncrement(), candidates.size());
-        return new Chosen(candidates.get(i), panic);
+        return new Chosen(balancer.pick(candidates, ctx), panic);
     }
 }

@@ -10,6 +10,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector.Chosen;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector.NoHealthyEndpoint;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector.Pick;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector.UnknownService;
+import io.rhizome.mesh.node.routing.SubsetFilter;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,5 +177,32 @@ class EndpointSelectorTest {
         Pick second = selector.pick(s, "orders", Set.of());
 
         assertThat(Arrays.asList(((Chosen) first).endpoint(), ((Chosen) second).endpoint())).containsExactlyInAnyOrder(a, b);
+    }
+
+    @Test
+    void aPolicyBalancerChoosesAmongTheCandidatesTheSelectorLeaves() {
+        MeshEndpoint a = serving("node-a");
+        MeshEndpoint b = serving("node-b");
+        MeshEndpoint draining = endpoint("node-c", EndpointStatus.DRAINING, true, "Up");
+        MeshSnapshot s = snapshot(a, b, draining);
+        List<List<MeshEndpoint>> seen = new ArrayList<>();
+        List<PickContext> contexts = new ArrayList<>();
+        LoadBalancer last = (candidates, ctx) -> {
+            seen.add(candidates);
+            contexts.add(ctx);
+            return candidates.get(candidates.size() - 1);
+        };
+
+        Pick pick = selector.pick(s, "orders", Set.of("node-b/orders"), SubsetFilter.all(), last, PickContext.ofKey("alice"));
+
+        assertThat(pick).isEqualTo(new Chosen(a, false));
+        assertThat(seen).containsExactly(List.of(a));
+        assertThat(contexts).containsExactly(PickContext.ofKey("alice"));
+
+        ejections.eject(a.id());
+        ejections.eject(b.id());
+        assertThat(selector.pick(s, "orders", Set.of(), SubsetFilter.all(), last, PickContext.NONE))
+                .isEqualTo(new Chosen(draining, true));
+        assertThat(seen.get(1)).as("the panic set").containsExactly(a, b, draining);
     }
 }
