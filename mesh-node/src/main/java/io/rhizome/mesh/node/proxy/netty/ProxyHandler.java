@@ -58,7 +58,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     enum Mode { OUTBOUND, INBOUND }
 
-    private static final int MAX_ATTEMPTS = 3;
+    /** Connection attempts per request; a refused connection never costs the request while endpoints remain. */
+    private static final int MAX_ATTEMPTS = 6;
     private static final int MAX_PIPELINED = 64;
 
     private final ProxyContext context;
@@ -610,6 +611,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         private void onConnectFailure(Throwable cause) {
             lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
             lastMessage = "cannot connect to " + describeTarget() + ": " + describe(cause);
+            // Idle pooled connections to a target that refuses new ones are dead too.
+            context.pool().closeIdle(target);
             if (endpoint != null) {
                 context.selector().ejections().eject(endpoint.id());
                 // Nothing was sent yet, so trying another endpoint is always safe.
@@ -920,7 +923,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             lastError = ProxyErrors.UPSTREAM_RESET;
             lastMessage = describeTarget() + " closed the connection before responding";
             // A stale pooled connection says nothing about the endpoint and costs no retry.
-            boolean stale = reusedConnection && requestDone && replayable && idempotent && attempts < MAX_ATTEMPTS + 2;
+            boolean stale = reusedConnection && requestDone && replayable && idempotent && attempts < MAX_ATTEMPTS;
+            if (reusedConnection) {
+                context.pool().closeIdle(target); // its siblings were opened to the same peer: likely closed too
+            }
             boolean canReplay = stale || (retry.retriesReset() && canRetry());
             if (canReplay && !stale) {
                 retriesUsed++;

@@ -70,6 +70,16 @@ final class UpstreamPool {
         queue.addLast(ch);
     }
 
+    /** Closes every idle connection to {@code target} owned by the current loop. */
+    void closeIdle(HostPort target) {
+        ArrayDeque<Channel> queue = idle.get().remove(target);
+        if (queue != null) {
+            for (Channel ch : queue) {
+                ch.close();
+            }
+        }
+    }
+
     /** Called on the owning loop when an idle connection closes. */
     void forget(Channel ch, HostPort target) {
         ArrayDeque<Channel> queue = idle.get().get(target);
