@@ -180,9 +180,10 @@ final class PolicyRoutes extends AllDirectives {
                 .filter(m -> !m.status().equals("Removed") && !m.status().equals("Down")).count());
         String[] keys = outcome.written().stream().map(r -> r.getKind() + "/" + r.getName()).toArray(String[]::new);
         String[] versions = outcome.written().stream().map(r -> Versions.format(r.getVersion())).toArray(String[]::new);
-        // Every member acknowledging the write means every member holds it; otherwise ask them,
+        // Every member acknowledging the write (none unreachable) means every member holds it; otherwise ask them,
         // after a moment for their replicas to publish what gossip brought.
-        CompletionStage<Integer> seen = outcome.written().isEmpty() || outcome.acknowledged()
+        boolean allReachable = mesh.current().members().stream().allMatch(m -> m.reachable());
+        CompletionStage<Integer> seen = outcome.written().isEmpty() || (outcome.acknowledged() && allReachable)
                 ? CompletableFuture.completedFuture(members)
                 : org.apache.pekko.pattern.Patterns.after(RECEIPT_DELAY, system.classicSystem().scheduler(),
                         system.executionContext(), () -> fanOut(ref -> AskPattern.<PolicyQueryActor.Query, PolicyQueryActor.Holds>ask(ref,
