@@ -8,7 +8,8 @@
  * estimates that {@code least-request} scores by. All lock-free, no allocation per pick beyond a
  * hash key's bytes.
  *
- * <p>Wiring into the proxy (not done here): when the policy snapshot changes, build one balancer per
+ * <p>Wiring into the proxy (done by {@code resilience.DestinationPolicies} and the Netty
+ * {@code ProxyHandler}; {@code stats.retain} is not called yet): when the policy snapshot changes, build one balancer per
  * service with {@code LoadBalancer.of(spec, stats)} and keep it while the spec is unchanged (its
  * cursor and tables live in it); per request, {@code PickContext.of(spec.getHashOn(), request,
  * remoteIp)} and {@code selector.pick(snapshot, service, tried, subset, balancer, ctx)}; around each

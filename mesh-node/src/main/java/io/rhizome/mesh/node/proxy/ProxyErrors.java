@@ -15,6 +15,8 @@ public enum ProxyErrors {
     EGRESS_DENIED(403, "egress-denied"),
     LOOP(508, "loop-detected"),
     NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint"),
+    /** The destination's circuit breaker is full ({@code max-requests}); nothing was sent upstream. */
+    OVERFLOW(503, "overflow"),
     UPSTREAM_CONNECT_FAILURE(502, "upstream-connect-failure"),
     UPSTREAM_RESET(502, "upstream-reset");
 

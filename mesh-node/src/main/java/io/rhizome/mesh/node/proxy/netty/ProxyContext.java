@@ -4,7 +4,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -16,6 +18,7 @@ final class ProxyContext {
     private final Bootstrap upstream;
     private final AtomicInteger inFlight;
     private final UpstreamPool pool;
+    private final DestinationPolicies destinations;
     private volatile boolean draining;
 
     ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
@@ -27,6 +30,7 @@ final class ProxyContext {
         this.upstream = upstream;
         this.inFlight = inFlight;
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout());
+        this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
     }
 
     NodeSettings settings() {
@@ -51,6 +55,11 @@ final class ProxyContext {
 
     AtomicInteger inFlight() {
         return inFlight;
+    }
+
+    /** Per service: its DestinationPolicy's balancer, connect timeout and limits (one EndpointStats per data plane). */
+    DestinationPolicies destinations() {
+        return destinations;
     }
 
     UpstreamPool pool() {

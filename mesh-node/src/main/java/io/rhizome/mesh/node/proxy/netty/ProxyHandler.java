@@ -30,8 +30,12 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.config.ServiceSettings;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.loadbalancing.Outstanding;
+import io.rhizome.mesh.node.loadbalancing.PickContext;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
+import io.rhizome.mesh.node.resilience.Destination;
+import io.rhizome.mesh.node.resilience.RequestLimit;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.routing.BackendPick;
 import io.rhizome.mesh.node.routing.RouteBackend;
@@ -189,7 +193,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             discarding = bodyFollows && keepAlive;
             return;
         }
-        ex = new Exchange(request, keepAlive, target);
+        RequestLimit limit = RequestLimit.UNLIMITED;
+        if (target.service != null) {
+            limit = context.destinations().forService(target.service).limit();
+            if (!limit.tryAcquire()) {
+                boolean bodyFollows = !(request instanceof LastHttpContent);
+                sendLocal(ProxyErrors.OVERFLOW, "\"" + target.service + "\" already has " + limit.max()
+                        + " requests in flight from this node (circuit-breaker max-requests)", keepAlive);
+                discarding = bodyFollows && keepAlive;
+                return;
+            }
+        }
+        ex = new Exchange(request, keepAlive, target, limit);
         context.inFlight().incrementAndGet();
         ctx.channel().config().setAutoRead(false);
         ex.connect();
@@ -449,6 +464,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         final RoutedRule rule;
         SubsetFilter subset;
         final RetryPolicy retry;
+        /** The destination's max-requests slot this request holds; released when it ends. */
+        final RequestLimit limit;
+        /** The current try's handle in the endpoint stats; null between tries. */
+        Outstanding outstanding;
         int retriesUsed;
         ScheduledFuture<?> routeTimer;
         ScheduledFuture<?> tryTimer;
@@ -474,7 +493,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         int lastStatus;
         String lastMessage = "";
 
-        Exchange(HttpRequest request, boolean clientKeepAlive, Target t) {
+        Exchange(HttpRequest request, boolean clientKeepAlive, Target t, RequestLimit limit) {
+            this.limit = limit;
             this.clientVersion = request.protocolVersion();
             this.clientKeepAlive = clientKeepAlive;
             this.keepClient = clientKeepAlive;
@@ -516,8 +536,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void connect() {
+            int connectTimeoutMillis = 0;
             if (service != null) {
-                EndpointSelector.Pick pick = context.selector().pick(context.view().current(), service, tried, subset);
+                Destination d = context.destinations().forService(service);
+                connectTimeoutMillis = d.connectTimeoutMillis();
+                MeshSnapshot mesh = context.view().current();
+                EndpointSelector.Pick pick = d.balancer() == null
+                        ? context.selector().pick(mesh, service, tried, subset)
+                        : context.selector().pick(mesh, service, tried, subset, d.balancer(), pickContext(d));
                 if (pick instanceof EndpointSelector.Chosen chosen) {
                     endpoint = chosen.endpoint();
                     target = endpoint.target();
@@ -543,13 +569,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 target = fixedTarget;
             }
             attempts++;
+            if (service != null) {
+                tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
+                outstanding = context.destinations().stats().start(endpoint.id());
+            }
             Channel pooled = context.pool().poll(target);
             if (pooled != null) {
                 attach(pooled, true);
                 return;
             }
             final Exchange self = this;
-            context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize())
+            context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize(),
+                            connectTimeoutMillis)
                     .addListener((ChannelFuture f) -> {
                         if (ex != self) {
                             f.channel().close();
@@ -559,6 +590,43 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                             onConnectFailure(f.cause());
                         }
                     });
+        }
+
+        /** What a hashing balancer hashes: the policy's hash-on value of this request. */
+        private PickContext pickContext(Destination d) {
+            if (!d.spec().hasHashOn()) {
+                return PickContext.NONE;
+            }
+            String clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+                    ? remote.getAddress().getHostAddress() : null;
+            return PickContext.of(d.spec().getHashOn(), new NettyRequestView(request), clientIp);
+        }
+
+        /** The try got its response head with a status below 500: a latency sample up to now. */
+        private void trySucceeded() {
+            Outstanding o = outstanding;
+            outstanding = null;
+            if (o != null) {
+                o.success();
+            }
+        }
+
+        /** The try failed (connect failure, reset, 5xx, timeout). */
+        private void tryFailed() {
+            Outstanding o = outstanding;
+            outstanding = null;
+            if (o != null) {
+                o.failure();
+            }
+        }
+
+        /** The try's outcome says nothing about the endpoint (the client left, a stale pooled connection). */
+        private void tryIgnored() {
+            Outstanding o = outstanding;
+            outstanding = null;
+            if (o != null) {
+                o.ignore();
+            }
         }
 
         /** The chosen backend has nothing left to try: move to another backend of the rule that has. */
@@ -609,6 +677,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         private void onConnectFailure(Throwable cause) {
+            tryFailed();
             lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
             lastMessage = "cannot connect to " + describeTarget() + ": " + describe(cause);
             // Idle pooled connections to a target that refuses new ones are dead too.
@@ -682,6 +751,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 return;
             }
             closeUpstream();
+            tryFailed();
             lastError = ProxyErrors.TIMEOUT;
             lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
                     + retry.perTryTimeoutMillis() + "ms";
@@ -774,6 +844,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     skippingInformational = !(msg instanceof LastHttpContent);
                     ReferenceCountUtil.release(msg);
                     return;
+                }
+                if (code < 500) {
+                    trySucceeded();
+                } else {
+                    tryFailed();
                 }
                 if (retry.retriesStatus(code) && canRetry() && hasNextTarget()) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
@@ -898,7 +973,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     up.close();
                 }
             }
-            context.inFlight().decrementAndGet();
+            tryIgnored(); // counted when the head arrived
+            ended();
             ex = null;
             ChannelFuture written = ctx.writeAndFlush(last);
             if (!requestDone || !keepClient) {
@@ -924,6 +1000,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             lastMessage = describeTarget() + " closed the connection before responding";
             // A stale pooled connection says nothing about the endpoint and costs no retry.
             boolean stale = reusedConnection && requestDone && replayable && idempotent && attempts < MAX_ATTEMPTS;
+            if (stale) {
+                tryIgnored();
+            } else {
+                tryFailed();
+            }
             if (reusedConnection) {
                 context.pool().closeIdle(target); // its siblings were opened to the same peer: likely closed too
             }
@@ -956,8 +1037,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
             cancelTimers();
             closeUpstream();
+            tryFailed();
             releaseBuffers();
-            context.inFlight().decrementAndGet();
+            ended();
             ex = null;
             boolean keep = keepClient && requestDone;
             sendLocal(error, message, keep);
@@ -969,8 +1051,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         /** The response broke off after it started: the client learns by the connection closing. */
         private void truncate() {
             cancelTimers();
+            tryIgnored(); // counted when the head arrived
             releaseBuffers();
-            context.inFlight().decrementAndGet();
+            ended();
             ex = null;
             ctx.flush();
             ctx.close();
@@ -989,8 +1072,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         void abandon() {
             cancelTimers();
             closeUpstream();
+            tryIgnored();
             releaseBuffers();
+            ended();
+        }
+
+        /** The request is over, whichever way: its in-flight count and its max-requests slot go. */
+        private void ended() {
             context.inFlight().decrementAndGet();
+            limit.release();
         }
 
         private void dropReplay() {

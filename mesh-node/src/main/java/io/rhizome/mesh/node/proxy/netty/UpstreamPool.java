@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -88,8 +89,17 @@ final class UpstreamPool {
         }
     }
 
-    ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize) {
-        Bootstrap b = template.clone(loop).handler(new ChannelInitializer<Channel>() {
+    /**
+     * A new connection to {@code target} on {@code loop}.
+     *
+     * @param connectTimeoutMillis this attempt's connect timeout; 0 keeps the template's (the node's)
+     */
+    ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize, int connectTimeoutMillis) {
+        Bootstrap b = template.clone(loop);
+        if (connectTimeoutMillis > 0) {
+            b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+        }
+        b.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline()

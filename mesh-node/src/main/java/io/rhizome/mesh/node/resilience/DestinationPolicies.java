@@ -1,0 +1,97 @@
+package io.rhizome.mesh.node.resilience;
+
+import io.rhizome.mesh.node.loadbalancing.EndpointStats;
+import io.rhizome.mesh.node.loadbalancing.LoadBalancer;
+import io.rhizome.mesh.node.policy.PolicySnapshot;
+import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.policy.Versions;
+import io.rhizome.mesh.protocol.v1.DestinationPolicySpec;
+import io.rhizome.mesh.protocol.v1.Resource;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Each service's {@link Destination} under the current policy snapshot, built once per snapshot
+ * (the first request that sees a new snapshot builds it; a race builds it twice, harmlessly) and
+ * read without locks. A balancer whose spec did not change is carried over, so its cursor and hash
+ * tables survive unrelated policy changes; circuit-breaker counters live as long as this object.
+ * When two DestinationPolicies name one service, the oldest (by version) wins.
+ */
+public final class DestinationPolicies {
+    private static final String KIND = "DestinationPolicy";
+
+    private record Built(PolicySnapshot snapshot, Map<String, Destination> byService) {}
+
+    private final PolicyView policy;
+    private final EndpointStats stats;
+    private final AtomicReference<Built> built = new AtomicReference<>(new Built(null, Map.of()));
+    private final ConcurrentHashMap<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
+
+    private DestinationPolicies(PolicyView policy, EndpointStats stats) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.stats = Objects.requireNonNull(stats, "stats");
+    }
+
+    public static DestinationPolicies create(PolicyView policy, EndpointStats stats) {
+        return new DestinationPolicies(policy, stats);
+    }
+
+    /** The stats every balancer of this data plane scores by, and every upstream try feeds. */
+    public EndpointStats stats() {
+        return stats;
+    }
+
+    /** How to send to {@code service} now; {@link Destination#DEFAULT} without a DestinationPolicy. */
+    public Destination forService(String service) {
+        PolicySnapshot snapshot = policy.current();
+        Built b = built.get();
+        if (b.snapshot() != snapshot) {
+            Built next = new Built(snapshot, build(snapshot, b.byService()));
+            built.compareAndSet(b, next);
+            b = next;
+        }
+        Destination d = b.byService().get(service);
+        return d == null ? Destination.DEFAULT : d;
+    }
+
+    private Map<String, Destination> build(PolicySnapshot snapshot, Map<String, Destination> previous) {
+        List<Resource> live = snapshot.live(KIND);
+        Map<String, Resource> oldest = new HashMap<>();
+        for (Resource r : live) {
+            if (!r.hasDestinationPolicy()) {
+                continue;
+            }
+            oldest.merge(r.getDestinationPolicy().getService(), r,
+                    (a, b) -> Versions.compare(b.getVersion(), a.getVersion()) < 0 ? b : a);
+        }
+        Map<String, Destination> out = new HashMap<>();
+        oldest.forEach((service, r) -> out.put(service, destination(service, r.getDestinationPolicy(), previous.get(service))));
+        return Map.copyOf(out);
+    }
+
+    private Destination destination(String service, DestinationPolicySpec spec, Destination previous) {
+        LoadBalancer balancer;
+        if (previous != null && previous.spec() != null
+                && previous.spec().getLoadBalancer().equals(spec.getLoadBalancer())) {
+            balancer = previous.balancer();
+        } else {
+            try {
+                balancer = LoadBalancer.of(spec, stats);
+            } catch (IllegalArgumentException e) {
+                balancer = null; // a balancer a newer writer knows: round robin until this node knows it too
+            }
+        }
+        int maxRequests = spec.getCircuitBreaker().getMaxRequests();
+        RequestLimit limit = maxRequests > 0
+                ? RequestLimit.of(maxRequests, inflight.computeIfAbsent(service, k -> new AtomicInteger()))
+                : RequestLimit.UNLIMITED;
+        long timeout = spec.getConnectTimeoutMillis();
+        int connectTimeout = timeout <= 0 ? 0 : (int) Math.min(timeout, Integer.MAX_VALUE);
+        return new Destination(spec, balancer, connectTimeout, limit);
+    }
+}

@@ -1,0 +1,65 @@
+package io.rhizome.mesh.node.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rhizome.mesh.node.loadbalancing.EndpointStats;
+import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.policy.PolicyViews;
+import org.junit.jupiter.api.Test;
+
+class DestinationPoliciesTest {
+
+    @Test
+    void aServiceWithoutAPolicyGetsTheDefault() {
+        DestinationPolicies policies = DestinationPolicies.create(PolicyViews.with(java.util.List.of()), EndpointStats.create());
+
+        assertThat(policies.forService("orders")).isSameAs(Destination.DEFAULT);
+    }
+
+    @Test
+    void theOldestOfTwoPoliciesForOneServiceWins() {
+        PolicyView view = PolicyViews.fromHocon("""
+                resources = [
+                  { kind = DestinationPolicy, name = zz-first, spec { service = orders, load-balancer = random,
+                                                                      connect-timeout = 300ms } }
+                  { kind = DestinationPolicy, name = aa-second, spec { service = orders, load-balancer = least-request,
+                                                                       connect-timeout = 2s } }
+                ]
+                """);
+        Destination d = DestinationPolicies.create(view, EndpointStats.create()).forService("orders");
+
+        assertThat(d.spec().getLoadBalancer()).isEqualTo("random");
+        assertThat(d.connectTimeoutMillis()).isEqualTo(300);
+        assertThat(d.limit()).isSameAs(RequestLimit.UNLIMITED);
+    }
+
+    @Test
+    void theSameSnapshotGivesTheSameDestination() {
+        PolicyView view = PolicyViews.fromHocon("""
+                { kind = DestinationPolicy, name = orders, spec { service = orders, load-balancer = ring-hash,
+                                                                  hash-on { header = x-user },
+                                                                  circuit-breaker { max-requests = 2 } } }
+                """);
+        DestinationPolicies policies = DestinationPolicies.create(view, EndpointStats.create());
+
+        Destination d = policies.forService("orders");
+        assertThat(policies.forService("orders")).isSameAs(d);
+        assertThat(d.balancer()).isNotNull();
+        assertThat(d.limit().max()).isEqualTo(2);
+    }
+
+    @Test
+    void maxRequestsTakesSlotsUpToItsLimit() {
+        PolicyView view = PolicyViews.fromHocon("""
+                { kind = DestinationPolicy, name = orders, spec { service = orders, circuit-breaker { max-requests = 2 } } }
+                """);
+        RequestLimit limit = DestinationPolicies.create(view, EndpointStats.create()).forService("orders").limit();
+
+        assertThat(limit.tryAcquire()).isTrue();
+        assertThat(limit.tryAcquire()).isTrue();
+        assertThat(limit.tryAcquire()).isFalse();
+        limit.release();
+        assertThat(limit.tryAcquire()).isTrue();
+        assertThat(limit.inflight()).isEqualTo(2);
+    }
+}
