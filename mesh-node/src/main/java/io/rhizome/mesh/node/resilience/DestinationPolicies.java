@@ -1,10 +1,14 @@
 package io.rhizome.mesh.node.resilience;
 
+import io.rhizome.mesh.node.health.outlier.OutlierPolicy;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.loadbalancing.LoadBalancer;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.policy.Versions;
+import io.rhizome.mesh.node.resilience.retry.RetryBudget;
+import io.rhizome.mesh.node.resilience.retry.RetryBudgetPolicy;
+import io.rhizome.mesh.node.resilience.retry.RetryWindow;
 import io.rhizome.mesh.protocol.v1.DestinationPolicySpec;
 import io.rhizome.mesh.protocol.v1.Resource;
 import java.util.HashMap;
@@ -19,7 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Each service's {@link Destination} under the current policy snapshot, built once per snapshot
  * (the first request that sees a new snapshot builds it; a race builds it twice, harmlessly) and
  * read without locks. A balancer whose spec did not change is carried over, so its cursor and hash
- * tables survive unrelated policy changes; circuit-breaker counters live as long as this object.
+ * tables survive unrelated policy changes; circuit-breaker and retry-budget counters live as long as
+ * this object. A service without a policy gets the defaults (outlier detection, a retry budget of 0.2
+ * with 10 per second), its budget counted per service too.
  * When two DestinationPolicies name one service, the oldest (by version) wins.
  */
 public final class DestinationPolicies {
@@ -31,6 +37,9 @@ public final class DestinationPolicies {
     private final EndpointStats stats;
     private final AtomicReference<Built> built = new AtomicReference<>(new Built(null, Map.of()));
     private final ConcurrentHashMap<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RetryWindow> windows = new ConcurrentHashMap<>();
+    /** Services without a policy: the default destination with the service's own budget. */
+    private final ConcurrentHashMap<String, Destination> defaults = new ConcurrentHashMap<>();
 
     private DestinationPolicies(PolicyView policy, EndpointStats stats) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -46,7 +55,11 @@ public final class DestinationPolicies {
         return stats;
     }
 
-    /** How to send to {@code service} now; {@link Destination#DEFAULT} without a DestinationPolicy. */
+    /**
+     * How to send to {@code service} now; without a DestinationPolicy, {@link Destination#DEFAULT}
+     * with the service's default retry budget. Callers ask only for services the mesh or the Routes
+     * know, so the per-service entries stay bounded.
+     */
     public Destination forService(String service) {
         PolicySnapshot snapshot = policy.current();
         Built b = built.get();
@@ -56,7 +69,8 @@ public final class DestinationPolicies {
             b = next;
         }
         Destination d = b.byService().get(service);
-        return d == null ? Destination.DEFAULT : d;
+        return d != null ? d : defaults.computeIfAbsent(service,
+                k -> Destination.DEFAULT.withBudget(RetryBudget.of(RetryBudgetPolicy.DEFAULT, window(k))));
     }
 
     private Map<String, Destination> build(PolicySnapshot snapshot, Map<String, Destination> previous) {
@@ -92,6 +106,20 @@ public final class DestinationPolicies {
                 : RequestLimit.UNLIMITED;
         long timeout = spec.getConnectTimeoutMillis();
         int connectTimeout = timeout <= 0 ? 0 : (int) Math.min(timeout, Integer.MAX_VALUE);
-        return new Destination(spec, balancer, connectTimeout, limit);
+        OutlierPolicy outlier;
+        RetryBudgetPolicy budget;
+        try {
+            outlier = spec.hasOutlierDetection() ? OutlierPolicy.of(spec.getOutlierDetection()) : OutlierPolicy.DEFAULT;
+            budget = RetryBudgetPolicy.of(spec);
+        } catch (IllegalArgumentException e) {
+            // the reader validated the spec; a value out of range here came from elsewhere: the defaults
+            outlier = OutlierPolicy.DEFAULT;
+            budget = RetryBudgetPolicy.DEFAULT;
+        }
+        return new Destination(spec, balancer, connectTimeout, limit, outlier, RetryBudget.of(budget, window(service)));
+    }
+
+    private RetryWindow window(String service) {
+        return windows.computeIfAbsent(service, k -> RetryWindow.create());
     }
 }

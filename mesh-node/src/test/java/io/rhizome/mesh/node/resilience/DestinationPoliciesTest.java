@@ -2,9 +2,12 @@ package io.rhizome.mesh.node.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rhizome.mesh.node.health.outlier.OutlierPolicy;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.policy.PolicyViews;
+import io.rhizome.mesh.node.resilience.retry.RetryBudgetPolicy;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class DestinationPoliciesTest {
@@ -13,7 +16,35 @@ class DestinationPoliciesTest {
     void aServiceWithoutAPolicyGetsTheDefault() {
         DestinationPolicies policies = DestinationPolicies.create(PolicyViews.with(java.util.List.of()), EndpointStats.create());
 
-        assertThat(policies.forService("orders")).isSameAs(Destination.DEFAULT);
+        Destination d = policies.forService("orders");
+
+        assertThat(d.spec()).isNull();
+        assertThat(d.balancer()).isNull();
+        assertThat(d.limit()).isSameAs(RequestLimit.UNLIMITED);
+        assertThat(d.outlier()).isEqualTo(OutlierPolicy.DEFAULT);
+        assertThat(d.budget().policy()).isEqualTo(RetryBudgetPolicy.DEFAULT);
+        assertThat(policies.forService("orders")).as("one budget per service").isSameAs(d);
+        assertThat(policies.forService("billing").budget()).isNotSameAs(d.budget());
+    }
+
+    @Test
+    void outlierDetectionAndTheRetryBudgetComeFromThePolicyWithTheirDefaults() {
+        PolicyView view = PolicyViews.fromHocon("""
+                resources = [
+                  { kind = DestinationPolicy, name = orders, spec { service = orders,
+                      outlier-detection { consecutive-errors = 3, base-ejection = 1s },
+                      retry-budget { ratio = 0.1, min-per-second = 1 } } }
+                  { kind = DestinationPolicy, name = billing, spec { service = billing, load-balancer = random } }
+                ]
+                """);
+        DestinationPolicies policies = DestinationPolicies.create(view, EndpointStats.create());
+
+        Destination orders = policies.forService("orders");
+        assertThat(orders.outlier()).isEqualTo(new OutlierPolicy(3, Duration.ofSeconds(1), 50));
+        assertThat(orders.budget().policy()).isEqualTo(new RetryBudgetPolicy(0.1, 1));
+        Destination billing = policies.forService("billing");
+        assertThat(billing.outlier()).isEqualTo(OutlierPolicy.DEFAULT);
+        assertThat(billing.budget().policy()).isEqualTo(RetryBudgetPolicy.DEFAULT);
     }
 
     @Test

@@ -1,50 +1,141 @@
 package io.rhizome.mesh.node.health.outlier;
 
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
- * Endpoints ejected by the data plane itself: a refused connection or a reset ejects an endpoint at
- * once, long before membership notices (DESIGN §4). Lock-free; time from an injectable clock.
+ * Passive outlier detection of this node (the caller's view): endpoints ejected by the data plane
+ * itself, long before membership notices (DESIGN §4). A refused connection ejects an endpoint at
+ * once; other failed tries (5xx, resets, per-try timeouts) eject it when {@code consecutive-errors}
+ * come in a row. The n-th ejection lasts n × {@code base-ejection} (see {@link OutlierPolicy});
+ * the endpoint then takes traffic again, and its next failure before a success ejects it again.
+ * At most {@code max-ejection-percent} of a service's endpoints are ejected at once (two endpoints
+ * ejected concurrently may both pass the check; the selector's panic fallback covers the rest).
+ *
+ * <p>Lock-free: one {@link AtomicReference} of an immutable {@link OutlierState} per endpoint that
+ * ever failed; time from an injectable nano clock.
  */
 public final class EjectionTracker {
-    private final ConcurrentHashMap<String, Long> ejectedUntil = new ConcurrentHashMap<>();
-    private final long ejectionNanos;
+    private final ConcurrentHashMap<String, AtomicReference<OutlierState>> states = new ConcurrentHashMap<>();
+    private final OutlierPolicy defaults;
     private final LongSupplier nanoClock;
 
-    public EjectionTracker(Duration ejection, LongSupplier nanoClock) {
-        this.ejectionNanos = ejection.toNanos();
-        this.nanoClock = nanoClock;
+    /**
+     * @param baseEjection the base ejection of {@link #eject(String)}, which knows no policy
+     */
+    public EjectionTracker(Duration baseEjection, LongSupplier nanoClock) {
+        this.defaults = new OutlierPolicy(OutlierPolicy.DEFAULT.consecutiveErrors(), baseEjection,
+                OutlierPolicy.DEFAULT.maxEjectionPercent());
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     }
 
+    /** Outlier detection with the default base ejection of 10 s and {@link System#nanoTime()}. */
     public static EjectionTracker create() {
-        return new EjectionTracker(Duration.ofSeconds(10), System::nanoTime);
+        return new EjectionTracker(OutlierPolicy.DEFAULT.baseEjection(), System::nanoTime);
     }
 
+    /** Ejects the endpoint at once, with the tracker's base ejection and no max-ejection-percent. */
     public void eject(String endpointId) {
-        ejectedUntil.put(endpointId, nanoClock.getAsLong() + ejectionNanos);
+        refused(endpointId, defaults, List.of());
     }
 
-    /** A successful response from the endpoint ends its ejection early. */
+    /**
+     * The endpoint refused a connection: ejected at once, within the policy's max-ejection-percent
+     * of {@code peers} (the service's endpoints), but always when no other endpoint of the service
+     * is ejected: nothing was sent, and the selector's panic fallback still reaches it if it is the last.
+     */
+    public EjectionDecision refused(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers) {
+        return fail(endpointId, policy, peers, true);
+    }
+
+    /** A try to the endpoint failed (5xx, reset, per-try timeout): counted against its threshold. */
+    public EjectionDecision failed(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers) {
+        return fail(endpointId, policy, peers, false);
+    }
+
+    /**
+     * A try to the endpoint succeeded: its consecutive failures start over. A current ejection runs
+     * its course; the back-off multiplier is forgiven once the endpoint has been back as long as it was out.
+     */
     public void succeeded(String endpointId) {
-        if (!ejectedUntil.isEmpty()) {
-            ejectedUntil.remove(endpointId);
+        AtomicReference<OutlierState> ref = states.get(endpointId);
+        if (ref == null) {
+            return; // the common case: an endpoint that never failed costs no allocation
+        }
+        long now = nanoClock.getAsLong();
+        OutlierState s;
+        OutlierState next;
+        do {
+            s = ref.get();
+            next = s.succeeded(now);
+        } while (next != s && !ref.compareAndSet(s, next));
+        if (next == OutlierState.HEALTHY) {
+            // A failure racing this removal may be lost: it counts one failure less, harmlessly.
+            states.remove(endpointId, ref);
         }
     }
 
     public boolean isEjected(String endpointId) {
-        if (ejectedUntil.isEmpty()) {
+        if (states.isEmpty()) {
             return false;
         }
-        Long until = ejectedUntil.get(endpointId);
-        if (until == null) {
-            return false;
+        AtomicReference<OutlierState> ref = states.get(endpointId);
+        return ref != null && ref.get().ejectedAt(nanoClock.getAsLong());
+    }
+
+    /** How many times the endpoint was ejected since it was last forgiven (0: never). */
+    public int ejections(String endpointId) {
+        AtomicReference<OutlierState> ref = states.get(endpointId);
+        return ref == null ? 0 : ref.get().ejections();
+    }
+
+    private EjectionDecision fail(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers, boolean refused) {
+        Objects.requireNonNull(policy, "policy");
+        AtomicReference<OutlierState> ref = states.computeIfAbsent(endpointId, k -> new AtomicReference<>(OutlierState.HEALTHY));
+        long now = nanoClock.getAsLong();
+        while (true) {
+            OutlierState s = ref.get();
+            if (s.ejectedAt(now)) {
+                return EjectionDecision.ALREADY_EJECTED;
+            }
+            OutlierState counted = s.failed();
+            EjectionDecision decision;
+            OutlierState next;
+            if (!refused && counted.failures() < policy.consecutiveErrors()) {
+                decision = EjectionDecision.COUNTED;
+                next = counted;
+            } else if (mayEject(endpointId, policy, peers, refused, now)) {
+                decision = EjectionDecision.EJECTED;
+                next = counted.ejected(now, policy);
+            } else {
+                decision = EjectionDecision.SKIPPED_MAX_PERCENT;
+                next = counted;
+            }
+            if (ref.compareAndSet(s, next)) {
+                return decision;
+            }
         }
-        if (until - nanoClock.getAsLong() <= 0) {
-            ejectedUntil.remove(endpointId, until);
-            return false;
+    }
+
+    /** Runs only when an ejection is due, so scanning the service's endpoints is off the common path. */
+    private boolean mayEject(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers, boolean refused, long now) {
+        if (peers.isEmpty()) {
+            return true; // no service view (a bare eject): nothing to keep a share of
         }
-        return true;
+        int ejected = 0;
+        for (MeshEndpoint p : peers) {
+            if (!p.id().equals(endpointId)) {
+                AtomicReference<OutlierState> other = states.get(p.id());
+                if (other != null && other.get().ejectedAt(now)) {
+                    ejected++;
+                }
+            }
+        }
+        return policy.allows(ejected, peers.size()) || (refused && ejected == 0);
     }
 }

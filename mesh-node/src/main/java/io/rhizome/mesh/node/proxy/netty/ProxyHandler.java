@@ -35,6 +35,7 @@ import io.rhizome.mesh.node.loadbalancing.PickContext;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Destination;
+import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.routing.BackendPick;
@@ -194,8 +195,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         RequestLimit limit = RequestLimit.UNLIMITED;
+        RetryBudget budget = RetryBudget.UNLIMITED;
         if (target.service != null) {
-            limit = context.destinations().forService(target.service).limit();
+            Destination destination = context.destinations().forService(target.service);
+            limit = destination.limit();
+            budget = destination.budget();
             if (!limit.tryAcquire()) {
                 boolean bodyFollows = !(request instanceof LastHttpContent);
                 sendLocal(ProxyErrors.OVERFLOW, "\"" + target.service + "\" already has " + limit.max()
@@ -204,7 +208,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 return;
             }
         }
-        ex = new Exchange(request, keepAlive, target, limit);
+        budget.onRequest(); // once per request, whatever its tries
+        ex = new Exchange(request, keepAlive, target, limit, budget);
         context.inFlight().incrementAndGet();
         ctx.channel().config().setAutoRead(false);
         ex.connect();
@@ -466,6 +471,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         final RetryPolicy retry;
         /** The destination's max-requests slot this request holds; released when it ends. */
         final RequestLimit limit;
+        /** The retry budget of the service the request was addressed to; every retry asks it first. */
+        final RetryBudget budget;
+        /** The destination of the current try: its outlier policy judges the try's endpoint. */
+        Destination destination = Destination.DEFAULT;
         /** The current try's handle in the endpoint stats; null between tries. */
         Outstanding outstanding;
         int retriesUsed;
@@ -493,8 +502,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         int lastStatus;
         String lastMessage = "";
 
-        Exchange(HttpRequest request, boolean clientKeepAlive, Target t, RequestLimit limit) {
+        Exchange(HttpRequest request, boolean clientKeepAlive, Target t, RequestLimit limit, RetryBudget budget) {
             this.limit = limit;
+            this.budget = budget;
             this.clientVersion = request.protocolVersion();
             this.clientKeepAlive = clientKeepAlive;
             this.keepClient = clientKeepAlive;
@@ -539,6 +549,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             int connectTimeoutMillis = 0;
             if (service != null) {
                 Destination d = context.destinations().forService(service);
+                destination = d;
                 connectTimeoutMillis = d.connectTimeoutMillis();
                 MeshSnapshot mesh = context.view().current();
                 EndpointSelector.Pick pick = d.balancer() == null
@@ -608,15 +619,29 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.success();
+                context.selector().ejections().succeeded(endpoint.id());
             }
         }
 
-        /** The try failed (connect failure, reset, 5xx, timeout). */
+        /** The try failed (reset, 5xx, timeout): counted by the endpoint stats and the outlier detection. */
         private void tryFailed() {
             Outstanding o = outstanding;
             outstanding = null;
             if (o != null) {
                 o.failure();
+                context.selector().ejections().failed(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service()));
+            }
+        }
+
+        /** The try's connection was refused or timed out: the endpoint is ejected at once. */
+        private void tryRefused() {
+            Outstanding o = outstanding;
+            outstanding = null;
+            if (o != null) {
+                o.failure();
+                context.selector().ejections().refused(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service()));
             }
         }
 
@@ -677,13 +702,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         private void onConnectFailure(Throwable cause) {
-            tryFailed();
+            tryRefused();
             lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
             lastMessage = "cannot connect to " + describeTarget() + ": " + describe(cause);
             // Idle pooled connections to a target that refuses new ones are dead too.
             context.pool().closeIdle(target);
             if (endpoint != null) {
-                context.selector().ejections().eject(endpoint.id());
                 // Nothing was sent yet, so trying another endpoint is always safe.
                 if (attempts < MAX_ATTEMPTS) {
                     connect();
@@ -724,6 +748,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return requestDone && replayable && (idempotent || retry.nonIdempotent()) && retriesUsed < retry.attempts();
         }
 
+        /** Takes a retry from the destination's budget; asked last, once a retry is otherwise decided. */
+        private boolean budgetAllowsRetry() {
+            return budget.tryRetry();
+        }
+
         private void retryAfterBackoff() {
             retriesUsed++;
             requeueReplay();
@@ -758,7 +787,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (endpoint != null) {
                 tried.add(endpoint.id());
             }
-            if (canRetry()) {
+            if (canRetry() && budgetAllowsRetry()) {
                 retryAfterBackoff();
             } else {
                 fail(lastError, lastMessage);
@@ -850,7 +879,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 } else {
                     tryFailed();
                 }
-                if (retry.retriesStatus(code) && canRetry() && hasNextTarget()) {
+                if (retry.retriesStatus(code) && canRetry() && hasNextTarget() && budgetAllowsRetry()) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
                     // With no untried endpoint left, the response goes to the client as it is.
                     cancel(tryTimer);
@@ -868,9 +897,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 cancel(tryTimer);
                 responseStarted = true;
                 dropReplay();
-                if (endpoint != null && code < 500) {
-                    context.selector().ejections().succeeded(endpoint.id());
-                }
                 prepareResponse(response);
                 if (msg instanceof LastHttpContent) {
                     finish(msg);
@@ -1008,17 +1034,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (reusedConnection) {
                 context.pool().closeIdle(target); // its siblings were opened to the same peer: likely closed too
             }
-            boolean canReplay = stale || (retry.retriesReset() && canRetry());
+            // A stale pooled connection's replay is not a retry: the budget is not asked.
+            boolean canReplay = stale || (retry.retriesReset() && canRetry() && budgetAllowsRetry());
             if (canReplay && !stale) {
                 retriesUsed++;
             }
             if (canReplay) {
-                if (endpoint != null) {
-                    if (reusedConnection) {
-                        tried.remove(endpoint.id()); // a stale pooled connection says nothing about the endpoint
-                    } else {
-                        context.selector().ejections().eject(endpoint.id());
-                    }
+                if (endpoint != null && reusedConnection) {
+                    tried.remove(endpoint.id()); // a stale pooled connection says nothing about the endpoint
                 }
                 requeueReplay();
                 if (fixedTarget != null && !reusedConnection) {
