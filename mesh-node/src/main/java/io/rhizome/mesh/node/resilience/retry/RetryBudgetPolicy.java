@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.resilience.retry;
 
+import io.rhizome.mesh.protocol.v1.DestinationPolicySpec;
+
 /**
  * A service's {@code retry-budget} (docs/resources.md DestinationPolicy): retries to it may add at most
  * {@code ratio} of its requests, plus {@code minPerSecond} retries per second whatever the traffic.
@@ -22,7 +24,7 @@ public record RetryBudgetPolicy(double ratio, int minPerSecond) {
     }
 
     /** The stored form; a spec without the block takes the defaults. */
-    public static RetryBudgetPolicy of(io.rhizome.mesh.protocol.v1.DestinationPolicySpec spec) {
+    public static RetryBudgetPolicy of(DestinationPolicySpec spec) {
         if (spec == null || !spec.hasRetryBudget()) {
             return DEFAULT;
         }
