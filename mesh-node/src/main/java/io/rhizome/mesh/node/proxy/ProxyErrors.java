@@ -17,6 +17,8 @@ public enum ProxyErrors {
     NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint"),
     /** The destination's circuit breaker is full ({@code max-requests}); nothing was sent upstream. */
     OVERFLOW(503, "overflow"),
+    /** A RateLimit of the local service has no token left; nothing was sent upstream. Comes with {@code Retry-After}. */
+    RATE_LIMITED(429, "rate-limited"),
     UPSTREAM_CONNECT_FAILURE(502, "upstream-connect-failure"),
     UPSTREAM_RESET(502, "upstream-reset");
 

@@ -35,4 +35,9 @@ public final class PolicyViews {
     public static PolicyView fromHocon(String hocon) {
         return with(ResourceCodec.parseHocon(hocon));
     }
+
+    /** Publishes to {@code view} the snapshot of {@code other}, as a node does when the policy changes. */
+    public static void publish(PolicyView view, PolicyView other) {
+        view.publish(other.current());
+    }
 }

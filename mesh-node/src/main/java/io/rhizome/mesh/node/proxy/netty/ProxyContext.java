@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
+import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -19,6 +20,7 @@ final class ProxyContext {
     private final AtomicInteger inFlight;
     private final UpstreamPool pool;
     private final DestinationPolicies destinations;
+    private final RateLimits rateLimits;
     private volatile boolean draining;
 
     ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
@@ -31,6 +33,7 @@ final class ProxyContext {
         this.inFlight = inFlight;
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout());
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
+        this.rateLimits = RateLimits.create(policy);
     }
 
     NodeSettings settings() {
@@ -60,6 +63,11 @@ final class ProxyContext {
     /** Per service: its DestinationPolicy's balancer, connect timeout and limits (one EndpointStats per data plane). */
     DestinationPolicies destinations() {
         return destinations;
+    }
+
+    /** The RateLimits of the services this node fronts, enforced where requests reach a local instance. */
+    RateLimits rateLimits() {
+        return rateLimits;
     }
 
     UpstreamPool pool() {

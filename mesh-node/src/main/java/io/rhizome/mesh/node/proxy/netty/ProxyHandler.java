@@ -37,6 +37,8 @@ import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Destination;
 import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
+import io.rhizome.mesh.node.resilience.ratelimit.RateLimitDecision;
+import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.routing.BackendPick;
 import io.rhizome.mesh.node.routing.RouteBackend;
@@ -194,6 +196,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             discarding = bodyFollows && keepAlive;
             return;
         }
+        if (target.localService != null) {
+            RateLimitDecision admission = admit(target.localService, request);
+            if (admission instanceof RateLimitDecision.Limited limited) {
+                boolean bodyFollows = !(request instanceof LastHttpContent);
+                sendRateLimited(target.localService, limited, keepAlive);
+                discarding = bodyFollows && keepAlive;
+                return;
+            }
+        }
         RequestLimit limit = RequestLimit.UNLIMITED;
         RetryBudget budget = RetryBudget.UNLIMITED;
         if (target.service != null) {
@@ -215,16 +226,42 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         ex.connect();
     }
 
-    /** Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error. */
+    /**
+     * Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error.
+     * {@code localService}: the service of this node an inbound request is for (its RateLimits apply).
+     */
     private record Target(String service, HostPort address, String label, ProxyErrors error, String message,
-            RoutedRule rule, SubsetFilter subset) {
+            RoutedRule rule, SubsetFilter subset, String localService) {
         static Target error(ProxyErrors error, String message) {
-            return new Target(null, null, null, error, message, null, SubsetFilter.all());
+            return new Target(null, null, null, error, message, null, SubsetFilter.all(), null);
         }
 
         static Target fixed(HostPort address, String label) {
-            return new Target(null, address, label, null, null, null, SubsetFilter.all());
+            return new Target(null, address, label, null, null, null, SubsetFilter.all(), null);
         }
+
+        static Target local(ServiceSettings service, String label) {
+            return new Target(null, service.address(), label, null, null, null, SubsetFilter.all(), service.name());
+        }
+    }
+
+    /**
+     * The RateLimits of {@code service}, a service of this node, for this request. The caller of a
+     * per-caller limit is the client IP of this connection: there is no mTLS identity yet, so on the
+     * inbound port that is the calling node (all of its callers share a bucket), on the local shortcut
+     * the local application.
+     */
+    private RateLimitDecision admit(String service, HttpRequest request) {
+        String caller = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
+                ? remote.getAddress().getHostAddress() : null;
+        return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
+    }
+
+    private void sendRateLimited(String service, RateLimitDecision.Limited limited, boolean keepAlive) {
+        long seconds = limited.retryAfterSeconds();
+        sendLocal(ProxyErrors.RATE_LIMITED, "\"" + service + "\" is over RateLimit " + limited.policy().name() + " ("
+                + limited.policy().requestsPerSecond() + " requests per second, burst " + limited.policy().burst()
+                + "); retry after " + seconds + "s", keepAlive, seconds);
     }
 
     private Target outboundTarget(HttpRequest request) {
@@ -266,6 +303,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             name = name.substring(0, name.length() - suffix.length() - 1);
         }
         addForwardedFor(request);
+        request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
         if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
             return routeTarget(name, request);
         }
@@ -291,7 +329,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     + request.method() + " " + request.uri());
         }
         if (!(decision instanceof RouteDecision.Matched matched)) {
-            return new Target(service, null, null, null, null, null, SubsetFilter.all());
+            return new Target(service, null, null, null, null, null, SubsetFilter.all(), null);
         }
         RoutedRule rule = matched.rule();
         if (!(rule.backends().pick() instanceof BackendPick.Picked picked)) {
@@ -309,7 +347,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
         HeaderEditor.apply(rule.requestHeaders(), request.headers());
-        return new Target(backend.service(), null, null, null, null, rule, backend.subset());
+        // The instance's inbound side scopes route-limited RateLimits by it.
+        request.headers().set(RateLimits.ROUTE_HEADER, rule.id());
+        return new Target(backend.service(), null, null, null, null, rule, backend.subset(), null);
     }
 
     private Target inboundTarget(HttpRequest request) {
@@ -326,7 +366,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 ? hp.host.substring(0, hp.host.length() - suffix.length() - 1) : hp.host;
         for (ServiceSettings service : context.settings().services()) {
             if (service.name().equals(name)) {
-                return Target.fixed(service.address(), service.name() + " on node " + context.settings().nodeName());
+                return Target.local(service, service.name() + " on node " + context.settings().nodeName());
             }
         }
         return Target.error(ProxyErrors.UNKNOWN_SERVICE,
@@ -392,12 +432,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     // ---------------------------------------------------------------- local answers
 
     private void sendLocal(ProxyErrors error, String message, boolean keepAlive) {
+        sendLocal(error, message, keepAlive, 0);
+    }
+
+    /** A local answer; {@code retryAfterSeconds} > 0 adds {@code Retry-After}. */
+    private void sendLocal(ProxyErrors error, String message, boolean keepAlive, long retryAfterSeconds) {
         ByteBuf body = Unpooled.copiedBuffer(error.reason() + ": " + message + "\n", StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
         HttpHeaders h = response.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         h.set(ProxyErrors.HEADER, error.reason());
+        if (retryAfterSeconds > 0) {
+            h.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        }
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -487,6 +535,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         long replayBytes;
         boolean replayable;
         boolean keepClient;
+        /** A local instance's RateLimits admitted this request (once, whichever try took the shortcut). */
+        boolean admittedLocally;
         MeshEndpoint endpoint;
         HostPort target;
         int attempts;
@@ -559,6 +609,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     endpoint = chosen.endpoint();
                     target = endpoint.target();
                     tried.add(endpoint.id());
+                    if (endpoint.local() && !admittedLocally) {
+                        // The local shortcut skips the instance's inbound port, not its inbound policy.
+                        RateLimitDecision admission = admit(endpoint.service(), request);
+                        if (admission instanceof RateLimitDecision.Limited limited) {
+                            rateLimited(endpoint.service(), limited);
+                            return;
+                        }
+                        admittedLocally = true;
+                    }
                 } else if (attempts > 0) {
                     if (switchBackend()) {
                         connect();
@@ -1066,6 +1125,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             boolean keep = keepClient && requestDone;
             sendLocal(error, message, keep);
+            if (keep) {
+                resumeClient();
+            }
+        }
+
+        /** A RateLimit of the local instance refused the request: 429, its body dropped, the connection kept. */
+        private void rateLimited(String to, RateLimitDecision.Limited limited) {
+            cancelTimers();
+            closeUpstream();
+            tryIgnored();
+            releaseBuffers();
+            ended();
+            ex = null;
+            boolean keep = keepClient;
+            discarding = keep && !requestDone;
+            sendRateLimited(to, limited, keep);
             if (keep) {
                 resumeClient();
             }
