@@ -62,7 +62,7 @@ class DestinationPolicyRoutingTest {
         v1 = InstanceUpstream.start("v1");
         v2 = InstanceUpstream.start("v2");
         full = fullListener();
-        int[] ports = freePorts(3);
+        int[] ports = TestPorts.free(3);
         settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
                 rhizome.node.name = node-a
                 rhizome.cluster.port = 0
@@ -250,22 +250,6 @@ class DestinationPolicyRoutingTest {
                 EndpointStatus.SERVING, true, true, "Up");
     }
 
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
 
     private static RawHttp connect() throws IOException {
         return RawHttp.connect(settings.outbound().address().port());

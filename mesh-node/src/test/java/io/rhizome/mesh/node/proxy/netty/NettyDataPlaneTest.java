@@ -51,7 +51,7 @@ class NettyDataPlaneTest {
     static void start() throws IOException {
         upstream = EchoUpstream.start();
         scripted = ScriptedUpstream.start();
-        int[] ports = freePorts(4);
+        int[] ports = TestPorts.free(4);
         closedPort = ports[3]; // nothing listens here: connecting is refused
         settings = settings(ports, "allow");
         refusing = endpoint("node-b/flaky", "flaky", new HostPort("127.0.0.1", closedPort), EndpointStatus.SERVING, false);
@@ -108,22 +108,6 @@ class NettyDataPlaneTest {
     }
 
     /** Distinct ports that were free a moment ago (all held open together, so they differ). */
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
 
     /** An app configured with the outbound port as its HTTP proxy (requests go out in absolute-form). */
     private static HttpClient clientVia(int outboundPort) {
@@ -262,7 +246,7 @@ class NettyDataPlaneTest {
 
     @Test
     void egressIsRefusedWhenDenied() throws Exception {
-        NodeSettings deny = settings(freePorts(3), "deny");
+        NodeSettings deny = settings(TestPorts.free(3), "deny");
         DataPlane denying = DataPlane.create(deny, new MeshView(), new EndpointSelector(EjectionTracker.create()));
         denying.start();
         try {
@@ -511,7 +495,7 @@ class NettyDataPlaneTest {
 
     @Test
     void whileDrainingTheInboundPortClosesConnectionsAfterEachResponse() throws IOException {
-        NodeSettings own = settings(freePorts(3), "allow");
+        NodeSettings own = settings(TestPorts.free(3), "allow");
         DataPlane plane = DataPlane.create(own, new MeshView(), new EndpointSelector(EjectionTracker.create()));
         plane.start();
         try (RawHttp conn = RawHttp.connect(own.inbound().port())) {

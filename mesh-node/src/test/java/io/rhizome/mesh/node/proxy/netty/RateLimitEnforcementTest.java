@@ -55,7 +55,7 @@ class RateLimitEnforcementTest {
     @BeforeAll
     static void start() throws IOException {
         instance = InstanceUpstream.start("i1");
-        int[] ports = freePorts(3);
+        int[] ports = TestPorts.free(3);
         settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
                 rhizome.node.name = node-a
                 rhizome.cluster.port = 0
@@ -166,20 +166,4 @@ class RateLimitEnforcementTest {
                 EndpointStatus.SERVING, true, true, "Up");
     }
 
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
 }

@@ -82,7 +82,7 @@ class RoutedRequestsTest {
     static void start() throws IOException {
         v1 = InstanceUpstream.start("v1");
         v2 = InstanceUpstream.start("v2");
-        int[] ports = freePorts(4);
+        int[] ports = TestPorts.free(4);
         HostPort refusing = new HostPort("127.0.0.1", ports[3]); // nothing listens here
         settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
                 rhizome.node.name = node-a
@@ -458,22 +458,6 @@ class RoutedRequestsTest {
                 EndpointStatus.SERVING, true, true, "Up");
     }
 
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
 
     private static RawHttp connect() throws IOException {
         return RawHttp.connect(settings.outbound().address().port());
