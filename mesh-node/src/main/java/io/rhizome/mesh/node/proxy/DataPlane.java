@@ -3,6 +3,7 @@ package io.rhizome.mesh.node.proxy;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
 import java.time.Duration;
@@ -26,6 +27,9 @@ public interface DataPlane extends AutoCloseable {
 
     /** Binds both listeners; a port in use is a {@link BindFailure} naming it. */
     void start();
+
+    /** Who sees each finished request (metrics, access log, stat, tap); register before or after start. */
+    RequestObservers observers();
 
     /** Requests being proxied right now, on both listeners. */
     int inFlight();

@@ -28,6 +28,7 @@ import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -108,6 +109,11 @@ public final class NettyDataPlane implements DataPlane {
             stop(Duration.ZERO);
             throw new BindFailure(key, address.toString(), e);
         }
+    }
+
+    @Override
+    public RequestObservers observers() {
+        return context.observers();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
+import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
@@ -21,6 +22,7 @@ final class ProxyContext {
     private final UpstreamPool pool;
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
+    private final RequestObservers observers = new RequestObservers();
     private volatile boolean draining;
 
     ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
@@ -68,6 +70,11 @@ final class ProxyContext {
     /** The RateLimits of the services this node fronts, enforced where requests reach a local instance. */
     RateLimits rateLimits() {
         return rateLimits;
+    }
+
+    /** Called once per finished request; see RequestRecord. */
+    RequestObservers observers() {
+        return observers;
     }
 
     UpstreamPool pool() {
