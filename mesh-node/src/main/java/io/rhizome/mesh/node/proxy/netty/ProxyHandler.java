@@ -29,9 +29,12 @@ import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.config.ServiceSettings;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.health.outlier.EjectionDecision;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.Outstanding;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
+import io.rhizome.mesh.node.observability.RequestFlags;
+import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Destination;
@@ -80,6 +83,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     /** A local answer was sent; the rest of that request's body is dropped. */
     private boolean discarding;
     private boolean tunnelling;
+    /** The facts of the request being served, for the RequestRecord its end hands to the observers. */
+    private final RequestRecordBuilder record = new RequestRecordBuilder();
 
     ProxyHandler(ProxyContext context, Mode mode) {
         this.context = context;
@@ -179,6 +184,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void onRequest(HttpRequest request) {
+        RequestRecording.start(record, context, ctx.channel(), mode == Mode.INBOUND, request);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             ProxyErrors error = cause instanceof TooLongHttpLineException ? ProxyErrors.URI_TOO_LONG
@@ -200,6 +206,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
         request.setUri(((PathNormalizer.Normalized) path).target());
         Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
+        if (record.observing()) {
+            RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
+                    target.rule, target.address != null && target.localService == null);
+        }
         if (target.error != null) {
             boolean bodyFollows = !(request instanceof LastHttpContent);
             sendLocal(target.error, target.message, keepAlive);
@@ -353,6 +363,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     /** Applies the service's Routes: the winning rule, its weighted backend, its request header edits. */
     private Target routeTarget(String service, HttpRequest request) {
+        record.service(service);
         RouteDecision decision = context.policy().current().routes().match(service, new NettyRequestView(request));
         if (decision instanceof RouteDecision.NoRoute) {
             return Target.error(ProxyErrors.NO_ROUTE, "no rule of the Routes of \"" + service + "\" matches "
@@ -418,6 +429,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     // ---------------------------------------------------------------- CONNECT tunnels (egress)
 
     private void onConnect(HttpRequest request) {
+        record.request(request.method().name(), request.uri(), "");
+        record.flag(RequestFlags.EGRESS | RequestFlags.TUNNEL);
         if (context.settings().outbound().egress() == NodeSettings.Egress.DENY) {
             sendLocal(ProxyErrors.EGRESS_DENIED, "egress to \"" + request.uri() + "\" is denied (rhizome.outbound.egress = deny)", false);
             return;
@@ -449,6 +462,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     FullHttpResponse established = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                             new HttpResponseStatus(200, "Connection Established"));
                     client.writeAndFlush(established);
+                    record.status(200);
+                    record.upstream(new HostPort(hp.host, hp.port));
+                    record.emit(context.observers(), System.nanoTime());
                     client.pipeline().remove("continue");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
@@ -476,6 +492,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         if (retryAfterSeconds > 0) {
             h.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
         }
+        RequestRecording.localAnswer(record, error, body.readableBytes());
+        record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -639,6 +657,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     endpoint = chosen.endpoint();
                     target = endpoint.target();
                     tried.add(endpoint.id());
+                    record.upstream(target);
+                    record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
                         // The local shortcut skips the instance's inbound port, not its inbound policy.
                         String to = endpoint.service();
@@ -672,6 +692,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 }
             } else {
                 target = fixedTarget;
+                record.upstream(target);
             }
             attempts++;
             if (service != null) {
@@ -723,8 +744,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.failure();
-                context.selector().ejections().failed(endpoint.id(), destination.outlier(),
-                        context.view().current().endpoints(endpoint.service()));
+                ejected(context.selector().ejections().failed(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service())));
             }
         }
 
@@ -734,8 +755,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.failure();
-                context.selector().ejections().refused(endpoint.id(), destination.outlier(),
-                        context.view().current().endpoints(endpoint.service()));
+                ejected(context.selector().ejections().refused(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service())));
+            }
+        }
+
+        private void ejected(EjectionDecision decision) {
+            if (decision == EjectionDecision.EJECTED) {
+                record.flag(RequestFlags.EJECTED);
             }
         }
 
@@ -844,7 +871,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** Takes a retry from the destination's budget; asked last, once a retry is otherwise decided. */
         private boolean budgetAllowsRetry() {
-            return budget.tryRetry();
+            if (budget.tryRetry()) {
+                return true;
+            }
+            record.flag(RequestFlags.RETRY_BUDGET_EXHAUSTED);
+            return false;
         }
 
         private void retryAfterBackoff() {
@@ -875,6 +906,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
             closeUpstream();
             tryFailed();
+            record.flag(RequestFlags.TIMEOUT);
             lastError = ProxyErrors.TIMEOUT;
             lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
                     + retry.perTryTimeoutMillis() + "ms";
@@ -889,6 +921,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void onRouteTimeoutFired(String message) {
+            record.flag(RequestFlags.TIMEOUT);
             if (responseStarted) {
                 closeUpstream();
                 truncate();
@@ -919,6 +952,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void onClientContent(HttpContent c) {
+            record.addRequestBytes(c.content().readableBytes());
             if (c.decoderResult().isFailure()) {
                 c.release();
                 abandon();
@@ -990,6 +1024,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 }
                 cancel(tryTimer);
                 responseStarted = true;
+                record.status(code);
                 dropReplay();
                 prepareResponse(response);
                 if (msg instanceof LastHttpContent) {
@@ -1027,6 +1062,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 finish(content);
                 return;
             }
+            record.addResponseBytes(content.content().readableBytes());
             ctx.writeAndFlush(content);
             if (!ctx.channel().isWritable() && upstream != null) {
                 upstream.config().setAutoRead(false);
@@ -1096,6 +1132,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             tryIgnored(); // counted when the head arrived
             ended();
             ex = null;
+            if (last instanceof HttpContent content) {
+                record.addResponseBytes(content.content().readableBytes());
+            }
+            record.emit(context.observers(), System.nanoTime());
             ChannelFuture written = ctx.writeAndFlush(last);
             if (!requestDone || !keepClient) {
                 // A response that ends before its request cannot leave the connection in sync.
@@ -1188,6 +1228,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             releaseBuffers();
             ended();
             ex = null;
+            record.flag(RequestFlags.TRUNCATED);
+            record.emit(context.observers(), System.nanoTime());
             ctx.flush();
             ctx.close();
         }
@@ -1208,12 +1250,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             tryIgnored();
             releaseBuffers();
             ended();
+            record.flag(RequestFlags.CLIENT_ABORT);
+            record.emit(context.observers(), System.nanoTime());
         }
 
         /** The request is over, whichever way: its in-flight count and its max-requests slot go. */
         private void ended() {
             context.inFlight().decrementAndGet();
             limit.release();
+            record.retries(retriesUsed);
+            if (retriesUsed > 0) {
+                record.flag(RequestFlags.RETRIED);
+            }
         }
 
         private void dropReplay() {
