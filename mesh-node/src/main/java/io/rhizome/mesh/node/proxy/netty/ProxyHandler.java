@@ -48,6 +48,9 @@ import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
+import io.rhizome.mesh.node.security.PathNormalizer;
+import io.rhizome.mesh.node.security.PeerIdentity;
+import io.rhizome.mesh.node.security.authz.AuthorizationDecision;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
@@ -195,6 +198,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        // One form of the path for routes, authorization and the upstream alike.
+        PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
+        if (path instanceof PathNormalizer.Refused refused) {
+            sendLocal(ProxyErrors.BAD_REQUEST, refused.problem(), false);
+            return;
+        }
+        request.setUri(((PathNormalizer.Normalized) path).target());
         Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
         if (record.observing()) {
             RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
@@ -207,6 +217,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         if (target.localService != null) {
+            if (authorize(target.localService, request, false) instanceof AuthorizationDecision.Denied denied) {
+                boolean bodyFollows = !(request instanceof LastHttpContent);
+                sendForbidden(target.localService, denied, keepAlive);
+                discarding = bodyFollows && keepAlive;
+                return;
+            }
             RateLimitDecision admission = admit(target.localService, request);
             if (admission instanceof RateLimitDecision.Limited limited) {
                 boolean bodyFollows = !(request instanceof LastHttpContent);
@@ -265,6 +281,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         String caller = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress() : null;
         return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
+    }
+
+    /**
+     * The Authorizations of {@code service}, a service of this node, for this request. The caller is
+     * the peer's verified identity on the inbound port, and this node's own identity on the local
+     * shortcut (both absent on plaintext).
+     */
+    private AuthorizationDecision authorize(String service, HttpRequest request, boolean shortcut) {
+        String caller = shortcut ? context.selfIdentity() : PeerIdentity.of(ctx.channel()).orElse(null);
+        return context.authorizations().check(service, new NettyAuthzRequest(request, caller));
+    }
+
+    private void sendForbidden(String service, AuthorizationDecision.Denied denied, boolean keepAlive) {
+        sendLocal(ProxyErrors.FORBIDDEN, "\"" + service + "\" does not allow this request (" + denied.reason() + ")", keepAlive);
     }
 
     private void sendRateLimited(String service, RateLimitDecision.Limited limited, boolean keepAlive) {
@@ -633,9 +663,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
                         // The local shortcut skips the instance's inbound port, not its inbound policy.
-                        RateLimitDecision admission = admit(endpoint.service(), request);
+                        String to = endpoint.service();
+                        if (authorize(to, request, true) instanceof AuthorizationDecision.Denied denied) {
+                            refusedLocally(keep -> sendForbidden(to, denied, keep));
+                            return;
+                        }
+                        RateLimitDecision admission = admit(to, request);
                         if (admission instanceof RateLimitDecision.Limited limited) {
-                            rateLimited(endpoint.service(), limited);
+                            refusedLocally(keep -> sendRateLimited(to, limited, keep));
                             return;
                         }
                         admittedLocally = true;
@@ -1187,8 +1222,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
 
-        /** A RateLimit of the local instance refused the request: 429, its body dropped, the connection kept. */
-        private void rateLimited(String to, RateLimitDecision.Limited limited) {
+        /** The local instance's Authorization or RateLimit refused the request: its body dropped, the connection kept. */
+        private void refusedLocally(java.util.function.Consumer<Boolean> answer) {
             cancelTimers();
             closeUpstream();
             tryIgnored();
@@ -1197,7 +1232,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             boolean keep = keepClient;
             discarding = keep && !requestDone;
-            sendRateLimited(to, limited, keep);
+            answer.accept(keep);
             if (keep) {
                 resumeClient();
             }
