@@ -40,6 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DeleteCommand.class,
       CheckCommand.class,
       StatCommand.class,
+      CaCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -13,6 +13,8 @@ public enum ProxyErrors {
     NO_BACKEND(500, "no-backend"),
     TIMEOUT(504, "timeout"),
     EGRESS_DENIED(403, "egress-denied"),
+    /** An Authorization of the local service (or the mesh-wide default deny) refused the request; nothing was sent upstream. */
+    FORBIDDEN(403, "forbidden"),
     LOOP(508, "loop-detected"),
     NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint"),
     /** The destination's circuit breaker is full ({@code max-requests}); nothing was sent upstream. */

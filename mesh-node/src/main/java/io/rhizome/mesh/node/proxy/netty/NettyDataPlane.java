@@ -32,6 +32,7 @@ import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.security.authz.AuthorizationStats;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -114,6 +115,16 @@ public final class NettyDataPlane implements DataPlane {
     @Override
     public RequestObservers observers() {
         return context.observers();
+    }
+
+    @Override
+    public AuthorizationStats authorizationStats() {
+        return context.authorizations().stats();
+    }
+
+    @Override
+    public void selfIdentity(String spiffeId) {
+        context.selfIdentity(spiffeId);
     }
 
     @Override

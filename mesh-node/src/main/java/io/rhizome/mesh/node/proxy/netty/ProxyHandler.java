@@ -29,9 +29,12 @@ import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.config.ServiceSettings;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.health.outlier.EjectionDecision;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.Outstanding;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
+import io.rhizome.mesh.node.observability.RequestFlags;
+import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Destination;
@@ -45,6 +48,9 @@ import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
+import io.rhizome.mesh.node.security.PathNormalizer;
+import io.rhizome.mesh.node.security.PeerIdentity;
+import io.rhizome.mesh.node.security.authz.AuthorizationDecision;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
@@ -77,6 +83,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     /** A local answer was sent; the rest of that request's body is dropped. */
     private boolean discarding;
     private boolean tunnelling;
+    /** The facts of the request being served, for the RequestRecord its end hands to the observers. */
+    private final RequestRecordBuilder record = new RequestRecordBuilder();
 
     ProxyHandler(ProxyContext context, Mode mode) {
         this.context = context;
@@ -176,6 +184,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void onRequest(HttpRequest request) {
+        RequestRecording.start(record, context, ctx.channel(), mode == Mode.INBOUND, request);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             ProxyErrors error = cause instanceof TooLongHttpLineException ? ProxyErrors.URI_TOO_LONG
@@ -189,7 +198,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        // One form of the path for routes, authorization and the upstream alike.
+        PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
+        if (path instanceof PathNormalizer.Refused refused) {
+            sendLocal(ProxyErrors.BAD_REQUEST, refused.problem(), false);
+            return;
+        }
+        request.setUri(((PathNormalizer.Normalized) path).target());
         Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
+        if (record.observing()) {
+            RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
+                    target.rule, target.address != null && target.localService == null);
+        }
         if (target.error != null) {
             boolean bodyFollows = !(request instanceof LastHttpContent);
             sendLocal(target.error, target.message, keepAlive);
@@ -197,6 +217,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         if (target.localService != null) {
+            if (authorize(target.localService, request, false) instanceof AuthorizationDecision.Denied denied) {
+                boolean bodyFollows = !(request instanceof LastHttpContent);
+                sendForbidden(target.localService, denied, keepAlive);
+                discarding = bodyFollows && keepAlive;
+                return;
+            }
             RateLimitDecision admission = admit(target.localService, request);
             if (admission instanceof RateLimitDecision.Limited limited) {
                 boolean bodyFollows = !(request instanceof LastHttpContent);
@@ -255,6 +281,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         String caller = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress() : null;
         return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
+    }
+
+    /**
+     * The Authorizations of {@code service}, a service of this node, for this request. The caller is
+     * the peer's verified identity on the inbound port, and this node's own identity on the local
+     * shortcut (both absent on plaintext).
+     */
+    private AuthorizationDecision authorize(String service, HttpRequest request, boolean shortcut) {
+        String caller = shortcut ? context.selfIdentity() : PeerIdentity.of(ctx.channel()).orElse(null);
+        return context.authorizations().check(service, new NettyAuthzRequest(request, caller));
+    }
+
+    private void sendForbidden(String service, AuthorizationDecision.Denied denied, boolean keepAlive) {
+        sendLocal(ProxyErrors.FORBIDDEN, "\"" + service + "\" does not allow this request (" + denied.reason() + ")", keepAlive);
     }
 
     private void sendRateLimited(String service, RateLimitDecision.Limited limited, boolean keepAlive) {
@@ -323,6 +363,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     /** Applies the service's Routes: the winning rule, its weighted backend, its request header edits. */
     private Target routeTarget(String service, HttpRequest request) {
+        record.service(service);
         RouteDecision decision = context.policy().current().routes().match(service, new NettyRequestView(request));
         if (decision instanceof RouteDecision.NoRoute) {
             return Target.error(ProxyErrors.NO_ROUTE, "no rule of the Routes of \"" + service + "\" matches "
@@ -388,6 +429,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     // ---------------------------------------------------------------- CONNECT tunnels (egress)
 
     private void onConnect(HttpRequest request) {
+        record.request(request.method().name(), request.uri(), "");
+        record.flag(RequestFlags.EGRESS | RequestFlags.TUNNEL);
         if (context.settings().outbound().egress() == NodeSettings.Egress.DENY) {
             sendLocal(ProxyErrors.EGRESS_DENIED, "egress to \"" + request.uri() + "\" is denied (rhizome.outbound.egress = deny)", false);
             return;
@@ -419,6 +462,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     FullHttpResponse established = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                             new HttpResponseStatus(200, "Connection Established"));
                     client.writeAndFlush(established);
+                    record.status(200);
+                    record.upstream(new HostPort(hp.host, hp.port));
+                    record.emit(context.observers(), System.nanoTime());
                     client.pipeline().remove("continue");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
@@ -446,6 +492,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         if (retryAfterSeconds > 0) {
             h.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
         }
+        RequestRecording.localAnswer(record, error, body.readableBytes());
+        record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -609,11 +657,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     endpoint = chosen.endpoint();
                     target = endpoint.target();
                     tried.add(endpoint.id());
+                    record.upstream(target);
+                    record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
                         // The local shortcut skips the instance's inbound port, not its inbound policy.
-                        RateLimitDecision admission = admit(endpoint.service(), request);
+                        String to = endpoint.service();
+                        if (authorize(to, request, true) instanceof AuthorizationDecision.Denied denied) {
+                            refusedLocally(keep -> sendForbidden(to, denied, keep));
+                            return;
+                        }
+                        RateLimitDecision admission = admit(to, request);
                         if (admission instanceof RateLimitDecision.Limited limited) {
-                            rateLimited(endpoint.service(), limited);
+                            refusedLocally(keep -> sendRateLimited(to, limited, keep));
                             return;
                         }
                         admittedLocally = true;
@@ -637,6 +692,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 }
             } else {
                 target = fixedTarget;
+                record.upstream(target);
             }
             attempts++;
             if (service != null) {
@@ -688,8 +744,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.failure();
-                context.selector().ejections().failed(endpoint.id(), destination.outlier(),
-                        context.view().current().endpoints(endpoint.service()));
+                ejected(context.selector().ejections().failed(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service())));
             }
         }
 
@@ -699,8 +755,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.failure();
-                context.selector().ejections().refused(endpoint.id(), destination.outlier(),
-                        context.view().current().endpoints(endpoint.service()));
+                ejected(context.selector().ejections().refused(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service())));
+            }
+        }
+
+        private void ejected(EjectionDecision decision) {
+            if (decision == EjectionDecision.EJECTED) {
+                record.flag(RequestFlags.EJECTED);
             }
         }
 
@@ -809,7 +871,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** Takes a retry from the destination's budget; asked last, once a retry is otherwise decided. */
         private boolean budgetAllowsRetry() {
-            return budget.tryRetry();
+            if (budget.tryRetry()) {
+                return true;
+            }
+            record.flag(RequestFlags.RETRY_BUDGET_EXHAUSTED);
+            return false;
         }
 
         private void retryAfterBackoff() {
@@ -840,6 +906,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
             closeUpstream();
             tryFailed();
+            record.flag(RequestFlags.TIMEOUT);
             lastError = ProxyErrors.TIMEOUT;
             lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
                     + retry.perTryTimeoutMillis() + "ms";
@@ -854,6 +921,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void onRouteTimeoutFired(String message) {
+            record.flag(RequestFlags.TIMEOUT);
             if (responseStarted) {
                 closeUpstream();
                 truncate();
@@ -884,6 +952,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void onClientContent(HttpContent c) {
+            record.addRequestBytes(c.content().readableBytes());
             if (c.decoderResult().isFailure()) {
                 c.release();
                 abandon();
@@ -955,6 +1024,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 }
                 cancel(tryTimer);
                 responseStarted = true;
+                record.status(code);
                 dropReplay();
                 prepareResponse(response);
                 if (msg instanceof LastHttpContent) {
@@ -992,6 +1062,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 finish(content);
                 return;
             }
+            record.addResponseBytes(content.content().readableBytes());
             ctx.writeAndFlush(content);
             if (!ctx.channel().isWritable() && upstream != null) {
                 upstream.config().setAutoRead(false);
@@ -1061,6 +1132,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             tryIgnored(); // counted when the head arrived
             ended();
             ex = null;
+            if (last instanceof HttpContent content) {
+                record.addResponseBytes(content.content().readableBytes());
+            }
+            record.emit(context.observers(), System.nanoTime());
             ChannelFuture written = ctx.writeAndFlush(last);
             if (!requestDone || !keepClient) {
                 // A response that ends before its request cannot leave the connection in sync.
@@ -1130,8 +1205,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
 
-        /** A RateLimit of the local instance refused the request: 429, its body dropped, the connection kept. */
-        private void rateLimited(String to, RateLimitDecision.Limited limited) {
+        /** The local instance's Authorization or RateLimit refused the request: its body dropped, the connection kept. */
+        private void refusedLocally(java.util.function.Consumer<Boolean> answer) {
             cancelTimers();
             closeUpstream();
             tryIgnored();
@@ -1140,7 +1215,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             boolean keep = keepClient;
             discarding = keep && !requestDone;
-            sendRateLimited(to, limited, keep);
+            answer.accept(keep);
             if (keep) {
                 resumeClient();
             }
@@ -1153,6 +1228,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             releaseBuffers();
             ended();
             ex = null;
+            record.flag(RequestFlags.TRUNCATED);
+            record.emit(context.observers(), System.nanoTime());
             ctx.flush();
             ctx.close();
         }
@@ -1173,12 +1250,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             tryIgnored();
             releaseBuffers();
             ended();
+            record.flag(RequestFlags.CLIENT_ABORT);
+            record.emit(context.observers(), System.nanoTime());
         }
 
         /** The request is over, whichever way: its in-flight count and its max-requests slot go. */
         private void ended() {
             context.inFlight().decrementAndGet();
             limit.release();
+            record.retries(retriesUsed);
+            if (retriesUsed > 0) {
+                record.flag(RequestFlags.RETRIED);
+            }
         }
 
         private void dropReplay() {
