@@ -34,6 +34,22 @@ public enum ProxyErrors {
         this.reason = reason;
     }
 
+    /**
+     * The error a peer's data plane answered with ({@code status} with its {@code x-rhizome-error}
+     * {@code reason}), or null when the answer is not one of the mesh's own.
+     */
+    public static ProxyErrors of(int status, String reason) {
+        if (reason == null) {
+            return null;
+        }
+        for (ProxyErrors e : values()) {
+            if (e.status == status && e.reason.equals(reason)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     public int status() {
         return status;
     }

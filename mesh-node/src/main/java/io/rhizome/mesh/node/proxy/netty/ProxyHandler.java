@@ -585,6 +585,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         ScheduledFuture<?> routeTimer;
         ScheduledFuture<?> tryTimer;
         boolean discardingResponse;
+        /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
+        boolean resendNow;
         final Set<String> tried = new HashSet<>(4);
         final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
         final List<HttpContent> replay = new ArrayList<>();
@@ -1018,16 +1020,25 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     ReferenceCountUtil.release(msg);
                     return;
                 }
-                if (code < 500) {
+                // A peer's inbound port that could not reach its instance: nothing reached the app,
+                // as with a refused connection of our own. A peer's reset counts as a reset.
+                ProxyErrors peer = endpoint != null && !endpoint.local()
+                        ? ProxyErrors.of(code, response.headers().get(ProxyErrors.HEADER)) : null;
+                boolean peerRefused = peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+                if (peerRefused) {
+                    tryRefused();
+                } else if (code < 500) {
                     trySucceeded();
                 } else {
                     tryFailed();
                 }
-                if (retry.retriesStatus(code) && canRetry() && hasNextTarget() && budgetAllowsRetry()) {
+                resendNow = peerRefused && requestDone && replayable && attempts < MAX_ATTEMPTS && hasNextTarget();
+                if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset()))
+                        && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
                     // With no untried endpoint left, the response goes to the client as it is.
                     cancel(tryTimer);
-                    lastError = null;
+                    lastError = resendNow ? ProxyErrors.UPSTREAM_CONNECT_FAILURE : null;
                     lastStatus = code;
                     lastMessage = describeTarget() + " answered " + code;
                     discardingResponse = !(msg instanceof LastHttpContent);
@@ -1096,7 +1107,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     up.close();
                 }
             }
-            retryAfterBackoff();
+            if (resendNow) {
+                resendNow = false;
+                requeueReplay();
+                connect();
+            } else {
+                retryAfterBackoff();
+            }
         }
 
         private void prepareResponse(HttpResponse response) {
