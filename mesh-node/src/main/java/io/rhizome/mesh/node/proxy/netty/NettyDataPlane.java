@@ -84,7 +84,12 @@ public final class NettyDataPlane implements DataPlane {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(p.maxInitialLineLength())
                 .setMaxHeaderSize(p.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
+                .setMaxChunkSize(64 * 1024)
+                // RFC 9112: Content-Length beside Transfer-Encoding, a final coding other than chunked,
+                // and Transfer-Encoding on HTTP/1.0 are errors (smuggling), and so are bare CRs in lines.
+                .setUseRfc9112TransferEncoding(true)
+                .setStrictLineParsing(true);
+        RequestValidator validator = new RequestValidator(p.maxHeaderCount());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(serverChannelType)
@@ -98,6 +103,7 @@ public final class NettyDataPlane implements DataPlane {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("codec", new HttpServerCodec(decoder))
+                                .addLast("validate", validator)
                                 .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("proxy", new ProxyHandler(context, mode));
                     }
