@@ -133,7 +133,7 @@ class SettingsLoaderTest {
     void anUnknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.nodename = node-1"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [admin, cluster, ")
+                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [access-log, admin, cluster, ")
                 .hasMessageContaining(" node, ");
     }
 
