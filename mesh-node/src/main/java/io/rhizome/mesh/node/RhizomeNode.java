@@ -8,6 +8,7 @@ import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.Observability;
+import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -38,9 +39,13 @@ public final class RhizomeNode implements AutoCloseable {
         this.settings = settings;
         this.health = new LocalHealthChecker(settings.services());
         this.dataPlane = DataPlane.create(settings, view, selector, policy);
+        StatsRecorder stats = StatsRecorder.create(settings.identityService(),
+                settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
+        dataPlane.observers().register(stats);
         Observability observability = Observability.attach(settings.observability(), dataPlane, view, policy, selector);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), observability.metrics());
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
+                observability.metrics());
     }
 
     /** Starts a node; a port in use or an unusable data dir fails before anything keeps running. */

@@ -10,6 +10,8 @@ import java.util.Objects;
  * A node's validated configuration: the {@code rhizome} section of its HOCON file over
  * {@code reference.conf}. Build it with {@link SettingsLoader}.
  *
+ * @param authorizationDefaultDeny {@code rhizome.authorization.default-deny}: a local service is
+ *        closed to every request no Authorization rule allows
  * @param pekko the full configuration (user file over reference), handed to Pekko
  */
 public record NodeSettings(
@@ -26,6 +28,7 @@ public record NodeSettings(
         boolean tlsEnabled,
         Proxy proxy,
         Shutdown shutdown,
+        boolean authorizationDefaultDeny,
         Config pekko) {
 
     public NodeSettings {
@@ -51,7 +54,8 @@ public record NodeSettings(
             Duration idleTimeout,
             int maxInitialLineLength,
             int maxHeaderSize,
-            int maxRetryBuffer) {}
+            int maxRetryBuffer,
+            int maxHeaderCount) {}
 
     public record Shutdown(Duration drainDelay, Duration drainTimeout) {}
 

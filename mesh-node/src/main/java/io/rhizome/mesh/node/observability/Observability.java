@@ -28,7 +28,7 @@ public final class Observability {
             dataPlane.observers().register(m);
             requests = Optional.of(m);
         }
-        return new Observability(new NodeMetrics(requests, view, policy, selector, dataPlane::inFlight));
+        return new Observability(new NodeMetrics(requests, view, policy, selector, dataPlane));
     }
 
     /** What {@code GET /metrics} serves. */

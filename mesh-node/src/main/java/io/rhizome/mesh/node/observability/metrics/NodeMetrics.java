@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.protocol.v1.Resource;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -30,7 +30,7 @@ public final class NodeMetrics {
     private final MeshView view;
     private final PolicyView policy;
     private final EndpointSelector selector;
-    private final IntSupplier inFlight;
+    private final DataPlane dataPlane;
     private final CopyOnWriteArrayList<Extra> extras = new CopyOnWriteArrayList<>();
 
     private record Extra(String name, String type, String help, LongSupplier value) {}
@@ -40,12 +40,12 @@ public final class NodeMetrics {
      *                 {@code rhizome.metrics.enabled = off} (the request families are then absent)
      */
     public NodeMetrics(Optional<RequestMetrics> requests, MeshView view, PolicyView policy, EndpointSelector selector,
-            IntSupplier inFlight) {
+            DataPlane dataPlane) {
         this.requests = Objects.requireNonNull(requests, "requests");
         this.view = Objects.requireNonNull(view, "view");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.selector = Objects.requireNonNull(selector, "selector");
-        this.inFlight = Objects.requireNonNull(inFlight, "inFlight");
+        this.dataPlane = Objects.requireNonNull(dataPlane, "dataPlane");
     }
 
     /** Adds a counter read at scrape time (a name ending in {@code _total}, e.g. TLS handshake failures). */
@@ -68,7 +68,11 @@ public final class NodeMetrics {
         PrometheusText out = new PrometheusText();
         requests.ifPresent(r -> r.write(out));
         out.family("rhizome_requests_in_flight", "gauge", "Requests being proxied now, on both listeners.")
-                .sample("rhizome_requests_in_flight", inFlight.getAsInt());
+                .sample("rhizome_requests_in_flight", dataPlane.inFlight());
+        out.family("rhizome_authorization_denied_total", "counter",
+                "Requests to this node's services refused by an Authorization (403 forbidden), by service.");
+        dataPlane.authorizationStats().deniedByService()
+                .forEach((service, n) -> out.sample("rhizome_authorization_denied_total", n, "service", service));
         MeshSnapshot mesh = view.current();
         PolicySnapshot current = policy.current();
         cluster(out, mesh);

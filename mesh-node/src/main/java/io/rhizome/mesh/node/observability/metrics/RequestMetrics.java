@@ -18,8 +18,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RequestMetrics implements RequestObserver {
     static final String OTHER = "other";
-    /** Error codes that mean an Authorization refused the request. */
-    static final String FORBIDDEN = "forbidden";
 
     private final int maxSeries;
     private final AtomicInteger series = new AtomicInteger();
@@ -74,9 +72,6 @@ public final class RequestMetrics implements RequestObserver {
             if (RequestFlags.has(flags, "client-abort")) {
                 s.clientAborts.increment();
             }
-        }
-        if (FORBIDDEN.equals(r.error())) {
-            s.denied.increment();
         }
     }
 
@@ -167,8 +162,6 @@ public final class RequestMetrics implements RequestObserver {
         counter(out, all, "rhizome_outlier_ejections_total", "Endpoint ejections (outlier detection) caused by requests.",
                 s -> s.ejections);
         counter(out, all, "rhizome_rate_limited_total", "Requests refused by a RateLimit (429).", s -> s.rateLimited);
-        counter(out, all, "rhizome_authorization_denied_total", "Requests refused by an Authorization (403 forbidden).",
-                s -> s.denied);
         counter(out, all, "rhizome_client_aborts_total", "Requests whose caller left before the response ended.",
                 s -> s.clientAborts);
     }

@@ -37,7 +37,6 @@ final class RequestSeries {
     final LongAdder overflows = new LongAdder();
     final LongAdder ejections = new LongAdder();
     final LongAdder rateLimited = new LongAdder();
-    final LongAdder denied = new LongAdder();
     final LongAdder clientAborts = new LongAdder();
 
     RequestSeries(String direction, String service, String route) {
