@@ -11,6 +11,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import org.apache.pekko.actor.typed.ActorRef;
 import io.rhizome.mesh.protocol.v1.EndpointView;
 import io.rhizome.mesh.protocol.v1.EndpointsResponse;
@@ -67,9 +68,16 @@ public final class AdminServer extends AllDirectives {
     private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
     private final PolicyRoutes policyRoutes;
     private final String token;
+    private final MeshTls tls;
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
             PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token) {
+        this(system, view, selector, readiness, policy, policyWriter, token, MeshTls.disabled());
+    }
+
+    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, MeshTls tls) {
+        this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.token = token;
         this.system = system;
@@ -89,13 +97,14 @@ public final class AdminServer extends AllDirectives {
                 pathPrefix("v1", () -> concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
                                 members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
+                        path("tls", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, tls.status(), accept))))),
                         path("services", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, services(), accept))))),
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
                         policyRoutes.routes(this::mutation))),
                 extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /healthz, /readyz)"))));
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/tls, /healthz, /readyz)"))));
     }
 
     /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */

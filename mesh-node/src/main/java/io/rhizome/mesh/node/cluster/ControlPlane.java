@@ -11,6 +11,7 @@ import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,6 +61,7 @@ public final class ControlPlane {
     private final BooleanSupplier listenersBound;
     private final PolicyView policy;
     private final PolicyJournal journal;
+    private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
@@ -69,7 +71,8 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal) {
+            PolicyView policy, PolicyJournal journal, MeshTls tls) {
+        this.tls = tls;
         this.settings = settings;
         this.view = view;
         this.selector = selector;
@@ -100,7 +103,7 @@ public final class ControlPlane {
                 "policy", Props.empty());
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken());
+                settings.adminToken(), tls);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
