@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -42,8 +43,11 @@ public final class RhizomeNode implements AutoCloseable {
         this.health = new LocalHealthChecker(settings.services());
         this.tls = startTls(settings);
         this.dataPlane = DataPlane.create(settings, view, selector, policy, tls);
+        StatsRecorder stats = StatsRecorder.create(settings.identityService(),
+                settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
+        dataPlane.observers().register(stats);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), tls);
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(), tls);
     }
 
     private static MeshTls startTls(NodeSettings settings) {

@@ -67,6 +67,7 @@ public final class AdminServer extends AllDirectives {
     private final Readiness readiness;
     private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
     private final PolicyRoutes policyRoutes;
+    private final StatsRoutes statsRoutes;
     private final String token;
     private final MeshTls tls;
 
@@ -79,6 +80,7 @@ public final class AdminServer extends AllDirectives {
             PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, MeshTls tls) {
         this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
+        this.statsRoutes = new StatsRoutes(system, view);
         this.token = token;
         this.system = system;
         this.view = view;
@@ -101,10 +103,11 @@ public final class AdminServer extends AllDirectives {
                         path("services", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, services(), accept))))),
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
+                        statsRoutes.routes(),
                         policyRoutes.routes(this::mutation))),
                 extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/tls, /healthz, /readyz)"))));
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tls, /healthz, /readyz)"))));
     }
 
     /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */

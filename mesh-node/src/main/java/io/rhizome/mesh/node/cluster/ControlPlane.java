@@ -5,6 +5,9 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.RequestObservers;
+import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
+import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyQueryActor;
@@ -61,6 +64,8 @@ public final class ControlPlane {
     private final BooleanSupplier listenersBound;
     private final PolicyView policy;
     private final PolicyJournal journal;
+    private final StatsRecorder stats;
+    private final RequestObservers observers;
     private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
@@ -71,7 +76,7 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal, MeshTls tls) {
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, MeshTls tls) {
         this.tls = tls;
         this.settings = settings;
         this.view = view;
@@ -82,6 +87,8 @@ public final class ControlPlane {
         this.listenersBound = listenersBound;
         this.policy = policy;
         this.journal = journal;
+        this.stats = stats;
+        this.observers = observers;
     }
 
     /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
@@ -102,6 +109,7 @@ public final class ControlPlane {
         policyActor = sys.systemActorOf(PolicyActor.create(settings.nodeName(), policy, journal, POLICY_WRITE_TIMEOUT),
                 "policy", Props.empty());
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
+        sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
                 settings.adminToken(), tls);
         try {

@@ -12,6 +12,8 @@ import java.util.Objects;
  *
  * @param identityService the workload identity this node presents (rhizome.identity.service, or the
  *        service its certificate names); "" when it has none
+ * @param authorizationDefaultDeny {@code rhizome.authorization.default-deny}: a local service is
+ *        closed to every request no Authorization rule allows
  * @param pekko the full configuration (user file over reference), handed to Pekko
  */
 public record NodeSettings(
@@ -28,6 +30,7 @@ public record NodeSettings(
         TlsSettings tls,
         Proxy proxy,
         Shutdown shutdown,
+        boolean authorizationDefaultDeny,
         Config pekko) {
 
     public NodeSettings {
@@ -59,7 +62,8 @@ public record NodeSettings(
             Duration idleTimeout,
             int maxInitialLineLength,
             int maxHeaderSize,
-            int maxRetryBuffer) {}
+            int maxRetryBuffer,
+            int maxHeaderCount) {}
 
     public record Shutdown(Duration drainDelay, Duration drainTimeout) {}
 

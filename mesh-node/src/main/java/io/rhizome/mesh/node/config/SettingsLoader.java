@@ -113,7 +113,8 @@ public final class SettingsLoader {
                 r.duration("rhizome.proxy.idle-timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
                 r.intIn("rhizome.proxy.max-initial-line-length", 256, 1 << 20),
                 r.intIn("rhizome.proxy.max-header-size", 1024, 1 << 20),
-                r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20));
+                r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20),
+                r.intIn("rhizome.proxy.max-header-count", 1, 10_000));
         NodeSettings.Shutdown shutdown = new NodeSettings.Shutdown(
                 r.duration("rhizome.shutdown.drain-delay", Duration.ZERO, Duration.ofMinutes(5)),
                 r.duration("rhizome.shutdown.drain-timeout", Duration.ZERO, Duration.ofHours(1)));
@@ -148,6 +149,7 @@ public final class SettingsLoader {
                 tls,
                 proxy,
                 shutdown,
+                r.bool("rhizome.authorization.default-deny"),
                 full);
     }
 

@@ -38,7 +38,8 @@ class SettingsLoaderTest {
         assertThat(s.services()).isEmpty();
         assertThat(s.tlsEnabled()).isFalse();
         assertThat(s.proxy()).isEqualTo(new NodeSettings.Proxy(
-                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536));
+                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536, 100));
+        assertThat(s.authorizationDefaultDeny()).isFalse();
         assertThat(s.shutdown()).isEqualTo(new NodeSettings.Shutdown(Duration.ofSeconds(2), Duration.ofSeconds(30)));
         // The whole configuration goes on to Pekko, reference.conf included.
         assertThat(s.pekko().getString("pekko.actor.provider")).isEqualTo("cluster");
@@ -133,7 +134,7 @@ class SettingsLoaderTest {
     void anUnknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.nodename = node-1"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [admin, cluster, ")
+                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [admin, authorization, cluster, ")
                 .hasMessageContaining(" node, ");
     }
 

@@ -34,6 +34,7 @@ import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.node.security.tls.InboundTlsHandler;
 import io.rhizome.mesh.node.security.tls.MeshTls;
+import io.rhizome.mesh.node.security.authz.AuthorizationStats;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -90,7 +91,12 @@ public final class NettyDataPlane implements DataPlane {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(p.maxInitialLineLength())
                 .setMaxHeaderSize(p.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
+                .setMaxChunkSize(64 * 1024)
+                // RFC 9112: Content-Length beside Transfer-Encoding, a final coding other than chunked,
+                // and Transfer-Encoding on HTTP/1.0 are errors (smuggling), and so are bare CRs in lines.
+                .setUseRfc9112TransferEncoding(true)
+                .setStrictLineParsing(true);
+        RequestValidator validator = new RequestValidator(p.maxHeaderCount());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(serverChannelType)
@@ -107,6 +113,7 @@ public final class NettyDataPlane implements DataPlane {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("codec", new HttpServerCodec(decoder))
+                                .addLast("validate", validator)
                                 .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("proxy", new ProxyHandler(context, mode));
                     }
@@ -124,6 +131,16 @@ public final class NettyDataPlane implements DataPlane {
     @Override
     public RequestObservers observers() {
         return context.observers();
+    }
+
+    @Override
+    public AuthorizationStats authorizationStats() {
+        return context.authorizations().stats();
+    }
+
+    @Override
+    public void selfIdentity(String spiffeId) {
+        context.selfIdentity(spiffeId);
     }
 
     @Override

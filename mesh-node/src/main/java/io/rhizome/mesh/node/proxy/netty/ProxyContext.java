@@ -9,6 +9,7 @@ import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
+import io.rhizome.mesh.node.security.authz.Authorizations;
 import io.rhizome.mesh.node.security.tls.MeshTls;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,6 +24,9 @@ final class ProxyContext {
     private final UpstreamPool pool;
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
+    private final Authorizations authorizations;
+    /** The workload identity of this node's own apps: the caller on the local shortcut; null without TLS. */
+    private volatile String selfIdentity;
     private final RequestObservers observers = new RequestObservers();
     private final MeshTls tls;
     private volatile boolean draining;
@@ -39,6 +43,7 @@ final class ProxyContext {
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
         this.rateLimits = RateLimits.create(policy);
+        this.authorizations = Authorizations.create(policy, settings.authorizationDefaultDeny());
     }
 
     NodeSettings settings() {
@@ -73,6 +78,19 @@ final class ProxyContext {
     /** The RateLimits of the services this node fronts, enforced where requests reach a local instance. */
     RateLimits rateLimits() {
         return rateLimits;
+    }
+
+    /** The Authorizations of the services this node fronts, enforced where requests reach a local instance. */
+    Authorizations authorizations() {
+        return authorizations;
+    }
+
+    String selfIdentity() {
+        return selfIdentity;
+    }
+
+    void selfIdentity(String spiffeId) {
+        selfIdentity = spiffeId;
     }
 
     /** Called once per finished request; see RequestRecord. */

@@ -48,6 +48,9 @@ import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
+import io.rhizome.mesh.node.security.PathNormalizer;
+import io.rhizome.mesh.node.security.PeerIdentity;
+import io.rhizome.mesh.node.security.authz.AuthorizationDecision;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
@@ -80,6 +83,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     /** A local answer was sent; the rest of that request's body is dropped. */
     private boolean discarding;
     private boolean tunnelling;
+    /** An answer that closes the connection was sent: whatever the client sent after it is dropped. */
+    private boolean closing;
     /** The facts of the request being served, for the RequestRecord its end hands to the observers. */
     private final RequestRecordBuilder record = new RequestRecordBuilder();
 
@@ -97,7 +102,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (tunnelling) {
+        if (tunnelling || closing) {
             ReferenceCountUtil.release(msg); // the CONNECT request's empty end, while the tunnel opens
             return;
         }
@@ -114,6 +119,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void handle(Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg); // nothing after an answer that closes the connection is served
+            return;
+        }
         if (discarding) {
             if (msg instanceof LastHttpContent) {
                 discarding = false;
@@ -195,6 +204,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        // One form of the path for routes, authorization and the upstream alike.
+        PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
+        if (path instanceof PathNormalizer.Refused refused) {
+            sendLocal(ProxyErrors.BAD_REQUEST, refused.problem(), false);
+            return;
+        }
+        request.setUri(((PathNormalizer.Normalized) path).target());
         Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
         if (record.observing()) {
             RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
@@ -207,6 +223,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         if (target.localService != null) {
+            if (authorize(target.localService, request, false) instanceof AuthorizationDecision.Denied denied) {
+                boolean bodyFollows = !(request instanceof LastHttpContent);
+                sendForbidden(target.localService, denied, keepAlive);
+                discarding = bodyFollows && keepAlive;
+                return;
+            }
             RateLimitDecision admission = admit(target.localService, request);
             if (admission instanceof RateLimitDecision.Limited limited) {
                 boolean bodyFollows = !(request instanceof LastHttpContent);
@@ -265,6 +287,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         String caller = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress() : null;
         return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
+    }
+
+    /**
+     * The Authorizations of {@code service}, a service of this node, for this request. The caller is
+     * the peer's verified identity on the inbound port, and this node's own identity on the local
+     * shortcut (both absent on plaintext).
+     */
+    private AuthorizationDecision authorize(String service, HttpRequest request, boolean shortcut) {
+        String caller = shortcut ? context.selfIdentity() : PeerIdentity.of(ctx.channel()).orElse(null);
+        return context.authorizations().check(service, new NettyAuthzRequest(request, caller));
+    }
+
+    private void sendForbidden(String service, AuthorizationDecision.Denied denied, boolean keepAlive) {
+        sendLocal(ProxyErrors.FORBIDDEN, "\"" + service + "\" does not allow this request (" + denied.reason() + ")", keepAlive);
     }
 
     private void sendRateLimited(String service, RateLimitDecision.Limited limited, boolean keepAlive) {
@@ -436,6 +472,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.upstream(new HostPort(hp.host, hp.port));
                     record.emit(context.observers(), System.nanoTime());
                     client.pipeline().remove("continue");
+                    client.pipeline().remove("validate");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
                     client.config().setAutoRead(true);
@@ -465,6 +502,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         RequestRecording.localAnswer(record, error, body.readableBytes());
         record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
+            closing = true;
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -547,6 +585,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         ScheduledFuture<?> routeTimer;
         ScheduledFuture<?> tryTimer;
         boolean discardingResponse;
+        /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
+        boolean resendNow;
         final Set<String> tried = new HashSet<>(4);
         final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
         final List<HttpContent> replay = new ArrayList<>();
@@ -631,9 +671,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
                         // The local shortcut skips the instance's inbound port, not its inbound policy.
-                        RateLimitDecision admission = admit(endpoint.service(), request);
+                        String to = endpoint.service();
+                        if (authorize(to, request, true) instanceof AuthorizationDecision.Denied denied) {
+                            refusedLocally(keep -> sendForbidden(to, denied, keep));
+                            return;
+                        }
+                        RateLimitDecision admission = admit(to, request);
                         if (admission instanceof RateLimitDecision.Limited limited) {
-                            rateLimited(endpoint.service(), limited);
+                            refusedLocally(keep -> sendRateLimited(to, limited, keep));
                             return;
                         }
                         admittedLocally = true;
@@ -922,10 +967,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         void onClientContent(HttpContent c) {
             record.addRequestBytes(c.content().readableBytes());
             if (c.decoderResult().isFailure()) {
+                // A broken body (an invalid chunk size): the upstream connection closes mid-request, so
+                // the instance never sees a whole request; the client learns why when it can still be told.
+                Throwable cause = c.decoderResult().cause();
                 c.release();
+                boolean answer = !responseStarted;
                 abandon();
                 ex = null;
-                ctx.close();
+                if (answer) {
+                    sendLocal(ProxyErrors.BAD_REQUEST, "malformed request body: " + String.valueOf(cause.getMessage()).split("\n")[0], false);
+                } else {
+                    ctx.close();
+                }
                 return;
             }
             boolean last = c instanceof LastHttpContent;
@@ -970,16 +1023,25 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     ReferenceCountUtil.release(msg);
                     return;
                 }
-                if (code < 500) {
+                // A peer's inbound port that could not reach its instance: nothing reached the app,
+                // as with a refused connection of our own. A peer's reset counts as a reset.
+                ProxyErrors peer = endpoint != null && !endpoint.local()
+                        ? ProxyErrors.of(code, response.headers().get(ProxyErrors.HEADER)) : null;
+                boolean peerRefused = peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+                if (peerRefused) {
+                    tryRefused();
+                } else if (code < 500) {
                     trySucceeded();
                 } else {
                     tryFailed();
                 }
-                if (retry.retriesStatus(code) && canRetry() && hasNextTarget() && budgetAllowsRetry()) {
+                resendNow = peerRefused && requestDone && replayable && attempts < MAX_ATTEMPTS && hasNextTarget();
+                if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset()))
+                        && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
                     // With no untried endpoint left, the response goes to the client as it is.
                     cancel(tryTimer);
-                    lastError = null;
+                    lastError = resendNow ? ProxyErrors.UPSTREAM_CONNECT_FAILURE : null;
                     lastStatus = code;
                     lastMessage = describeTarget() + " answered " + code;
                     discardingResponse = !(msg instanceof LastHttpContent);
@@ -1048,7 +1110,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     up.close();
                 }
             }
-            retryAfterBackoff();
+            if (resendNow) {
+                resendNow = false;
+                requeueReplay();
+                connect();
+            } else {
+                retryAfterBackoff();
+            }
         }
 
         private void prepareResponse(HttpResponse response) {
@@ -1173,8 +1241,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
 
-        /** A RateLimit of the local instance refused the request: 429, its body dropped, the connection kept. */
-        private void rateLimited(String to, RateLimitDecision.Limited limited) {
+        /** The local instance's Authorization or RateLimit refused the request: its body dropped, the connection kept. */
+        private void refusedLocally(java.util.function.Consumer<Boolean> answer) {
             cancelTimers();
             closeUpstream();
             tryIgnored();
@@ -1183,7 +1251,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             boolean keep = keepClient;
             discarding = keep && !requestDone;
-            sendRateLimited(to, limited, keep);
+            answer.accept(keep);
             if (keep) {
                 resumeClient();
             }
