@@ -9,6 +9,7 @@ import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.security.tls.MeshTls;
@@ -69,15 +70,18 @@ public final class AdminServer extends AllDirectives {
     private final PolicyRoutes policyRoutes;
     private final StatsRoutes statsRoutes;
     private final String token;
+    private final NodeMetrics metrics;
+    private final ContentType metricsType = ContentTypes.parse(NodeMetrics.contentType());
     private final MeshTls tls;
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token) {
-        this(system, view, selector, readiness, policy, policyWriter, token, MeshTls.disabled());
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics) {
+        this(system, view, selector, readiness, policy, policyWriter, token, metrics, MeshTls.disabled());
     }
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, MeshTls tls) {
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls) {
+        this.metrics = metrics;
         this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.statsRoutes = new StatsRoutes(system, view);
@@ -96,6 +100,7 @@ public final class AdminServer extends AllDirectives {
         return concat(
                 path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok\n"))),
                 path("readyz", () -> get(this::ready)),
+                path("metrics", () -> get(() -> complete(HttpResponse.create().withEntity(metricsType, metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8))))),
                 pathPrefix("v1", () -> concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
                                 members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
@@ -107,7 +112,7 @@ public final class AdminServer extends AllDirectives {
                         policyRoutes.routes(this::mutation))),
                 extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tls, /healthz, /readyz)"))));
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tls, /healthz, /readyz, /metrics)"))));
     }
 
     /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */

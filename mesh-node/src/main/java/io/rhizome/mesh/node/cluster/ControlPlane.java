@@ -5,6 +5,7 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
@@ -64,6 +65,7 @@ public final class ControlPlane {
     private final BooleanSupplier listenersBound;
     private final PolicyView policy;
     private final PolicyJournal journal;
+    private final NodeMetrics metrics;
     private final StatsRecorder stats;
     private final RequestObservers observers;
     private final MeshTls tls;
@@ -76,7 +78,9 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, MeshTls tls) {
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, NodeMetrics metrics,
+            MeshTls tls) {
+        this.metrics = metrics;
         this.tls = tls;
         this.settings = settings;
         this.view = view;
@@ -111,7 +115,7 @@ public final class ControlPlane {
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken(), tls);
+                settings.adminToken(), metrics, tls);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
