@@ -715,16 +715,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
                 outstanding = context.destinations().stats().start(endpoint.id());
             }
-            Channel pooled = context.pool().poll(target);
+            // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
+            String identity = endpoint != null && !endpoint.local() && context.tls().enabled()
+                    ? context.tls().expectedPeer(endpoint.identity()) : null;
+            Channel pooled = context.pool().poll(target, identity);
             if (pooled != null) {
                 attach(pooled, true);
                 return;
             }
-            openConnection(connectTimeoutMillis);
+            openConnection(connectTimeoutMillis, identity);
         }
 
         /** No idle connection to the target: open one, within the destination's max-connections and max-pending. */
-        private void openConnection(int connectTimeoutMillis) {
+        private void openConnection(int connectTimeoutMillis, String identity) {
             ConnectionLimit cl = destination.connections();
             if (cl.limited()) {
                 if (pendingOn == null) {
@@ -736,13 +739,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     pendingOn = cl;
                 }
                 if (!cl.tryOpen()) {
-                    awaitRoom(cl, connectTimeoutMillis);
+                    awaitRoom(cl, connectTimeoutMillis, identity);
                     return;
                 }
             }
             final Exchange self = this;
             ChannelFuture connecting = context.pool().connect(ctx.channel().eventLoop(), target,
-                    context.settings().proxy().maxHeaderSize(), connectTimeoutMillis);
+                    context.settings().proxy().maxHeaderSize(), connectTimeoutMillis, identity);
             if (cl.limited()) {
                 connecting.channel().closeFuture().addListener(c -> cl.closed());
             }
@@ -759,14 +762,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         /** At max-connections: wait for a connection of the service to close, at most the connect timeout. */
-        private void awaitRoom(ConnectionLimit cl, int connectTimeoutMillis) {
+        private void awaitRoom(ConnectionLimit cl, int connectTimeoutMillis, String identity) {
             final Exchange self = this;
             long wait = connectTimeoutMillis > 0 ? connectTimeoutMillis : context.settings().proxy().connectTimeout().toMillis();
             waiter = cl.await(ctx.executor(), () -> {
                 if (ex == self && waiter != null) {
                     waiter = null;
                     cancel(waitTimer);
-                    openConnection(connectTimeoutMillis);
+                    openConnection(connectTimeoutMillis, identity);
                 }
             });
             waitTimer = ctx.executor().schedule(() -> {
