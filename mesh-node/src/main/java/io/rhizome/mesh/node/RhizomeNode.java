@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.Observability;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
@@ -41,8 +42,10 @@ public final class RhizomeNode implements AutoCloseable {
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
+        Observability observability = Observability.attach(settings.observability(), dataPlane, view, policy, selector);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers());
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
+                observability.metrics());
     }
 
     /** Starts a node; a port in use or an unusable data dir fails before anything keeps running. */

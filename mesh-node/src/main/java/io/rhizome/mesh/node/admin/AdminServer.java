@@ -9,6 +9,7 @@ import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -74,9 +75,12 @@ public final class AdminServer extends AllDirectives {
     private final String token;
     /** Bound off loopback (where a token is required, see SettingsLoader): reads need the token too. */
     private boolean tokenForReads;
+    private final NodeMetrics metrics;
+    private final ContentType metricsType = ContentTypes.parse(NodeMetrics.contentType());
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token) {
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics) {
+        this.metrics = metrics;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.statsRoutes = new StatsRoutes(system, view);
         this.token = token;
@@ -95,6 +99,7 @@ public final class AdminServer extends AllDirectives {
         return handleRejections(rejections(), () -> concat(
                 path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok\n"))),
                 path("readyz", () -> get(this::ready)),
+                path("metrics", () -> get(() -> reading(complete(HttpResponse.create().withEntity(metricsType, metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))),
                 pathPrefix("v1", () -> reading(concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
                                 members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
@@ -120,7 +125,7 @@ public final class AdminServer extends AllDirectives {
                 })
                 .handleNotFound(extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /healthz, /readyz)"))))
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /healthz, /readyz, /metrics)"))))
                 .build();
     }
 

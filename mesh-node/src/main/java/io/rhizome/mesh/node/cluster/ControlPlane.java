@@ -5,6 +5,7 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
@@ -63,6 +64,7 @@ public final class ControlPlane {
     private final BooleanSupplier listenersBound;
     private final PolicyView policy;
     private final PolicyJournal journal;
+    private final NodeMetrics metrics;
     private final StatsRecorder stats;
     private final RequestObservers observers;
     private volatile ActorRef<PolicyActor.Command> policyActor;
@@ -74,7 +76,8 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers) {
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, NodeMetrics metrics) {
+        this.metrics = metrics;
         this.settings = settings;
         this.view = view;
         this.selector = selector;
@@ -108,7 +111,7 @@ public final class ControlPlane {
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken());
+                settings.adminToken(), metrics);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -64,6 +64,11 @@ public record NodeSettings(
         return new HostPort(inboundAdvertiseHost, inbound.port());
     }
 
+    /** {@code rhizome.metrics}, {@code rhizome.access-log}, {@code rhizome.tracing} (validated by the loader). */
+    public ObservabilitySettings observability() {
+        return ObservabilitySettings.read(pekko);
+    }
+
     /** The admin API is protected by a bearer token. The token itself is never printed. */
     public boolean adminTokenSet() {
         return !adminToken.isEmpty();

@@ -113,6 +113,7 @@ public final class SettingsLoader {
         }
 
         List<ServiceSettings> services = services(full);
+        ObservabilitySettings.read(full); // validated here; NodeSettings.observability() reads it again
 
         NodeSettings.Proxy proxy = new NodeSettings.Proxy(
                 r.intIn("rhizome.proxy.io-threads", 1, 64),

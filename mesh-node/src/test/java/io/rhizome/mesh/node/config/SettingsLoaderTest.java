@@ -156,7 +156,7 @@ class SettingsLoaderTest {
     void anUnknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.nodename = node-1"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [admin, authorization, cluster, ")
+                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [access-log, admin, authorization, cluster, ")
                 .hasMessageContaining(" node, ");
     }
 
