@@ -32,6 +32,7 @@ public final class RhizomeNode implements AutoCloseable {
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
     private final ControlPlane controlPlane;
+    private final Observability observability;
     private volatile boolean bound;
     private volatile boolean stopped;
 
@@ -42,7 +43,8 @@ public final class RhizomeNode implements AutoCloseable {
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
-        Observability observability = Observability.attach(settings.observability(), dataPlane, view, policy, selector);
+        this.observability = Observability.attach(settings.nodeName(), settings.observability(), dataPlane, view, policy,
+                selector);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
                 health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
                 observability.metrics());
@@ -108,6 +110,7 @@ public final class RhizomeNode implements AutoCloseable {
         controlPlane.stop(Duration.ofSeconds(15));
         health.close();
         dataPlane.stop(Duration.ofSeconds(1));
+        observability.close();
         log.info("node {} stopped", settings.nodeName());
     }
 
