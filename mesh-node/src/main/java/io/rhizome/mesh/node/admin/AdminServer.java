@@ -12,6 +12,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import org.apache.pekko.actor.typed.ActorRef;
 import io.rhizome.mesh.protocol.v1.EndpointView;
 import io.rhizome.mesh.protocol.v1.EndpointsResponse;
@@ -71,10 +72,17 @@ public final class AdminServer extends AllDirectives {
     private final String token;
     private final NodeMetrics metrics;
     private final ContentType metricsType = ContentTypes.parse(NodeMetrics.contentType());
+    private final MeshTls tls;
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
             PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics) {
+        this(system, view, selector, readiness, policy, policyWriter, token, metrics, MeshTls.disabled());
+    }
+
+    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls) {
         this.metrics = metrics;
+        this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.statsRoutes = new StatsRoutes(system, view);
         this.token = token;
@@ -96,6 +104,7 @@ public final class AdminServer extends AllDirectives {
                 pathPrefix("v1", () -> concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
                                 members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
+                        path("tls", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, tls.status(), accept))))),
                         path("services", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, services(), accept))))),
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
@@ -103,7 +112,7 @@ public final class AdminServer extends AllDirectives {
                         policyRoutes.routes(this::mutation))),
                 extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /healthz, /readyz, /metrics)"))));
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tls, /healthz, /readyz, /metrics)"))));
     }
 
     /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */

@@ -15,6 +15,7 @@ import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,6 +68,7 @@ public final class ControlPlane {
     private final NodeMetrics metrics;
     private final StatsRecorder stats;
     private final RequestObservers observers;
+    private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
@@ -76,8 +78,10 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, NodeMetrics metrics) {
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, NodeMetrics metrics,
+            MeshTls tls) {
         this.metrics = metrics;
+        this.tls = tls;
         this.settings = settings;
         this.view = view;
         this.selector = selector;
@@ -111,7 +115,7 @@ public final class ControlPlane {
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken(), metrics);
+                settings.adminToken(), metrics, tls);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -8,6 +8,7 @@ import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.metrics.RequestMetrics;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.security.tls.TlsStats;
 import java.util.Optional;
 
 /**
@@ -24,7 +25,7 @@ public final class Observability {
     }
 
     public static Observability attach(String node, ObservabilitySettings settings, DataPlane dataPlane, MeshView view,
-            PolicyView policy, EndpointSelector selector) {
+            PolicyView policy, EndpointSelector selector, TlsStats tls) {
         Optional<RequestMetrics> requests = Optional.empty();
         if (settings.metricsEnabled()) {
             RequestMetrics m = RequestMetrics.create(settings.maxSeries());
@@ -37,7 +38,7 @@ public final class Observability {
             dataPlane.observers().register(log);
             accessLog = Optional.of(log);
         }
-        return new Observability(new NodeMetrics(requests, view, policy, selector, dataPlane), accessLog);
+        return new Observability(new NodeMetrics(requests, view, policy, selector, dataPlane, tls), accessLog);
     }
 
     /** Writes the access log's queued lines and closes it (after the data plane stopped). */

@@ -32,6 +32,8 @@ import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.security.tls.InboundTlsHandler;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.node.security.authz.AuthorizationStats;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +62,11 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
+        return create(settings, view, selector, policy, MeshTls.disabled());
+    }
+
+    public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy,
+            MeshTls tls) {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(settings.proxy().ioThreads(), io);
@@ -68,7 +75,7 @@ public final class NettyDataPlane implements DataPlane {
                 .channel(clientType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.proxy().connectTimeout().toMillis());
-        ProxyContext context = new ProxyContext(settings, view, selector, policy, upstream, new AtomicInteger());
+        ProxyContext context = new ProxyContext(settings, view, selector, policy, upstream, new AtomicInteger(), tls);
         return new NettyDataPlane(context, group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
     }
 
@@ -100,6 +107,9 @@ public final class NettyDataPlane implements DataPlane {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        if (mode == ProxyHandler.Mode.INBOUND && context.tls().enabled()) {
+                            InboundTlsHandler.install(ch, context.tls()); // TLS only: plain HTTP fails the handshake
+                        }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("codec", new HttpServerCodec(decoder))

@@ -710,14 +710,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
                 outstanding = context.destinations().stats().start(endpoint.id());
             }
-            Channel pooled = context.pool().poll(target);
+            // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
+            String identity = endpoint != null && !endpoint.local() && context.tls().enabled()
+                    ? context.tls().expectedPeer(endpoint.identity()) : null;
+            Channel pooled = context.pool().poll(target, identity);
             if (pooled != null) {
                 attach(pooled, true);
                 return;
             }
             final Exchange self = this;
             context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize(),
-                            connectTimeoutMillis)
+                            connectTimeoutMillis, identity)
                     .addListener((ChannelFuture f) -> {
                         if (ex != self) {
                             f.channel().close();
