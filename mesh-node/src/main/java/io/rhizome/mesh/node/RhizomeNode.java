@@ -8,6 +8,7 @@ import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -42,7 +43,8 @@ public final class RhizomeNode implements AutoCloseable {
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers());
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
+                new TapHub(dataPlane.observers(), settings.nodeName(), stats.localCaller()));
     }
 
     /** Starts a node; a port in use or an unusable data dir fails before anything keeps running. */

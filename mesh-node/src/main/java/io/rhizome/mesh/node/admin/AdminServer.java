@@ -11,6 +11,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import org.apache.pekko.actor.typed.ActorRef;
 import io.rhizome.mesh.protocol.v1.EndpointView;
 import io.rhizome.mesh.protocol.v1.EndpointsResponse;
@@ -67,12 +68,14 @@ public final class AdminServer extends AllDirectives {
     private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
     private final PolicyRoutes policyRoutes;
     private final StatsRoutes statsRoutes;
+    private final TapRoutes tapRoutes;
     private final String token;
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token) {
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, TapHub taps) {
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.statsRoutes = new StatsRoutes(system, view);
+        this.tapRoutes = new TapRoutes(system, view, taps);
         this.token = token;
         this.system = system;
         this.view = view;
@@ -95,10 +98,11 @@ public final class AdminServer extends AllDirectives {
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
                         statsRoutes.routes(),
+                        tapRoutes.routes(),
                         policyRoutes.routes(this::mutation))),
                 extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /healthz, /readyz)"))));
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tap, /v1/taps, /healthz, /readyz)"))));
     }
 
     /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */

@@ -5,9 +5,10 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
+import io.rhizome.mesh.node.observability.tap.TapActor;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyQueryActor;
@@ -64,7 +65,7 @@ public final class ControlPlane {
     private final PolicyView policy;
     private final PolicyJournal journal;
     private final StatsRecorder stats;
-    private final RequestObservers observers;
+    private final TapHub taps;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
@@ -74,7 +75,7 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers) {
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, TapHub taps) {
         this.settings = settings;
         this.view = view;
         this.selector = selector;
@@ -85,7 +86,7 @@ public final class ControlPlane {
         this.policy = policy;
         this.journal = journal;
         this.stats = stats;
-        this.observers = observers;
+        this.taps = taps;
     }
 
     /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
@@ -107,8 +108,9 @@ public final class ControlPlane {
                 "policy", Props.empty());
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
+        sys.systemActorOf(TapActor.create(taps), "tap", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken());
+                settings.adminToken(), taps);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
