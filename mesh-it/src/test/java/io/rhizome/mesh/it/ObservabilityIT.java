@@ -158,4 +158,89 @@ class ObservabilityIT {
         assertThat(table.stdout()).startsWith("SERVICE   REQUESTS   SUCCESS   RPS");
         assertThat(table.stdout()).containsPattern("echo\\s+50\\s+100.00%");
     }
+
+    private void awaitNoTaps() throws InterruptedException {
+        for (int n = 1; n <= 3; n++) {
+            int node = n;
+            Processes.await("obs-node-" + n + " serves no tap", Duration.ofSeconds(10), () -> activeTaps(node) == 0);
+        }
+    }
+
+    private long activeTaps(int node) {
+        return (Long) TestMesh.json(body(admin(node) + "/v1/taps")).get("active");
+    }
+
+    private Processes.Started meshctlInBackground(String name, String... args) throws IOException {
+        String[] command = new String[args.length + 1];
+        command[0] = Processes.ROOT.resolve("bin/meshctl").toString();
+        System.arraycopy(args, 0, command, 1, args.length);
+        return Processes.start(name, Map.of(), command);
+    }
+
+    @Test
+    @Order(2)
+    void tapStreamsTheRequestsSentWhileItRunsAndEndsAfterMaxLeavingNoTapBehind() throws Exception {
+        Processes.Started tap = meshctlInBackground("tap-max", "--node", ports[2].adminAddress(), "tap", "echo",
+                "--path-prefix", "/tapped", "--max", "6", "-o", "json");
+        Processes.await("the tap runs on every node", Duration.ofSeconds(15),
+                () -> tap.logText().contains("tapping echo on 3/3 nodes"));
+        assertThat(call(viaNode3, "/not-tapped")).isEqualTo(200);
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(viaNode3, "/tapped/" + i)).isEqualTo(200);
+            assertThat(call(viaNode1, "/tapped/" + (10 + i))).isEqualTo(200);
+        }
+
+        assertThat(tap.awaitExit(Duration.ofSeconds(15))).as("exit code after --max").isZero();
+        List<Map<String, Object>> lines = tap.logText().lines().filter(l -> l.startsWith("{"))
+                .map(TestMesh::json).toList();
+        assertThat(lines).extracting(l -> l.get("path")).containsExactlyInAnyOrder(
+                "/tapped/0", "/tapped/1", "/tapped/2", "/tapped/10", "/tapped/11", "/tapped/12");
+        assertThat(lines).allSatisfy(l -> {
+            assertThat(l).containsEntry("service", "echo").containsEntry("method", "GET")
+                    .containsEntry("status", 200L).containsEntry("direction", "outbound");
+            assertThat(l).containsKeys("latency-ms", "endpoint", "caller", "node");
+        });
+        assertThat(lines).filteredOn(l -> l.get("node").equals("obs-node-3"))
+                .allSatisfy(l -> assertThat(l).containsEntry("caller", "web")).hasSize(3);
+        assertThat(tap.logText()).doesNotContain("x-forwarded-for", "user-agent");
+        awaitNoTaps();
+    }
+
+    @Test
+    @Order(3)
+    void tapStopsCleanlyWhenInterrupted() throws Exception {
+        Processes.Started tap = meshctlInBackground("tap-interrupted", "--node", ports[1].adminAddress(), "tap", "echo");
+        Processes.await("the tap runs on every node", Duration.ofSeconds(15),
+                () -> tap.logText().contains("tapping echo on 3/3 nodes"));
+        for (int n = 1; n <= 3; n++) {
+            assertThat(activeTaps(n)).as("taps on node " + n).isEqualTo(1);
+        }
+        assertThat(call(viaNode3, "/while-tapped")).isEqualTo(200);
+        Processes.await("the request is printed", Duration.ofSeconds(10),
+                () -> tap.logText().contains(" GET /while-tapped 200 "));
+
+        tap.process().destroy(); // SIGTERM, as Ctrl-C ends the JVM
+        tap.awaitExit(Duration.ofSeconds(10));
+        awaitNoTaps();
+    }
+
+    @Test
+    @Order(4)
+    void topPrintsOneSnapshotOfTheBusiestPathsWhenNotATerminal() throws Exception {
+        Processes.Started top = meshctlInBackground("top", "--node", ports[3].adminAddress(), "top", "--interval", "4s");
+        Processes.await("top is tapping", Duration.ofSeconds(15), () -> activeTaps(1) == 1 && activeTaps(2) == 1 && activeTaps(3) == 1);
+        for (int i = 0; i < 8; i++) {
+            assertThat(call(viaNode3, "/busy")).isEqualTo(200);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(viaNode1, "/quiet")).isEqualTo(200);
+        }
+
+        assertThat(top.awaitExit(Duration.ofSeconds(15))).isZero();
+        List<String> out = top.logText().lines().toList();
+        assertThat(out.get(0)).startsWith("SERVICE   METHOD   PATH").contains("REQUESTS", "RPS", "SUCCESS", "P50", "P99");
+        assertThat(out.get(1)).matches("echo\\s+GET\\s+/busy\\s+8\\s+.*100.00%.*");
+        assertThat(out.get(2)).matches("echo\\s+GET\\s+/quiet\\s+3\\s+.*");
+        awaitNoTaps();
+    }
 }

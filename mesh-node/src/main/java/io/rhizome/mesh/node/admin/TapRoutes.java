@@ -107,6 +107,7 @@ final class TapRoutes extends AllDirectives {
                     refused.add(Map.of("node", a.subscribed().node(), "reason", a.subscribed().reason()));
                 }
             }
+            nodes.sort(java.util.Comparator.comparing(Object::toString));
             List<Object> missing = new ArrayList<>();
             for (MemberView m : mesh.current().members()) {
                 if (!nodes.contains(m.name()) && !m.status().equals("Removed") && !m.status().equals("Down")) {
