@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.security.authz.AuthorizationStats;
 import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import java.time.Duration;
 
 /**
@@ -18,7 +19,13 @@ import java.time.Duration;
 public interface DataPlane extends AutoCloseable {
 
     static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
-        return NettyDataPlane.create(settings, view, selector, policy);
+        return create(settings, view, selector, policy, MeshTls.disabled());
+    }
+
+    /** With {@code tls} enabled, the inbound port speaks mTLS only and calls to peers use it. */
+    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy,
+            MeshTls tls) {
+        return NettyDataPlane.create(settings, view, selector, policy, tls);
     }
 
     /** A data plane with no policy resources (round robin, mesh defaults). */

@@ -6,10 +6,12 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.observability.RequestObservers;
+import io.rhizome.mesh.node.observability.tracing.TraceContext;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.security.authz.Authorizations;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -23,23 +25,27 @@ final class ProxyContext {
     private final UpstreamPool pool;
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
+    private final TraceContext tracing;
     private final Authorizations authorizations;
     /** The workload identity of this node's own apps: the caller on the local shortcut; null without TLS. */
     private volatile String selfIdentity;
     private final RequestObservers observers = new RequestObservers();
+    private final MeshTls tls;
     private volatile boolean draining;
 
     ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
-            AtomicInteger inFlight) {
+            AtomicInteger inFlight, MeshTls tls) {
+        this.tls = tls;
         this.settings = settings;
         this.policy = policy;
         this.view = view;
         this.selector = selector;
         this.upstream = upstream;
         this.inFlight = inFlight;
-        this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout());
+        this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
         this.rateLimits = RateLimits.create(policy);
+        this.tracing = TraceContext.create(settings.observability().sampleRatio());
         this.authorizations = Authorizations.create(policy, settings.authorizationDefaultDeny());
     }
 
@@ -73,6 +79,11 @@ final class ProxyContext {
     }
 
     /** The RateLimits of the services this node fronts, enforced where requests reach a local instance. */
+    /** W3C trace context for each request (always on). */
+    TraceContext tracing() {
+        return tracing;
+    }
+
     RateLimits rateLimits() {
         return rateLimits;
     }
@@ -93,6 +104,11 @@ final class ProxyContext {
     /** Called once per finished request; see RequestRecord. */
     RequestObservers observers() {
         return observers;
+    }
+
+    /** The node's mTLS (disabled: plaintext): the inbound port's and calls to peers' inbound ports. */
+    MeshTls tls() {
+        return tls;
     }
 
     UpstreamPool pool() {

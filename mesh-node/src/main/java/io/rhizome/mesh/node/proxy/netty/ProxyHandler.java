@@ -83,6 +83,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     /** A local answer was sent; the rest of that request's body is dropped. */
     private boolean discarding;
     private boolean tunnelling;
+    /** An answer that closes the connection was sent: whatever the client sent after it is dropped. */
+    private boolean closing;
     /** The facts of the request being served, for the RequestRecord its end hands to the observers. */
     private final RequestRecordBuilder record = new RequestRecordBuilder();
 
@@ -100,7 +102,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (tunnelling) {
+        if (tunnelling || closing) {
             ReferenceCountUtil.release(msg); // the CONNECT request's empty end, while the tunnel opens
             return;
         }
@@ -117,6 +119,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void handle(Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg); // nothing after an answer that closes the connection is served
+            return;
+        }
         if (discarding) {
             if (msg instanceof LastHttpContent) {
                 discarding = false;
@@ -198,6 +204,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        RequestRecording.trace(record, context, request);
         // One form of the path for routes, authorization and the upstream alike.
         PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
         if (path instanceof PathNormalizer.Refused refused) {
@@ -466,6 +473,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.upstream(new HostPort(hp.host, hp.port));
                     record.emit(context.observers(), System.nanoTime());
                     client.pipeline().remove("continue");
+                    client.pipeline().remove("validate");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
                     client.config().setAutoRead(true);
@@ -495,6 +503,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         RequestRecording.localAnswer(record, error, body.readableBytes());
         record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
+            closing = true;
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -701,14 +710,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
                 outstanding = context.destinations().stats().start(endpoint.id());
             }
-            Channel pooled = context.pool().poll(target);
+            // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
+            String identity = endpoint != null && !endpoint.local() && context.tls().enabled()
+                    ? context.tls().expectedPeer(endpoint.identity()) : null;
+            Channel pooled = context.pool().poll(target, identity);
             if (pooled != null) {
                 attach(pooled, true);
                 return;
             }
             final Exchange self = this;
             context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize(),
-                            connectTimeoutMillis)
+                            connectTimeoutMillis, identity)
                     .addListener((ChannelFuture f) -> {
                         if (ex != self) {
                             f.channel().close();
@@ -956,10 +968,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         void onClientContent(HttpContent c) {
             record.addRequestBytes(c.content().readableBytes());
             if (c.decoderResult().isFailure()) {
+                // A broken body (an invalid chunk size): the upstream connection closes mid-request, so
+                // the instance never sees a whole request; the client learns why when it can still be told.
+                Throwable cause = c.decoderResult().cause();
                 c.release();
+                boolean answer = !responseStarted;
                 abandon();
                 ex = null;
-                ctx.close();
+                if (answer) {
+                    sendLocal(ProxyErrors.BAD_REQUEST, "malformed request body: " + String.valueOf(cause.getMessage()).split("\n")[0], false);
+                } else {
+                    ctx.close();
+                }
                 return;
             }
             boolean last = c instanceof LastHttpContent;
