@@ -35,6 +35,7 @@ public final class RhizomeNode implements AutoCloseable {
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
     private final ControlPlane controlPlane;
+    private final Observability observability;
     private final MeshTls tls;
     private volatile boolean bound;
     private volatile boolean stopped;
@@ -47,7 +48,8 @@ public final class RhizomeNode implements AutoCloseable {
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
-        Observability observability = Observability.attach(settings.observability(), dataPlane, view, policy, selector);
+        this.observability = Observability.attach(settings.nodeName(), settings.observability(), dataPlane, view, policy,
+                selector, tls.stats());
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
                 health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
                 observability.metrics(), tls);
@@ -127,6 +129,7 @@ public final class RhizomeNode implements AutoCloseable {
         controlPlane.stop(Duration.ofSeconds(15));
         health.close();
         dataPlane.stop(Duration.ofSeconds(1));
+        observability.close();
         tls.close();
         log.info("node {} stopped", settings.nodeName());
     }

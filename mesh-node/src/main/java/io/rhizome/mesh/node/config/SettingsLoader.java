@@ -83,6 +83,16 @@ public final class SettingsLoader {
 
         HostPort admin = new HostPort(r.host("rhizome.admin.host"), r.port("rhizome.admin.port"));
         String token = r.string("rhizome.admin.token");
+        if (token.isEmpty() && !admin.isLoopback()) {
+            // Off loopback, anyone who can reach the port could rewrite the whole mesh's policy.
+            throw new ConfigError("rhizome.admin.token", "missing while rhizome.admin.host = " + HostPort.quote(admin.host())
+                    + " is not loopback (expected: a secret token, or rhizome.admin.host = \"127.0.0.1\")");
+        }
+        if (!token.isEmpty() && (token.length() < 16 || !token.chars().allMatch(c -> c > 32 && c < 127))) {
+            // The value itself is never echoed: it is a secret.
+            throw new ConfigError("rhizome.admin.token", "(not shown) is " + token.length()
+                    + " characters (expected: at least 16 printable ASCII characters without spaces)");
+        }
 
         HostPort outbound = new HostPort(r.host("rhizome.outbound.host"), r.port("rhizome.outbound.port"));
         NodeSettings.Egress egress = r.enumValue("rhizome.outbound.egress", NodeSettings.Egress.class);

@@ -27,6 +27,7 @@ public final class RequestRecordBuilder {
     private long responseBytes;
     private HostPort upstream;
     private String traceId;
+    private String traceParent;
     private int retries;
     private int flags;
 
@@ -51,6 +52,7 @@ public final class RequestRecordBuilder {
         responseBytes = 0;
         upstream = null;
         traceId = "";
+        traceParent = null;
         retries = 0;
         flags = 0;
     }
@@ -106,6 +108,11 @@ public final class RequestRecordBuilder {
         this.traceId = orEmpty(traceId);
     }
 
+    /** The {@code traceparent} this hop sent on; the record's trace id is read from it when built. */
+    public void traceParent(String traceParent) {
+        this.traceParent = traceParent;
+    }
+
     public void retries(int retries) {
         this.retries = retries;
     }
@@ -145,7 +152,9 @@ public final class RequestRecordBuilder {
     private RequestRecord build(Direction d, long endNanos) {
         return new RequestRecord(d, service, route, caller, method, authority, pathOf(uri), status, error,
                 startMillis, Math.max(0, endNanos - startNanos), requestBytes, responseBytes,
-                upstream == null ? "" : upstream.toString(), traceId, retries, RequestFlags.text(flags));
+                upstream == null ? "" : upstream.toString(),
+                traceParent != null && traceParent.length() >= 35 ? traceParent.substring(3, 35) : traceId,
+                retries, RequestFlags.text(flags));
     }
 
     /** The path without its query; an absolute-form target keeps only its path. */

@@ -204,6 +204,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        RequestRecording.trace(record, context, request);
         // One form of the path for routes, authorization and the upstream alike.
         PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
         if (path instanceof PathNormalizer.Refused refused) {
