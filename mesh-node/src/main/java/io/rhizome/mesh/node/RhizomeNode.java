@@ -9,6 +9,7 @@ import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.Observability;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -51,8 +52,8 @@ public final class RhizomeNode implements AutoCloseable {
         this.observability = Observability.attach(settings.nodeName(), settings.identityService(), settings.observability(), dataPlane, view, policy,
                 selector, tls.stats());
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
-                observability.metrics(), tls);
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
+                new TapHub(dataPlane.observers(), settings.nodeName(), stats.localCaller()), observability.metrics(), tls);
     }
 
     private static MeshTls startTls(NodeSettings settings) {

@@ -172,7 +172,7 @@ public final class SettingsLoader {
                 r.path("rhizome.tls.cert"),
                 r.path("rhizome.tls.key"),
                 issuer.isBlank() ? null : Path.of(issuer),
-                r.duration("rhizome.tls.workload-ttl", Duration.ofMinutes(1), Duration.ofDays(30)),
+                r.duration("rhizome.tls.workload-ttl", Duration.ofSeconds(10), Duration.ofDays(30)),
                 r.duration("rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)));
     }
 
