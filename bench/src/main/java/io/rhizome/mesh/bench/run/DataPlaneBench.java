@@ -311,7 +311,7 @@ public final class DataPlaneBench {
                             res.firstError()));
                 }
                 r.latency.put(rate, new Row.Latency(rate, res.percentileMillis(50), res.percentileMillis(99),
-                        res.percentileMillis(99.9), res.maxMillis(), res.errors(), res.achievedRate()));
+                        res.percentileMillis(99.9), res.maxMillis(), res.errors(), res.achievedRate(), res.sendLateMillis(99)));
                 say("  %-8s %-8s %5d rps: p50 %.3f  p99 %.3f  p99.9 %.3f ms  (max %.1f, errors %d)", r.path, r.system, rate,
                         res.percentileMillis(50), res.percentileMillis(99), res.percentileMillis(99.9), res.maxMillis(), res.errors());
             }
@@ -420,7 +420,8 @@ public final class DataPlaneBench {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "0-" + (Runtime.getRuntime().availableProcessors() > 1 ? 1 : 0),
                 java, "-Xmx256m", "-Drhizome.root=" + root, "-cp", System.getProperty("java.class.path"),
-                "io.rhizome.mesh.bench.ConvergenceBench", "--nodes", "5", "--rounds", String.valueOf(options.convergenceRounds())));
+                "io.rhizome.mesh.bench.ConvergenceBench", "--nodes", "5", "--rounds", String.valueOf(options.convergenceRounds()),
+                "--warmup", String.valueOf(options.convergenceWarmup())));
         Process p = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("convergence.log").toFile()).start();
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || !Files.exists(json)) {

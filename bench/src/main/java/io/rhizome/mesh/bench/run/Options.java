@@ -9,7 +9,8 @@ import java.util.List;
  */
 record Options(boolean quick, Variant variant, String proxyCpu, String loadCpu, String nodeJavaOpts,
         Duration warmup, Duration throughput, int throughputRepeats, Duration latencyWarmup, Duration latency,
-        List<Integer> rates, int connections, int readyRuns, int convergenceRounds, Duration drainLoad, boolean skipCluster) {
+        List<Integer> rates, int connections, int readyRuns, int convergenceRounds, int convergenceWarmup, Duration drainLoad,
+        boolean skipCluster) {
 
     static final String USAGE = "usage: bench/run [--quick] [--variant plain] [--proxy-cpu N] [--load-cpu N]"
             + " [--node-java-opts '...'] [--skip-cluster]";
@@ -45,12 +46,12 @@ record Options(boolean quick, Variant variant, String proxyCpu, String loadCpu, 
             throw new IllegalArgumentException("--variant " + variant.id() + ": not available in this build");
         }
         if (quick) {
-            return new Options(true, variant, proxyCpu, loadCpu, javaOpts, Duration.ofSeconds(4), Duration.ofSeconds(4), 1,
-                    Duration.ofSeconds(1), Duration.ofSeconds(4), List.of(1000, 5000), 32, 2, 20, Duration.ofSeconds(12),
+            return new Options(true, variant, proxyCpu, loadCpu, javaOpts, Duration.ofSeconds(3), Duration.ofSeconds(3), 1,
+                    Duration.ofSeconds(1), Duration.ofSeconds(3), List.of(1000, 5000), 32, 2, 20, 10, Duration.ofSeconds(10),
                     skipCluster);
         }
         return new Options(false, variant, proxyCpu, loadCpu, javaOpts, Duration.ofSeconds(15), Duration.ofSeconds(10), 3,
-                Duration.ofSeconds(3), Duration.ofSeconds(20), List.of(1000, 5000), 32, 5, 100, Duration.ofSeconds(20),
+                Duration.ofSeconds(3), Duration.ofSeconds(20), List.of(1000, 5000), 32, 5, 100, 50, Duration.ofSeconds(20),
                 skipCluster);
     }
 

@@ -163,6 +163,13 @@ final class Report {
             }
             t.add(b.toString());
         }
+        StringBuilder floor = new StringBuilder("load generator's own error (p99 of how late requests went out, worst path):");
+        for (int rate : run.options.rates()) {
+            double worst = run.rows.stream().mapToDouble(r -> r.latency.get(rate).sendLateP99()).max().orElse(Double.NaN);
+            floor.append(String.format(Locale.ROOT, " %.3f ms @%d;", worst, rate));
+        }
+        t.add("");
+        t.add(floor.substring(0, floor.length() - 1));
         return t;
     }
 
@@ -393,7 +400,7 @@ final class Report {
             Map<String, Object> add = new LinkedHashMap<>();
             r.latency.forEach((rate, l) -> {
                 lat.put(String.valueOf(rate), Map.of("p50", l.p50(), "p99", l.p99(), "p99.9", l.p999(), "max", l.max(),
-                        "errors", l.errors(), "achieved-rps", l.achievedRate()));
+                        "errors", l.errors(), "achieved-rps", l.achievedRate(), "generator-send-late-p99", l.sendLateP99()));
                 if (!r.path.equals(DataPlaneBench.DIRECT)) {
                     add.put(String.valueOf(rate), Map.of("p50", added(r, rate, "p50"), "p99", added(r, rate, "p99"),
                             "p99.9", added(r, rate, "p99.9")));

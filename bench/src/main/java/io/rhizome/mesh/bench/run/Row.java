@@ -11,8 +11,12 @@ import java.util.Map;
  * mesh path, ...). Filled in as the run goes; every field is NaN until measured.
  */
 final class Row {
-    /** Latency of one open-loop run at a fixed rate, in ms; added: minus the direct path's. */
-    record Latency(int rate, double p50, double p99, double p999, double max, long errors, double achievedRate) {}
+    /**
+     * Latency of one open-loop run at a fixed rate, in ms; added: minus the direct path's.
+     * {@code sendLateP99}: the generator's own error (how late the p99 request went out).
+     */
+    record Latency(int rate, double p50, double p99, double p999, double max, long errors, double achievedRate,
+            double sendLateP99) {}
 
     final String path;
     final String system;
