@@ -32,6 +32,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /download?bytes=N}: 200, N bytes of filler, chunked, streamed in 64 KiB writes</li>
  *   <li>{@code /status/CODE}: that status (200..599) with a short body</li>
  *   <li>{@code /delay/MS}: waits MS milliseconds (without holding a worker thread), then echoes</li>
+ *   <li>{@code POST /control/fail}: from now on every request except {@code /healthz} and
+ *       {@code /control/*} is answered 500 {@code failing} (the health check still passes: an
+ *       instance with a broken application, for outlier-detection tests and demos);
+ *       {@code POST /control/recover} ends that; both answer 200 with the new state</li>
  *   <li>anything else, any method: 200 JSON describing the request; the request body is counted
  *       as it streams in, never held in memory</li>
  * </ul>
@@ -64,6 +68,8 @@ public final class EchoService implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timer;
+    /** Set by {@code POST /control/fail}: answer 500 to everything but health checks and control. */
+    private volatile boolean failing;
 
     private EchoService(String name, String host, HttpServer server,
                         ThreadPoolExecutor workers, ScheduledExecutorService timer) {
@@ -147,6 +153,11 @@ public final class EchoService implements AutoCloseable {
             if (getOrHead && path.equals("/healthz")) {
                 drain(ex);
                 sendText(ex, 200, "ok\n");
+            } else if (path.startsWith("/control/")) {
+                control(ex, method, path.substring("/control/".length()));
+            } else if (failing) {
+                drain(ex);
+                sendText(ex, 500, "failing\n");
             } else if (getOrHead && path.equals("/download")) {
                 download(ex);
             } else if (path.startsWith("/status/")) {
@@ -161,6 +172,16 @@ public final class EchoService implements AutoCloseable {
         } catch (RuntimeException e) {
             fail(ex, e);
         }
+    }
+
+    private void control(HttpExchange ex, String method, String what) throws IOException {
+        drain(ex);
+        if (!method.equals("POST") || !(what.equals("fail") || what.equals("recover"))) {
+            sendText(ex, 404, "control: POST /control/fail or POST /control/recover\n");
+            return;
+        }
+        failing = what.equals("fail");
+        sendText(ex, 200, failing ? "failing\n" : "ok\n");
     }
 
     private void download(HttpExchange ex) throws IOException {

@@ -46,6 +46,30 @@ class EchoServiceTest {
         return client.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
+    private static HttpResponse<String> post(String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        return client.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void control_fail_makes_every_request_but_health_checks_answer_500_until_recover() throws Exception {
+        try {
+            HttpResponse<String> failing = post("/control/fail");
+            assertThat(failing.statusCode()).isEqualTo(200);
+            assertThat(failing.body().trim()).isEqualTo("failing");
+            HttpResponse<String> r = get("/any/path");
+            assertThat(r.statusCode()).isEqualTo(500);
+            assertThat(r.headers().firstValue("x-echo-instance")).hasValue("echo-t");
+            assertThat(get("/healthz").statusCode()).as("the health check still passes").isEqualTo(200);
+        } finally {
+            assertThat(post("/control/recover").body().trim()).isEqualTo("ok");
+        }
+        assertThat(get("/any/path").statusCode()).isEqualTo(200);
+        assertThat(get("/control/fail").statusCode()).as("GET changes nothing").isEqualTo(404);
+        assertThat(get("/any/path").statusCode()).isEqualTo(200);
+    }
+
     @Test
     void binds_a_free_port_when_asked_for_port_0() {
         assertThat(service.port()).isPositive();

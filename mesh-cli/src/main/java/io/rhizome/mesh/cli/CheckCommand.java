@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     description = {
       "Checks that the mesh has converged: every member reachable, answering, with the same "
           + "resource digest.",
-      "Exit code 0 when converged, 1 when not."
+      "Warns when the node's TLS certificate has less than a third of its lifetime left.",
+      "Exit code 0 when converged, 1 when not or when the certificate has expired."
     })
 final class CheckCommand extends NodeCommand {
 
@@ -30,6 +31,7 @@ final class CheckCommand extends NodeCommand {
       }
     }
     boolean converged = Json.bool(answer, "converged") && differing.isEmpty();
+    CertificateCheck certificate = CertificateCheck.of(node());
     switch (output.format()) {
       case JSON -> out().println(Json.pretty(answer));
       case TABLE -> {
@@ -41,7 +43,8 @@ final class CheckCommand extends NodeCommand {
                     + (differing.isEmpty() ? "" : ": " + String.join(", ", differing)));
       }
     }
-    return converged ? Meshctl.EXIT_OK : Meshctl.EXIT_REFUSED;
+    certificate.warning().ifPresent(err()::println);
+    return converged && !certificate.expired() ? Meshctl.EXIT_OK : Meshctl.EXIT_REFUSED;
   }
 
   static Table table(List<ConfigObject> members) {

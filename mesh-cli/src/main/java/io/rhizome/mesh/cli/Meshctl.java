@@ -39,6 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       GetCommand.class,
       DeleteCommand.class,
       CheckCommand.class,
+      StatCommand.class,
+      CaCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -98,4 +98,43 @@ class CheckCommandTest {
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(Json.parse(result.out())).isEqualTo(Json.parse(DIVERGED));
   }
+
+  @Test
+  void warnsWhenTheNodesCertificateHasLessThanAThirdOfItsLifetimeLeft() {
+    node.answer("/v1/tls", """
+        {"enabled": true, "identity": "spiffe://example.org/service/orders", "not-after": "2026-11-27T10:00:00Z",
+         "lifetime-seconds": 86400, "expires-in-seconds": 7200}
+        """);
+    Cli.Result result = Cli.run("--node", node.address(), "check");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.errLines()).containsExactly("warning: the node's certificate for spiffe://example.org/service/orders "
+        + "expires in 2h (at 2026-11-27T10:00:00Z, 8% of its lifetime left)");
+  }
+
+  @Test
+  void aFreshCertificateSaysNothingAndAnExpiredOneFails() {
+    node.answer("/v1/tls", """
+        {"enabled": true, "identity": "spiffe://example.org/service/orders", "not-after": "2026-11-27T10:00:00Z",
+         "lifetime-seconds": 86400, "expires-in-seconds": 80000}
+        """);
+    assertThat(Cli.run("--node", node.address(), "check").err()).isEmpty();
+
+    node.answer("/v1/tls", """
+        {"enabled": true, "identity": "spiffe://example.org/service/orders", "not-after": "2026-11-25T10:00:00Z",
+         "lifetime-seconds": 86400, "expires-in-seconds": -60}
+        """);
+    Cli.Result expired = Cli.run("--node", node.address(), "check");
+    assertThat(expired.exitCode()).isEqualTo(1);
+    assertThat(expired.errLines()).containsExactly(
+        "error: the node's certificate for spiffe://example.org/service/orders expired at 2026-11-25T10:00:00Z");
+  }
+
+  @Test
+  void aLongLivedCertificateWarnsFromAThirdLeft() {
+    assertThat(CertificateCheck.of("id", "t", java.time.Duration.ofDays(365), java.time.Duration.ofDays(150)).warning())
+        .isEmpty();
+    assertThat(CertificateCheck.of("id", "t", java.time.Duration.ofDays(365), java.time.Duration.ofDays(100)).warning())
+        .hasValueSatisfying(w -> assertThat(w).contains("expires in 100d", "27% of its lifetime left"));
+  }
 }

@@ -7,11 +7,16 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.Observability;
+import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.rhizome.mesh.node.security.tls.MeshTls;
+import io.rhizome.mesh.node.security.tls.TlsMaterialException;
+import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,15 +35,36 @@ public final class RhizomeNode implements AutoCloseable {
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
     private final ControlPlane controlPlane;
+    private final MeshTls tls;
     private volatile boolean bound;
     private volatile boolean stopped;
 
     private RhizomeNode(NodeSettings settings) {
         this.settings = settings;
         this.health = new LocalHealthChecker(settings.services());
-        this.dataPlane = DataPlane.create(settings, view, selector, policy);
+        this.tls = startTls(settings);
+        this.dataPlane = DataPlane.create(settings, view, selector, policy, tls);
+        StatsRecorder stats = StatsRecorder.create(settings.identityService(),
+                settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
+        dataPlane.observers().register(stats);
+        Observability observability = Observability.attach(settings.observability(), dataPlane, view, policy, selector);
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()));
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
+                observability.metrics(), tls);
+    }
+
+    private static MeshTls startTls(NodeSettings settings) {
+        try {
+            return MeshTls.start(settings.tls(), settings.identityService(), Clock.systemUTC());
+        } catch (TlsMaterialException e) {
+            // Checked at load already; the files changed in between.
+            throw new ConfigError(e.key(), e.getMessage());
+        }
+    }
+
+    /** The node's mTLS (status, counters, current material). */
+    public MeshTls tls() {
+        return tls;
     }
 
     /** Starts a node; a port in use or an unusable data dir fails before anything keeps running. */
@@ -101,6 +127,7 @@ public final class RhizomeNode implements AutoCloseable {
         controlPlane.stop(Duration.ofSeconds(15));
         health.close();
         dataPlane.stop(Duration.ofSeconds(1));
+        tls.close();
         log.info("node {} stopped", settings.nodeName());
     }
 

@@ -9,8 +9,10 @@ import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import org.apache.pekko.actor.typed.ActorRef;
 import io.rhizome.mesh.protocol.v1.EndpointView;
 import io.rhizome.mesh.protocol.v1.EndpointsResponse;
@@ -45,6 +47,10 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import io.rhizome.mesh.node.config.HostPort;
 
 /**
  * The admin HTTP API ({@code rhizome.admin}): what {@code meshctl} and Prometheus talk to. JSON in
@@ -66,11 +72,25 @@ public final class AdminServer extends AllDirectives {
     private final Readiness readiness;
     private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
     private final PolicyRoutes policyRoutes;
+    private final StatsRoutes statsRoutes;
     private final String token;
+    /** Bound off loopback (where a token is required, see SettingsLoader): reads need the token too. */
+    private boolean tokenForReads;
+    private final NodeMetrics metrics;
+    private final ContentType metricsType = ContentTypes.parse(NodeMetrics.contentType());
+    private final MeshTls tls;
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token) {
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics) {
+        this(system, view, selector, readiness, policy, policyWriter, token, metrics, MeshTls.disabled());
+    }
+
+    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls) {
+        this.metrics = metrics;
+        this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
+        this.statsRoutes = new StatsRoutes(system, view);
         this.token = token;
         this.system = system;
         this.view = view;
@@ -79,23 +99,48 @@ public final class AdminServer extends AllDirectives {
     }
 
     public CompletionStage<ServerBinding> bind(String host, int port) {
+        tokenForReads = !new HostPort(host, port).isLoopback();
         return Http.get(system).newServerAt(host, port).bind(routes());
     }
 
     Route routes() {
-        return concat(
+        return handleRejections(rejections(), () -> concat(
                 path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok\n"))),
                 path("readyz", () -> get(this::ready)),
-                pathPrefix("v1", () -> concat(
+                path("metrics", () -> get(() -> reading(complete(HttpResponse.create().withEntity(metricsType, metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))),
+                pathPrefix("v1", () -> reading(concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
                                 members().thenApply(m -> respond(StatusCodes.OK, m, accept)))))),
+                        path("tls", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, tls.status(), accept))))),
                         path("services", () -> get(() -> accepting(accept -> complete(respond(StatusCodes.OK, services(), accept))))),
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
-                        policyRoutes.routes(this::mutation))),
-                extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
+                        statsRoutes.routes(),
+                        policyRoutes.routes(this::mutation))))));
+    }
+
+    /**
+     * A known path with another method is 405 (GET never changes anything; changes are PUT, POST and
+     * DELETE only), an unknown path 404; a body over {@code pekko.http.server.parsing.max-content-length}
+     * is 413 (Pekko's own answer).
+     */
+    private RejectionHandler rejections() {
+        return RejectionHandler.newBuilder()
+                .handleAll(MethodRejection.class, rejected -> {
+                    String allowed = rejected.stream().map(r -> r.supported().name()).distinct().sorted()
+                            .collect(java.util.stream.Collectors.joining(", "));
+                    return respondWithHeader(RawHeader.create("Allow", allowed), () -> extractMethod(m -> complete(error(
+                            StatusCodes.METHOD_NOT_ALLOWED, "method-not-allowed", m.name() + " is not allowed here (expected: " + allowed + ")"))));
+                })
+                .handleNotFound(extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /healthz, /readyz)"))));
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tls, /healthz, /readyz, /metrics)"))))
+                .build();
+    }
+
+    /** Off loopback, reads need the token too: the API describes the whole mesh. Probes stay open. */
+    private Route reading(Route inner) {
+        return tokenForReads ? mutation(inner) : inner;
     }
 
     /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */
@@ -106,7 +151,7 @@ public final class AdminServer extends AllDirectives {
         return optionalHeaderValueByName("Authorization", header -> header.filter(h -> constantTimeEquals(h, "Bearer " + token)).isPresent()
                 ? inner
                 : complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
-                        "this node requires a token for changes (expected: Authorization: Bearer <rhizome.admin.token>; meshctl reads $MESH_TOKEN)")));
+                        "this node requires a token" + (tokenForReads ? "" : " for changes") + " (expected: Authorization: Bearer <rhizome.admin.token>; meshctl reads $MESH_TOKEN)")));
     }
 
     private static boolean constantTimeEquals(String a, String b) {

@@ -5,12 +5,17 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
+import io.rhizome.mesh.node.observability.RequestObservers;
+import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
+import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,6 +65,10 @@ public final class ControlPlane {
     private final BooleanSupplier listenersBound;
     private final PolicyView policy;
     private final PolicyJournal journal;
+    private final NodeMetrics metrics;
+    private final StatsRecorder stats;
+    private final RequestObservers observers;
+    private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
@@ -69,7 +78,10 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal) {
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, NodeMetrics metrics,
+            MeshTls tls) {
+        this.metrics = metrics;
+        this.tls = tls;
         this.settings = settings;
         this.view = view;
         this.selector = selector;
@@ -79,6 +91,8 @@ public final class ControlPlane {
         this.listenersBound = listenersBound;
         this.policy = policy;
         this.journal = journal;
+        this.stats = stats;
+        this.observers = observers;
     }
 
     /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
@@ -99,8 +113,9 @@ public final class ControlPlane {
         policyActor = sys.systemActorOf(PolicyActor.create(settings.nodeName(), policy, journal, POLICY_WRITE_TIMEOUT),
                 "policy", Props.empty());
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
+        sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken());
+                settings.adminToken(), metrics, tls);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

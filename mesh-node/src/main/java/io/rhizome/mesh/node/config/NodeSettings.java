@@ -10,6 +10,10 @@ import java.util.Objects;
  * A node's validated configuration: the {@code rhizome} section of its HOCON file over
  * {@code reference.conf}. Build it with {@link SettingsLoader}.
  *
+ * @param identityService the workload identity this node presents (rhizome.identity.service, or the
+ *        service its certificate names); "" when it has none
+ * @param authorizationDefaultDeny {@code rhizome.authorization.default-deny}: a local service is
+ *        closed to every request no Authorization rule allows
  * @param pekko the full configuration (user file over reference), handed to Pekko
  */
 public record NodeSettings(
@@ -23,14 +27,21 @@ public record NodeSettings(
         Path dataDir,
         List<ServiceSettings> services,
         String identityService,
-        boolean tlsEnabled,
+        TlsSettings tls,
         Proxy proxy,
         Shutdown shutdown,
+        boolean authorizationDefaultDeny,
         Config pekko) {
 
     public NodeSettings {
         Objects.requireNonNull(nodeName, "nodeName");
         services = List.copyOf(services);
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** Mutual TLS on the inbound port, to peers' inbound ports and between cluster members. */
+    public boolean tlsEnabled() {
+        return tls.enabled();
     }
 
     public enum Egress { ALLOW, DENY }
@@ -51,13 +62,19 @@ public record NodeSettings(
             Duration idleTimeout,
             int maxInitialLineLength,
             int maxHeaderSize,
-            int maxRetryBuffer) {}
+            int maxRetryBuffer,
+            int maxHeaderCount) {}
 
     public record Shutdown(Duration drainDelay, Duration drainTimeout) {}
 
     /** host:port at which peers reach this node's inbound listener. */
     public HostPort inboundAdvertised() {
         return new HostPort(inboundAdvertiseHost, inbound.port());
+    }
+
+    /** {@code rhizome.metrics}, {@code rhizome.access-log}, {@code rhizome.tracing} (validated by the loader). */
+    public ObservabilitySettings observability() {
+        return ObservabilitySettings.read(pekko);
     }
 
     /** The admin API is protected by a bearer token. The token itself is never printed. */

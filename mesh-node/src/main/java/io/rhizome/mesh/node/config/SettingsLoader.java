@@ -10,6 +10,9 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.rhizome.mesh.node.security.tls.TlsMaterial;
+import io.rhizome.mesh.node.security.tls.TlsMaterialException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -80,6 +83,16 @@ public final class SettingsLoader {
 
         HostPort admin = new HostPort(r.host("rhizome.admin.host"), r.port("rhizome.admin.port"));
         String token = r.string("rhizome.admin.token");
+        if (token.isEmpty() && !admin.isLoopback()) {
+            // Off loopback, anyone who can reach the port could rewrite the whole mesh's policy.
+            throw new ConfigError("rhizome.admin.token", "missing while rhizome.admin.host = " + HostPort.quote(admin.host())
+                    + " is not loopback (expected: a secret token, or rhizome.admin.host = \"127.0.0.1\")");
+        }
+        if (!token.isEmpty() && (token.length() < 16 || !token.chars().allMatch(c -> c > 32 && c < 127))) {
+            // The value itself is never echoed: it is a secret.
+            throw new ConfigError("rhizome.admin.token", "(not shown) is " + token.length()
+                    + " characters (expected: at least 16 printable ASCII characters without spaces)");
+        }
 
         HostPort outbound = new HostPort(r.host("rhizome.outbound.host"), r.port("rhizome.outbound.port"));
         NodeSettings.Egress egress = r.enumValue("rhizome.outbound.egress", NodeSettings.Egress.class);
@@ -103,6 +116,7 @@ public final class SettingsLoader {
         }
 
         List<ServiceSettings> services = services(full);
+        ObservabilitySettings.read(full); // validated here; NodeSettings.observability() reads it again
 
         NodeSettings.Proxy proxy = new NodeSettings.Proxy(
                 r.intIn("rhizome.proxy.io-threads", 1, 64),
@@ -110,10 +124,27 @@ public final class SettingsLoader {
                 r.duration("rhizome.proxy.idle-timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
                 r.intIn("rhizome.proxy.max-initial-line-length", 256, 1 << 20),
                 r.intIn("rhizome.proxy.max-header-size", 1024, 1 << 20),
-                r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20));
+                r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20),
+                r.intIn("rhizome.proxy.max-header-count", 1, 10_000));
         NodeSettings.Shutdown shutdown = new NodeSettings.Shutdown(
                 r.duration("rhizome.shutdown.drain-delay", Duration.ZERO, Duration.ofMinutes(5)),
                 r.duration("rhizome.shutdown.drain-timeout", Duration.ZERO, Duration.ofHours(1)));
+
+        String identity = r.string("rhizome.identity.service");
+        if (!identity.isEmpty() && !SERVICE_NAME.matcher(identity).matches()) {
+            throw new ConfigError("rhizome.identity.service",
+                    HostPort.quote(identity) + " (expected: lower-case letters, digits and '-', at most 63, or \"\")");
+        }
+        TlsSettings tls = tls(r);
+        if (tls.enabled()) {
+            // Checked whole now (files exist, parse, match, chain to the bundle), so that a node never
+            // starts with TLS it cannot use; the identity defaults to the certificate's.
+            try {
+                identity = TlsMaterial.load(tls, identity, Clock.systemUTC()).identity().service();
+            } catch (TlsMaterialException e) {
+                throw new ConfigError(e.key(), e.getMessage());
+            }
+        }
 
         return new NodeSettings(
                 nodeName,
@@ -125,11 +156,24 @@ public final class SettingsLoader {
                 advertise,
                 Path.of(dataDir),
                 services,
-                r.string("rhizome.identity.service"),
-                r.bool("rhizome.tls.enabled"),
+                identity,
+                tls,
                 proxy,
                 shutdown,
+                r.bool("rhizome.authorization.default-deny"),
                 full);
+    }
+
+    private static TlsSettings tls(Reader r) {
+        String issuer = r.string("rhizome.tls.issuer");
+        return new TlsSettings(
+                r.bool("rhizome.tls.enabled"),
+                r.path("rhizome.tls.trust-bundle"),
+                r.path("rhizome.tls.cert"),
+                r.path("rhizome.tls.key"),
+                issuer.isBlank() ? null : Path.of(issuer),
+                r.duration("rhizome.tls.workload-ttl", Duration.ofMinutes(1), Duration.ofDays(30)),
+                r.duration("rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)));
     }
 
     private static void checkDistinctPorts(HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {
@@ -310,6 +354,14 @@ public final class SettingsLoader {
                 throw new ConfigError(prefix + path, render(v) + " (expected: a string)");
             }
             return String.valueOf(v.unwrapped());
+        }
+
+        Path path(String path) {
+            String s = string(path);
+            if (s.isBlank()) {
+                throw new ConfigError(prefix + path, "\"\" (expected: a file path)");
+            }
+            return Path.of(s);
         }
 
         String host(String path) {

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param local     the instance is fronted by this node (requests take the local shortcut)
  * @param reachable this node's failure detector reaches the owning member
  * @param memberStatus the owning member's status in Pekko's words (Up, WeaklyUp, Leaving, ...)
+ * @param identity  the workload identity (service name) of the owning node; with mTLS its inbound
+ *                  port must present it. "" when unknown
  */
 public record MeshEndpoint(
         String id,
@@ -24,11 +26,19 @@ public record MeshEndpoint(
         EndpointStatus status,
         boolean local,
         boolean reachable,
-        String memberStatus) {
+        String memberStatus,
+        String identity) {
 
     public MeshEndpoint {
         Objects.requireNonNull(id, "id");
         labels = Map.copyOf(labels);
+        Objects.requireNonNull(identity, "identity");
+    }
+
+    /** An endpoint whose owner names no identity. */
+    public MeshEndpoint(String id, String service, String node, HostPort address, HostPort inbound,
+            Map<String, String> labels, EndpointStatus status, boolean local, boolean reachable, String memberStatus) {
+        this(id, service, node, address, inbound, labels, status, local, reachable, memberStatus, "");
     }
 
     /** Why this endpoint takes no new requests by membership and health alone, or "" when it does. */

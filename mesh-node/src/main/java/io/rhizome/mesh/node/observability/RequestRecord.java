@@ -4,14 +4,21 @@ package io.rhizome.mesh.node.observability;
  * One finished request as the data plane saw it, handed to every {@link RequestObserver} once the
  * response has ended (or failed). Strings are never null: unknown values are {@code ""}.
  *
+ * <p>Exactly one record per request and direction: a request proxied from node A to node B is an
+ * OUTBOUND record on A and an INBOUND record on B; a request that takes the local shortcut (the
+ * endpoint is on the calling node) is both records on that node, each with the {@code local} flag.
+ * Count one direction to count each request once. CONNECT tunnels are recorded when they open.
+ *
  * @param direction   which listener took the request
  * @param service     the mesh service it was for; {@code ""} for egress and unknown services
- * @param route       the matching Route's name, {@code ""} when no Route applied
- * @param caller      the caller's verified identity (SPIFFE id), {@code ""} when unknown
+ * @param route       the matching Route's name, {@code ""} when no Route applied (inbound: the
+ *                    route the calling node named in {@code x-rhizome-route})
+ * @param caller      the caller's verified identity (SPIFFE id, inbound over mTLS), {@code ""} when unknown
  * @param method      the request method
  * @param authority   the host the caller named
  * @param path        the normalised path, without the query
- * @param status      the status sent to the caller (the mesh's own status for local errors)
+ * @param status      the status sent to the caller (the mesh's own status for local errors);
+ *                    {@code 0} when the caller left before a response started
  * @param error       the {@code x-rhizome-error} code when the mesh answered itself, else {@code ""}
  * @param startMillis wall-clock start, epoch milliseconds
  * @param durationNanos from the request head arriving to the response's last byte written
@@ -19,8 +26,13 @@ package io.rhizome.mesh.node.observability;
  * @param responseBytes response body bytes sent to the caller
  * @param upstream    the endpoint that answered (host:port), {@code ""} when none did
  * @param traceId     the W3C trace id (32 hex digits), {@code ""} until tracing exists
- * @param retries     retries made for this request
- * @param flags       what the mesh did, comma separated ({@code retried}, {@code timeout}, ...)
+ * @param retries     retries made for this request (budgeted retries; a refused connection's
+ *                    next endpoint and a stale pooled connection's replay are not retries)
+ * @param flags       what the mesh did, comma separated, names from {@link RequestFlags}
+ *                    ({@code retried}, {@code timeout}, {@code ejected}, {@code rate-limited},
+ *                    {@code no-route}, {@code overflow}, {@code retry-budget-exhausted},
+ *                    {@code client-abort}, {@code truncated}, {@code local}, {@code egress},
+ *                    {@code tunnel}); test one with {@link RequestFlags#has}
  */
 public record RequestRecord(
         Direction direction,

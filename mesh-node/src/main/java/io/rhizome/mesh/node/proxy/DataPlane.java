@@ -5,7 +5,9 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.security.authz.AuthorizationStats;
 import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import java.time.Duration;
 
 /**
@@ -17,7 +19,13 @@ import java.time.Duration;
 public interface DataPlane extends AutoCloseable {
 
     static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
-        return NettyDataPlane.create(settings, view, selector, policy);
+        return create(settings, view, selector, policy, MeshTls.disabled());
+    }
+
+    /** With {@code tls} enabled, the inbound port speaks mTLS only and calls to peers use it. */
+    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy,
+            MeshTls tls) {
+        return NettyDataPlane.create(settings, view, selector, policy, tls);
     }
 
     /** A data plane with no policy resources (round robin, mesh defaults). */
@@ -30,6 +38,15 @@ public interface DataPlane extends AutoCloseable {
 
     /** Who sees each finished request (metrics, access log, stat, tap); register before or after start. */
     RequestObservers observers();
+
+    /** Authorization decisions of this node's services so far (403 denials per service), for metrics. */
+    AuthorizationStats authorizationStats();
+
+    /**
+     * The workload identity ({@code spiffe://D/service/NAME}) of this node's own apps: the caller that
+     * Authorizations see on the local shortcut. Unset (null) without mTLS.
+     */
+    void selfIdentity(String spiffeId);
 
     /** Requests being proxied right now, on both listeners. */
     int inFlight();

@@ -13,6 +13,8 @@ public enum ProxyErrors {
     NO_BACKEND(500, "no-backend"),
     TIMEOUT(504, "timeout"),
     EGRESS_DENIED(403, "egress-denied"),
+    /** An Authorization of the local service (or the mesh-wide default deny) refused the request; nothing was sent upstream. */
+    FORBIDDEN(403, "forbidden"),
     LOOP(508, "loop-detected"),
     NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint"),
     /** The destination's circuit breaker is full ({@code max-requests}); nothing was sent upstream. */
@@ -30,6 +32,22 @@ public enum ProxyErrors {
     ProxyErrors(int status, String reason) {
         this.status = status;
         this.reason = reason;
+    }
+
+    /**
+     * The error a peer's data plane answered with ({@code status} with its {@code x-rhizome-error}
+     * {@code reason}), or null when the answer is not one of the mesh's own.
+     */
+    public static ProxyErrors of(int status, String reason) {
+        if (reason == null) {
+            return null;
+        }
+        for (ProxyErrors e : values()) {
+            if (e.status == status && e.reason.equals(reason)) {
+                return e;
+            }
+        }
+        return null;
     }
 
     public int status() {

@@ -1,6 +1,8 @@
 package io.rhizome.mesh.node.serialization;
 
 import io.rhizome.mesh.node.cluster.NodeInfoActor;
+import io.rhizome.mesh.node.observability.stats.StatRow;
+import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
 import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import java.util.List;
 
@@ -20,5 +22,11 @@ final class KryoRegistrations {
             new Registration(PolicyQueryActor.GetPolicyState.class, 110),
             new Registration(PolicyQueryActor.PolicyState.class, 111),
             new Registration(PolicyQueryActor.HasVersions.class, 112),
-            new Registration(PolicyQueryActor.Holds.class, 113));
+            new Registration(PolicyQueryActor.Holds.class, 113),
+            // 200..249: stat, tap and dashboard queries (observability)
+            new Registration(long[].class, 200),
+            new Registration(StatsQueryActor.GetStats.class, 201),
+            new Registration(StatsQueryActor.Stats.class, 202),
+            new Registration(StatRow.class, 203),
+            new Registration(StatRow[].class, 204));
 }

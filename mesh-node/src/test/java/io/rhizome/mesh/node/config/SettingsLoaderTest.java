@@ -38,7 +38,8 @@ class SettingsLoaderTest {
         assertThat(s.services()).isEmpty();
         assertThat(s.tlsEnabled()).isFalse();
         assertThat(s.proxy()).isEqualTo(new NodeSettings.Proxy(
-                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536));
+                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536, 100));
+        assertThat(s.authorizationDefaultDeny()).isFalse();
         assertThat(s.shutdown()).isEqualTo(new NodeSettings.Shutdown(Duration.ofSeconds(2), Duration.ofSeconds(30)));
         // The whole configuration goes on to Pekko, reference.conf included.
         assertThat(s.pekko().getString("pekko.actor.provider")).isEqualTo("cluster");
@@ -70,7 +71,7 @@ class SettingsLoaderTest {
     void servicesKeepTheirLabelsAndHealthCheck() {
         NodeSettings s = load("""
                 rhizome.node.name = node-1
-                rhizome.admin.token = "s3cret"
+                rhizome.admin.token = "s3cret-s3cret-s3cret"
                 rhizome.cluster.seed-nodes = ["10.0.0.1:2551", "[::1]:2552"]
                 rhizome.services = [
                   { name = orders, address = "127.0.0.1:8080", labels { version = v1, zone = "eu-1" },
@@ -83,6 +84,7 @@ class SettingsLoaderTest {
                 .containsExactly(new HostPort("10.0.0.1", 2551), new HostPort("::1", 2552));
         assertThat(s.adminTokenSet()).isTrue();
         assertThat(s.toString()).doesNotContain("s3cret");
+        assertThat(s.pekko().getString("rhizome.admin.token")).isEqualTo("s3cret-s3cret-s3cret");
         assertThat(s.services()).containsExactly(
                 new ServiceSettings("orders", new HostPort("127.0.0.1", 8080), Map.of("version", "v1", "zone", "eu-1"),
                         new HealthCheckSettings(HealthCheckSettings.Protocol.HTTP, "/healthz", Duration.ofSeconds(2),
@@ -130,10 +132,31 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void anAdminApiOffLoopbackNeedsAToken() {
+        assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.admin.host = \"0.0.0.0\""))
+                .isInstanceOf(ConfigError.class)
+                .hasMessage("rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback "
+                        + "(expected: a secret token, or rhizome.admin.host = \"127.0.0.1\")");
+        NodeSettings s = load("rhizome.node.name = node-1\nrhizome.admin { host = \"0.0.0.0\", token = \"0123456789abcdef\" }");
+        assertThat(s.adminTokenSet()).isTrue();
+        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = \"127.0.0.2\"").adminTokenSet()).isFalse();
+        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = \"::1\"").adminTokenSet()).isFalse();
+        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = localhost").adminTokenSet()).isFalse();
+    }
+
+    @Test
+    void aShortAdminTokenIsRefusedWithoutShowingIt() {
+        assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.admin.token = hunter2"))
+                .isInstanceOf(ConfigError.class)
+                .hasMessage("rhizome.admin.token: (not shown) is 7 characters (expected: at least 16 printable ASCII characters without spaces)")
+                .message().doesNotContain("hunter2");
+    }
+
+    @Test
     void anUnknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.nodename = node-1"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [admin, cluster, ")
+                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [access-log, admin, authorization, cluster, ")
                 .hasMessageContaining(" node, ");
     }
 

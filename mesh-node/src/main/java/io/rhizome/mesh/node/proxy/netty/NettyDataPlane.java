@@ -32,6 +32,9 @@ import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.security.tls.InboundTlsHandler;
+import io.rhizome.mesh.node.security.tls.MeshTls;
+import io.rhizome.mesh.node.security.authz.AuthorizationStats;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,6 +62,11 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
+        return create(settings, view, selector, policy, MeshTls.disabled());
+    }
+
+    public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy,
+            MeshTls tls) {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(settings.proxy().ioThreads(), io);
@@ -67,7 +75,7 @@ public final class NettyDataPlane implements DataPlane {
                 .channel(clientType)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.proxy().connectTimeout().toMillis());
-        ProxyContext context = new ProxyContext(settings, view, selector, policy, upstream, new AtomicInteger());
+        ProxyContext context = new ProxyContext(settings, view, selector, policy, upstream, new AtomicInteger(), tls);
         return new NettyDataPlane(context, group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
     }
 
@@ -83,7 +91,12 @@ public final class NettyDataPlane implements DataPlane {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(p.maxInitialLineLength())
                 .setMaxHeaderSize(p.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
+                .setMaxChunkSize(64 * 1024)
+                // RFC 9112: Content-Length beside Transfer-Encoding, a final coding other than chunked,
+                // and Transfer-Encoding on HTTP/1.0 are errors (smuggling), and so are bare CRs in lines.
+                .setUseRfc9112TransferEncoding(true)
+                .setStrictLineParsing(true);
+        RequestValidator validator = new RequestValidator(p.maxHeaderCount());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(serverChannelType)
@@ -94,9 +107,13 @@ public final class NettyDataPlane implements DataPlane {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        if (mode == ProxyHandler.Mode.INBOUND && context.tls().enabled()) {
+                            InboundTlsHandler.install(ch, context.tls()); // TLS only: plain HTTP fails the handshake
+                        }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
                                 .addLast("codec", new HttpServerCodec(decoder))
+                                .addLast("validate", validator)
                                 .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("proxy", new ProxyHandler(context, mode));
                     }
@@ -114,6 +131,16 @@ public final class NettyDataPlane implements DataPlane {
     @Override
     public RequestObservers observers() {
         return context.observers();
+    }
+
+    @Override
+    public AuthorizationStats authorizationStats() {
+        return context.authorizations().stats();
+    }
+
+    @Override
+    public void selfIdentity(String spiffeId) {
+        context.selfIdentity(spiffeId);
     }
 
     @Override

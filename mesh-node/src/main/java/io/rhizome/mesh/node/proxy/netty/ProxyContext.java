@@ -9,6 +9,8 @@ import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
+import io.rhizome.mesh.node.security.authz.Authorizations;
+import io.rhizome.mesh.node.security.tls.MeshTls;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -22,20 +24,26 @@ final class ProxyContext {
     private final UpstreamPool pool;
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
+    private final Authorizations authorizations;
+    /** The workload identity of this node's own apps: the caller on the local shortcut; null without TLS. */
+    private volatile String selfIdentity;
     private final RequestObservers observers = new RequestObservers();
+    private final MeshTls tls;
     private volatile boolean draining;
 
     ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
-            AtomicInteger inFlight) {
+            AtomicInteger inFlight, MeshTls tls) {
+        this.tls = tls;
         this.settings = settings;
         this.policy = policy;
         this.view = view;
         this.selector = selector;
         this.upstream = upstream;
         this.inFlight = inFlight;
-        this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout());
+        this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
         this.rateLimits = RateLimits.create(policy);
+        this.authorizations = Authorizations.create(policy, settings.authorizationDefaultDeny());
     }
 
     NodeSettings settings() {
@@ -72,9 +80,27 @@ final class ProxyContext {
         return rateLimits;
     }
 
+    /** The Authorizations of the services this node fronts, enforced where requests reach a local instance. */
+    Authorizations authorizations() {
+        return authorizations;
+    }
+
+    String selfIdentity() {
+        return selfIdentity;
+    }
+
+    void selfIdentity(String spiffeId) {
+        selfIdentity = spiffeId;
+    }
+
     /** Called once per finished request; see RequestRecord. */
     RequestObservers observers() {
         return observers;
+    }
+
+    /** The node's mTLS (disabled: plaintext): the inbound port's and calls to peers' inbound ports. */
+    MeshTls tls() {
+        return tls;
     }
 
     UpstreamPool pool() {

@@ -29,9 +29,12 @@ import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.config.ServiceSettings;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.health.outlier.EjectionDecision;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.Outstanding;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
+import io.rhizome.mesh.node.observability.RequestFlags;
+import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Destination;
@@ -45,6 +48,9 @@ import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
+import io.rhizome.mesh.node.security.PathNormalizer;
+import io.rhizome.mesh.node.security.PeerIdentity;
+import io.rhizome.mesh.node.security.authz.AuthorizationDecision;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
@@ -77,6 +83,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     /** A local answer was sent; the rest of that request's body is dropped. */
     private boolean discarding;
     private boolean tunnelling;
+    /** An answer that closes the connection was sent: whatever the client sent after it is dropped. */
+    private boolean closing;
+    /** The facts of the request being served, for the RequestRecord its end hands to the observers. */
+    private final RequestRecordBuilder record = new RequestRecordBuilder();
 
     ProxyHandler(ProxyContext context, Mode mode) {
         this.context = context;
@@ -92,7 +102,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (tunnelling) {
+        if (tunnelling || closing) {
             ReferenceCountUtil.release(msg); // the CONNECT request's empty end, while the tunnel opens
             return;
         }
@@ -109,6 +119,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void handle(Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg); // nothing after an answer that closes the connection is served
+            return;
+        }
         if (discarding) {
             if (msg instanceof LastHttpContent) {
                 discarding = false;
@@ -176,6 +190,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void onRequest(HttpRequest request) {
+        RequestRecording.start(record, context, ctx.channel(), mode == Mode.INBOUND, request);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             ProxyErrors error = cause instanceof TooLongHttpLineException ? ProxyErrors.URI_TOO_LONG
@@ -189,7 +204,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        // One form of the path for routes, authorization and the upstream alike.
+        PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
+        if (path instanceof PathNormalizer.Refused refused) {
+            sendLocal(ProxyErrors.BAD_REQUEST, refused.problem(), false);
+            return;
+        }
+        request.setUri(((PathNormalizer.Normalized) path).target());
         Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
+        if (record.observing()) {
+            RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
+                    target.rule, target.address != null && target.localService == null);
+        }
         if (target.error != null) {
             boolean bodyFollows = !(request instanceof LastHttpContent);
             sendLocal(target.error, target.message, keepAlive);
@@ -197,6 +223,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         if (target.localService != null) {
+            if (authorize(target.localService, request, false) instanceof AuthorizationDecision.Denied denied) {
+                boolean bodyFollows = !(request instanceof LastHttpContent);
+                sendForbidden(target.localService, denied, keepAlive);
+                discarding = bodyFollows && keepAlive;
+                return;
+            }
             RateLimitDecision admission = admit(target.localService, request);
             if (admission instanceof RateLimitDecision.Limited limited) {
                 boolean bodyFollows = !(request instanceof LastHttpContent);
@@ -255,6 +287,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         String caller = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
                 ? remote.getAddress().getHostAddress() : null;
         return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
+    }
+
+    /**
+     * The Authorizations of {@code service}, a service of this node, for this request. The caller is
+     * the peer's verified identity on the inbound port, and this node's own identity on the local
+     * shortcut (both absent on plaintext).
+     */
+    private AuthorizationDecision authorize(String service, HttpRequest request, boolean shortcut) {
+        String caller = shortcut ? context.selfIdentity() : PeerIdentity.of(ctx.channel()).orElse(null);
+        return context.authorizations().check(service, new NettyAuthzRequest(request, caller));
+    }
+
+    private void sendForbidden(String service, AuthorizationDecision.Denied denied, boolean keepAlive) {
+        sendLocal(ProxyErrors.FORBIDDEN, "\"" + service + "\" does not allow this request (" + denied.reason() + ")", keepAlive);
     }
 
     private void sendRateLimited(String service, RateLimitDecision.Limited limited, boolean keepAlive) {
@@ -323,6 +369,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     /** Applies the service's Routes: the winning rule, its weighted backend, its request header edits. */
     private Target routeTarget(String service, HttpRequest request) {
+        record.service(service);
         RouteDecision decision = context.policy().current().routes().match(service, new NettyRequestView(request));
         if (decision instanceof RouteDecision.NoRoute) {
             return Target.error(ProxyErrors.NO_ROUTE, "no rule of the Routes of \"" + service + "\" matches "
@@ -388,6 +435,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     // ---------------------------------------------------------------- CONNECT tunnels (egress)
 
     private void onConnect(HttpRequest request) {
+        record.request(request.method().name(), request.uri(), "");
+        record.flag(RequestFlags.EGRESS | RequestFlags.TUNNEL);
         if (context.settings().outbound().egress() == NodeSettings.Egress.DENY) {
             sendLocal(ProxyErrors.EGRESS_DENIED, "egress to \"" + request.uri() + "\" is denied (rhizome.outbound.egress = deny)", false);
             return;
@@ -419,7 +468,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     FullHttpResponse established = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                             new HttpResponseStatus(200, "Connection Established"));
                     client.writeAndFlush(established);
+                    record.status(200);
+                    record.upstream(new HostPort(hp.host, hp.port));
+                    record.emit(context.observers(), System.nanoTime());
                     client.pipeline().remove("continue");
+                    client.pipeline().remove("validate");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
                     client.config().setAutoRead(true);
@@ -446,7 +499,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         if (retryAfterSeconds > 0) {
             h.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
         }
+        RequestRecording.localAnswer(record, error, body.readableBytes());
+        record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
+            closing = true;
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -529,6 +585,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         ScheduledFuture<?> routeTimer;
         ScheduledFuture<?> tryTimer;
         boolean discardingResponse;
+        /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
+        boolean resendNow;
         final Set<String> tried = new HashSet<>(4);
         final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
         final List<HttpContent> replay = new ArrayList<>();
@@ -609,11 +667,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     endpoint = chosen.endpoint();
                     target = endpoint.target();
                     tried.add(endpoint.id());
+                    record.upstream(target);
+                    record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
                         // The local shortcut skips the instance's inbound port, not its inbound policy.
-                        RateLimitDecision admission = admit(endpoint.service(), request);
+                        String to = endpoint.service();
+                        if (authorize(to, request, true) instanceof AuthorizationDecision.Denied denied) {
+                            refusedLocally(keep -> sendForbidden(to, denied, keep));
+                            return;
+                        }
+                        RateLimitDecision admission = admit(to, request);
                         if (admission instanceof RateLimitDecision.Limited limited) {
-                            rateLimited(endpoint.service(), limited);
+                            refusedLocally(keep -> sendRateLimited(to, limited, keep));
                             return;
                         }
                         admittedLocally = true;
@@ -637,20 +702,24 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 }
             } else {
                 target = fixedTarget;
+                record.upstream(target);
             }
             attempts++;
             if (service != null) {
                 tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
                 outstanding = context.destinations().stats().start(endpoint.id());
             }
-            Channel pooled = context.pool().poll(target);
+            // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
+            String identity = endpoint != null && !endpoint.local() && context.tls().enabled()
+                    ? context.tls().expectedPeer(endpoint.identity()) : null;
+            Channel pooled = context.pool().poll(target, identity);
             if (pooled != null) {
                 attach(pooled, true);
                 return;
             }
             final Exchange self = this;
             context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize(),
-                            connectTimeoutMillis)
+                            connectTimeoutMillis, identity)
                     .addListener((ChannelFuture f) -> {
                         if (ex != self) {
                             f.channel().close();
@@ -688,8 +757,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.failure();
-                context.selector().ejections().failed(endpoint.id(), destination.outlier(),
-                        context.view().current().endpoints(endpoint.service()));
+                ejected(context.selector().ejections().failed(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service())));
             }
         }
 
@@ -699,8 +768,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             outstanding = null;
             if (o != null) {
                 o.failure();
-                context.selector().ejections().refused(endpoint.id(), destination.outlier(),
-                        context.view().current().endpoints(endpoint.service()));
+                ejected(context.selector().ejections().refused(endpoint.id(), destination.outlier(),
+                        context.view().current().endpoints(endpoint.service())));
+            }
+        }
+
+        private void ejected(EjectionDecision decision) {
+            if (decision == EjectionDecision.EJECTED) {
+                record.flag(RequestFlags.EJECTED);
             }
         }
 
@@ -809,7 +884,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** Takes a retry from the destination's budget; asked last, once a retry is otherwise decided. */
         private boolean budgetAllowsRetry() {
-            return budget.tryRetry();
+            if (budget.tryRetry()) {
+                return true;
+            }
+            record.flag(RequestFlags.RETRY_BUDGET_EXHAUSTED);
+            return false;
         }
 
         private void retryAfterBackoff() {
@@ -840,6 +919,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
             closeUpstream();
             tryFailed();
+            record.flag(RequestFlags.TIMEOUT);
             lastError = ProxyErrors.TIMEOUT;
             lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
                     + retry.perTryTimeoutMillis() + "ms";
@@ -854,6 +934,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void onRouteTimeoutFired(String message) {
+            record.flag(RequestFlags.TIMEOUT);
             if (responseStarted) {
                 closeUpstream();
                 truncate();
@@ -884,11 +965,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         void onClientContent(HttpContent c) {
+            record.addRequestBytes(c.content().readableBytes());
             if (c.decoderResult().isFailure()) {
+                // A broken body (an invalid chunk size): the upstream connection closes mid-request, so
+                // the instance never sees a whole request; the client learns why when it can still be told.
+                Throwable cause = c.decoderResult().cause();
                 c.release();
+                boolean answer = !responseStarted;
                 abandon();
                 ex = null;
-                ctx.close();
+                if (answer) {
+                    sendLocal(ProxyErrors.BAD_REQUEST, "malformed request body: " + String.valueOf(cause.getMessage()).split("\n")[0], false);
+                } else {
+                    ctx.close();
+                }
                 return;
             }
             boolean last = c instanceof LastHttpContent;
@@ -933,16 +1023,25 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     ReferenceCountUtil.release(msg);
                     return;
                 }
-                if (code < 500) {
+                // A peer's inbound port that could not reach its instance: nothing reached the app,
+                // as with a refused connection of our own. A peer's reset counts as a reset.
+                ProxyErrors peer = endpoint != null && !endpoint.local()
+                        ? ProxyErrors.of(code, response.headers().get(ProxyErrors.HEADER)) : null;
+                boolean peerRefused = peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+                if (peerRefused) {
+                    tryRefused();
+                } else if (code < 500) {
                     trySucceeded();
                 } else {
                     tryFailed();
                 }
-                if (retry.retriesStatus(code) && canRetry() && hasNextTarget() && budgetAllowsRetry()) {
+                resendNow = peerRefused && requestDone && replayable && attempts < MAX_ATTEMPTS && hasNextTarget();
+                if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset()))
+                        && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
                     // With no untried endpoint left, the response goes to the client as it is.
                     cancel(tryTimer);
-                    lastError = null;
+                    lastError = resendNow ? ProxyErrors.UPSTREAM_CONNECT_FAILURE : null;
                     lastStatus = code;
                     lastMessage = describeTarget() + " answered " + code;
                     discardingResponse = !(msg instanceof LastHttpContent);
@@ -955,6 +1054,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 }
                 cancel(tryTimer);
                 responseStarted = true;
+                record.status(code);
                 dropReplay();
                 prepareResponse(response);
                 if (msg instanceof LastHttpContent) {
@@ -992,6 +1092,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 finish(content);
                 return;
             }
+            record.addResponseBytes(content.content().readableBytes());
             ctx.writeAndFlush(content);
             if (!ctx.channel().isWritable() && upstream != null) {
                 upstream.config().setAutoRead(false);
@@ -1009,7 +1110,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     up.close();
                 }
             }
-            retryAfterBackoff();
+            if (resendNow) {
+                resendNow = false;
+                requeueReplay();
+                connect();
+            } else {
+                retryAfterBackoff();
+            }
         }
 
         private void prepareResponse(HttpResponse response) {
@@ -1061,6 +1168,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             tryIgnored(); // counted when the head arrived
             ended();
             ex = null;
+            if (last instanceof HttpContent content) {
+                record.addResponseBytes(content.content().readableBytes());
+            }
+            record.emit(context.observers(), System.nanoTime());
             ChannelFuture written = ctx.writeAndFlush(last);
             if (!requestDone || !keepClient) {
                 // A response that ends before its request cannot leave the connection in sync.
@@ -1130,8 +1241,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
 
-        /** A RateLimit of the local instance refused the request: 429, its body dropped, the connection kept. */
-        private void rateLimited(String to, RateLimitDecision.Limited limited) {
+        /** The local instance's Authorization or RateLimit refused the request: its body dropped, the connection kept. */
+        private void refusedLocally(java.util.function.Consumer<Boolean> answer) {
             cancelTimers();
             closeUpstream();
             tryIgnored();
@@ -1140,7 +1251,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             boolean keep = keepClient;
             discarding = keep && !requestDone;
-            sendRateLimited(to, limited, keep);
+            answer.accept(keep);
             if (keep) {
                 resumeClient();
             }
@@ -1153,6 +1264,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             releaseBuffers();
             ended();
             ex = null;
+            record.flag(RequestFlags.TRUNCATED);
+            record.emit(context.observers(), System.nanoTime());
             ctx.flush();
             ctx.close();
         }
@@ -1173,12 +1286,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             tryIgnored();
             releaseBuffers();
             ended();
+            record.flag(RequestFlags.CLIENT_ABORT);
+            record.emit(context.observers(), System.nanoTime());
         }
 
         /** The request is over, whichever way: its in-flight count and its max-requests slot go. */
         private void ended() {
             context.inFlight().decrementAndGet();
             limit.release();
+            record.retries(retriesUsed);
+            if (retriesUsed > 0) {
+                record.flag(RequestFlags.RETRIED);
+            }
         }
 
         private void dropReplay() {

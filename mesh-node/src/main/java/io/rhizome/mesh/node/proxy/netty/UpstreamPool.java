@@ -11,6 +11,8 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.security.tls.MeshTls;
+import io.rhizome.mesh.node.security.tls.UpstreamTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -35,22 +37,34 @@ final class UpstreamPool {
         }
     };
 
-    UpstreamPool(Bootstrap template, Duration idleTimeout) {
+    private final MeshTls tls;
+
+    UpstreamPool(Bootstrap template, Duration idleTimeout, MeshTls tls) {
         this.template = template;
+        this.tls = tls;
         this.idleMillis = idleTimeout.toMillis();
     }
 
-    /** An idle, open connection to {@code target} owned by the current loop, or null. */
+    /** An idle, open plaintext connection to {@code target} owned by the current loop, or null. */
     Channel poll(HostPort target) {
+        return poll(target, null);
+    }
+
+    /**
+     * An idle, open connection to {@code target} owned by the current loop whose server proved
+     * {@code identity} (null: a plaintext one), or null.
+     */
+    Channel poll(HostPort target, String identity) {
         ArrayDeque<Channel> queue = idle.get().get(target);
         if (queue == null) {
             return null;
         }
         Channel ch;
         while ((ch = queue.pollLast()) != null) {
-            if (ch.isActive()) {
+            if (ch.isActive() && UpstreamTls.matches(ch, identity)) {
                 return ch;
             }
+            ch.close(); // dead, or opened for another identity (the endpoint changed hands)
         }
         return null;
     }
@@ -95,6 +109,14 @@ final class UpstreamPool {
      * @param connectTimeoutMillis this attempt's connect timeout; 0 keeps the template's (the node's)
      */
     ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize, int connectTimeoutMillis) {
+        return connect(loop, target, maxHeaderSize, connectTimeoutMillis, null);
+    }
+
+    /**
+     * A new connection to {@code target} on {@code loop}; with {@code identity} non-null, mutual TLS
+     * whose future completes only once the server proved that SPIFFE id.
+     */
+    ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize, int connectTimeoutMillis, String identity) {
         Bootstrap b = template.clone(loop);
         if (connectTimeoutMillis > 0) {
             b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
@@ -108,8 +130,12 @@ final class UpstreamPool {
                                 new HttpDecoderConfig().setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(64 * 1024),
                                 false, false))
                         .addLast("backend", new BackendHandler(UpstreamPool.this, target));
+                if (identity != null) {
+                    UpstreamTls.install(ch, tls, target.host(), target.port());
+                }
             }
         });
-        return b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
+        ChannelFuture connect = b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
+        return identity == null ? connect : UpstreamTls.verified(connect, identity, tls);
     }
 }

@@ -1,0 +1,160 @@
+package io.rhizome.mesh.node.observability;
+
+import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.observability.RequestRecord.Direction;
+
+/**
+ * Gathers the facts of the request a connection is serving and turns them into one
+ * {@link RequestRecord} when it ends. One per connection, reused request after request (a
+ * connection serves one request at a time), so the request path allocates only the record itself,
+ * and nothing at all while no observer is registered ({@link #observing()} is false).
+ * Not thread-safe: used on its connection's event loop only.
+ */
+public final class RequestRecordBuilder {
+    private boolean observing;
+    private Direction direction;
+    private long startNanos;
+    private long startMillis;
+    private String service;
+    private String route;
+    private String caller;
+    private String method;
+    private String authority;
+    private String uri;
+    private int status;
+    private String error;
+    private long requestBytes;
+    private long responseBytes;
+    private HostPort upstream;
+    private String traceId;
+    private int retries;
+    private int flags;
+
+    /**
+     * A request head arrived: forget the previous request. {@code observing}: whether anyone will
+     * see the record; when false, {@link #emit} does nothing.
+     */
+    public void start(boolean observing, Direction direction, long startNanos) {
+        this.observing = observing;
+        this.direction = direction;
+        this.startNanos = startNanos;
+        this.startMillis = observing ? System.currentTimeMillis() : 0;
+        service = "";
+        route = "";
+        caller = "";
+        method = "";
+        authority = "";
+        uri = "";
+        status = 0;
+        error = "";
+        requestBytes = 0;
+        responseBytes = 0;
+        upstream = null;
+        traceId = "";
+        retries = 0;
+        flags = 0;
+    }
+
+    /** Whether a record will be emitted for the current request (someone is observing). */
+    public boolean observing() {
+        return observing;
+    }
+
+    public void request(String method, String authority, String uri) {
+        this.method = orEmpty(method);
+        this.authority = orEmpty(authority);
+        this.uri = orEmpty(uri);
+    }
+
+    public void service(String service) {
+        this.service = orEmpty(service);
+    }
+
+    public void route(String route) {
+        this.route = orEmpty(route);
+    }
+
+    public void caller(String caller) {
+        this.caller = orEmpty(caller);
+    }
+
+    public void status(int status) {
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public void error(String error) {
+        this.error = orEmpty(error);
+    }
+
+    public void addRequestBytes(long n) {
+        requestBytes += n;
+    }
+
+    public void addResponseBytes(long n) {
+        responseBytes += n;
+    }
+
+    public void upstream(HostPort upstream) {
+        this.upstream = upstream;
+    }
+
+    public void traceId(String traceId) {
+        this.traceId = orEmpty(traceId);
+    }
+
+    public void retries(int retries) {
+        this.retries = retries;
+    }
+
+    public void flag(int flag) {
+        flags |= flag;
+    }
+
+    public boolean hasFlag(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    /** Whether the current try's endpoint is on this node (the local shortcut); the last try decides. */
+    public void local(boolean local) {
+        flags = local ? flags | RequestFlags.LOCAL : flags & ~RequestFlags.LOCAL;
+    }
+
+    /**
+     * The request ended now: hands its record to {@code observer}, once (later calls do nothing).
+     * A request that took the local shortcut, which skips this node's inbound port but not its
+     * inbound policy and figures, is handed over twice: as the outbound side saw it, then as the
+     * instance's inbound side would have recorded it.
+     */
+    public void emit(RequestObserver observer, long endNanos) {
+        if (!observing) {
+            return;
+        }
+        observing = false;
+        if ((flags & RequestFlags.LOCAL) != 0 && direction == Direction.OUTBOUND) {
+            observer.onRequest(build(Direction.OUTBOUND, endNanos));
+            observer.onRequest(build(Direction.INBOUND, endNanos));
+        } else {
+            observer.onRequest(build(direction, endNanos));
+        }
+    }
+
+    private RequestRecord build(Direction d, long endNanos) {
+        return new RequestRecord(d, service, route, caller, method, authority, pathOf(uri), status, error,
+                startMillis, Math.max(0, endNanos - startNanos), requestBytes, responseBytes,
+                upstream == null ? "" : upstream.toString(), traceId, retries, RequestFlags.text(flags));
+    }
+
+    /** The path without its query; an absolute-form target keeps only its path. */
+    static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

@@ -1,0 +1,155 @@
+package io.rhizome.mesh.node.observability.metrics;
+
+import io.rhizome.mesh.node.discovery.MemberView;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.discovery.MeshSnapshot;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.policy.PolicySnapshot;
+import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.protocol.v1.Resource;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything {@code GET /metrics} shows: the request counters (when on), and at scrape time, from
+ * the published snapshots (no actor is asked): in-flight requests, cluster members by status,
+ * endpoints, Distributed Data entries, policy change age, and the JVM. Other parts of the node add
+ * their own counters with {@link #counter}.
+ */
+public final class NodeMetrics {
+    private static final List<String> MEMBER_STATUSES = List.of("Joining", "WeaklyUp", "Up", "Leaving", "Exiting", "Down", "Removed");
+
+    private final Optional<RequestMetrics> requests;
+    private final MeshView view;
+    private final PolicyView policy;
+    private final EndpointSelector selector;
+    private final DataPlane dataPlane;
+    private final CopyOnWriteArrayList<Extra> extras = new CopyOnWriteArrayList<>();
+
+    private record Extra(String name, String type, String help, LongSupplier value) {}
+
+    /**
+     * @param requests the request counters, registered as an observer of the data plane; empty when
+     *                 {@code rhizome.metrics.enabled = off} (the request families are then absent)
+     */
+    public NodeMetrics(Optional<RequestMetrics> requests, MeshView view, PolicyView policy, EndpointSelector selector,
+            DataPlane dataPlane) {
+        this.requests = Objects.requireNonNull(requests, "requests");
+        this.view = Objects.requireNonNull(view, "view");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.selector = Objects.requireNonNull(selector, "selector");
+        this.dataPlane = Objects.requireNonNull(dataPlane, "dataPlane");
+    }
+
+    /** Adds a counter read at scrape time (a name ending in {@code _total}, e.g. TLS handshake failures). */
+    public void counter(String name, String help, LongSupplier value) {
+        extras.add(new Extra(name, "counter", help, value));
+    }
+
+    /** Adds a gauge read at scrape time. */
+    public void gauge(String name, String help, LongSupplier value) {
+        extras.add(new Extra(name, "gauge", help, value));
+    }
+
+    /** The Prometheus text exposition format (0.0.4) content type. */
+    public static String contentType() {
+        return PrometheusText.CONTENT_TYPE;
+    }
+
+    /** The whole exposition, as of now. */
+    public String scrape() {
+        PrometheusText out = new PrometheusText();
+        requests.ifPresent(r -> r.write(out));
+        out.family("rhizome_requests_in_flight", "gauge", "Requests being proxied now, on both listeners.")
+                .sample("rhizome_requests_in_flight", dataPlane.inFlight());
+        out.family("rhizome_authorization_denied_total", "counter",
+                "Requests to this node's services refused by an Authorization (403 forbidden), by service.");
+        dataPlane.authorizationStats().deniedByService()
+                .forEach((service, n) -> out.sample("rhizome_authorization_denied_total", n, "service", service));
+        MeshSnapshot mesh = view.current();
+        PolicySnapshot current = policy.current();
+        cluster(out, mesh);
+        ddata(out, mesh, current);
+        policy(out, current);
+        for (Extra e : extras) {
+            out.family(e.name(), e.type(), e.help()).sample(e.name(), e.value().getAsLong());
+        }
+        JvmMetrics.write(out);
+        return out.toString();
+    }
+
+    private void cluster(PrometheusText out, MeshSnapshot mesh) {
+        Map<String, Integer> byStatus = new TreeMap<>();
+        MEMBER_STATUSES.forEach(s -> byStatus.put(s, 0));
+        int unreachable = 0;
+        for (MemberView m : mesh.members()) {
+            byStatus.merge(m.status(), 1, Integer::sum);
+            if (!m.reachable()) {
+                unreachable++;
+            }
+        }
+        out.family("rhizome_cluster_members", "gauge", "Cluster members this node sees, by status.");
+        byStatus.forEach((status, n) -> out.sample("rhizome_cluster_members", n, "status", status));
+        out.family("rhizome_cluster_unreachable_members", "gauge", "Members this node's failure detector cannot reach.")
+                .sample("rhizome_cluster_unreachable_members", unreachable);
+
+        out.family("rhizome_service_endpoints", "gauge", "Endpoints of each mesh service (state=all), and those this node routes to now (state=routable).");
+        Map<String, Integer> ejected = new TreeMap<>();
+        for (Map.Entry<String, List<MeshEndpoint>> e : new TreeMap<>(mesh.services()).entrySet()) {
+            int routable = 0;
+            int ejectedNow = 0;
+            for (MeshEndpoint ep : e.getValue()) {
+                if (selector.exclusionReason(ep).isEmpty()) {
+                    routable++;
+                }
+                if (selector.ejections().isEjected(ep.id())) {
+                    ejectedNow++;
+                }
+            }
+            out.sample("rhizome_service_endpoints", e.getValue().size(), "service", e.getKey(), "state", "all");
+            out.sample("rhizome_service_endpoints", routable, "service", e.getKey(), "state", "routable");
+            ejected.put(e.getKey(), ejectedNow);
+        }
+        out.family("rhizome_outlier_ejected_endpoints", "gauge", "Endpoints of each service ejected by outlier detection now.");
+        ejected.forEach((service, n) -> out.sample("rhizome_outlier_ejected_endpoints", n, "service", service));
+    }
+
+    private static void ddata(PrometheusText out, MeshSnapshot mesh, PolicySnapshot policy) {
+        int endpoints = 0;
+        for (List<MeshEndpoint> e : mesh.services().values()) {
+            endpoints += e.size();
+        }
+        out.family("rhizome_ddata_entries", "gauge",
+                "Distributed Data entries this node holds: registry endpoints, and policy resources by kind (tombstones included).")
+                .sample("rhizome_ddata_entries", endpoints, "data", "registry", "kind", "Endpoint");
+        policy.byKind().forEach((kind, resources) ->
+                out.sample("rhizome_ddata_entries", resources.size(), "data", "policy", "kind", kind));
+    }
+
+    private void policy(PrometheusText out, PolicySnapshot snapshot) {
+        long newestVersion = 0;
+        for (Map.Entry<String, Map<String, Resource>> kind : snapshot.byKind().entrySet()) {
+            for (Resource r : kind.getValue().values()) {
+                newestVersion = Math.max(newestVersion, r.getVersion().getPhysicalMillis());
+            }
+        }
+        out.family("rhizome_policy_resources", "gauge", "Live policy resources (Routes, DestinationPolicies, ...) on this node.")
+                .sample("rhizome_policy_resources", snapshot.liveCount());
+        long changed = policy.changedAtMillis();
+        out.family("rhizome_policy_last_change_age_seconds", "gauge",
+                "Seconds since this node last saw the policy change (NaN: not since it started).")
+                .sample("rhizome_policy_last_change_age_seconds",
+                        changed == 0 ? Double.NaN : (System.currentTimeMillis() - changed) / 1000.0);
+        out.family("rhizome_policy_convergence_lag_seconds", "gauge",
+                "At the last policy change this node saw: seconds from the newest resource version's time to seeing it.")
+                .sample("rhizome_policy_convergence_lag_seconds",
+                        changed == 0 || newestVersion == 0 ? Double.NaN : Math.max(0, changed - newestVersion) / 1000.0);
+    }
+}

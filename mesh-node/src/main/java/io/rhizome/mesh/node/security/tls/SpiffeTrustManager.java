@@ -1,0 +1,61 @@
+package io.rhizome.mesh.node.security.tls;
+
+import io.rhizome.mesh.pki.SpiffeVerifier;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Trusts a peer, client or server, whose chain passes the {@link SpiffeVerifier}: chained to the
+ * trust bundle, exactly one URI SAN, in this node's trust domain, not expired. No host name check:
+ * peers are named by SPIFFE id, not by DNS (the expected id is checked after the handshake).
+ */
+final class SpiffeTrustManager extends X509ExtendedTrustManager {
+    private static final X509Certificate[] NONE = new X509Certificate[0];
+    private final SpiffeVerifier verifier;
+
+    SpiffeTrustManager(SpiffeVerifier verifier) {
+        this.verifier = verifier;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verifier.verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verifier.verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verifier.verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verifier.verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verifier.verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verifier.verify(chain);
+    }
+
+    /**
+     * None advertised: a client then offers its certificate whatever CA the server names, and the
+     * server's verifier decides (during a CA rotation the bundle holds both CAs anyway).
+     */
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return NONE;
+    }
+}

@@ -1,0 +1,65 @@
+package io.rhizome.mesh.node.security.tls;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+
+/**
+ * The TLS contexts built from one {@link TlsMaterial}: Netty's for the inbound port (server, client
+ * certificate required) and for calls to peers (client), and a JDK one for cluster traffic. All use
+ * the JDK provider, TLS 1.3 and 1.2, and the SPIFFE trust manager.
+ */
+record TlsContexts(TlsMaterial material, SslContext server, SslContext client, SSLContext cluster) {
+    static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    static TlsContexts of(TlsMaterial m) {
+        SpiffeTrustManager trust = new SpiffeTrustManager(m.verifier());
+        X509Certificate[] chain = m.chain().toArray(X509Certificate[]::new);
+        try {
+            SslContext server = SslContextBuilder.forServer(m.key(), chain)
+                    .sslProvider(SslProvider.JDK)
+                    .trustManager(trust)
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .protocols(PROTOCOLS)
+                    .build();
+            SslContext client = SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .keyManager(m.key(), chain)
+                    .trustManager(trust)
+                    // Peers are named by SPIFFE id, checked after the handshake, not by host name.
+                    .endpointIdentificationAlgorithm(null)
+                    .protocols(PROTOCOLS)
+                    .build();
+            return new TlsContexts(m, server, client, jdkContext(m, trust, chain));
+        } catch (SSLException | GeneralSecurityException e) {
+            throw new TlsMaterialException("rhizome.tls", "cannot build a TLS context for " + m.identity() + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+    }
+
+    private static SSLContext jdkContext(TlsMaterial m, TrustManager trust, X509Certificate[] chain)
+            throws GeneralSecurityException {
+        char[] password = new char[0];
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try {
+            store.load(null, password);
+        } catch (java.io.IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        store.setKeyEntry("node", m.key(), password, chain);
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), new TrustManager[] {trust}, new SecureRandom());
+        return context;
+    }
+}

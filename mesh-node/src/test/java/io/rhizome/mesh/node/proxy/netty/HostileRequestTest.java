@@ -1,0 +1,159 @@
+package io.rhizome.mesh.node.proxy.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.config.SettingsLoader;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.discovery.MeshSnapshot;
+import io.rhizome.mesh.node.discovery.MeshView;
+import io.rhizome.mesh.node.health.outlier.EjectionTracker;
+import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Request smuggling and other hostile HTTP/1.1, on raw sockets, on the outbound port (local shortcut)
+ * and the inbound port alike: each is answered by the mesh (400, 414 or 431) and nothing reaches the
+ * instance, neither the request nor anything smuggled inside it.
+ */
+class HostileRequestTest {
+
+    private static InstanceUpstream instance;
+    private static NodeSettings settings;
+    private static DataPlane dataPlane;
+
+    @BeforeAll
+    static void start() throws IOException {
+        instance = InstanceUpstream.start("i1");
+        int[] ports = TestPorts.free(3);
+        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
+                rhizome.node.name = node-a
+                rhizome.cluster.port = 0
+                rhizome.admin.port = %d
+                rhizome.outbound.port = %d
+                rhizome.inbound.port = %d
+                rhizome.proxy.max-header-count = 50
+                rhizome.services = [ { name = shop, address = "%s" } ]
+                """.formatted(ports[0], ports[1], ports[2], instance.address())));
+        HostPort inbound = settings.inbound();
+        MeshView view = new MeshView();
+        view.publish(new MeshSnapshot(Map.of("shop", List.of(new MeshEndpoint("node-a/shop", "shop", "node-a",
+                instance.address(), inbound, Map.of(), EndpointStatus.SERVING, true, true, "Up"))), List.of()));
+        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()));
+        dataPlane.start();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        if (dataPlane != null) {
+            dataPlane.stop(Duration.ZERO);
+        }
+        if (instance != null) {
+            instance.close();
+        }
+    }
+
+    private static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: shop\r\n\r\n";
+
+    static Stream<Arguments> cases() {
+        String head = "POST /hostile HTTP/1.1\r\nHost: shop\r\n";
+        String chunkedSmuggle = "0\r\n\r\n" + SMUGGLED;
+        List<Object[]> table = List.of(
+                new Object[] {"Content-Length and Transfer-Encoding", 400,
+                        head + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"Transfer-Encoding and Content-Length", 400,
+                        head + "Transfer-Encoding: chunked\r\nContent-Length: 45\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"two different Content-Lengths", 400,
+                        head + "Content-Length: 0\r\nContent-Length: 39\r\n\r\n" + SMUGGLED},
+                new Object[] {"a Content-Length list", 400, head + "Content-Length: 0, 39\r\n\r\n" + SMUGGLED},
+                new Object[] {"a negative Content-Length", 400, head + "Content-Length: -1\r\n\r\n" + SMUGGLED},
+                new Object[] {"a signed Content-Length", 400, head + "Content-Length: +39\r\n\r\n" + SMUGGLED},
+                new Object[] {"an unknown transfer coding", 400, head + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"chunked, identity", 400, head + "Transfer-Encoding: chunked, identity\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"xchunked", 400, head + "Transfer-Encoding: xchunked\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"chunked twice", 400,
+                        head + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"Transfer-Encoding on HTTP/1.0", 400,
+                        "POST /hostile HTTP/1.0\r\nHost: shop\r\nTransfer-Encoding: chunked\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"a space before the colon", 400,
+                        head + "Transfer-Encoding : chunked\r\nContent-Length: 5\r\n\r\n" + chunkedSmuggle},
+                new Object[] {"a NUL in a header value", 400, "GET /hostile HTTP/1.1\r\nHost: shop\r\nX-A: a\0b\r\n\r\n"},
+                new Object[] {"a bare CR in a header value", 400, "GET /hostile HTTP/1.1\r\nHost: shop\r\nX-A: a\rb\r\n\r\n"},
+                new Object[] {"a bare CR ending a header line", 400,
+                        "GET /hostile HTTP/1.1\r\nHost: shop\r\nX-A: a\rTransfer-Encoding: chunked\r\n\r\n"},
+                new Object[] {"a space in a header name", 400, "GET /hostile HTTP/1.1\r\nHost: shop\r\nX A: b\r\n\r\n"},
+                new Object[] {"a control character in the request line", 400, "GET /hos\u0001tile HTTP/1.1\r\nHost: shop\r\n\r\n"},
+                new Object[] {"an oversized request line", 414,
+                        "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: shop\r\n\r\n"},
+                new Object[] {"an oversized header block", 431,
+                        "GET /hostile HTTP/1.1\r\nHost: shop\r\nX-Big: " + "b".repeat(17000) + "\r\n\r\n"},
+                new Object[] {"too many header fields", 431,
+                        "GET /hostile HTTP/1.1\r\nHost: shop\r\n" + "X-Many: 1\r\n".repeat(60) + "\r\n"},
+                new Object[] {"an invalid chunk size", 400,
+                        head + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n" + chunkedSmuggle},
+                new Object[] {"an overflowing chunk size", 400,
+                        head + "Transfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nabc\r\n" + chunkedSmuggle});
+        return table.stream().flatMap(c -> Stream.of(
+                Arguments.of(c[0], "outbound", c[1], c[2]), Arguments.of(c[0], "inbound", c[1], c[2])));
+    }
+
+    /**
+     * RFC 9112 §5.2 lets a server replace obs-fold with spaces instead of refusing it; the decoder does
+     * that, so the instance sees the same single-line field the proxy saw and nothing can hide in a fold.
+     */
+    @ParameterizedTest(name = "obs-fold on the {0} port is unfolded")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"outbound", "inbound"})
+    void anObsFoldIsUnfoldedAndCannotHideAField(String port) throws IOException {
+        int p = port.equals("outbound") ? settings.outbound().address().port() : settings.inbound().port();
+        int before = instance.received().size();
+        try (RawHttp conn = RawHttp.connect(p)) {
+            RawHttp.Response r = conn.send("POST /folded HTTP/1.1\r\nHost: shop\r\nContent-Length: " + SMUGGLED.length()
+                    + "\r\nX-A: a\r\n\tTransfer-Encoding: chunked\r\n\r\n" + SMUGGLED).read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.text()).contains("x-a: a Transfer-Encoding: chunked\n")
+                    .contains("body: " + SMUGGLED.length() + " bytes").doesNotContain("transfer-encoding:");
+        }
+        try (RawHttp conn = RawHttp.connect(p)) {
+            assertThat(conn.send("GET /canary HTTP/1.1\r\nHost: shop\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        List<String> received = instance.received();
+        assertThat(received.subList(before, received.size())).containsExactly("POST /folded", "GET /canary");
+    }
+
+    @ParameterizedTest(name = "{0} on the {1} port: {2}")
+    @MethodSource("cases")
+    void isRefusedAndNothingIsForwarded(String name, String port, int status, String request) throws IOException {
+        int p = port.equals("outbound") ? settings.outbound().address().port() : settings.inbound().port();
+        int before = instance.received().size();
+        try (RawHttp conn = RawHttp.connect(p)) {
+            RawHttp.Response r = conn.send(request).read();
+            assertThat(r.status()).as("%s: %s", name, r.text()).isEqualTo(status);
+            assertThat(r.header("x-rhizome-error")).isIn("bad-request", "uri-too-long", "headers-too-large");
+            assertThat(conn.closedByServer()).as("the connection cannot be trusted after it").isTrue();
+        } catch (EOFException | SocketException e) {
+            throw new AssertionError(name + ": the connection closed without an answer", e);
+        }
+        // A request after it on a fresh connection is answered: anything the hostile one had let through
+        // would have reached the instance before it.
+        try (RawHttp conn = RawHttp.connect(p)) {
+            assertThat(conn.send("GET /canary HTTP/1.1\r\nHost: shop\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        List<String> received = instance.received();
+        assertThat(received.subList(before, received.size())).as("%s reached the instance", name).containsExactly("GET /canary");
+    }
+}
