@@ -7,8 +7,10 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.loadbalancing.Locality;
 import io.rhizome.mesh.node.observability.Observability;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -30,27 +32,30 @@ public final class RhizomeNode implements AutoCloseable {
 
     private final NodeSettings settings;
     private final MeshView view = new MeshView();
-    private final EndpointSelector selector = new EndpointSelector(EjectionTracker.create());
+    private final EndpointSelector selector;
     private final PolicyView policy = new PolicyView();
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
     private final ControlPlane controlPlane;
+    private final Observability observability;
     private final MeshTls tls;
     private volatile boolean bound;
     private volatile boolean stopped;
 
     private RhizomeNode(NodeSettings settings) {
         this.settings = settings;
+        this.selector = new EndpointSelector(EjectionTracker.create(), Locality.of(settings.zone()));
         this.health = new LocalHealthChecker(settings.services());
         this.tls = startTls(settings);
         this.dataPlane = DataPlane.create(settings, view, selector, policy, tls);
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
-        Observability observability = Observability.attach(settings.observability(), dataPlane, view, policy, selector);
+        this.observability = Observability.attach(settings.nodeName(), settings.identityService(), settings.observability(), dataPlane, view, policy,
+                selector, tls.stats());
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
-                observability.metrics(), tls);
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
+                new TapHub(dataPlane.observers(), settings.nodeName(), stats.localCaller()), observability.metrics(), tls);
     }
 
     private static MeshTls startTls(NodeSettings settings) {
@@ -127,6 +132,7 @@ public final class RhizomeNode implements AutoCloseable {
         controlPlane.stop(Duration.ofSeconds(15));
         health.close();
         dataPlane.stop(Duration.ofSeconds(1));
+        observability.close();
         tls.close();
         log.info("node {} stopped", settings.nodeName());
     }

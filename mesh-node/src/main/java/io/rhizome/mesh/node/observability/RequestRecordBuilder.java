@@ -27,6 +27,8 @@ public final class RequestRecordBuilder {
     private long responseBytes;
     private HostPort upstream;
     private String traceId;
+    private String traceParent;
+    private String parentSpanId;
     private int retries;
     private int flags;
 
@@ -51,6 +53,8 @@ public final class RequestRecordBuilder {
         responseBytes = 0;
         upstream = null;
         traceId = "";
+        traceParent = null;
+        parentSpanId = "";
         retries = 0;
         flags = 0;
     }
@@ -106,6 +110,12 @@ public final class RequestRecordBuilder {
         this.traceId = orEmpty(traceId);
     }
 
+    /** The {@code traceparent} this hop sent on; the record's trace id is read from it when built. */
+    public void traceParent(String traceParent, String parentSpanId) {
+        this.traceParent = traceParent;
+        this.parentSpanId = orEmpty(parentSpanId);
+    }
+
     public void retries(int retries) {
         this.retries = retries;
     }
@@ -143,9 +153,14 @@ public final class RequestRecordBuilder {
     }
 
     private RequestRecord build(Direction d, long endNanos) {
+        boolean traced = traceParent != null && traceParent.length() == 55;
         return new RequestRecord(d, service, route, caller, method, authority, pathOf(uri), status, error,
                 startMillis, Math.max(0, endNanos - startNanos), requestBytes, responseBytes,
-                upstream == null ? "" : upstream.toString(), traceId, retries, RequestFlags.text(flags));
+                upstream == null ? "" : upstream.toString(),
+                traced ? traceParent.substring(3, 35) : traceId,
+                retries, RequestFlags.text(flags),
+                traced ? traceParent.substring(36, 52) : "", parentSpanId,
+                traced && traceParent.charAt(54) == '1');
     }
 
     /** The path without its query; an absolute-form target keeps only its path. */

@@ -6,6 +6,7 @@ import io.rhizome.mesh.node.loadbalancing.LoadBalancer;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.policy.Versions;
+import io.rhizome.mesh.node.resilience.circuitbreaker.ConnectionLimit;
 import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.retry.RetryBudgetPolicy;
 import io.rhizome.mesh.node.resilience.retry.RetryWindow;
@@ -38,6 +39,7 @@ public final class DestinationPolicies {
     private final AtomicReference<Built> built = new AtomicReference<>(new Built(null, Map.of()));
     private final ConcurrentHashMap<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RetryWindow> windows = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConnectionLimit.Counters> connections = new ConcurrentHashMap<>();
     /** Services without a policy: the default destination with the service's own budget. */
     private final ConcurrentHashMap<String, Destination> defaults = new ConcurrentHashMap<>();
 
@@ -116,7 +118,10 @@ public final class DestinationPolicies {
             outlier = OutlierPolicy.DEFAULT;
             budget = RetryBudgetPolicy.DEFAULT;
         }
-        return new Destination(spec, balancer, connectTimeout, limit, outlier, RetryBudget.of(budget, window(service)));
+        ConnectionLimit connectionLimit = ConnectionLimit.of(spec.getCircuitBreaker().getMaxConnections(),
+                spec.getCircuitBreaker().getMaxPending(), connections.computeIfAbsent(service, k -> new ConnectionLimit.Counters()));
+        return new Destination(spec, balancer, connectTimeout, limit, outlier, RetryBudget.of(budget, window(service)),
+                connectionLimit);
     }
 
     private RetryWindow window(String service) {

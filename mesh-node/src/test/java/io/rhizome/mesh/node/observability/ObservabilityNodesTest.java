@@ -2,6 +2,8 @@ package io.rhizome.mesh.node.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.RhizomeNode;
@@ -18,6 +20,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +50,9 @@ class ObservabilityNodesTest {
     private final HttpClient http = HttpClient.newBuilder().proxy(ProxySelector.of(null)).build();
     private final Map<Integer, HttpClient> proxies = new ConcurrentHashMap<>();
     private Path accessLog;
+    private HttpServer collector;
+    /** Every span the fake OTLP collector received. */
+    private final List<JsonObject> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
@@ -63,6 +70,16 @@ class ObservabilityNodesTest {
         });
         echo.start();
         accessLog = Files.createTempDirectory("rhizome-access").resolve("access.log");
+        collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 10);
+        collector.createContext("/v1/traces", exchange -> {
+            JsonObject body = JsonParser.parseString(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            body.getAsJsonArray("resourceSpans").forEach(rs -> rs.getAsJsonObject().getAsJsonArray("scopeSpans")
+                    .forEach(ss -> ss.getAsJsonObject().getAsJsonArray("spans").forEach(sp -> spans.add(sp.getAsJsonObject()))));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        collector.start();
         int[] cluster = {freePort(), freePort()};
         for (int i = 0; i < 2; i++) {
             admin[i] = freePort();
@@ -70,7 +87,8 @@ class ObservabilityNodesTest {
             String services = i == 1
                     ? "services = [ { name = echo, address = \"127.0.0.1:" + echo.getAddress().getPort() + "\", health-check.protocol = none } ]"
                     : "";
-            String log = i == 0 ? "access-log { enabled = on, target = \"" + accessLog + "\" }" : "";
+            String log = i == 0 ? "access-log { enabled = on, target = \"" + accessLog + "\" }\n"
+                    + "tracing.otlp-endpoint = \"http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces\"" : "";
             nodes[i] = RhizomeNode.start(SettingsLoader.fromConfig(ConfigFactory.parseString("""
                     rhizome {
                       node.name = "node-%d"
@@ -109,6 +127,9 @@ class ObservabilityNodesTest {
         }
         if (echo != null) {
             echo.stop(0);
+        }
+        if (collector != null) {
+            collector.stop(0);
         }
     }
 
@@ -161,7 +182,107 @@ class ObservabilityNodesTest {
         assertThat(delta1.get("rhizome_requests_total{" + in + ",code=\"500\"}")).isEqualTo(2);
     }
 
+    @Test
+    void traceContextReachesTheInstanceWithTheCallersTraceIdAndANewSpanPerHop() {
+        String incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assertThat(call(0, "echo", "/api/traced", "traceparent", incoming, "tracestate", "vendor=opaque").statusCode())
+                .isEqualTo(200);
+        Map<String, String> seen = received.get("/api/traced").peek();
+        String traceparent = seen.get("traceparent");
+        assertThat(traceparent).matches("00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01");
+        assertThat(traceparent.substring(36, 52)).isNotEqualTo("00f067aa0ba902b7");
+        assertThat(seen.get("tracestate")).isEqualTo("vendor=opaque");
+    }
+
+    @Test
+    void sampledHopsAreExportedAsSpansToTheConfiguredCollector() throws Exception {
+        String unsampled = "00-11111111111111111111111111111111-2222222222222222-00";
+        String sampled = "00-4bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b8-01";
+        assertThat(call(0, "echo", "/api/unsampled", "traceparent", unsampled).statusCode()).isEqualTo(200);
+        assertThat(call(0, "echo", "/api/sampled", "traceparent", sampled).statusCode()).isEqualTo(200);
+        String sentOn = received.get("/api/sampled").peek().get("traceparent");
+
+        // node-1 exports its hop; node-2 has no collector configured.
+        JsonObject span = eventuallyGet(() -> spans.stream()
+                .filter(sp -> sp.get("traceId").getAsString().equals("4bf92f3577b34da6a3ce929d0e0e4737")).findFirst().orElse(null));
+        assertThat(span.get("parentSpanId").getAsString()).isEqualTo("00f067aa0ba902b8");
+        assertThat(span.get("spanId").getAsString()).matches("[0-9a-f]{16}").isNotEqualTo("00f067aa0ba902b8");
+        assertThat(span.get("name").getAsString()).isEqualTo("outbound echo echo-api");
+        assertThat(span.get("kind").getAsInt()).isEqualTo(3);
+        assertThat(Long.parseLong(span.get("endTimeUnixNano").getAsString()))
+                .isGreaterThan(Long.parseLong(span.get("startTimeUnixNano").getAsString()));
+        assertThat(span.toString()).contains("\"http.response.status_code\",\"value\":{\"intValue\":\"200\"}");
+        // The instance was called by node-2's hop, whose parent is node-1's span.
+        assertThat(sentOn).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4737-").doesNotContain(span.get("spanId").getAsString());
+        // Sent before the sampled one, so it would have been exported by now: not sampled, not exported.
+        assertThat(spans).noneMatch(sp -> sp.get("traceId").getAsString().startsWith("1111"));
+    }
+
+    @Test
+    void aRequestWithoutTraceContextStartsATraceThatTheAccessLogNames() throws Exception {
+        assertThat(call(0, "echo", "/api/untraced?secret=1").statusCode()).isEqualTo(200);
+        assertThat(call(0, "echo", "/api/badly", "traceparent", "00-not-a-trace", "tracestate", "x=1").statusCode())
+                .isEqualTo(200);
+        String started = received.get("/api/untraced").peek().get("traceparent");
+        assertThat(started).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+        Map<String, String> badly = received.get("/api/badly").peek();
+        assertThat(badly.get("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01").doesNotContain("not-a-trace");
+        assertThat(badly).doesNotContainKey("tracestate");
+
+        // node-1 writes one JSON line per request to its access log file, named by the same trace id.
+        String traceId = started.substring(3, 35);
+        JsonObject line = eventuallyGet(() -> accessLogLines().stream()
+                .filter(l -> l.get("path").getAsString().equals("/api/untraced")).findFirst().orElse(null));
+        assertThat(line.get("trace-id").getAsString()).isEqualTo(traceId);
+        assertThat(line.get("direction").getAsString()).isEqualTo("outbound");
+        assertThat(line.get("method").getAsString()).isEqualTo("GET");
+        assertThat(line.get("authority").getAsString()).isEqualTo("echo");
+        assertThat(line.get("status").getAsInt()).isEqualTo(200);
+        assertThat(line.get("service").getAsString()).isEqualTo("echo");
+        assertThat(line.get("route").getAsString()).isEqualTo("echo-api");
+        assertThat(line.get("upstream").getAsString()).isEqualTo(nodes[1].settings().inboundAdvertised().toString());
+        assertThat(line.get("response-bytes").getAsLong()).isEqualTo("echo /api/untraced\n".length());
+        assertThat(line.get("duration-ms").getAsDouble()).isPositive();
+        assertThat(line.get("flags").getAsJsonArray()).isEmpty();
+        assertThat(line.has("time") && line.has("caller") && line.has("request-bytes")).isTrue();
+        assertThat(line.toString()).doesNotContain("secret");
+
+        // A mesh answer is logged with its error code and flag.
+        assertThat(call(0, "echo", "/nowhere").statusCode()).isEqualTo(404);
+        JsonObject noRoute = eventuallyGet(() -> accessLogLines().stream()
+                .filter(l -> l.get("path").getAsString().equals("/nowhere")).findFirst().orElse(null));
+        assertThat(noRoute.get("error").getAsString()).isEqualTo("no-route");
+        assertThat(noRoute.get("flags").getAsJsonArray().toString()).isEqualTo("[\"no-route\"]");
+        // node-2 has no access log configured: its requests never reach node-1's file.
+        assertThat(accessLogLines()).extracting(l -> l.get("direction").getAsString()).containsOnly("outbound");
+    }
+
     // ------------------------------------------------------------------ fixtures
+
+    private List<JsonObject> accessLogLines() {
+        try {
+            if (!Files.exists(accessLog)) {
+                return List.of();
+            }
+            List<JsonObject> out = new ArrayList<>();
+            for (String l : Files.readAllLines(accessLog)) {
+                out.add(JsonParser.parseString(l).getAsJsonObject()); // every line parses as one JSON object
+            }
+            return out;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static <T> T eventuallyGet(java.util.function.Supplier<T> get) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        T value;
+        while ((value = get.get()) == null) {
+            assertThat(System.nanoTime()).as("waited 10 s").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        return value;
+    }
 
     /** A call by an app that uses its node's outbound port as its HTTP proxy ({@code HTTP_PROXY}). */
     private HttpResponse<String> call(int node, String host, String path, String... headers) {

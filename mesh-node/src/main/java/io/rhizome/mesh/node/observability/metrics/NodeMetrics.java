@@ -8,6 +8,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.security.tls.TlsStats;
 import io.rhizome.mesh.protocol.v1.Resource;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ public final class NodeMetrics {
     private final PolicyView policy;
     private final EndpointSelector selector;
     private final DataPlane dataPlane;
+    private final TlsStats tls;
     private final CopyOnWriteArrayList<Extra> extras = new CopyOnWriteArrayList<>();
 
     private record Extra(String name, String type, String help, LongSupplier value) {}
@@ -40,7 +42,8 @@ public final class NodeMetrics {
      *                 {@code rhizome.metrics.enabled = off} (the request families are then absent)
      */
     public NodeMetrics(Optional<RequestMetrics> requests, MeshView view, PolicyView policy, EndpointSelector selector,
-            DataPlane dataPlane) {
+            DataPlane dataPlane, TlsStats tls) {
+        this.tls = Objects.requireNonNull(tls, "tls");
         this.requests = Objects.requireNonNull(requests, "requests");
         this.view = Objects.requireNonNull(view, "view");
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -78,6 +81,15 @@ public final class NodeMetrics {
         cluster(out, mesh);
         ddata(out, mesh, current);
         policy(out, current);
+        out.family("rhizome_tls_handshake_failures_total", "counter",
+                "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), and of cluster connections.")
+                .sample("rhizome_tls_handshake_failures_total", tls.inboundHandshakeFailures(), "side", "inbound")
+                .sample("rhizome_tls_handshake_failures_total", tls.upstreamHandshakeFailures(), "side", "upstream")
+                .sample("rhizome_tls_handshake_failures_total", tls.clusterHandshakeFailures(), "side", "cluster");
+        out.family("rhizome_tls_reloads_total", "counter", "Certificate material reloaded (changed files or a renewal).")
+                .sample("rhizome_tls_reloads_total", tls.reloads());
+        out.family("rhizome_tls_reload_failures_total", "counter", "Changed certificate files that did not load.")
+                .sample("rhizome_tls_reload_failures_total", tls.reloadFailures());
         for (Extra e : extras) {
             out.family(e.name(), e.type(), e.help()).sample(e.name(), e.value().getAsLong());
         }

@@ -76,6 +76,10 @@ public final class NettyDataPlane implements DataPlane {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.proxy().connectTimeout().toMillis());
         ProxyContext context = new ProxyContext(settings, view, selector, policy, upstream, new AtomicInteger(), tls);
+        if (tls.enabled()) {
+            // On the local shortcut the caller is this node's own app: Authorizations see its identity.
+            context.selfIdentity(tls.identity().toString());
+        }
         return new NettyDataPlane(context, group, epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class);
     }
 

@@ -6,6 +6,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.observability.RequestObservers;
+import io.rhizome.mesh.node.observability.tracing.TraceContext;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
@@ -24,6 +25,7 @@ final class ProxyContext {
     private final UpstreamPool pool;
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
+    private final TraceContext tracing;
     private final Authorizations authorizations;
     /** The workload identity of this node's own apps: the caller on the local shortcut; null without TLS. */
     private volatile String selfIdentity;
@@ -43,6 +45,7 @@ final class ProxyContext {
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
         this.rateLimits = RateLimits.create(policy);
+        this.tracing = TraceContext.create(settings.observability().sampleRatio());
         this.authorizations = Authorizations.create(policy, settings.authorizationDefaultDeny());
     }
 
@@ -76,6 +79,11 @@ final class ProxyContext {
     }
 
     /** The RateLimits of the services this node fronts, enforced where requests reach a local instance. */
+    /** W3C trace context for each request (always on). */
+    TraceContext tracing() {
+        return tracing;
+    }
+
     RateLimits rateLimits() {
         return rateLimits;
     }

@@ -40,6 +40,7 @@ import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Destination;
 import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
+import io.rhizome.mesh.node.resilience.circuitbreaker.ConnectionLimit;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimitDecision;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
@@ -212,6 +213,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        RequestRecording.trace(record, context, request);
         // One form of the path for routes, authorization and the upstream alike.
         PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
         if (path instanceof PathNormalizer.Refused refused) {
@@ -596,6 +598,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         ScheduledFuture<?> routeTimer;
         ScheduledFuture<?> tryTimer;
         boolean discardingResponse;
+        /** Holds a max-pending slot of this limit while waiting for a connection; null otherwise. */
+        ConnectionLimit pendingOn;
+        /** Waiting for room under max-connections; null otherwise. */
+        ConnectionLimit.Waiter waiter;
+        ScheduledFuture<?> waitTimer;
         /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
         boolean resendNow;
         final Set<String> tried = new HashSet<>(4);
@@ -728,18 +735,87 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 attach(pooled, true);
                 return;
             }
+            openConnection(connectTimeoutMillis, identity);
+        }
+
+        /** No idle connection to the target: open one, within the destination's max-connections and max-pending. */
+        private void openConnection(int connectTimeoutMillis, String identity) {
+            ConnectionLimit cl = destination.connections();
+            if (cl.limited()) {
+                if (pendingOn == null) {
+                    if (!cl.tryStartPending()) {
+                        overflow("already has " + cl.maxPending() + " requests waiting for a connection from this node"
+                                + " (circuit-breaker max-pending)");
+                        return;
+                    }
+                    pendingOn = cl;
+                }
+                if (!cl.tryOpen()) {
+                    awaitRoom(cl, connectTimeoutMillis, identity);
+                    return;
+                }
+            }
             final Exchange self = this;
-            context.pool().connect(ctx.channel().eventLoop(), target, context.settings().proxy().maxHeaderSize(),
-                            connectTimeoutMillis, identity)
-                    .addListener((ChannelFuture f) -> {
-                        if (ex != self) {
-                            f.channel().close();
-                        } else if (f.isSuccess()) {
-                            attach(f.channel(), false);
-                        } else {
-                            onConnectFailure(f.cause());
-                        }
-                    });
+            ChannelFuture connecting = context.pool().connect(ctx.channel().eventLoop(), target,
+                    context.settings().proxy().maxHeaderSize(), connectTimeoutMillis, identity);
+            if (cl.limited()) {
+                connecting.channel().closeFuture().addListener(c -> cl.closed());
+            }
+            connecting.addListener((ChannelFuture f) -> {
+                endPending();
+                if (ex != self) {
+                    f.channel().close();
+                } else if (f.isSuccess()) {
+                    attach(f.channel(), false);
+                } else {
+                    onConnectFailure(f.cause());
+                }
+            });
+        }
+
+        /** At max-connections: wait for a connection of the service to close, at most the connect timeout. */
+        private void awaitRoom(ConnectionLimit cl, int connectTimeoutMillis, String identity) {
+            final Exchange self = this;
+            long wait = connectTimeoutMillis > 0 ? connectTimeoutMillis : context.settings().proxy().connectTimeout().toMillis();
+            waiter = cl.await(ctx.executor(), () -> {
+                if (ex == self && waiter != null) {
+                    waiter = null;
+                    cancel(waitTimer);
+                    openConnection(connectTimeoutMillis, identity);
+                }
+            });
+            waitTimer = ctx.executor().schedule(() -> {
+                ConnectionLimit.Waiter w = waiter;
+                if (ex == self && w != null && w.cancel()) {
+                    waiter = null;
+                    overflow("has had " + cl.maxConnections() + " connections open from this node for " + wait
+                            + "ms (circuit-breaker max-connections)");
+                }
+            }, wait, TimeUnit.MILLISECONDS);
+        }
+
+        /** A circuit breaker turned the request away before anything was sent: 503 overflow. */
+        private void overflow(String why) {
+            tryIgnored(); // says nothing about the endpoint
+            fail(ProxyErrors.OVERFLOW, "\"" + service + "\" " + why);
+        }
+
+        private void endPending() {
+            ConnectionLimit p = pendingOn;
+            pendingOn = null;
+            if (p != null) {
+                p.endPending();
+            }
+        }
+
+        /** A finished connection goes back to the pool, unless requests wait for room under max-connections. */
+        private void release(Channel up) {
+            if (destination.connections().hasWaiters()) {
+                up.pipeline().get(BackendHandler.class).attach(null);
+                up.close();
+            } else {
+                context.pool().release(up, target);
+            }
         }
 
         /** What a hashing balancer hashes: the policy's hash-on value of this request. */
@@ -1114,7 +1190,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             upstream = null;
             if (up != null) {
                 if (upstreamKeepAlive) {
-                    context.pool().release(up, target);
+                    release(up);
                 } else {
                     up.pipeline().get(BackendHandler.class).attach(null);
                     up.close();
@@ -1169,7 +1245,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (up != null) {
                 up.config().setAutoRead(true);
                 if (requestDone && upstreamKeepAlive) {
-                    context.pool().release(up, target);
+                    release(up);
                 } else {
                     up.pipeline().get(BackendHandler.class).attach(null);
                     up.close();
@@ -1302,6 +1378,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** The request is over, whichever way: its in-flight count and its max-requests slot go. */
         private void ended() {
+            ConnectionLimit.Waiter w = waiter;
+            waiter = null;
+            if (w != null) {
+                w.cancel();
+            }
+            cancel(waitTimer);
+            endPending();
             context.inFlight().decrementAndGet();
             limit.release();
             record.retries(retriesUsed);

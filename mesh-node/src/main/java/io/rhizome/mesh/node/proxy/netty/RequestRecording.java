@@ -2,10 +2,12 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.rhizome.mesh.node.observability.RequestFlags;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;
+import io.rhizome.mesh.node.observability.tracing.TraceContext;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.routing.RoutedRule;
@@ -42,6 +44,22 @@ final class RequestRecording {
         if (egress) {
             record.flag(RequestFlags.EGRESS);
         }
+    }
+
+    /**
+     * Continues the caller's W3C trace, or starts one, with a new span for this hop: the request
+     * goes on with the new {@code traceparent}; {@code tracestate} goes on only with a valid one.
+     */
+    static void trace(RequestRecordBuilder record, ProxyContext context, HttpRequest request) {
+        HttpHeaders h = request.headers();
+        String incoming = h.get(TraceContext.TRACEPARENT);
+        boolean valid = incoming != null && TraceContext.isValid(incoming);
+        if (!valid) {
+            h.remove(TraceContext.TRACESTATE);
+        }
+        String next = context.tracing().nextHop(incoming);
+        h.set(TraceContext.TRACEPARENT, next);
+        record.traceParent(next, valid && record.observing() ? TraceContext.spanId(incoming) : null);
     }
 
     /** The mesh answered the request itself. */

@@ -40,6 +40,8 @@ final class InstanceUpstream implements AutoCloseable {
     private final ServerSocket server;
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakInFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     private InstanceUpstream(String name, ServerSocket server) {
         this.name = name;
@@ -56,6 +58,11 @@ final class InstanceUpstream implements AutoCloseable {
 
     HostPort address() {
         return new HostPort("127.0.0.1", server.getLocalPort());
+    }
+
+    /** The most requests this instance was handling at once (from request line to response written). */
+    int peakInFlight() {
+        return peakInFlight.get();
     }
 
     /** Every request line's method and URI so far, in arrival order. */
@@ -102,6 +109,7 @@ final class InstanceUpstream implements AutoCloseable {
                 byte[] requestBody = readBody(in, headers);
                 String[] parts = requestLine.split(" ");
                 received.add(parts[0] + " " + parts[1]);
+                peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 String delay = first(headers, "x-delay-" + name);
                 if (delay != null) {
                     Thread.sleep(Long.parseLong(delay));
@@ -122,6 +130,7 @@ final class InstanceUpstream implements AutoCloseable {
                 ByteArrayOutputStream response = new ByteArrayOutputStream();
                 response.write(head.getBytes(StandardCharsets.ISO_8859_1));
                 response.write(body);
+                inFlight.decrementAndGet();
                 out.write(response.toByteArray());
                 out.flush();
             }

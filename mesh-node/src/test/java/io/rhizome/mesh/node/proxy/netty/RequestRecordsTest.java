@@ -119,6 +119,7 @@ class RequestRecordsTest {
             assertThat(r.requestBytes()).isEqualTo(5);
             assertThat(r.responseBytes()).isEqualTo(ok.body().length);
             assertThat(r.durationNanos()).isPositive();
+            assertThat(r.traceId()).matches("[0-9a-f]{32}");
             assertThat(r.startMillis()).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(10_000L));
 
             assertThat(got.get(1)).extracting(RequestRecord::status, RequestRecord::error, RequestRecord::service,
