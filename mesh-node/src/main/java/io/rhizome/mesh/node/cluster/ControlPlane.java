@@ -16,7 +16,10 @@ import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.node.security.tls.ClusterSslEngineProvider;
 import io.rhizome.mesh.node.security.tls.MeshTls;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,8 +103,8 @@ public final class ControlPlane {
     public void start() {
         ActorSystem<Void> sys;
         try {
-            sys = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME,
-                    ClusterConfig.pekkoConfig(settings, version));
+            sys = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME, ClusterSslEngineProvider.withProvider(
+                    ActorSystemSetup.create(BootstrapSetup.create(ClusterConfig.pekkoConfig(settings, version))), tls));
         } catch (RuntimeException e) {
             throw new BindFailure("rhizome.cluster.port", settings.cluster().address().toString(), rootCause(e));
         }
