@@ -56,6 +56,7 @@ public final class RhizomeNode implements AutoCloseable {
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
                 health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
                 new TapHub(dataPlane.observers(), settings.nodeName(), stats.localCaller()), observability.metrics(), tls);
+        controlPlane.shareRateLimits(dataPlane.rateLimits());
     }
 
     private static MeshTls startTls(NodeSettings settings) {

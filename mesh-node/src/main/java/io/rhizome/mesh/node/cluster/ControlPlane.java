@@ -5,6 +5,8 @@ import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.health.outlier.EjectionGossipActor;
+import io.rhizome.mesh.node.resilience.ratelimit.RateLimitGossipActor;
+import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
@@ -76,6 +78,7 @@ public final class ControlPlane {
     private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorRef<EjectionGossipActor.Command> ejectionGossip;
+    private volatile RateLimits rateLimits;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
     private volatile ServerBinding admin;
@@ -108,6 +111,11 @@ public final class ControlPlane {
         this.taps = taps;
     }
 
+    /** The data plane's RateLimits, whose global limits this control plane gossips (call before {@link #start()}). */
+    public void shareRateLimits(RateLimits limits) {
+        this.rateLimits = limits;
+    }
+
     /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
     public void start() {
         ActorSystem<Void> sys;
@@ -123,6 +131,12 @@ public final class ControlPlane {
             registry.tell(new RegistryActor.SetLocalStatus("", EndpointStatus.DRAINING, sys.ignoreRef()));
         }
         sys.systemActorOf(NodeInfoActor.create(settings.nodeName(), version, startedAtMillis), "node-info", Props.empty());
+        RateLimits limits = rateLimits;
+        if (limits != null) {
+            sys.systemActorOf(RateLimitGossipActor.create(settings.nodeName(),
+                    settings.services().stream().map(s -> s.name()).collect(java.util.stream.Collectors.toSet()), limits,
+                    service -> view.current().endpoints(service).size(), System::currentTimeMillis), "ratelimit-gossip", Props.empty());
+        }
         ejectionGossip = sys.systemActorOf(EjectionGossipActor.create(settings.nodeName(), selector.ejections().shared(),
                 System::currentTimeMillis), "ejection-gossip", Props.empty());
         policyActor = sys.systemActorOf(PolicyActor.create(settings.nodeName(), policy, journal, POLICY_WRITE_TIMEOUT),

@@ -39,6 +39,9 @@ public interface DataPlane extends AutoCloseable {
     /** Who sees each finished request (metrics, access log, stat, tap); register before or after start. */
     RequestObservers observers();
 
+    /** The RateLimits this data plane enforces; global ones take their shares from the control plane's gossip. */
+    io.rhizome.mesh.node.resilience.ratelimit.RateLimits rateLimits();
+
     /** Authorization decisions of this node's services so far (403 denials per service), for metrics. */
     AuthorizationStats authorizationStats();
 

@@ -44,7 +44,7 @@ final class ProxyContext {
         this.inFlight = inFlight;
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
-        this.rateLimits = RateLimits.create(policy);
+        this.rateLimits = RateLimits.create(policy, System::nanoTime, service -> view.current().endpoints(service).size());
         this.tracing = TraceContext.create(settings.observability().sampleRatio());
         this.authorizations = Authorizations.create(policy, settings.authorizationDefaultDeny());
     }

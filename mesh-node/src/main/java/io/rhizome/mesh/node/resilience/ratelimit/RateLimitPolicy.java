@@ -27,7 +27,7 @@ public record RateLimitPolicy(String name, double requestsPerSecond, int burst, 
 
     /**
      * The stored form. A burst of 0 (a writer that left it unset) means {@code ceil(requests-per-second)}.
-     * {@code global} is not implemented yet: a global limit is enforced per instance, like the others.
+     * {@code global} is applied by {@link RateLimits} (see {@link GlobalShares}).
      */
     public static RateLimitPolicy of(String name, RateLimitSpec spec) {
         double rps = spec.getRequestsPerSecond();

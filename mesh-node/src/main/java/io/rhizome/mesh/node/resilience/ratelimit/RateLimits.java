@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The RateLimits of each local service under the current policy snapshot, built once per snapshot
@@ -40,17 +41,20 @@ public final class RateLimits {
         }
     }
 
-    private record Limit(RateLimitPolicy policy, Buckets buckets) {}
+    private record Limit(RateLimitPolicy policy, Buckets buckets, String service, boolean global) {}
 
     private record Built(PolicySnapshot snapshot, Map<String, List<Limit>> byService, Map<String, Limit> byName) {}
 
     private final PolicyView policy;
     private final LongSupplier clock;
+    private final ToIntFunction<String> instances;
+    private final GlobalShares globalShares = new GlobalShares();
     private final AtomicReference<Built> built = new AtomicReference<>(new Built(null, Map.of(), Map.of()));
 
-    private RateLimits(PolicyView policy, LongSupplier clock) {
+    private RateLimits(PolicyView policy, LongSupplier clock, ToIntFunction<String> instances) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.instances = Objects.requireNonNull(instances, "instances");
     }
 
     public static RateLimits create(PolicyView policy) {
@@ -59,7 +63,31 @@ public final class RateLimits {
 
     /** With {@code nanoClock} timing every bucket (tests pass a manual clock). */
     public static RateLimits create(PolicyView policy, LongSupplier nanoClock) {
-        return new RateLimits(policy, nanoClock);
+        return create(policy, nanoClock, service -> 1);
+    }
+
+    /**
+     * @param instances how many instances a service has in the mesh: before the gossip says otherwise,
+     *                  a node enforces 1/instances of a global limit
+     */
+    public static RateLimits create(PolicyView policy, LongSupplier nanoClock, ToIntFunction<String> instances) {
+        return new RateLimits(policy, nanoClock, instances);
+    }
+
+    /** This node's counters and shares of the global limits. */
+    public GlobalShares globalShares() {
+        return globalShares;
+    }
+
+    /** The global limits of the current snapshot: name → service. */
+    public Map<String, String> globalLimits() {
+        Map<String, String> out = new HashMap<>();
+        current().byName().forEach((name, limit) -> {
+            if (limit.global()) {
+                out.put(name, limit.service());
+            }
+        });
+        return out;
     }
 
     /**
@@ -78,7 +106,15 @@ public final class RateLimits {
             if (!limit.policy().appliesTo(routeHeader)) {
                 continue;
             }
-            long wait = bucket(limit, caller).tryAcquire();
+            long wait;
+            if (limit.global()) {
+                String name = limit.policy().name();
+                globalShares.count(name);
+                wait = bucket(limit, caller).tryAcquire(
+                        globalShares.share(name, 1.0 / Math.max(1, instances.applyAsInt(service))));
+            } else {
+                wait = bucket(limit, caller).tryAcquire();
+            }
             if (wait > 0) {
                 return new RateLimitDecision.Limited(limit.policy(), wait);
             }
@@ -134,7 +170,7 @@ public final class RateLimits {
             }
             Limit old = previous.get(r.getName());
             Buckets buckets = old != null && old.policy().sameBuckets(p) ? old.buckets() : new Buckets(p, clock);
-            Limit limit = new Limit(p, buckets);
+            Limit limit = new Limit(p, buckets, r.getRateLimit().getService(), r.getRateLimit().getGlobal());
             byName.put(r.getName(), limit);
             byService.computeIfAbsent(r.getRateLimit().getService(), k -> new ArrayList<>()).add(limit);
         }

@@ -38,14 +38,24 @@ public final class TokenBucket {
 
     /** Takes a token: 0 when one was there, else the nanoseconds until one will be (and nothing is taken). */
     public long tryAcquire() {
+        return tryAcquire(1.0);
+    }
+
+    /**
+     * As {@link #tryAcquire()} for a bucket scaled to {@code share} (0..1] of its rate and capacity
+     * (at least one token): this node's part of a global limit.
+     */
+    public long tryAcquire(double share) {
+        double rate = perNano * share;
+        double cap = Math.max(1, capacity * share);
         while (true) {
             State s = state.get();
             long now = clock.getAsLong();
             // Another thread may have stored a later time than this thread's reading: never refill backwards.
             long at = Math.max(now, s.nanos());
-            double tokens = Math.min(capacity, s.tokens() + (at - s.nanos()) * perNano);
+            double tokens = Math.min(cap, s.tokens() + (at - s.nanos()) * rate);
             if (tokens < 1) {
-                return Math.max(1, (long) Math.ceil((1 - tokens) / perNano));
+                return Math.max(1, (long) Math.ceil((1 - tokens) / rate));
             }
             if (state.compareAndSet(s, new State(tokens - 1, at))) {
                 return 0;
