@@ -149,8 +149,11 @@ public final class RateLimitGossipActor extends AbstractBehavior<RateLimitGossip
         Map<String, Double> out = new HashMap<>();
         for (Map.Entry<String, Double> own : rates.entrySet()) {
             String limit = own.getKey();
-            int nodes = Math.max(reporting.getOrDefault(limit, 0) + 1, instances.applyAsInt(global.get(limit)));
-            out.put(limit, GlobalShares.share(own.getValue(), own.getValue() + sum.getOrDefault(limit, 0.0), nodes));
+            int reported = reporting.getOrDefault(limit, 0) + 1;
+            int nodes = Math.max(reported, instances.applyAsInt(global.get(limit)));
+            // Nodes whose rate has not arrived yet are assumed as busy as this one, not idle.
+            double total = own.getValue() + sum.getOrDefault(limit, 0.0) + (nodes - reported) * own.getValue();
+            out.put(limit, GlobalShares.share(own.getValue(), total, nodes));
         }
         return out;
     }
