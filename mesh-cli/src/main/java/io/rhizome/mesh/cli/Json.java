@@ -95,10 +95,19 @@ final class Json {
     };
   }
 
-  /** A whole number, or {@code fallback} when missing or not a number. */
+  /**
+   * A whole number, or {@code fallback} when missing or not a number. Protobuf's JSON writes int64
+   * fields as strings ({@code "86400"}); those count too.
+   */
   static long number(ConfigObject object, String key, long fallback) {
     ConfigValue value = object.get(key);
-    return value != null && value.unwrapped() instanceof Number number ? number.longValue() : fallback;
+    if (value != null && value.unwrapped() instanceof Number number) {
+      return number.longValue();
+    }
+    if (value != null && value.unwrapped() instanceof String text && text.matches("-?\\d{1,18}")) {
+      return Long.parseLong(text);
+    }
+    return fallback;
   }
 
   /** True only for JSON {@code true}. */

@@ -40,6 +40,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DeleteCommand.class,
       CheckCommand.class,
       StatCommand.class,
+      TapCommand.class,
+      TopCommand.class,
       CaCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
@@ -74,10 +76,17 @@ public final class Meshctl implements Callable<Integer> {
 
   private final Map<String, String> env;
   private final InputStream stdin;
+  private final boolean interactive;
 
-  private Meshctl(Map<String, String> env, InputStream stdin) {
+  private Meshctl(Map<String, String> env, InputStream stdin, boolean interactive) {
     this.env = Map.copyOf(env);
     this.stdin = stdin;
+    this.interactive = interactive;
+  }
+
+  /** Whether meshctl writes to the process's own stdout and reads its own stdin (a terminal for top). */
+  boolean interactive() {
+    return interactive;
   }
 
   public static void main(String[] args) {
@@ -109,7 +118,8 @@ public final class Meshctl implements Callable<Integer> {
     PrintWriter outWriter = new PrintWriter(out);
     PrintWriter errWriter = new PrintWriter(err);
     try {
-      return commandLine(env, in, outWriter, errWriter, out == System.out ? Ansi.AUTO : Ansi.OFF)
+      return commandLine(env, in, outWriter, errWriter, out == System.out ? Ansi.AUTO : Ansi.OFF,
+              out == System.out && in == System.in)
           .execute(args);
     } finally {
       outWriter.flush();
@@ -119,7 +129,12 @@ public final class Meshctl implements Callable<Integer> {
 
   static CommandLine commandLine(
       Map<String, String> env, InputStream in, PrintWriter out, PrintWriter err, Ansi ansi) {
-    CommandLine cli = new CommandLine(new Meshctl(env, in));
+    return commandLine(env, in, out, err, ansi, false);
+  }
+
+  static CommandLine commandLine(
+      Map<String, String> env, InputStream in, PrintWriter out, PrintWriter err, Ansi ansi, boolean interactive) {
+    CommandLine cli = new CommandLine(new Meshctl(env, in, interactive));
     cli.setOut(out);
     cli.setErr(err);
     cli.setColorScheme(CommandLine.Help.defaultColorScheme(ansi));

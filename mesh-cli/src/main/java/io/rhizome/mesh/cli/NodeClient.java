@@ -143,6 +143,43 @@ final class NodeClient {
     }
   }
 
+  /**
+   * GETs a streaming answer ({@code /v1/tap}): the open body, read until the node ends it or the
+   * caller closes it (which ends the request on the node). No overall timeout applies.
+   */
+  java.io.InputStream stream(String path) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(node.baseUri() + path))
+            .header("Accept", "application/x-ndjson, application/json")
+            .header("User-Agent", "meshctl/" + Meshctl.version())
+            .GET()
+            .build();
+    if (token != null) {
+      request = HttpRequest.newBuilder(request, (name, value) -> true)
+          .header("Authorization", "Bearer " + token).build();
+    }
+    HttpResponse<java.io.InputStream> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new NodeUnreachableException(node, reason(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MeshctlException("interrupted", Meshctl.EXIT_REFUSED);
+    }
+    int status = response.statusCode();
+    if (status < 200 || status > 299) {
+      String body;
+      try (java.io.InputStream in = response.body()) {
+        body = new String(in.readAllBytes(), UTF_8);
+      } catch (IOException e) {
+        body = "";
+      }
+      throw refused("GET " + path, status, body);
+    }
+    return response.body();
+  }
+
   /** Encodes one path segment, e.g. a service name: spaces become {@code %20}, not {@code +}. */
   static String segment(String value) {
     return URLEncoder.encode(value, UTF_8).replace("+", "%20");

@@ -103,7 +103,7 @@ class CheckCommandTest {
   void warnsWhenTheNodesCertificateHasLessThanAThirdOfItsLifetimeLeft() {
     node.answer("/v1/tls", """
         {"enabled": true, "identity": "spiffe://example.org/service/orders", "not-after": "2026-11-27T10:00:00Z",
-         "lifetime-seconds": 86400, "expires-in-seconds": 7200}
+         "lifetime-seconds": "86400", "expires-in-seconds": "7200"}
         """);
     Cli.Result result = Cli.run("--node", node.address(), "check");
 

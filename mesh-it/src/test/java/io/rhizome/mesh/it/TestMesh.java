@@ -143,7 +143,7 @@ final class TestMesh {
                 case "true" -> Boolean.TRUE;
                 case "false" -> Boolean.FALSE;
                 case "null" -> null;
-                default -> Long.parseLong(word);
+                default -> word.matches("-?\\d+") ? (Object) Long.parseLong(word) : (Object) Double.parseDouble(word);
             };
         }
 

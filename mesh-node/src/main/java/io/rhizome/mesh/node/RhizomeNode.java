@@ -7,8 +7,10 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.loadbalancing.Locality;
 import io.rhizome.mesh.node.observability.Observability;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
@@ -30,7 +32,7 @@ public final class RhizomeNode implements AutoCloseable {
 
     private final NodeSettings settings;
     private final MeshView view = new MeshView();
-    private final EndpointSelector selector = new EndpointSelector(EjectionTracker.create());
+    private final EndpointSelector selector;
     private final PolicyView policy = new PolicyView();
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
@@ -42,17 +44,18 @@ public final class RhizomeNode implements AutoCloseable {
 
     private RhizomeNode(NodeSettings settings) {
         this.settings = settings;
+        this.selector = new EndpointSelector(EjectionTracker.create(), Locality.of(settings.zone()));
         this.health = new LocalHealthChecker(settings.services());
         this.tls = startTls(settings);
         this.dataPlane = DataPlane.create(settings, view, selector, policy, tls);
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
-        this.observability = Observability.attach(settings.nodeName(), settings.observability(), dataPlane, view, policy,
+        this.observability = Observability.attach(settings.nodeName(), settings.identityService(), settings.observability(), dataPlane, view, policy,
                 selector, tls.stats());
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats, dataPlane.observers(),
-                observability.metrics(), tls);
+                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
+                new TapHub(dataPlane.observers(), settings.nodeName(), stats.localCaller()), observability.metrics(), tls);
     }
 
     private static MeshTls startTls(NodeSettings settings) {

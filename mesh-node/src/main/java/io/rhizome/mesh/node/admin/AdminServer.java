@@ -12,6 +12,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.security.tls.MeshTls;
 import org.apache.pekko.actor.typed.ActorRef;
 import io.rhizome.mesh.protocol.v1.EndpointView;
@@ -73,6 +74,9 @@ public final class AdminServer extends AllDirectives {
     private final Map<String, NodeInfoActor.NodeInfo> lastKnown = new ConcurrentHashMap<>();
     private final PolicyRoutes policyRoutes;
     private final StatsRoutes statsRoutes;
+    private final TapRoutes tapRoutes;
+    private final ConvergenceRoutes convergenceRoutes;
+    private final UiRoutes uiRoutes = new UiRoutes();
     private final String token;
     /** Bound off loopback (where a token is required, see SettingsLoader): reads need the token too. */
     private boolean tokenForReads;
@@ -82,15 +86,19 @@ public final class AdminServer extends AllDirectives {
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
             PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics) {
-        this(system, view, selector, readiness, policy, policyWriter, token, metrics, MeshTls.disabled());
+        this(system, view, selector, readiness, policy, policyWriter, token, metrics, MeshTls.disabled(),
+                new TapHub(new io.rhizome.mesh.node.observability.RequestObservers(), "", ""));
     }
 
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls) {
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls,
+            TapHub taps) {
         this.metrics = metrics;
         this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.statsRoutes = new StatsRoutes(system, view);
+        this.tapRoutes = new TapRoutes(system, view, taps);
+        this.convergenceRoutes = new ConvergenceRoutes(system, view, policy);
         this.token = token;
         this.system = system;
         this.view = view;
@@ -107,6 +115,7 @@ public final class AdminServer extends AllDirectives {
         return handleRejections(rejections(), () -> concat(
                 path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok\n"))),
                 path("readyz", () -> get(this::ready)),
+                uiRoutes.routes(),
                 path("metrics", () -> get(() -> reading(complete(HttpResponse.create().withEntity(metricsType, metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))),
                 pathPrefix("v1", () -> reading(concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
@@ -116,6 +125,8 @@ public final class AdminServer extends AllDirectives {
                         path(PathMatchers.segment("services").slash(PathMatchers.segment()).slash("endpoints"),
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
                         statsRoutes.routes(),
+                        tapRoutes.routes(),
+                        convergenceRoutes.routes(),
                         policyRoutes.routes(this::mutation))))));
     }
 
@@ -134,7 +145,7 @@ public final class AdminServer extends AllDirectives {
                 })
                 .handleNotFound(extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tls, /healthz, /readyz, /metrics)"))))
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tap, /v1/taps, /v1/convergence, /v1/tls, /healthz, /readyz, /metrics, /ui)"))))
                 .build();
     }
 

@@ -17,6 +17,13 @@ final class Json {
         return ConfigValueFactory.fromAnyRef(value).render(JSON) + "\n";
     }
 
+    private static final ConfigRenderOptions LINE = ConfigRenderOptions.concise().setJson(true);
+
+    /** One line of JSON without a newline (NDJSON streams). */
+    static String line(Object value) {
+        return ConfigValueFactory.fromAnyRef(value).render(LINE);
+    }
+
     static HttpResponse response(StatusCode status, Map<String, ?> body) {
         return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, render(body));
     }

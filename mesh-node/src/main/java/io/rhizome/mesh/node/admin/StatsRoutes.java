@@ -28,10 +28,11 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /v1/stat?window=1m&service=S&routes=true&edges=true&direction=outbound}: request
+ * {@code GET /v1/stat?window=1m&service=S&routes=true&edges=true&direction=outbound&node=N}: request
  * figures of the whole mesh, gathered from every member (Kryo fan-out) and merged here. The shape
  * is DESIGN §8's ({@code services} with requests, rps, success-rate, p50/p95/p99-ms) plus the
- * nodes that answered and, when asked, per-Route rows and caller → service edges.
+ * nodes that answered and, when asked, per-Route rows and caller → service edges. {@code node}
+ * restricts the figures to what one member saw.
  */
 final class StatsRoutes extends AllDirectives {
     static final Duration FAN_OUT_TIMEOUT = Duration.ofMillis(1500);
@@ -63,7 +64,8 @@ final class StatsRoutes extends AllDirectives {
         String service = params.getOrDefault("service", "");
         boolean routes = "true".equals(params.get("routes"));
         boolean edges = "true".equals(params.get("edges"));
-        return gather(system, window.get()).thenApply(g -> {
+        String only = params.getOrDefault("node", "");
+        return gather(system, window.get(), only).thenApply(g -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("window", params.getOrDefault("window", "1m"));
             body.put("direction", direction);
@@ -75,7 +77,8 @@ final class StatsRoutes extends AllDirectives {
                 body.put("edges", rows(g.stats().rows(StatRow.EDGE, direction), service, true));
             }
             body.put("nodes", new ArrayList<>(g.answered()));
-            body.put("missing", missing(g.answered(), g.otherVersion()));
+            body.put("missing", only.isEmpty() ? missing(g.answered(), g.otherVersion())
+                    : g.answered().isEmpty() && g.otherVersion().isEmpty() ? List.of(only) : List.of());
             body.put("other-version", new ArrayList<>(g.otherVersion()));
             return Json.response(StatusCodes.OK, body);
         });
@@ -85,6 +88,11 @@ final class StatsRoutes extends AllDirectives {
     record Gathered(MeshStats stats, TreeSet<String> answered, TreeSet<String> otherVersion) {}
 
     static CompletionStage<Gathered> gather(ActorSystem<?> system, Duration window) {
+        return gather(system, window, "");
+    }
+
+    /** {@code onlyNode}: merge only that member's answer ({@code ""}: every member's). */
+    static CompletionStage<Gathered> gather(ActorSystem<?> system, Duration window, String onlyNode) {
         CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
                 replyTo -> Receptionist.find(StatsQueryActor.KEY, replyTo), FAN_OUT_TIMEOUT, system.scheduler());
         return listing.thenCompose(l -> {
@@ -100,7 +108,7 @@ final class StatsRoutes extends AllDirectives {
                 TreeSet<String> answered = new TreeSet<>();
                 TreeSet<String> otherVersion = new TreeSet<>();
                 for (var f : asks) {
-                    f.join().ifPresent(s -> {
+                    f.join().filter(s -> onlyNode.isEmpty() || s.node().equals(onlyNode)).ifPresent(s -> {
                         if (s.protocolVersion() != StatsQueryActor.PROTOCOL_VERSION) {
                             otherVersion.add(s.node());
                         } else {

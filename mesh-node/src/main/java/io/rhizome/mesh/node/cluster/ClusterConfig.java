@@ -51,6 +51,10 @@ public final class ClusterConfig {
                 .withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(version)))
                 .withValue("pekko.cluster.distributed-data.durable.lmdb.dir",
                         ConfigValueFactory.fromAnyRef(settings.dataDir().toAbsolutePath().resolve("ddata").toString()));
+        if (settings.tlsEnabled()) {
+            // The engines come from ClusterSslEngineProvider, given to the ActorSystem as a setup.
+            generated = generated.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"));
+        }
         Config profile = settings.cluster().profile() == NodeSettings.Profile.FAST
                 ? ConfigFactory.parseString(FAST_PROFILE) : ConfigFactory.empty();
         return generated.withFallback(profile).withFallback(settings.pekko());

@@ -6,16 +6,20 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
-import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
+import io.rhizome.mesh.node.observability.tap.TapActor;
+import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyActor;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.node.security.tls.ClusterSslEngineProvider;
 import io.rhizome.mesh.node.security.tls.MeshTls;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import io.rhizome.mesh.protocol.v1.ReadyResponse;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,7 +71,7 @@ public final class ControlPlane {
     private final PolicyJournal journal;
     private final NodeMetrics metrics;
     private final StatsRecorder stats;
-    private final RequestObservers observers;
+    private final TapHub taps;
     private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
     private volatile ActorSystem<Void> system;
@@ -78,7 +82,7 @@ public final class ControlPlane {
 
     public ControlPlane(NodeSettings settings, MeshView view, EndpointSelector selector, String version,
             long startedAtMillis, Supplier<Map<String, EndpointStatus>> health, BooleanSupplier listenersBound,
-            PolicyView policy, PolicyJournal journal, StatsRecorder stats, RequestObservers observers, NodeMetrics metrics,
+            PolicyView policy, PolicyJournal journal, StatsRecorder stats, TapHub taps, NodeMetrics metrics,
             MeshTls tls) {
         this.metrics = metrics;
         this.tls = tls;
@@ -92,15 +96,15 @@ public final class ControlPlane {
         this.policy = policy;
         this.journal = journal;
         this.stats = stats;
-        this.observers = observers;
+        this.taps = taps;
     }
 
     /** Creates the ActorSystem (binding the cluster port) and binds the admin API. */
     public void start() {
         ActorSystem<Void> sys;
         try {
-            sys = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME,
-                    ClusterConfig.pekkoConfig(settings, version));
+            sys = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME, ClusterSslEngineProvider.withProvider(
+                    ActorSystemSetup.create(BootstrapSetup.create(ClusterConfig.pekkoConfig(settings, version))), tls));
         } catch (RuntimeException e) {
             throw new BindFailure("rhizome.cluster.port", settings.cluster().address().toString(), rootCause(e));
         }
@@ -114,8 +118,9 @@ public final class ControlPlane {
                 "policy", Props.empty());
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
+        sys.systemActorOf(TapActor.create(taps), "tap", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken(), metrics, tls);
+                settings.adminToken(), metrics, tls, taps);
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

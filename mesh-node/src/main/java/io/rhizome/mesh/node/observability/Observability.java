@@ -6,6 +6,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.accesslog.AccessLog;
 import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.metrics.RequestMetrics;
+import io.rhizome.mesh.node.observability.tracing.OtlpExporter;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.node.security.tls.TlsStats;
@@ -18,14 +19,17 @@ import java.util.Optional;
 public final class Observability {
     private final NodeMetrics metrics;
     private final Optional<AccessLog> accessLog;
+    private final Optional<OtlpExporter> spans;
 
-    private Observability(NodeMetrics metrics, Optional<AccessLog> accessLog) {
+    private Observability(NodeMetrics metrics, Optional<AccessLog> accessLog, Optional<OtlpExporter> spans) {
         this.metrics = metrics;
         this.accessLog = accessLog;
+        this.spans = spans;
     }
 
-    public static Observability attach(String node, ObservabilitySettings settings, DataPlane dataPlane, MeshView view,
-            PolicyView policy, EndpointSelector selector, TlsStats tls) {
+    /** @param identity the node's workload identity (the exported spans' {@code service.name}) */
+    public static Observability attach(String node, String identity, ObservabilitySettings settings, DataPlane dataPlane,
+            MeshView view, PolicyView policy, EndpointSelector selector, TlsStats tls) {
         Optional<RequestMetrics> requests = Optional.empty();
         if (settings.metricsEnabled()) {
             RequestMetrics m = RequestMetrics.create(settings.maxSeries());
@@ -38,11 +42,22 @@ public final class Observability {
             dataPlane.observers().register(log);
             accessLog = Optional.of(log);
         }
-        return new Observability(new NodeMetrics(requests, view, policy, selector, dataPlane, tls), accessLog);
+        Optional<OtlpExporter> spans = Optional.empty();
+        NodeMetrics metrics = new NodeMetrics(requests, view, policy, selector, dataPlane, tls);
+        if (!settings.otlpEndpoint().isEmpty()) {
+            OtlpExporter exporter = OtlpExporter.start(settings.otlpEndpoint(), node, identity);
+            dataPlane.observers().register(exporter);
+            metrics.counter("rhizome_spans_exported_total", "Spans the OTLP collector accepted.", exporter::exported);
+            metrics.counter("rhizome_spans_dropped_total",
+                    "Spans dropped: the export queue was full or the collector did not accept them.", exporter::dropped);
+            spans = Optional.of(exporter);
+        }
+        return new Observability(metrics, accessLog, spans);
     }
 
     /** Writes the access log's queued lines and closes it (after the data plane stopped). */
     public void close() {
+        spans.ifPresent(OtlpExporter::close);
         accessLog.ifPresent(AccessLog::close);
     }
 

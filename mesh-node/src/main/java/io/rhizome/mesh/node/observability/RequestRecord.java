@@ -28,6 +28,9 @@ package io.rhizome.mesh.node.observability;
  * @param traceId     the W3C trace id (32 hex digits), {@code ""} until tracing exists
  * @param retries     retries made for this request (budgeted retries; a refused connection's
  *                    next endpoint and a stale pooled connection's replay are not retries)
+ * @param spanId      this hop's span id (16 hex digits; the {@code traceparent} it sent on), {@code ""} when none
+ * @param parentSpanId the caller's span id from a valid incoming {@code traceparent}, {@code ""} for a new trace
+ * @param sampled     the trace is sampled (the {@code traceparent} flag): its spans are exported
  * @param flags       what the mesh did, comma separated, names from {@link RequestFlags}
  *                    ({@code retried}, {@code timeout}, {@code ejected}, {@code rate-limited},
  *                    {@code no-route}, {@code overflow}, {@code retry-budget-exhausted},
@@ -51,7 +54,18 @@ public record RequestRecord(
         String upstream,
         String traceId,
         int retries,
-        String flags) {
+        String flags,
+        String spanId,
+        String parentSpanId,
+        boolean sampled) {
+
+    /** The record without span fields (as before tracing): no span, not sampled. */
+    public RequestRecord(Direction direction, String service, String route, String caller, String method,
+            String authority, String path, int status, String error, long startMillis, long durationNanos,
+            long requestBytes, long responseBytes, String upstream, String traceId, int retries, String flags) {
+        this(direction, service, route, caller, method, authority, path, status, error, startMillis, durationNanos,
+                requestBytes, responseBytes, upstream, traceId, retries, flags, "", "", false);
+    }
 
     public enum Direction {
         INBOUND,

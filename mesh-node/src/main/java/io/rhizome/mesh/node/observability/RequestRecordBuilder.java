@@ -28,6 +28,7 @@ public final class RequestRecordBuilder {
     private HostPort upstream;
     private String traceId;
     private String traceParent;
+    private String parentSpanId;
     private int retries;
     private int flags;
 
@@ -53,6 +54,7 @@ public final class RequestRecordBuilder {
         upstream = null;
         traceId = "";
         traceParent = null;
+        parentSpanId = "";
         retries = 0;
         flags = 0;
     }
@@ -109,8 +111,9 @@ public final class RequestRecordBuilder {
     }
 
     /** The {@code traceparent} this hop sent on; the record's trace id is read from it when built. */
-    public void traceParent(String traceParent) {
+    public void traceParent(String traceParent, String parentSpanId) {
         this.traceParent = traceParent;
+        this.parentSpanId = orEmpty(parentSpanId);
     }
 
     public void retries(int retries) {
@@ -150,11 +153,14 @@ public final class RequestRecordBuilder {
     }
 
     private RequestRecord build(Direction d, long endNanos) {
+        boolean traced = traceParent != null && traceParent.length() == 55;
         return new RequestRecord(d, service, route, caller, method, authority, pathOf(uri), status, error,
                 startMillis, Math.max(0, endNanos - startNanos), requestBytes, responseBytes,
                 upstream == null ? "" : upstream.toString(),
-                traceParent != null && traceParent.length() >= 35 ? traceParent.substring(3, 35) : traceId,
-                retries, RequestFlags.text(flags));
+                traced ? traceParent.substring(3, 35) : traceId,
+                retries, RequestFlags.text(flags),
+                traced ? traceParent.substring(36, 52) : "", parentSpanId,
+                traced && traceParent.charAt(54) == '1');
     }
 
     /** The path without its query; an absolute-form target keeps only its path. */

@@ -3,6 +3,8 @@ package io.rhizome.mesh.node.serialization;
 import io.rhizome.mesh.node.cluster.NodeInfoActor;
 import io.rhizome.mesh.node.observability.stats.StatRow;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
+import io.rhizome.mesh.node.observability.tap.TapActor;
+import io.rhizome.mesh.node.observability.tap.TapEvent;
 import io.rhizome.mesh.node.policy.PolicyQueryActor;
 import java.util.List;
 
@@ -28,5 +30,13 @@ final class KryoRegistrations {
             new Registration(StatsQueryActor.GetStats.class, 201),
             new Registration(StatsQueryActor.Stats.class, 202),
             new Registration(StatRow.class, 203),
-            new Registration(StatRow[].class, 204));
+            new Registration(StatRow[].class, 204),
+            new Registration(TapActor.Subscribe.class, 210),
+            new Registration(TapActor.Unsubscribe.class, 211),
+            new Registration(TapActor.Subscribed.class, 212),
+            new Registration(TapActor.Batch.class, 213),
+            new Registration(TapEvent.class, 214),
+            new Registration(TapEvent[].class, 215),
+            new Registration(PolicyQueryActor.GetVersions.class, 220),
+            new Registration(PolicyQueryActor.HeldVersions.class, 221));
 }

@@ -50,6 +50,9 @@ class ObservabilityNodesTest {
     private final HttpClient http = HttpClient.newBuilder().proxy(ProxySelector.of(null)).build();
     private final Map<Integer, HttpClient> proxies = new ConcurrentHashMap<>();
     private Path accessLog;
+    private HttpServer collector;
+    /** Every span the fake OTLP collector received. */
+    private final List<JsonObject> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
@@ -67,6 +70,16 @@ class ObservabilityNodesTest {
         });
         echo.start();
         accessLog = Files.createTempDirectory("rhizome-access").resolve("access.log");
+        collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 10);
+        collector.createContext("/v1/traces", exchange -> {
+            JsonObject body = JsonParser.parseString(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            body.getAsJsonArray("resourceSpans").forEach(rs -> rs.getAsJsonObject().getAsJsonArray("scopeSpans")
+                    .forEach(ss -> ss.getAsJsonObject().getAsJsonArray("spans").forEach(sp -> spans.add(sp.getAsJsonObject()))));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        collector.start();
         int[] cluster = {freePort(), freePort()};
         for (int i = 0; i < 2; i++) {
             admin[i] = freePort();
@@ -74,7 +87,8 @@ class ObservabilityNodesTest {
             String services = i == 1
                     ? "services = [ { name = echo, address = \"127.0.0.1:" + echo.getAddress().getPort() + "\", health-check.protocol = none } ]"
                     : "";
-            String log = i == 0 ? "access-log { enabled = on, target = \"" + accessLog + "\" }" : "";
+            String log = i == 0 ? "access-log { enabled = on, target = \"" + accessLog + "\" }\n"
+                    + "tracing.otlp-endpoint = \"http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces\"" : "";
             nodes[i] = RhizomeNode.start(SettingsLoader.fromConfig(ConfigFactory.parseString("""
                     rhizome {
                       node.name = "node-%d"
@@ -113,6 +127,9 @@ class ObservabilityNodesTest {
         }
         if (echo != null) {
             echo.stop(0);
+        }
+        if (collector != null) {
+            collector.stop(0);
         }
     }
 
@@ -175,6 +192,30 @@ class ObservabilityNodesTest {
         assertThat(traceparent).matches("00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01");
         assertThat(traceparent.substring(36, 52)).isNotEqualTo("00f067aa0ba902b7");
         assertThat(seen.get("tracestate")).isEqualTo("vendor=opaque");
+    }
+
+    @Test
+    void sampledHopsAreExportedAsSpansToTheConfiguredCollector() throws Exception {
+        String unsampled = "00-11111111111111111111111111111111-2222222222222222-00";
+        String sampled = "00-4bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b8-01";
+        assertThat(call(0, "echo", "/api/unsampled", "traceparent", unsampled).statusCode()).isEqualTo(200);
+        assertThat(call(0, "echo", "/api/sampled", "traceparent", sampled).statusCode()).isEqualTo(200);
+        String sentOn = received.get("/api/sampled").peek().get("traceparent");
+
+        // node-1 exports its hop; node-2 has no collector configured.
+        JsonObject span = eventuallyGet(() -> spans.stream()
+                .filter(sp -> sp.get("traceId").getAsString().equals("4bf92f3577b34da6a3ce929d0e0e4737")).findFirst().orElse(null));
+        assertThat(span.get("parentSpanId").getAsString()).isEqualTo("00f067aa0ba902b8");
+        assertThat(span.get("spanId").getAsString()).matches("[0-9a-f]{16}").isNotEqualTo("00f067aa0ba902b8");
+        assertThat(span.get("name").getAsString()).isEqualTo("outbound echo echo-api");
+        assertThat(span.get("kind").getAsInt()).isEqualTo(3);
+        assertThat(Long.parseLong(span.get("endTimeUnixNano").getAsString()))
+                .isGreaterThan(Long.parseLong(span.get("startTimeUnixNano").getAsString()));
+        assertThat(span.toString()).contains("\"http.response.status_code\",\"value\":{\"intValue\":\"200\"}");
+        // The instance was called by node-2's hop, whose parent is node-1's span.
+        assertThat(sentOn).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4737-").doesNotContain(span.get("spanId").getAsString());
+        // Sent before the sampled one, so it would have been exported by now: not sampled, not exported.
+        assertThat(spans).noneMatch(sp -> sp.get("traceId").getAsString().startsWith("1111"));
     }
 
     @Test

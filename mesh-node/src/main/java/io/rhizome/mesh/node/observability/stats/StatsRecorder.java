@@ -67,6 +67,11 @@ public final class StatsRecorder implements RequestObserver {
         return new StatsRecorder(clock, nodeName, "node");
     }
 
+    /** Who this node's outbound requests come from (its identity, only service, or name). */
+    public String localCaller() {
+        return localCaller;
+    }
+
     @Override
     public void onRequest(RequestRecord r) {
         if (r.service().isEmpty()) {

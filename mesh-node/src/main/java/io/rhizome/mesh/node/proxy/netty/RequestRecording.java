@@ -53,12 +53,13 @@ final class RequestRecording {
     static void trace(RequestRecordBuilder record, ProxyContext context, HttpRequest request) {
         HttpHeaders h = request.headers();
         String incoming = h.get(TraceContext.TRACEPARENT);
-        if (incoming == null || !TraceContext.isValid(incoming)) {
+        boolean valid = incoming != null && TraceContext.isValid(incoming);
+        if (!valid) {
             h.remove(TraceContext.TRACESTATE);
         }
         String next = context.tracing().nextHop(incoming);
         h.set(TraceContext.TRACEPARENT, next);
-        record.traceParent(next);
+        record.traceParent(next, valid && record.observing() ? TraceContext.spanId(incoming) : null);
     }
 
     /** The mesh answered the request itself. */

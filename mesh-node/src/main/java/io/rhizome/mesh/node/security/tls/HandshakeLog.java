@@ -28,7 +28,8 @@ final class HandshakeLog {
     /** The innermost message: the verifier's reason rather than the SSLHandshakeException wrapping it. */
     static String reason(Throwable cause) {
         Throwable t = cause;
-        while (t.getCause() != null && t.getCause() != t) {
+        // Down to the verifier's CertificateException (it names the peer), not past it.
+        while (!(t instanceof java.security.cert.CertificateException) && t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
         if (t instanceof NotSslRecordException) {

@@ -194,7 +194,10 @@ public final class MeshTls implements AutoCloseable {
     }
 
     private void install(TlsMaterial m) {
-        current = TlsContexts.of(m);
+        current = TlsContexts.of(m, (engine, e) -> {
+            stats.clusterFailed();
+            handshakeLog.failed("of cluster peer", engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
+        });
         mintedAt = clock.instant();
     }
 

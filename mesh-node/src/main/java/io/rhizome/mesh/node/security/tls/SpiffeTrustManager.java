@@ -14,10 +14,23 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager {
     private static final X509Certificate[] NONE = new X509Certificate[0];
+    /** Told of every refused chain (cluster connections, whose handshakes Netty does not report to us). */
+    interface Refusals {
+        Refusals NONE = (engine, e) -> {};
+
+        void refused(SSLEngine engine, CertificateException e);
+    }
+
     private final SpiffeVerifier verifier;
+    private final Refusals refusals;
 
     SpiffeTrustManager(SpiffeVerifier verifier) {
+        this(verifier, Refusals.NONE);
+    }
+
+    SpiffeTrustManager(SpiffeVerifier verifier, Refusals refusals) {
         this.verifier = verifier;
+        this.refusals = refusals;
     }
 
     @Override
@@ -42,12 +55,21 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verifier.verify(chain);
+        verify(chain, engine);
+    }
+
+    private void verify(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        try {
+            verifier.verify(chain);
+        } catch (CertificateException e) {
+            refusals.refused(engine, e);
+            throw e;
+        }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verifier.verify(chain);
+        verify(chain, engine);
     }
 
     /**

@@ -22,6 +22,11 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     static TlsContexts of(TlsMaterial m) {
+        return of(m, SpiffeTrustManager.Refusals.NONE);
+    }
+
+    /** {@code clusterRefusals} hears of peers refused on cluster connections. */
+    static TlsContexts of(TlsMaterial m, SpiffeTrustManager.Refusals clusterRefusals) {
         SpiffeTrustManager trust = new SpiffeTrustManager(m.verifier());
         X509Certificate[] chain = m.chain().toArray(X509Certificate[]::new);
         try {
@@ -39,7 +44,7 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
                     .endpointIdentificationAlgorithm(null)
                     .protocols(PROTOCOLS)
                     .build();
-            return new TlsContexts(m, server, client, jdkContext(m, trust, chain));
+            return new TlsContexts(m, server, client, jdkContext(m, new SpiffeTrustManager(m.verifier(), clusterRefusals), chain));
         } catch (SSLException | GeneralSecurityException e) {
             throw new TlsMaterialException("rhizome.tls", "cannot build a TLS context for " + m.identity() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
