@@ -243,4 +243,64 @@ class ObservabilityIT {
         assertThat(out.get(2)).matches("echo\\s+GET\\s+/quiet\\s+3\\s+.*");
         awaitNoTaps();
     }
+
+    /** Debian's chromium, installed with apt-get when missing (as .ci/run does). */
+    private static String chromium() throws Exception {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Processes.Result which = Processes.run(List.of("sh", "-c", "command -v chromium"), Map.of());
+            if (which.exitCode() == 0) {
+                return which.stdout().strip();
+            }
+            Processes.run(List.of("sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"),
+                    Map.of());
+        }
+        throw new AssertionError("chromium is not installed and apt-get could not install it (apt-get install -y chromium)");
+    }
+
+    /** The page's DOM after its scripts ran for a few (virtual) seconds, in headless Chromium. */
+    private static String renderedDom(String chromium, String url) throws Exception {
+        Processes.Result r = Processes.run(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--no-first-run", "--virtual-time-budget=5000", "--dump-dom", url), Map.of());
+        assertThat(r.exitCode()).as("chromium: " + r.stderr()).isZero();
+        return r.stdout();
+    }
+
+    @Test
+    @Order(5)
+    void theDashboardShowsTheTrafficGraphMembersAndAResourceAppliedWithMeshctlOnEveryNode() throws Exception {
+        String chromium = chromium();
+        Path route = Processes.WORK.resolve("ui-route.conf");
+        java.nio.file.Files.writeString(route, """
+                { kind = Route, name = ui-split, spec { service = echo, rules = [
+                    { backends = [ { subset { version = v1 }, weight = 50 }, { subset { version = v2 }, weight = 50 } ] } ] } }
+                """);
+        Processes.Result applied = Processes.meshctl("--node", ports[1].adminAddress(), "apply", "-f", route.toString());
+        assertThat(applied.exitCode()).as(applied.stderr()).isZero();
+        for (int i = 0; i < 10; i++) {
+            assertThat(call(viaNode3, "/ui/" + i)).isEqualTo(200);
+        }
+
+        String[] dom = {""};
+        Processes.await("the dashboard on node-2 shows web -> echo and ui-split on 3/3 nodes", Duration.ofSeconds(30), () -> {
+            try {
+                dom[0] = renderedDom(chromium, admin(2) + "/ui");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return dom[0].contains("data-resource=\"Route/ui-split\"") && dom[0].contains("3/3 nodes")
+                    && dom[0].contains("data-from=\"web\"");
+        });
+        String page = dom[0];
+        assertThat(page).containsPattern("class=\"vertex\" data-name=\"echo\"")
+                .containsPattern("class=\"vertex\" data-name=\"web\"")
+                .containsPattern("class=\"edge\" data-from=\"web\" data-to=\"echo\"><line[^>]*></line><text[^>]*>[0-9.]+ rps · 100.00% · p99 [0-9.]+m?s</text>");
+        assertThat(page).containsPattern("<tr data-resource=\"Route/ui-split\"><td>Route</td><td>ui-split</td><td>[^<]+</td><td>[^<]+</td><td[^>]*>3/3 nodes</td></tr>");
+        for (int n = 1; n <= 3; n++) {
+            assertThat(page).containsPattern("<tr data-member=\"obs-node-" + n + "\"><td>obs-node-" + n + "</td><td[^>]*>Up</td>");
+        }
+        assertThat(page).containsPattern("<tr data-service=\"echo\"><td>echo</td>");
+        assertThat(page).as("no external assets").doesNotContain("src=\"http", "href=\"http");
+
+        Processes.meshctl("--node", ports[1].adminAddress(), "delete", "route", "ui-split");
+    }
 }

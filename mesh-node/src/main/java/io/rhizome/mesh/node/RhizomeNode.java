@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.health.LocalHealthChecker;
 import io.rhizome.mesh.node.health.outlier.EjectionTracker;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.loadbalancing.Locality;
 import io.rhizome.mesh.node.observability.Observability;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import io.rhizome.mesh.node.observability.tap.TapHub;
@@ -31,7 +32,7 @@ public final class RhizomeNode implements AutoCloseable {
 
     private final NodeSettings settings;
     private final MeshView view = new MeshView();
-    private final EndpointSelector selector = new EndpointSelector(EjectionTracker.create());
+    private final EndpointSelector selector;
     private final PolicyView policy = new PolicyView();
     private final LocalHealthChecker health;
     private final DataPlane dataPlane;
@@ -43,6 +44,7 @@ public final class RhizomeNode implements AutoCloseable {
 
     private RhizomeNode(NodeSettings settings) {
         this.settings = settings;
+        this.selector = new EndpointSelector(EjectionTracker.create(), Locality.of(settings.zone()));
         this.health = new LocalHealthChecker(settings.services());
         this.tls = startTls(settings);
         this.dataPlane = DataPlane.create(settings, view, selector, policy, tls);

@@ -75,6 +75,8 @@ public final class AdminServer extends AllDirectives {
     private final PolicyRoutes policyRoutes;
     private final StatsRoutes statsRoutes;
     private final TapRoutes tapRoutes;
+    private final ConvergenceRoutes convergenceRoutes;
+    private final UiRoutes uiRoutes = new UiRoutes();
     private final String token;
     /** Bound off loopback (where a token is required, see SettingsLoader): reads need the token too. */
     private boolean tokenForReads;
@@ -96,6 +98,7 @@ public final class AdminServer extends AllDirectives {
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
         this.statsRoutes = new StatsRoutes(system, view);
         this.tapRoutes = new TapRoutes(system, view, taps);
+        this.convergenceRoutes = new ConvergenceRoutes(system, view, policy);
         this.token = token;
         this.system = system;
         this.view = view;
@@ -112,6 +115,7 @@ public final class AdminServer extends AllDirectives {
         return handleRejections(rejections(), () -> concat(
                 path("healthz", () -> get(() -> complete(StatusCodes.OK, "ok\n"))),
                 path("readyz", () -> get(this::ready)),
+                uiRoutes.routes(),
                 path("metrics", () -> get(() -> reading(complete(HttpResponse.create().withEntity(metricsType, metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)))))),
                 pathPrefix("v1", () -> reading(concat(
                         path("members", () -> get(() -> accepting(accept -> completeWithFuture(
@@ -122,6 +126,7 @@ public final class AdminServer extends AllDirectives {
                                 name -> get(() -> accepting(accept -> complete(endpoints(name, accept))))),
                         statsRoutes.routes(),
                         tapRoutes.routes(),
+                        convergenceRoutes.routes(),
                         policyRoutes.routes(this::mutation))))));
     }
 
@@ -140,7 +145,7 @@ public final class AdminServer extends AllDirectives {
                 })
                 .handleNotFound(extractUnmatchedPath(p -> complete(error(StatusCodes.NOT_FOUND, "not-found",
                         "no admin resource at " + p + " (expected: /v1/members, /v1/services, /v1/services/{name}/endpoints, "
-                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tap, /v1/taps, /v1/tls, /healthz, /readyz, /metrics)"))))
+                                + "/v1/resources[/{kind}[/{name}]], /v1/apply, /v1/config/digest, /v1/check, /v1/stat, /v1/tap, /v1/taps, /v1/convergence, /v1/tls, /healthz, /readyz, /metrics, /ui)"))))
                 .build();
     }
 

@@ -39,6 +39,14 @@ public record NodeSettings(
         Objects.requireNonNull(tls, "tls");
     }
 
+    /**
+     * {@code rhizome.node.zone}: the zone this node runs in ("" when unset). Its services carry it as
+     * their {@code zone} label, and its data plane prefers endpoints of the same zone (locality).
+     */
+    public String zone() {
+        return pekko.hasPath("rhizome.node.zone") ? pekko.getString("rhizome.node.zone") : "";
+    }
+
     /** Mutual TLS on the inbound port, to peers' inbound ports and between cluster members. */
     public boolean tlsEnabled() {
         return tls.enabled();

@@ -72,6 +72,12 @@ public final class SettingsLoader {
                     HostPort.quote(nodeName) + " (expected: letters, digits, '.', '_' or '-', at most 63)");
         }
 
+        String zone = r.string("rhizome.node.zone");
+        if (!zone.isEmpty() && !NODE_NAME.matcher(zone).matches()) {
+            throw new ConfigError("rhizome.node.zone",
+                    HostPort.quote(zone) + " (expected: letters, digits, '.', '_' or '-', at most 63)");
+        }
+
         // Port 0 (any free port) serves in-process tests; peers then need its actual address as a seed.
         HostPort clusterAddress = new HostPort(r.host("rhizome.cluster.host"), r.intIn("rhizome.cluster.port", 0, 65535));
         List<HostPort> seeds = new ArrayList<>();
@@ -115,7 +121,7 @@ public final class SettingsLoader {
             throw new ConfigError("rhizome.data-dir", "\"\" (expected: a directory path)");
         }
 
-        List<ServiceSettings> services = services(full);
+        List<ServiceSettings> services = services(full, zone);
         ObservabilitySettings.read(full); // validated here; NodeSettings.observability() reads it again
 
         NodeSettings.Proxy proxy = new NodeSettings.Proxy(
@@ -188,7 +194,8 @@ public final class SettingsLoader {
         }
     }
 
-    private static List<ServiceSettings> services(Config full) {
+    /** The node's services; each gets the node's {@code zone} as its {@code zone} label unless it has one. */
+    private static List<ServiceSettings> services(Config full, String zone) {
         ConfigValue value = full.getValue("rhizome.services");
         if (value.valueType() != ConfigValueType.LIST) {
             throw new ConfigError("rhizome.services", render(value) + " (expected: a list of { name, address } objects)");
@@ -231,6 +238,9 @@ public final class SettingsLoader {
                     }
                     labels.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
                 }
+            }
+            if (!zone.isEmpty()) {
+                labels.putIfAbsent("zone", zone);
             }
             HealthCheckSettings health = HealthCheckSettings.DEFAULT;
             if (object.containsKey("health-check")) {

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Picks the endpoint of a service for one request among the endpoints that are SERVING, on reachable
  * members and not ejected. When that leaves none, it falls back to every endpoint that is not
  * explicitly NOT_SERVING (Envoy's panic threshold, DESIGN §4) and lets connection attempts decide,
- * rather than failing every request. Which of the candidates is a {@link LoadBalancer}'s choice:
+ * rather than failing every request. Among healthy candidates, those of the node's own zone come
+ * first ({@link Locality}). Which of the candidates is a {@link LoadBalancer}'s choice:
  * the service's DestinationPolicy one when the caller passes it, round robin otherwise.
  */
 public final class EndpointSelector {
@@ -29,10 +30,18 @@ public final class EndpointSelector {
     public record NoHealthyEndpoint(String service, int endpoints) implements Pick {}
 
     private final EjectionTracker ejections;
+    private final Locality locality;
     private final ConcurrentHashMap<String, LoadBalancer> defaultBalancers = new ConcurrentHashMap<>();
 
+    /** A selector without locality: every candidate of a service is balanced as a whole. */
     public EndpointSelector(EjectionTracker ejections) {
+        this(ejections, Locality.NONE);
+    }
+
+    /** A selector that prefers the endpoints of {@code locality}'s zone (see {@link Locality}). */
+    public EndpointSelector(EjectionTracker ejections, Locality locality) {
         this.ejections = ejections;
+        this.locality = java.util.Objects.requireNonNull(locality, "locality");
     }
 
     public EjectionTracker ejections() {
@@ -111,6 +120,9 @@ public final class EndpointSelector {
         }
         if (candidates.isEmpty()) {
             return new NoHealthyEndpoint(service, all.size());
+        }
+        if (!panic) {
+            candidates = locality.prefer(all, candidates);
         }
         return new Chosen(balancer.pick(candidates, ctx), panic);
     }

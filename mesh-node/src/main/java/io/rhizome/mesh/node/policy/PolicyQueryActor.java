@@ -29,6 +29,12 @@ public final class PolicyQueryActor {
 
     public record Holds(int protocolVersion, String node, boolean all) implements KryoMessage {}
 
+    /** Every live resource this node holds and its version, for the dashboard's "seen by N/M nodes". */
+    public record GetVersions(int protocolVersion, ActorRef<HeldVersions> replyTo) implements Query {}
+
+    /** {@code keys[i]} is {@code kind/name}; {@code versions[i]} its formatted version. */
+    public record HeldVersions(int protocolVersion, String node, String[] keys, String[] versions) implements KryoMessage {}
+
     private PolicyQueryActor() {}
 
     public static Behavior<Query> create(String nodeName, PolicyView view) {
@@ -40,6 +46,11 @@ public final class PolicyQueryActor {
                     get.replyTo().tell(new PolicyState(1, nodeName, s.digest(), s.liveCount(), s.loaded()));
                 } else if (query instanceof HasVersions has) {
                     has.replyTo().tell(new Holds(1, nodeName, holds(s, has)));
+                } else if (query instanceof GetVersions get) {
+                    java.util.List<Resource> live = s.allLive();
+                    get.replyTo().tell(new HeldVersions(1, nodeName,
+                            live.stream().map(r -> r.getKind() + "/" + r.getName()).toArray(String[]::new),
+                            live.stream().map(r -> r.hasVersion() ? Versions.format(r.getVersion()) : "").toArray(String[]::new)));
                 }
                 return Behaviors.same();
             });

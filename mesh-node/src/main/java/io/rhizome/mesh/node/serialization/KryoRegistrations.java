@@ -36,5 +36,7 @@ final class KryoRegistrations {
             new Registration(TapActor.Subscribed.class, 212),
             new Registration(TapActor.Batch.class, 213),
             new Registration(TapEvent.class, 214),
-            new Registration(TapEvent[].class, 215));
+            new Registration(TapEvent[].class, 215),
+            new Registration(PolicyQueryActor.GetVersions.class, 220),
+            new Registration(PolicyQueryActor.HeldVersions.class, 221));
 }

@@ -46,6 +46,19 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theNodesZoneBecomesTheZoneLabelOfServicesThatHaveNone() {
+        NodeSettings s = load("""
+                rhizome.node { name = node-1, zone = eu-1a }
+                rhizome.services = [ { name = a, address = "h:1" }, { name = b, address = "h:2", labels { zone = eu-1b } } ]
+                """);
+
+        assertThat(s.zone()).isEqualTo("eu-1a");
+        assertThat(s.services().get(0).labels()).containsEntry("zone", "eu-1a");
+        assertThat(s.services().get(1).labels()).containsEntry("zone", "eu-1b");
+        assertThat(load("rhizome.node.name = node-1").zone()).isEmpty();
+    }
+
+    @Test
     void wildcardInboundHostIsAdvertisedAsTheClusterHost() {
         NodeSettings s = load("""
                 rhizome.node.name = node-1
@@ -114,6 +127,7 @@ class SettingsLoaderTest {
             rhizome.inbound.port = 15001                        => rhizome.inbound.port: 15001 (expected: a port not also used by rhizome.outbound.port)
             rhizome.cluster.profile = slow                      => rhizome.cluster.profile: "slow" (expected: production | fast)
             rhizome.tls.enabled = maybe                         => rhizome.tls.enabled: "maybe" (expected: on | off)
+            rhizome.node.zone = "eu west"                       => rhizome.node.zone: "eu west" (expected: letters, digits, '.', '_' or '-', at most 63)
             """)
     void rejectsABadValueNamingTheKeyAndTheExpectedForm(String setting, String message) {
         // node.name first, so that the bad setting (which may override it) is the only problem
