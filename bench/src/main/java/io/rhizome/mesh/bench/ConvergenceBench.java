@@ -61,9 +61,9 @@ public final class ConvergenceBench {
     static final double GOAL_P99_MS = 300;
 
     /** Command-line options. */
-    record Options(int nodes, int rounds, String profile, boolean verbose, int pollMs) {
+    record Options(int nodes, int rounds, String profile, boolean verbose, int pollMs, int warmup) {
         static final String USAGE = "usage: bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]"
-                + " [--poll-ms MS]";
+                + " [--poll-ms MS] [--warmup N]";
 
         static Options parse(String[] args) {
             int nodes = 5;
@@ -71,6 +71,7 @@ public final class ConvergenceBench {
             String profile = "production";
             boolean verbose = false;
             int pollMs = 2;
+            int warmup = WARMUP;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 String value = null;
@@ -82,7 +83,7 @@ public final class ConvergenceBench {
                 switch (a) {
                     case "--verbose", "-v" -> verbose = true;
                     case "--help", "-h" -> throw new UsageException(null);
-                    case "--nodes", "--rounds", "--profile", "--poll-ms" -> {
+                    case "--nodes", "--rounds", "--profile", "--poll-ms", "--warmup" -> {
                         if (value == null) {
                             if (i + 1 >= args.length) {
                                 throw new UsageException(a + " needs a value");
@@ -93,6 +94,7 @@ public final class ConvergenceBench {
                             case "--nodes" -> nodes = intIn(a, value, 2, 20);
                             case "--rounds" -> rounds = intIn(a, value, 1, 100_000);
                             case "--poll-ms" -> pollMs = intIn(a, value, 1, 1000);
+                            case "--warmup" -> warmup = intIn(a, value, 0, 10_000);
                             default -> {
                                 if (!value.equals("production") && !value.equals("fast")) {
                                     throw new UsageException("--profile: \"" + value + "\" (expected: production or fast)");
@@ -104,7 +106,7 @@ public final class ConvergenceBench {
                     default -> throw new UsageException("unknown argument \"" + args[i] + "\"");
                 }
             }
-            return new Options(nodes, rounds, profile, verbose, pollMs);
+            return new Options(nodes, rounds, profile, verbose, pollMs, warmup);
         }
 
         private static int intIn(String flag, String value, int min, int max) {
@@ -249,11 +251,11 @@ public final class ConvergenceBench {
             }
         });
         try {
-            System.err.printf(Locale.ROOT, "warm-up: %d applies%n", WARMUP);
-            for (int i = 0; i < WARMUP; i++) {
+            System.err.printf(Locale.ROOT, "warm-up: %d applies%n", options.warmup());
+            for (int i = 0; i < options.warmup(); i++) {
                 Round r = round(-1 - i);
                 if (options.verbose()) {
-                    printRound("warm-up " + (i + 1) + "/" + WARMUP, r);
+                    printRound("warm-up " + (i + 1) + "/" + options.warmup(), r);
                 }
             }
             System.err.printf(Locale.ROOT, "measuring: %d rounds%n", options.rounds());
@@ -668,7 +670,7 @@ public final class ConvergenceBench {
                 : String.format(Locale.ROOT, "NOT met: p99 %.1f ms is %.1f ms over %.0f ms", conv.p99(), conv.p99() - GOAL_P99_MS, GOAL_P99_MS);
 
         String title = String.format(Locale.ROOT, "Policy convergence: %d nodes, profile %s, %d rounds (after %d warm-up applies)",
-                options.nodes(), options.profile(), options.rounds(), WARMUP);
+                options.nodes(), options.profile(), options.rounds(), options.warmup());
         String machine = String.format(Locale.ROOT, "machine: nproc %s, kernel %s; commit %s%s", nproc, kernel, commit,
                 dirty ? " (with uncommitted changes)" : "");
         List<String> table = List.of(
@@ -699,7 +701,7 @@ public final class ConvergenceBench {
         md.append("# ").append(title).append("\n\n");
         md.append("- started: ").append(startedAt).append('\n');
         md.append("- profile: `").append(options.profile()).append("`, nodes: ").append(options.nodes())
-                .append(", rounds: ").append(options.rounds()).append(", warm-up applies: ").append(WARMUP).append('\n');
+                .append(", rounds: ").append(options.rounds()).append(", warm-up applies: ").append(options.warmup()).append('\n');
         md.append("- machine: nproc ").append(nproc).append(", `uname -r` ").append(kernel).append('\n');
         md.append("- commit: ").append(commit).append(dirty ? " (with uncommitted changes)" : "").append('\n');
         md.append("- method: one Route applied per round (`POST /v1/apply`), on the nodes in turn, alternately new and changed;"
@@ -722,7 +724,7 @@ public final class ConvergenceBench {
         json.append("  \"profile\": ").append(quote(options.profile())).append(",\n");
         json.append("  \"nodes\": ").append(options.nodes()).append(",\n");
         json.append("  \"rounds\": ").append(options.rounds()).append(",\n");
-        json.append("  \"warmup-applies\": ").append(WARMUP).append(",\n");
+        json.append("  \"warmup-applies\": ").append(options.warmup()).append(",\n");
         json.append("  \"poll-interval-ms\": ").append(options.pollMs()).append(",\n");
         json.append("  \"machine\": {\"nproc\": ").append(nproc.matches("\\d+") ? nproc : quote(nproc))
                 .append(", \"kernel\": ").append(quote(kernel)).append("},\n");

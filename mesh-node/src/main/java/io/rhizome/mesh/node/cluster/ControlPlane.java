@@ -4,6 +4,7 @@ import io.rhizome.mesh.node.admin.AdminServer;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.discovery.RegistryActor;
+import io.rhizome.mesh.node.health.outlier.EjectionGossipActor;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.stats.StatsQueryActor;
@@ -74,6 +75,7 @@ public final class ControlPlane {
     private final TapHub taps;
     private final MeshTls tls;
     private volatile ActorRef<PolicyActor.Command> policyActor;
+    private volatile ActorRef<EjectionGossipActor.Command> ejectionGossip;
     private volatile ActorSystem<Void> system;
     private volatile ActorRef<RegistryActor.Command> registry;
     private volatile ServerBinding admin;
@@ -89,6 +91,13 @@ public final class ControlPlane {
         this.settings = settings;
         this.view = view;
         this.selector = selector;
+        // Ejections are shared with the other nodes by the current incarnation's gossip actor (a tell).
+        selector.ejections().onEjection((endpointId, millis) -> {
+            ActorRef<EjectionGossipActor.Command> gossip = ejectionGossip;
+            if (gossip != null) {
+                gossip.tell(new EjectionGossipActor.Ejected(endpointId, System.currentTimeMillis() + millis));
+            }
+        });
         this.version = version;
         this.startedAtMillis = startedAtMillis;
         this.health = health;
@@ -114,6 +123,8 @@ public final class ControlPlane {
             registry.tell(new RegistryActor.SetLocalStatus("", EndpointStatus.DRAINING, sys.ignoreRef()));
         }
         sys.systemActorOf(NodeInfoActor.create(settings.nodeName(), version, startedAtMillis), "node-info", Props.empty());
+        ejectionGossip = sys.systemActorOf(EjectionGossipActor.create(settings.nodeName(), selector.ejections().shared(),
+                System::currentTimeMillis), "ejection-gossip", Props.empty());
         policyActor = sys.systemActorOf(PolicyActor.create(settings.nodeName(), policy, journal, POLICY_WRITE_TIMEOUT),
                 "policy", Props.empty());
         sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());

@@ -17,6 +17,10 @@ import java.util.function.LongSupplier;
  * At most {@code max-ejection-percent} of a service's endpoints are ejected at once (two endpoints
  * ejected concurrently may both pass the check; the selector's panic fallback covers the rest).
  *
+ * <p>Ejections are shared: each one is told to the {@link EjectionListener} (the node's
+ * {@link EjectionGossipActor}, which tells the other nodes), and endpoints the other nodes ejected
+ * count as ejected here too until their ejector's back-off ends ({@link SharedEjections}).
+ *
  * <p>Lock-free: one {@link AtomicReference} of an immutable {@link OutlierState} per endpoint that
  * ever failed; time from an injectable nano clock.
  */
@@ -24,6 +28,8 @@ public final class EjectionTracker {
     private final ConcurrentHashMap<String, AtomicReference<OutlierState>> states = new ConcurrentHashMap<>();
     private final OutlierPolicy defaults;
     private final LongSupplier nanoClock;
+    private final SharedEjections shared = new SharedEjections(System::currentTimeMillis);
+    private volatile EjectionListener listener = EjectionListener.NONE;
 
     /**
      * @param baseEjection the base ejection of {@link #eject(String)}, which knows no policy
@@ -80,12 +86,26 @@ public final class EjectionTracker {
         }
     }
 
+    /** Ejected by this node's own outlier detection, or by another node's (see {@link #shared()}). */
     public boolean isEjected(String endpointId) {
+        if (shared.isEjected(endpointId)) {
+            return true;
+        }
         if (states.isEmpty()) {
             return false;
         }
         AtomicReference<OutlierState> ref = states.get(endpointId);
         return ref != null && ref.get().ejectedAt(nanoClock.getAsLong());
+    }
+
+    /** The ejections other nodes shared with this one; they count in {@link #isEjected}. */
+    public SharedEjections shared() {
+        return shared;
+    }
+
+    /** Who hears of this node's ejections (one listener: the node's ejection gossip). */
+    public void onEjection(EjectionListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /** How many times the endpoint was ejected since it was last forgiven (0: never). */
@@ -117,6 +137,9 @@ public final class EjectionTracker {
                 next = counted;
             }
             if (ref.compareAndSet(s, next)) {
+                if (decision == EjectionDecision.EJECTED) {
+                    listener.ejected(endpointId, (next.until() - now) / 1_000_000);
+                }
                 return decision;
             }
         }

@@ -75,6 +75,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     /** Connection attempts per request; a refused connection never costs the request while endpoints remain. */
     private static final int MAX_ATTEMPTS = 6;
     private static final int MAX_PIPELINED = 64;
+    /**
+     * Reading from the client pauses only for a request body that cannot be sent yet or when this
+     * many pipelined requests wait: toggling it per request costs two epoll_ctl calls each time.
+     */
+    private static final int PAUSE_PIPELINED = 16;
 
     private final ProxyContext context;
     private final Mode mode;
@@ -114,6 +119,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 return;
             }
             pending.add(msg);
+            if (pending.size() >= PAUSE_PIPELINED) {
+                ctx.channel().config().setAutoRead(false); // resumeClient reads on once they are served
+            }
             return;
         }
         handle(msg);
@@ -256,7 +264,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         budget.onRequest(); // once per request, whatever its tries
         ex = new Exchange(request, keepAlive, target, limit, budget);
         context.inFlight().incrementAndGet();
-        ctx.channel().config().setAutoRead(false);
+        if (!(request instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(request)
+                || HttpUtil.getContentLength(request, 0L) > 0)) {
+            ctx.channel().config().setAutoRead(false); // the body waits for the upstream connection
+        }
         ex.connect();
     }
 
@@ -1068,7 +1079,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             writeUpstream(c);
             if (last) {
                 upstream.flush();
-                ctx.channel().config().setAutoRead(false);
             } else if (!upstream.isWritable()) {
                 // Flushing may drain the buffer and fire the writability event at once, so the
                 // state is read again after it: pause only if the upstream is still full.
