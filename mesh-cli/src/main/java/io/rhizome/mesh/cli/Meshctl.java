@@ -168,7 +168,13 @@ public final class Meshctl implements Callable<Integer> {
         throw MeshctlException.usage(e.getMessage());
       }
     }
-    return NodeClient.create(address, env.get("MESH_TOKEN"));
+    String token = env.get("MESH_TOKEN");
+    if (token != null && !token.strip().chars().allMatch(c -> c > 32 && c < 127)) {
+      // Never echo the value: it is a secret.
+      throw MeshctlException.usage(
+          "MESH_TOKEN: (not shown) cannot be sent in a header (expected: printable ASCII without spaces)");
+    }
+    return NodeClient.create(address, token);
   }
 
   private static int onUsageError(ParameterException ex, String[] args) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,6 +156,24 @@ class MeshctlTest {
     assertThat(node.requests())
         .extracting(FakeNode.Request::authorization)
         .containsExactly("Bearer s3cret");
+  }
+
+  @Test
+  void theTokenNeverAppearsInWhatMeshctlPrints() {
+    String token = "s3cret-token-value";
+    node.answer("/v1/members", 401, "");
+    Cli.Result refused = Cli.run(Map.of("MESH_TOKEN", token), "--node", node.address(), "members");
+    Cli.Result broken = Cli.run(Map.of("MESH_TOKEN", token + "\u0001x"), "--node", node.address(), "members");
+    Cli.Result unreachable = Cli.run(Map.of("MESH_TOKEN", token), "--node", "127.0.0.1:1", "members", "-o", "json");
+
+    assertThat(broken.exitCode()).isEqualTo(2);
+    assertThat(broken.errLines())
+        .containsExactly(
+            "meshctl: MESH_TOKEN: (not shown) cannot be sent in a header (expected: printable ASCII without spaces)");
+    for (Cli.Result r : List.of(refused, broken, unreachable)) {
+      assertThat(r.exitCode()).isNotZero();
+      assertThat(String.join("\n", r.outLines()) + String.join("\n", r.errLines())).doesNotContain(token);
+    }
   }
 
   @Test

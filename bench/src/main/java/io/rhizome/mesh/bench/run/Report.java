@@ -273,7 +273,7 @@ final class Report {
     }
 
     private String machine() {
-        return "machine: nproc " + command("nproc") + ", " + command("uname", "-r") + ", " + cpuModel() + "; " + versions()
+        return "machine: nproc " + command("nproc", "--all") + ", " + command("uname", "-r") + ", " + cpuModel() + "; " + versions()
                 + "; commit " + commit();
     }
 
@@ -374,7 +374,7 @@ final class Report {
         j.put("variant", run.options.variant().id());
         j.put("started-at", run.startedAt.toString());
         j.put("minutes", minutes);
-        j.put("machine", Map.of("nproc", command("nproc"), "kernel", command("uname", "-r"), "cpu", cpuModel(), "versions", versions()));
+        j.put("machine", Map.of("nproc", command("nproc", "--all"), "kernel", command("uname", "-r"), "cpu", cpuModel(), "versions", versions()));
         j.put("commit", commit());
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("proxy-cpu", run.options.proxyCpu());

@@ -12,7 +12,14 @@ import java.util.stream.Collectors;
  */
 enum Variant {
     /** Plain HTTP/1.1 between every hop, every optional feature at its default. */
-    PLAIN("plain HTTP/1.1 on every hop, node defaults", true);
+    PLAIN("plain HTTP/1.1 on every hop, node defaults (request metrics on)", true),
+    /** Rhizome's request metrics off (nginx and HAProxy keep none by default): what metrics cost. */
+    METRICS_OFF("as plain, with rhizome.metrics.enabled = off", true) {
+        @Override
+        String rhizomeExtra() {
+            return "metrics.enabled = off";
+        }
+    };
 
     private final String description;
     private final boolean available;

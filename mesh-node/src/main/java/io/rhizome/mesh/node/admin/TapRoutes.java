@@ -60,7 +60,8 @@ final class TapRoutes extends AllDirectives {
 
     Route routes() {
         return concat(
-                path("tap", () -> get(() -> parameterMap(params -> completeWithFuture(tap(params))))),
+                // A tap lasts as long as its client wants: no request timeout (idle connections are kept busy by keep-alive lines).
+                path("tap", () -> get(() -> withoutRequestTimeout(() -> parameterMap(params -> completeWithFuture(tap(params)))))),
                 path("taps", () -> get(() -> complete(Json.response(StatusCodes.OK,
                         Map.of("node", taps.nodeName(), "active", taps.active()))))));
     }

@@ -284,4 +284,29 @@ class PolicyReplicationTest {
             assertThat(get(i, "/v1/resources/route/long-majority").statusCode()).as("node " + i).isEqualTo(200);
         }
     }
+
+    /**
+     * Untrusted mode (pekko.remote.artery.untrusted-mode): a peer's actor selections reach only the
+     * cluster's own daemons, and PossiblyHarmful messages (PoisonPill, Kill) reach nothing.
+     */
+    @Test
+    @Order(6)
+    void aPeerCannotSelectANodesActorsByPathNorStopThem() throws Exception {
+        org.apache.pekko.actor.ActorSystem a = Adapter.toClassic(nodes[0].controlPlane().system());
+        Address b = Cluster.get(nodes[1].controlPlane().system()).selfMember().address();
+        Object trusted = org.apache.pekko.pattern.Patterns.ask(a.actorSelection(b + "/system/cluster/core/daemon"),
+                new org.apache.pekko.actor.Identify(1), Duration.ofSeconds(3)).toCompletableFuture().get();
+        assertThat(((org.apache.pekko.actor.ActorIdentity) trusted).getActorRef()).as("a trusted path answers").isPresent();
+        assertThat(org.apache.pekko.pattern.Patterns.ask(a.actorSelection(b + "/system/policy"),
+                new org.apache.pekko.actor.Identify(2), Duration.ofSeconds(1)).toCompletableFuture())
+                .as("any other path is dropped").failsWithin(Duration.ofSeconds(3));
+        for (String path : new String[] {"/system/cluster/core/daemon", "/system/policy", "/system/ddataReplicator"}) {
+            a.actorSelection(b + path).tell(org.apache.pekko.actor.PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+            a.actorSelection(b + path).tell(org.apache.pekko.actor.Kill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+        }
+        HttpResponse<String> r = apply(1, route("after-poison", "/after"));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(ConfigFactory.parseString(r.body()).getInt("seen-by")).isEqualTo(3);
+        assertThat(nodes[1].view().current().members()).hasSize(3).allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
+    }
 }

@@ -1,0 +1,69 @@
+package io.rhizome.mesh.node.observability.tap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.rhizome.mesh.node.observability.RequestObservers;
+import io.rhizome.mesh.node.observability.RequestRecord;
+import io.rhizome.mesh.node.observability.RequestRecord.Direction;
+import org.junit.jupiter.api.Test;
+
+class TapHubTest {
+    private final RequestObservers observers = new RequestObservers();
+    private final TapHub hub = new TapHub(observers, "node-1", "web");
+
+    private static RequestRecord record(Direction d, String service, String method, String path) {
+        return new RequestRecord(d, service, "", "spiffe://example.org/service/billing", method, service, path, 200, "",
+                1_000L, 2_500_000, 10, 20, "127.0.0.1:8080", "", 0, "");
+    }
+
+    @Test
+    void aTapSeesOnlyMatchingRequestsWithoutHeadersOrBodies() {
+        TapHub.Tap tap = hub.open("t1", new TapFilter("echo", "/api", "get", "outbound")).orElseThrow();
+
+        observers.onRequest(record(Direction.OUTBOUND, "echo", "GET", "/api/orders"));
+        observers.onRequest(record(Direction.OUTBOUND, "echo", "POST", "/api/orders"));
+        observers.onRequest(record(Direction.OUTBOUND, "echo", "GET", "/health"));
+        observers.onRequest(record(Direction.INBOUND, "echo", "GET", "/api/orders"));
+        observers.onRequest(record(Direction.OUTBOUND, "other", "GET", "/api/orders"));
+
+        assertThat(tap.drain(100)).singleElement().satisfies(e -> {
+            assertThat(e.path()).isEqualTo("/api/orders");
+            assertThat(e.caller()).as("outbound: this node's workload").isEqualTo("web");
+            assertThat(e.latencyMicros()).isEqualTo(2500);
+            assertThat(e.node()).isEqualTo("node-1");
+        });
+    }
+
+    @Test
+    void aFullBufferDropsAndCountsInsteadOfGrowing() {
+        TapHub.Tap tap = hub.open("t1", new TapFilter("", "", "", "all")).orElseThrow();
+        for (int i = 0; i < TapHub.BUFFER + 25; i++) {
+            observers.onRequest(record(Direction.INBOUND, "echo", "GET", "/" + i));
+        }
+        assertThat(tap.dropped.get()).isEqualTo(25);
+        assertThat(tap.drain(Integer.MAX_VALUE)).hasSize(TapHub.BUFFER);
+        observers.onRequest(record(Direction.INBOUND, "echo", "GET", "/after"));
+        assertThat(tap.drain(10)).extracting(TapEvent::caller).containsExactly("spiffe://example.org/service/billing");
+    }
+
+    @Test
+    void closingTheLastTapLeavesNoObserverBehind() {
+        hub.open("t1", new TapFilter("echo", "", "", "outbound")).orElseThrow();
+        hub.open("t2", new TapFilter("echo", "", "", "outbound")).orElseThrow();
+        assertThat(hub.active()).isEqualTo(2);
+        hub.close("t1");
+        hub.close("t2");
+        hub.close("t2");
+        assertThat(hub.active()).isZero();
+        assertThat(observers.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aNodeServesAtMostSixteenTaps() {
+        for (int i = 0; i < TapHub.MAX_TAPS; i++) {
+            assertThat(hub.open("t" + i, new TapFilter("", "", "", "all"))).isPresent();
+        }
+        assertThat(hub.open("one-more", new TapFilter("", "", "", "all"))).isEmpty();
+        assertThat(hub.open("t3", new TapFilter("", "", "", "all"))).as("the same tap again").isPresent();
+    }
+}
