@@ -169,7 +169,7 @@ final class MeshNodes {
             try {
                 last = get(via, "/v1/check");
                 if (all3 && ConfigFactory.parseString(last, JSON).getBoolean("converged")) {
-                    return r.body().strip();
+                    return r.body().strip().replaceAll("\\s+", " ");
                 }
             } catch (IOException | RuntimeException e) {
                 last = e.getMessage();
