@@ -122,18 +122,23 @@ public final class DataPlaneBench {
     // ---------------------------------------------------------------- processes
 
     private void startProcesses() throws Exception {
-        int[] p = Ports.free(5);
+        int[] p = Ports.free(7);
         upstreamPort = p[0];
         String proxy = options.proxyCpu();
         Files.createDirectories(dir.resolve("www"));
         Files.writeString(dir.resolve("www/4k"), "x".repeat(PeerConfigs.LARGE_BODY - 1) + "\n");
+        boolean tls = options.variant().tls();
+        Pki pki = tls ? Pki.mint(root, dir, List.of(MeshNodes.SERVICE, MeshNodes.CLIENT_IDENTITY)) : null;
+        // Under TLS, B keeps its plaintext listener for the one-hop row and adds a TLS one for A.
+        int nginxBTls = tls ? p[5] : -1;
+        int haproxyBTls = tls ? p[6] : -1;
         Proc upstream = nginx("upstream", options.loadCpu(), PeerConfigs.upstream(dir, upstreamPort));
-        Proc nginx1 = nginx("nginx-b", proxy, PeerConfigs.nginxProxy(dir, "nginx-b", p[1], upstreamPort));
-        Proc nginx2 = nginx("nginx-a", proxy, PeerConfigs.nginxProxy(dir, "nginx-a", p[2], p[1]));
-        Proc haproxy1 = haproxy("haproxy-b", proxy, PeerConfigs.haproxy(p[3], upstreamPort));
-        Proc haproxy2 = haproxy("haproxy-a", proxy, PeerConfigs.haproxy(p[4], p[3]));
+        Proc nginx1 = nginx("nginx-b", proxy, PeerConfigs.nginxProxy(dir, "nginx-b", p[1], upstreamPort, pki, nginxBTls, false));
+        Proc nginx2 = nginx("nginx-a", proxy, PeerConfigs.nginxProxy(dir, "nginx-a", p[2], tls ? nginxBTls : p[1], pki, -1, tls));
+        Proc haproxy1 = haproxy("haproxy-b", proxy, PeerConfigs.haproxy(p[3], upstreamPort, pki, haproxyBTls, false));
+        Proc haproxy2 = haproxy("haproxy-a", proxy, PeerConfigs.haproxy(p[4], tls ? haproxyBTls : p[3], pki, -1, tls));
 
-        nodes = new MeshNodes(root, dir, options.variant(), options.nodeJavaOpts());
+        nodes = new MeshNodes(root, dir, options.variant(), options.nodeJavaOpts(), pki);
         // B fronts the service (its instance is the upstream); A fronts nothing: A's outbound →
         // B's inbound → upstream is the mesh path, B's outbound (the local shortcut) the one hop.
         MeshNodes.Node b = nodes.start("rhizome-b", proxy, List.of(), "127.0.0.1:" + upstreamPort);

@@ -20,6 +20,8 @@ import java.util.Map;
 /** Rhizome nodes started through {@code bin/mesh-node} with generated files, and their admin API. */
 final class MeshNodes {
     static final String SERVICE = "bench";
+    /** The identity of a node that fronts no service (node A, the caller's sidecar) under TLS. */
+    static final String CLIENT_IDENTITY = "bench-client";
     private static final ConfigParseOptions JSON = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON);
 
     /** One started node. */
@@ -33,11 +35,13 @@ final class MeshNodes {
     private final Path dir;
     private final Variant variant;
     private final String javaOpts;
+    private final Pki pki;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1)).build();
     private final List<Node> started = new ArrayList<>();
 
-    MeshNodes(Path root, Path dir, Variant variant, String javaOpts) {
+    MeshNodes(Path root, Path dir, Variant variant, String javaOpts, Pki pki) {
+        this.pki = pki;
         this.root = root;
         this.dir = dir;
         this.variant = variant;
@@ -69,7 +73,7 @@ final class MeshNodes {
                   %s
                 }
                 """.formatted(name, ports[0], seeds, ports[1], ports[2], ports[3], dir.resolve("data-" + name), services,
-                variant.rhizomeExtra());
+                variant.rhizomeExtra(pki, upstream == null ? CLIENT_IDENTITY : SERVICE));
         Path file = dir.resolve(name + ".conf");
         Files.writeString(file, conf);
         long t0 = System.nanoTime();

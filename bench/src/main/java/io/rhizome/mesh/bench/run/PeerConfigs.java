@@ -53,6 +53,44 @@ final class PeerConfigs {
 
     /** nginx as a one-worker reverse proxy to {@code upstreamPort}, keep-alive both ways. */
     static String nginxProxy(Path dir, String name, int port, int upstreamPort) {
+        return nginxProxy(dir, name, port, upstreamPort, null, -1, false);
+    }
+
+    /**
+     * nginx as above; with {@code pki}: a second listener on {@code tlsPort} (when not -1) speaking
+     * TLS and requiring a client certificate of the CA, and, with {@code upstreamTls}, TLS to the
+     * upstream with this proxy's client certificate, the upstream's certificate verified (name
+     * {@code bench}, its CN) and sessions reused over keep-alive connections.
+     */
+    static String nginxProxy(Path dir, String name, int port, int upstreamPort, Pki pki, int tlsPort, boolean upstreamTls) {
+        String location = """
+                      location / {
+                        proxy_pass %s://up;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_set_header Host $host;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                %s      }
+                """.formatted(upstreamTls ? "https" : "http", upstreamTls ? """
+                        proxy_ssl_protocols TLSv1.2 TLSv1.3;
+                        proxy_ssl_certificate %s;
+                        proxy_ssl_certificate_key %s;
+                        proxy_ssl_trusted_certificate %s;
+                        proxy_ssl_verify on;
+                        proxy_ssl_name %s;
+                        proxy_ssl_session_reuse on;
+                """.formatted(pki.cert(MeshNodes.CLIENT_IDENTITY), pki.key(MeshNodes.CLIENT_IDENTITY), pki.ca(),
+                MeshNodes.SERVICE) : "");
+        String tlsServer = tlsPort < 0 ? "" : """
+                  server {
+                    listen 127.0.0.1:%d ssl backlog=4096;
+                    ssl_protocols TLSv1.2 TLSv1.3;
+                    ssl_certificate %s;
+                    ssl_certificate_key %s;
+                    ssl_verify_client on;
+                    ssl_client_certificate %s;
+                %s  }
+                """.formatted(tlsPort, pki.cert(MeshNodes.SERVICE), pki.key(MeshNodes.SERVICE), pki.ca(), location);
         return nginxCommon(dir, name) + "http {\n" + nginxHttpCommon(dir, name) + """
                   upstream up {
                     server 127.0.0.1:%d;
@@ -61,24 +99,32 @@ final class PeerConfigs {
                   }
                   server {
                     listen 127.0.0.1:%d backlog=4096;
-                    location / {
-                      proxy_pass http://up;
-                      proxy_http_version 1.1;
-                      proxy_set_header Connection "";
-                      proxy_set_header Host $host;
-                      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                    }
-                  }
-                }
-                """.formatted(upstreamPort, port);
+                %s  }
+                %s}
+                """.formatted(upstreamPort, port, location, tlsServer);
     }
 
     /** HAProxy with one thread as a reverse proxy to {@code upstreamPort}, connections to it reused. */
     static String haproxy(int port, int upstreamPort) {
+        return haproxy(port, upstreamPort, null, -1, false);
+    }
+
+    /**
+     * HAProxy as above; with {@code pki}: a second bind on {@code tlsPort} (when not -1) speaking TLS
+     * and requiring a client certificate of the CA, and, with {@code upstreamTls}, TLS to the
+     * upstream with this proxy's client certificate and the upstream's certificate verified.
+     */
+    static String haproxy(int port, int upstreamPort, Pki pki, int tlsPort, boolean upstreamTls) {
+        String tlsBind = tlsPort < 0 ? "" : "  bind 127.0.0.1:%d ssl crt %s ca-file %s verify required\n"
+                .formatted(tlsPort, pki.combined(MeshNodes.SERVICE), pki.ca());
+        String serverTls = !upstreamTls ? "" : " ssl crt %s ca-file %s verify required"
+                .formatted(pki.combined(MeshNodes.CLIENT_IDENTITY), pki.ca());
         return """
                 global
                   nbthread 1
                   maxconn 4096
+                  ssl-default-bind-options ssl-min-ver TLSv1.2
+                  ssl-default-server-options ssl-min-ver TLSv1.2
 
                 defaults
                   mode http
@@ -92,10 +138,10 @@ final class PeerConfigs {
 
                 frontend in
                   bind 127.0.0.1:%d
-                  default_backend up
+                %s  default_backend up
 
                 backend up
-                  server up1 127.0.0.1:%d
-                """.formatted(port, upstreamPort);
+                  server up1 127.0.0.1:%d%s
+                """.formatted(port, tlsBind, upstreamPort, serverTls);
     }
 }

@@ -18,7 +18,7 @@ enum Variant {
     /** Rhizome's request metrics off (nginx and HAProxy keep none by default): what metrics cost. */
     METRICS_OFF("as plain, with rhizome.metrics.enabled = off", true) {
         @Override
-        String rhizomeExtra() {
+        String rhizomeExtra(Pki pki, String identity) {
             return "metrics.enabled = off";
         }
     },
@@ -56,6 +56,27 @@ enum Variant {
                     ]
                     """;
         }
+    },
+    /**
+     * Mutual TLS on the mesh path's middle hop: Rhizome nodes with {@code tls.enabled = on} (node A's
+     * outbound → node B's inbound, and cluster traffic), nginx A → nginx B and HAProxy A → HAProxy B
+     * over TLS with client certificates verified on both sides. The caller's hop to the first proxy
+     * (the local app's hop) and the one-hop rows stay plaintext, as Rhizome's local shortcut does.
+     */
+    TLS("mTLS on the mesh path's middle hop (proxy A → proxy B, client certificates verified both ways, EC P-256 from"
+            + " meshctl ca); the caller's hop to proxy A and the one-hop rows stay plaintext", true) {
+        @Override
+        boolean tls() {
+            return true;
+        }
+
+        @Override
+        String rhizomeExtra(Pki pki, String identity) {
+            return """
+                    identity.service = "%s"
+                      tls { enabled = on, trust-bundle = "%s", cert = "%s", key = "%s" }"""
+                    .formatted(identity, pki.ca(), pki.cert(identity), pki.key(identity));
+        }
     };
 
     private final String description;
@@ -78,8 +99,16 @@ enum Variant {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** HOCON added inside {@code rhizome { }} of every node's file. */
-    String rhizomeExtra() {
+    /** Whether the mesh path's middle hop runs mutual TLS (certificates from {@link Pki}). */
+    boolean tls() {
+        return false;
+    }
+
+    /**
+     * HOCON added inside {@code rhizome { }} of every node's file; {@code identity} is the node's
+     * service identity, {@code pki} the run's certificates (null unless {@link #tls()}).
+     */
+    String rhizomeExtra(Pki pki, String identity) {
         return "";
     }
 

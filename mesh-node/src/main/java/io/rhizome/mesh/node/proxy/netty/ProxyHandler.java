@@ -37,6 +37,7 @@ import io.rhizome.mesh.node.observability.RequestFlags;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
+import io.rhizome.mesh.node.resilience.Deadline;
 import io.rhizome.mesh.node.resilience.Destination;
 import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
@@ -221,6 +222,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         request.setUri(((PathNormalizer.Normalized) path).target());
+        Deadline.Parsed deadline = Deadline.parse(request.headers().get(Deadline.HEADER));
+        request.headers().remove(Deadline.HEADER); // the mesh's own: set again only toward a peer's inbound port
+        if (deadline instanceof Deadline.Invalid || deadline instanceof Deadline.Expired) {
+            boolean bodyFollows = !(request instanceof LastHttpContent);
+            if (deadline instanceof Deadline.Invalid invalid) {
+                sendLocal(ProxyErrors.BAD_REQUEST, invalid.message(), keepAlive);
+            } else {
+                record.flag(RequestFlags.TIMEOUT);
+                sendLocal(ProxyErrors.TIMEOUT, "the caller's deadline has already passed (" + Deadline.HEADER + ": "
+                        + ((Deadline.Expired) deadline).millis() + ")", keepAlive);
+            }
+            discarding = bodyFollows && keepAlive;
+            return;
+        }
         Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
         if (record.observing()) {
             RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
@@ -262,7 +277,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             }
         }
         budget.onRequest(); // once per request, whatever its tries
-        ex = new Exchange(request, keepAlive, target, limit, budget);
+        ex = new Exchange(request, keepAlive, target, limit, budget, Deadline.millis(deadline));
         context.inFlight().incrementAndGet();
         if (!(request instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(request)
                 || HttpUtil.getContentLength(request, 0L) > 0)) {
@@ -596,6 +611,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         Outstanding outstanding;
         int retriesUsed;
         ScheduledFuture<?> routeTimer;
+        /** When the overall timeout (Route timeout or caller's deadline) runs out ({@code System.nanoTime()}); 0: none. */
+        long deadlineNanos;
         ScheduledFuture<?> tryTimer;
         boolean discardingResponse;
         /** Holds a max-pending slot of this limit while waiting for a connection; null otherwise. */
@@ -628,7 +645,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         int lastStatus;
         String lastMessage = "";
 
-        Exchange(HttpRequest request, boolean clientKeepAlive, Target t, RequestLimit limit, RetryBudget budget) {
+        Exchange(HttpRequest request, boolean clientKeepAlive, Target t, RequestLimit limit, RetryBudget budget,
+                long callerDeadlineMillis) {
             this.limit = limit;
             this.budget = budget;
             this.clientVersion = request.protocolVersion();
@@ -646,11 +664,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.retry = t.rule == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule.retries());
             // A non-idempotent request is held for replay only when its route opts in to retrying it.
             this.replayable = idempotent || retry.nonIdempotent();
-            if (t.rule != null && t.rule.timeout().isPresent()) {
-                long ms = t.rule.timeout().get().toMillis();
+            long routeMillis = t.rule != null && t.rule.timeout().isPresent() ? t.rule.timeout().get().toMillis() : 0L;
+            if (routeMillis > 0 || callerDeadlineMillis > 0) {
+                // The earlier of the Route's timeout and the caller's deadline header bounds the whole request.
+                boolean callers = callerDeadlineMillis > 0 && (routeMillis <= 0 || callerDeadlineMillis < routeMillis);
+                long ms = callers ? callerDeadlineMillis : routeMillis;
+                String why = callers ? "the caller's " + Deadline.HEADER : "timeout of " + t.rule.id();
+                deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
                 final Exchange self = this;
-                routeTimer = ctx.executor().schedule(() -> onTimeout(self, "no response within " + ms + "ms (timeout of "
-                        + t.rule.id() + ")"), ms, TimeUnit.MILLISECONDS);
+                routeTimer = ctx.executor().schedule(() -> onTimeout(self, "no response within " + ms + "ms (" + why + ")"),
+                        ms, TimeUnit.MILLISECONDS);
             }
             this.request = request;
             prepareHead(request);
@@ -947,6 +970,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             reusedConnection = reused;
             ch.pipeline().get(BackendHandler.class).attach(ProxyHandler.this);
             ch.config().setAutoRead(true);
+            if (deadlineNanos != 0 && endpoint != null && !endpoint.local()) {
+                // A peer's inbound port honours what is left of the deadline (relative: clocks need not agree).
+                request.headers().set(Deadline.HEADER, Deadline.format(deadlineNanos, System.nanoTime()));
+            } else {
+                request.headers().remove(Deadline.HEADER);
+            }
             ch.write(request);
             HttpContent c;
             while ((c = waiting.poll()) != null) {
