@@ -150,6 +150,14 @@ public final class DataPlaneBench {
         nodes.awaitReady(b, Duration.ofSeconds(60));
         nodes.awaitReady(a, Duration.ofSeconds(60));
         awaitRoutable(a, Duration.ofSeconds(60));
+        String resources = options.variant().resources();
+        if (resources != null) {
+            int count = (int) resources.lines().filter(l -> l.contains("kind = ")).count();
+            String applied = nodes.apply(b, List.of(a, b), resources, count, Duration.ofSeconds(60));
+            say("applied the variant's resources (converged on both nodes): %s", applied);
+            notes.add("resources applied to the Rhizome nodes before any measurement (`POST /v1/apply`, then `GET /v1/check`"
+                    + " until converged): `" + resources.strip().replaceAll("\\s+", " ") + "`; answer: " + applied);
+        }
 
         rows.add(new Row(DIRECT, "direct", List.of()).target(upstreamPort, "bench"));
         rows.add(new Row(ONE_HOP, "rhizome", List.of(b.proc())).target(b.outboundPort(), MeshNodes.SERVICE));

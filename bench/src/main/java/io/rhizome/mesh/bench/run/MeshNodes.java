@@ -3,6 +3,7 @@ package io.rhizome.mesh.bench.run;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigSyntax;
 import java.io.IOException;
 import java.net.URI;
@@ -142,6 +143,44 @@ final class MeshNodes {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
         }
+    }
+
+    /**
+     * Applies {@code resources} (HOCON, the {@code meshctl apply -f} shape) as one batch through
+     * {@code via}'s admin API ({@code POST /v1/apply}, as JSON), then waits until {@code GET /v1/check}
+     * says converged (equal digests on every member) and every node in {@code all} holds
+     * {@code count} resources. Returns the apply answer.
+     */
+    String apply(Node via, List<Node> all, String resources, int count, Duration timeout) throws IOException, InterruptedException {
+        String json = ConfigFactory.parseString(resources).root().render(ConfigRenderOptions.concise());
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(via.admin() + "/v1/apply"))
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) {
+            throw new BenchFailure("POST /v1/apply refused the variant's resources: " + r.statusCode() + " " + r.body());
+        }
+        String last = "";
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean all3 = true;
+            for (Node n : all) {
+                try {
+                    all3 &= ConfigFactory.parseString(get(n, "/v1/config/digest"), JSON).getInt("resources") == count;
+                } catch (IOException | RuntimeException e) {
+                    all3 = false;
+                }
+            }
+            try {
+                last = get(via, "/v1/check");
+                if (all3 && ConfigFactory.parseString(last, JSON).getBoolean("converged")) {
+                    return r.body().strip().replaceAll("\\s+", " ");
+                }
+            } catch (IOException | RuntimeException e) {
+                last = e.getMessage();
+            }
+            Thread.sleep(50);
+        }
+        throw new BenchFailure("the variant's resources did not converge within " + timeout.toSeconds() + " s: " + last);
     }
 
     /** Stops every node still running (SIGTERM, SIGKILL after 10 s). */

@@ -12,12 +12,49 @@ import java.util.stream.Collectors;
  */
 enum Variant {
     /** Plain HTTP/1.1 between every hop, every optional feature at its default. */
-    PLAIN("plain HTTP/1.1 on every hop, node defaults (request metrics on)", true),
+    PLAIN("plain HTTP/1.1 on every hop, node defaults (request metrics on; no policy resources, so round-robin,"
+            + " and only the stages that are on without a policy: default outlier detection, retry budget, one retry on"
+            + " connect-failure/reset, connect timeout 1s)", true),
     /** Rhizome's request metrics off (nginx and HAProxy keep none by default): what metrics cost. */
     METRICS_OFF("as plain, with rhizome.metrics.enabled = off", true) {
         @Override
         String rhizomeExtra(Pki pki, String identity) {
             return "metrics.enabled = off";
+        }
+    },
+    /**
+     * As plain, with every resilience stage of the request path configured for the service: a
+     * DestinationPolicy, a RateLimit and a Route applied through the admin API (POST /v1/apply) once the
+     * nodes are up, at values that never trigger under the benchmark's load, so that what is measured
+     * is the cost of the stages on the path (nginx and HAProxy unchanged: their plain configs).
+     */
+    RESILIENCE("as plain, plus a DestinationPolicy (least-request, outlier detection, retry budget,"
+            + " circuit breaker, connect timeout), a RateLimit and a Route with timeout and retries for the service,"
+            + " at values that never trigger", true) {
+        @Override
+        String resources() {
+            return """
+                    resources = [
+                      { kind = DestinationPolicy, name = bench-resilience, spec {
+                          service = bench
+                          load-balancer = least-request
+                          outlier-detection { consecutive-errors = 1000, base-ejection = 10s, max-ejection-percent = 50 }
+                          circuit-breaker { max-connections = 1000000, max-pending = 1000000, max-requests = 1000000 }
+                          retry-budget { ratio = 1.0, min-per-second = 100000 }
+                          connect-timeout = 5s
+                      } }
+                      { kind = RateLimit, name = bench-resilience, spec {
+                          service = bench
+                          requests-per-second = 1000000
+                          burst = 1000000
+                      } }
+                      { kind = Route, name = bench-resilience, spec {
+                          service = bench
+                          rules = [ { timeout = 30s
+                                      retries { attempts = 2, per-try-timeout = 10s, on = [connect-failure, reset, "5xx"] } } ]
+                      } }
+                    ]
+                    """;
         }
     },
     /**
@@ -73,6 +110,14 @@ enum Variant {
      */
     String rhizomeExtra(Pki pki, String identity) {
         return "";
+    }
+
+    /**
+     * Resources applied (HOCON, the {@code meshctl apply -f} shape) once the nodes are up, before
+     * anything is measured; null for none.
+     */
+    String resources() {
+        return null;
     }
 
     static Variant parse(String s) {
