@@ -12,7 +12,7 @@ record Options(boolean quick, Variant variant, String proxyCpu, String loadCpu, 
         List<Integer> rates, int connections, int readyRuns, int convergenceRounds, int convergenceWarmup, Duration drainLoad,
         boolean skipCluster) {
 
-    static final String USAGE = "usage: bench/run [--quick] [--variant plain|metrics-off|resilience|tls] [--proxy-cpu N] [--load-cpu N]"
+    static final String USAGE = "usage: bench/run [--quick] [--variant plain|metrics-off|access-log|resilience|tls] [--proxy-cpu N] [--load-cpu N]"
             + " [--node-java-opts '...'] [--skip-cluster]";
 
     static Options parse(String[] args) {

@@ -22,6 +22,13 @@ enum Variant {
             return "metrics.enabled = off";
         }
     },
+    /** The JSON access log on, one line per request to the node's stdout (its log file here): what it costs. */
+    ACCESS_LOG("as plain, with rhizome.access-log.enabled = on (target stdout, the node's log file here)", true) {
+        @Override
+        String rhizomeExtra(Pki pki, String identity) {
+            return "access-log { enabled = on, target = stdout }";
+        }
+    },
     /**
      * As plain, with every resilience stage of the request path configured for the service: a
      * DestinationPolicy, a RateLimit and a Route applied through the admin API (POST /v1/apply) once the
