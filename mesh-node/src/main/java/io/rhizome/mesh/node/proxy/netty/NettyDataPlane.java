@@ -136,6 +136,11 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     @Override
+    public io.rhizome.mesh.node.resilience.DestinationPolicies destinations() {
+        return context.destinations();
+    }
+
+    @Override
     public io.rhizome.mesh.node.resilience.ratelimit.RateLimits rateLimits() {
         return context.rateLimits();
     }
