@@ -51,7 +51,8 @@ public final class RhizomeNode implements AutoCloseable {
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
-        this.observability = Observability.attach(settings.nodeName(), settings.identityService(), settings.observability(), dataPlane, view, policy,
+        this.observability = Observability.attach(settings.nodeName(), settings.identityService(),
+                stats.localCallerService(), settings.observability(), dataPlane, view, policy,
                 selector, tls.stats());
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
                 health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,

@@ -27,12 +27,16 @@ public final class Observability {
         this.spans = spans;
     }
 
-    /** @param identity the node's workload identity (the exported spans' {@code service.name}) */
-    public static Observability attach(String node, String identity, ObservabilitySettings settings, DataPlane dataPlane,
-            MeshView view, PolicyView policy, EndpointSelector selector, TlsStats tls) {
+    /**
+     * @param identity    the node's workload identity (the exported spans' {@code service.name})
+     * @param localCaller the caller of this node's outbound requests in the metrics: its workload
+     *                    service ({@code identity.service}, else its only local service), {@code ""} when unknown
+     */
+    public static Observability attach(String node, String identity, String localCaller, ObservabilitySettings settings,
+            DataPlane dataPlane, MeshView view, PolicyView policy, EndpointSelector selector, TlsStats tls) {
         Optional<RequestMetrics> requests = Optional.empty();
         if (settings.metricsEnabled()) {
-            RequestMetrics m = RequestMetrics.create(settings.maxSeries());
+            RequestMetrics m = RequestMetrics.create(settings.maxSeries(), localCaller);
             dataPlane.observers().register(m);
             requests = Optional.of(m);
         }

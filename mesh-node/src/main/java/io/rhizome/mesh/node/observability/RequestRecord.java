@@ -36,6 +36,8 @@ package io.rhizome.mesh.node.observability;
  *                    {@code no-route}, {@code overflow}, {@code retry-budget-exhausted},
  *                    {@code client-abort}, {@code truncated}, {@code local}, {@code egress},
  *                    {@code tunnel}); test one with {@link RequestFlags#has}
+ * @param subset      the Route backend's label subset the request was sent to ({@code version=v2},
+ *                    see {@code SubsetFilter.text()}), {@code ""} for the whole service and inbound
  */
 public record RequestRecord(
         Direction direction,
@@ -57,14 +59,24 @@ public record RequestRecord(
         String flags,
         String spanId,
         String parentSpanId,
-        boolean sampled) {
+        boolean sampled,
+        String subset) {
+
+    /** The record without a subset (the whole service). */
+    public RequestRecord(Direction direction, String service, String route, String caller, String method,
+            String authority, String path, int status, String error, long startMillis, long durationNanos,
+            long requestBytes, long responseBytes, String upstream, String traceId, int retries, String flags,
+            String spanId, String parentSpanId, boolean sampled) {
+        this(direction, service, route, caller, method, authority, path, status, error, startMillis, durationNanos,
+                requestBytes, responseBytes, upstream, traceId, retries, flags, spanId, parentSpanId, sampled, "");
+    }
 
     /** The record without span fields (as before tracing): no span, not sampled. */
     public RequestRecord(Direction direction, String service, String route, String caller, String method,
             String authority, String path, int status, String error, long startMillis, long durationNanos,
             long requestBytes, long responseBytes, String upstream, String traceId, int retries, String flags) {
         this(direction, service, route, caller, method, authority, path, status, error, startMillis, durationNanos,
-                requestBytes, responseBytes, upstream, traceId, retries, flags, "", "", false);
+                requestBytes, responseBytes, upstream, traceId, retries, flags, "", "", false, "");
     }
 
     public enum Direction {

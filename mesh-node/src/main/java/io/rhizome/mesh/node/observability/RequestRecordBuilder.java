@@ -17,6 +17,7 @@ public final class RequestRecordBuilder {
     private long startMillis;
     private String service;
     private String route;
+    private String subset;
     private String caller;
     private String method;
     private String authority;
@@ -43,6 +44,7 @@ public final class RequestRecordBuilder {
         this.startMillis = observing ? System.currentTimeMillis() : 0;
         service = "";
         route = "";
+        subset = "";
         caller = "";
         method = "";
         authority = "";
@@ -76,6 +78,11 @@ public final class RequestRecordBuilder {
 
     public void route(String route) {
         this.route = orEmpty(route);
+    }
+
+    /** The backend subset the current try was sent to ({@code SubsetFilter.text()}); the last try decides. */
+    public void subset(String subset) {
+        this.subset = orEmpty(subset);
     }
 
     public void caller(String caller) {
@@ -160,7 +167,7 @@ public final class RequestRecordBuilder {
                 traced ? traceParent.substring(3, 35) : traceId,
                 retries, RequestFlags.text(flags),
                 traced ? traceParent.substring(36, 52) : "", parentSpanId,
-                traced && traceParent.charAt(54) == '1');
+                traced && traceParent.charAt(54) == '1', d == direction ? subset : "");
     }
 
     /** The path without its query; an absolute-form target keeps only its path. */

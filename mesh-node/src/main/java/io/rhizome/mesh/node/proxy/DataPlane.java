@@ -42,6 +42,9 @@ public interface DataPlane extends AutoCloseable {
     /** The RateLimits this data plane enforces; global ones take their shares from the control plane's gossip. */
     io.rhizome.mesh.node.resilience.ratelimit.RateLimits rateLimits();
 
+    /** Each destination service's policy and circuit-breaker counters on this node, for metrics. */
+    io.rhizome.mesh.node.resilience.DestinationPolicies destinations();
+
     /** Authorization decisions of this node's services so far (403 denials per service), for metrics. */
     AuthorizationStats authorizationStats();
 

@@ -6,16 +6,19 @@ import io.rhizome.mesh.node.loadbalancing.LoadBalancer;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.policy.Versions;
+import io.rhizome.mesh.node.resilience.circuitbreaker.CircuitBreakerState;
 import io.rhizome.mesh.node.resilience.circuitbreaker.ConnectionLimit;
 import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.retry.RetryBudgetPolicy;
 import io.rhizome.mesh.node.resilience.retry.RetryWindow;
 import io.rhizome.mesh.protocol.v1.DestinationPolicySpec;
 import io.rhizome.mesh.protocol.v1.Resource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,6 +66,34 @@ public final class DestinationPolicies {
      * know, so the per-service entries stay bounded.
      */
     public Destination forService(String service) {
+        Destination d = current().byService().get(service);
+        return d != null ? d : defaults.computeIfAbsent(service,
+                k -> Destination.DEFAULT.withBudget(RetryBudget.of(RetryBudgetPolicy.DEFAULT, window(k))));
+    }
+
+    /**
+     * Every circuit-breaker limit a DestinationPolicy sets, with what it holds now, sorted by service
+     * (read at scrape time; refreshes the destinations to the current policy first).
+     */
+    public List<CircuitBreakerState> circuitBreakers() {
+        List<CircuitBreakerState> out = new ArrayList<>();
+        new TreeMap<>(current().byService()).forEach((service, d) -> {
+            if (d.limit().max() > 0) {
+                out.add(new CircuitBreakerState(service, "requests", d.limit().max(), d.limit().inflight()));
+            }
+            ConnectionLimit c = d.connections();
+            if (c.maxConnections() > 0) {
+                out.add(new CircuitBreakerState(service, "connections", c.maxConnections(), c.openConnections()));
+            }
+            if (c.maxPending() > 0) {
+                out.add(new CircuitBreakerState(service, "pending", c.maxPending(), c.pendingRequests()));
+            }
+        });
+        return out;
+    }
+
+    /** The destinations of the current policy snapshot, built on first use. */
+    private Built current() {
         PolicySnapshot snapshot = policy.current();
         Built b = built.get();
         if (b.snapshot() != snapshot) {
@@ -70,9 +101,7 @@ public final class DestinationPolicies {
             built.compareAndSet(b, next);
             b = next;
         }
-        Destination d = b.byService().get(service);
-        return d != null ? d : defaults.computeIfAbsent(service,
-                k -> Destination.DEFAULT.withBudget(RetryBudget.of(RetryBudgetPolicy.DEFAULT, window(k))));
+        return b;
     }
 
     private Map<String, Destination> build(PolicySnapshot snapshot, Map<String, Destination> previous) {

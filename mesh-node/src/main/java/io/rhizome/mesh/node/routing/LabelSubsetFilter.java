@@ -9,6 +9,7 @@ final class LabelSubsetFilter implements SubsetFilter {
     private final Map<String, String> labels;
     private final String[] keys;
     private final String[] values;
+    private final String text;
 
     LabelSubsetFilter(Map<String, String> labels) {
         this.labels = Map.copyOf(labels);
@@ -20,6 +21,9 @@ final class LabelSubsetFilter implements SubsetFilter {
             values[i] = e.getValue();
             i++;
         }
+        StringBuilder b = new StringBuilder();
+        new java.util.TreeMap<>(this.labels).forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        this.text = b.toString();
     }
 
     @Override
@@ -35,6 +39,11 @@ final class LabelSubsetFilter implements SubsetFilter {
     @Override
     public Map<String, String> labels() {
         return labels;
+    }
+
+    @Override
+    public String text() {
+        return text;
     }
 
     @Override

@@ -11,6 +11,9 @@ public interface SubsetFilter {
     /** The labels required; empty selects every endpoint. */
     Map<String, String> labels();
 
+    /** The labels as one metric label value, {@code key=value} sorted by key and joined by {@code ,}; {@code ""} for all. */
+    String text();
+
     /** A filter requiring {@code labels}; an empty map selects every endpoint. */
     static SubsetFilter of(Map<String, String> labels) {
         return labels.isEmpty() ? LabelSubsetFilter.ALL : new LabelSubsetFilter(labels);

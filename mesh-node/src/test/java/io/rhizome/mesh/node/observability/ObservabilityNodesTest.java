@@ -85,8 +85,10 @@ class ObservabilityNodesTest {
             admin[i] = freePort();
             outbound[i] = freePort();
             String services = i == 1
-                    ? "services = [ { name = echo, address = \"127.0.0.1:" + echo.getAddress().getPort() + "\", health-check.protocol = none } ]"
-                    : "";
+                    ? "services = [ { name = echo, address = \"127.0.0.1:" + echo.getAddress().getPort()
+                            + "\", labels { version = v1 }, health-check.protocol = none },\n"
+                            + "{ name = gone, address = \"127.0.0.1:" + freePort() + "\", health-check.protocol = none } ]"
+                    : "identity.service = web"; // node-1's app: the caller of its outbound requests
             String log = i == 0 ? "access-log { enabled = on, target = \"" + accessLog + "\" }\n"
                     + "tracing.otlp-endpoint = \"http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces\"" : "";
             nodes[i] = RhizomeNode.start(SettingsLoader.fromConfig(ConfigFactory.parseString("""
@@ -107,12 +109,17 @@ class ObservabilityNodesTest {
         }
         HttpResponse<String> applied = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[1] + "/v1/apply"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
-                        {"kind": "Route", "name": "echo-api", "spec": {"service": "echo",
-                          "rules": [{"match": {"path-prefix": "/api"}}]}}
+                        {"resources": [
+                          {"kind": "Route", "name": "echo-api", "spec": {"service": "echo",
+                            "rules": [{"match": {"path-prefix": "/api"}},
+                                      {"match": {"path-prefix": "/v1"}, "backends": [{"subset": {"version": "v1"}}]}]}},
+                          {"kind": "DestinationPolicy", "name": "gone", "spec": {"service": "gone",
+                            "outlier-detection": {"base-ejection": "2s"}, "circuit-breaker": {"max-requests": 5}}}]}
                         """)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(applied.statusCode()).as(applied.body()).isLessThan(300);
         eventually(() -> {
             assertThat(nodes[0].view().current().endpoints("echo")).hasSize(1);
+            assertThat(nodes[0].view().current().endpoints("gone")).hasSize(1);
             assertThat(nodes[0].policy().current().routes().hasRoutes("echo")).isTrue();
             assertThat(call(0, "echo", "/api/ready").statusCode()).isEqualTo(200);
         });
@@ -156,11 +163,11 @@ class ObservabilityNodesTest {
         assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("text/plain; version=0.0.4");
         Map<String, Double> after0 = parse(response.body());
         Map<String, Double> delta0 = delta(before0, after0);
-        String out = "direction=\"outbound\",service=\"echo\",route=\"echo-api\"";
+        String out = "direction=\"outbound\",service=\"echo\",route=\"echo-api\",subset=\"\",caller=\"web\"";
         assertThat(delta0.get("rhizome_requests_total{" + out + ",code=\"200\"}")).isEqualTo(5);
         assertThat(delta0.get("rhizome_requests_total{" + out + ",code=\"500\"}")).isEqualTo(2);
-        assertThat(delta0.get("rhizome_requests_total{direction=\"outbound\",service=\"echo\",route=\"\",code=\"404\"}")).isEqualTo(3);
-        assertThat(delta0.get("rhizome_requests_total{direction=\"outbound\",service=\"\",route=\"\",code=\"404\"}")).isEqualTo(4);
+        assertThat(delta0.get("rhizome_requests_total{direction=\"outbound\",service=\"echo\",route=\"\",subset=\"\",caller=\"web\",code=\"404\"}")).isEqualTo(3);
+        assertThat(delta0.get("rhizome_requests_total{direction=\"outbound\",service=\"\",route=\"\",subset=\"\",caller=\"web\",code=\"404\"}")).isEqualTo(4);
         assertThat(delta0.get("rhizome_request_duration_seconds_count{" + out + "}")).isEqualTo(7);
         assertThat(delta0.get("rhizome_request_duration_seconds_bucket{" + out + ",le=\"+Inf\"}")).isEqualTo(7);
         assertThat(after0.get("rhizome_request_duration_seconds_bucket{" + out + ",le=\"0.0005\"}"))
@@ -170,16 +177,54 @@ class ObservabilityNodesTest {
         assertThat(after0).containsEntry("rhizome_cluster_members{status=\"Up\"}", 2.0)
                 .containsEntry("rhizome_cluster_unreachable_members", 0.0)
                 .containsEntry("rhizome_ddata_entries{data=\"policy\",kind=\"Route\"}", 1.0)
-                .containsEntry("rhizome_ddata_entries{data=\"registry\",kind=\"Endpoint\"}", 1.0)
+                .containsEntry("rhizome_ddata_entries{data=\"registry\",kind=\"Endpoint\"}", 2.0) // echo and gone
                 .containsKey("jvm_memory_bytes_used{area=\"heap\"}");
         assertThat(after0.get("rhizome_policy_last_change_age_seconds")).isGreaterThanOrEqualTo(0);
         assertThat(response.body()).doesNotContain("/api/m1").doesNotContain("/elsewhere"); // no paths as labels
 
         // node-2 saw the routed requests arrive on its inbound port, named by node-1's route.
         Map<String, Double> delta1 = delta(before1, scrape(1));
-        String in = "direction=\"inbound\",service=\"echo\",route=\"echo-api\"";
+        String in = "direction=\"inbound\",service=\"echo\",route=\"echo-api\",subset=\"\",caller=\"\""; // no mTLS: caller unknown
         assertThat(delta1.get("rhizome_requests_total{" + in + ",code=\"200\"}")).isEqualTo(5);
         assertThat(delta1.get("rhizome_requests_total{" + in + ",code=\"500\"}")).isEqualTo(2);
+    }
+
+    @Test
+    void metricsNameTheBackendSubsetARouteSentTo() throws Exception {
+        Map<String, Double> before = scrape(0);
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(0, "echo", "/v1/s" + i).statusCode()).isEqualTo(200);
+        }
+        Map<String, Double> delta = delta(before, scrape(0));
+        String v1 = "direction=\"outbound\",service=\"echo\",route=\"echo-api\",subset=\"version=v1\",caller=\"web\"";
+        assertThat(delta.get("rhizome_requests_total{" + v1 + ",code=\"200\"}")).isEqualTo(3);
+        assertThat(delta.get("rhizome_request_duration_seconds_count{" + v1 + "}")).isEqualTo(3);
+        assertThat(delta.get("rhizome_response_bytes_total{" + v1 + "}")).isEqualTo(3 * "echo /v1/sN\n".length());
+        JsonObject line = eventuallyGet(() -> accessLogLines().stream()
+                .filter(l -> l.get("path").getAsString().equals("/v1/s0")).findFirst().orElse(null));
+        assertThat(line.get("subset").getAsString()).isEqualTo("version=v1");
+    }
+
+    @Test
+    void anEjectedEndpointShowsInItsGaugeUntilItsEjectionEnds() throws Exception {
+        String gauge = "rhizome_endpoint_ejected{service=\"gone\",endpoint=\"node-2/gone\"}";
+        assertThat(scrape(0)).containsEntry(gauge, 0.0)
+                .containsEntry("rhizome_endpoint_ejected{service=\"echo\",endpoint=\"node-2/echo\"}", 0.0)
+                .containsEntry("rhizome_circuit_breaker_open{service=\"gone\",limit=\"requests\"}", 0.0)
+                .containsEntry("rhizome_circuit_breaker_remaining{service=\"gone\",limit=\"requests\"}", 5.0);
+        // node-2 cannot connect to its instance: node-1 ejects the endpoint at once (base-ejection 2s).
+        assertThat(call(0, "gone", "/").statusCode()).isGreaterThanOrEqualTo(500);
+        Map<String, Double> ejected = scrape(0);
+        assertThat(ejected).containsEntry(gauge, 1.0)
+                .containsEntry("rhizome_outlier_ejected_endpoints{service=\"gone\"}", 1.0)
+                .containsEntry("rhizome_endpoint_ejected{service=\"echo\",endpoint=\"node-2/echo\"}", 0.0);
+        eventually(() -> {
+            try {
+                assertThat(scrape(0)).containsEntry(gauge, 0.0);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     @Test

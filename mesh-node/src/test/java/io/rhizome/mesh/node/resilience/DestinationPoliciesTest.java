@@ -6,6 +6,7 @@ import io.rhizome.mesh.node.health.outlier.OutlierPolicy;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.policy.PolicyViews;
+import io.rhizome.mesh.node.resilience.circuitbreaker.CircuitBreakerState;
 import io.rhizome.mesh.node.resilience.retry.RetryBudgetPolicy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,33 @@ class DestinationPoliciesTest {
         assertThat(d.spec().getLoadBalancer()).isEqualTo("random");
         assertThat(d.connectTimeoutMillis()).isEqualTo(300);
         assertThat(d.limit()).isSameAs(RequestLimit.UNLIMITED);
+    }
+
+    @Test
+    void circuitBreakerStateShowsEachLimitOpenWhileItIsReachedAndClosedAgainAfter() {
+        PolicyView view = PolicyViews.fromHocon("""
+                resources = [
+                  { kind = DestinationPolicy, name = orders, spec { service = orders,
+                      circuit-breaker { max-requests = 2, max-connections = 3, max-pending = 1 } } }
+                  { kind = DestinationPolicy, name = billing, spec { service = billing, load-balancer = random } }
+                ]
+                """);
+        DestinationPolicies policies = DestinationPolicies.create(view, EndpointStats.create());
+        assertThat(policies.circuitBreakers()).containsExactly(
+                new CircuitBreakerState("orders", "requests", 2, 0),
+                new CircuitBreakerState("orders", "connections", 3, 0),
+                new CircuitBreakerState("orders", "pending", 1, 0));
+
+        RequestLimit limit = policies.forService("orders").limit();
+        assertThat(limit.tryAcquire() && limit.tryAcquire()).isTrue();
+        assertThat(policies.forService("orders").connections().tryStartPending()).isTrue();
+        assertThat(policies.circuitBreakers()).filteredOn(CircuitBreakerState::open)
+                .extracting(CircuitBreakerState::limit).containsExactly("requests", "pending");
+
+        limit.release();
+        policies.forService("orders").connections().endPending();
+        assertThat(policies.circuitBreakers()).noneMatch(CircuitBreakerState::open)
+                .contains(new CircuitBreakerState("orders", "requests", 2, 1));
     }
 
     @Test

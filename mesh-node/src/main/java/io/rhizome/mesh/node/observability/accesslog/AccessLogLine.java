@@ -25,6 +25,7 @@ final class AccessLogLine {
         b.append("\"duration-ms\":").append(Math.round(r.durationNanos() / 1_000.0) / 1_000.0).append(',');
         field(b, "service", r.service());
         field(b, "route", r.route());
+        field(b, "subset", r.subset());
         field(b, "upstream", r.upstream());
         number(b, "request-bytes", r.requestBytes());
         number(b, "response-bytes", r.responseBytes());

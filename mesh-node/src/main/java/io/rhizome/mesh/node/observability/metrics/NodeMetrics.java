@@ -8,8 +8,10 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.resilience.circuitbreaker.CircuitBreakerState;
 import io.rhizome.mesh.node.security.tls.TlsStats;
 import io.rhizome.mesh.protocol.v1.Resource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +23,7 @@ import java.util.function.LongSupplier;
 /**
  * Everything {@code GET /metrics} shows: the request counters (when on), and at scrape time, from
  * the published snapshots (no actor is asked): in-flight requests, cluster members by status,
- * endpoints, Distributed Data entries, policy change age, and the JVM. Other parts of the node add
+ * endpoints and their ejections, circuit-breaker limits, Distributed Data entries, policy change age, and the JVM. Other parts of the node add
  * their own counters with {@link #counter}.
  */
 public final class NodeMetrics {
@@ -34,6 +36,8 @@ public final class NodeMetrics {
     private final DataPlane dataPlane;
     private final TlsStats tls;
     private final CopyOnWriteArrayList<Extra> extras = new CopyOnWriteArrayList<>();
+
+    private record Ejected(String service, String endpoint, boolean ejected) {}
 
     private record Extra(String name, String type, String help, LongSupplier value) {}
 
@@ -79,6 +83,7 @@ public final class NodeMetrics {
         MeshSnapshot mesh = view.current();
         PolicySnapshot current = policy.current();
         cluster(out, mesh);
+        circuitBreakers(out);
         ddata(out, mesh, current);
         policy(out, current);
         out.family("rhizome_tls_handshake_failures_total", "counter",
@@ -114,6 +119,7 @@ public final class NodeMetrics {
 
         out.family("rhizome_service_endpoints", "gauge", "Endpoints of each mesh service (state=all), and those this node routes to now (state=routable).");
         Map<String, Integer> ejected = new TreeMap<>();
+        List<Ejected> byEndpoint = new ArrayList<>();
         for (Map.Entry<String, List<MeshEndpoint>> e : new TreeMap<>(mesh.services()).entrySet()) {
             int routable = 0;
             int ejectedNow = 0;
@@ -121,9 +127,11 @@ public final class NodeMetrics {
                 if (selector.exclusionReason(ep).isEmpty()) {
                     routable++;
                 }
-                if (selector.ejections().isEjected(ep.id())) {
+                boolean isOut = selector.ejections().isEjected(ep.id());
+                if (isOut) {
                     ejectedNow++;
                 }
+                byEndpoint.add(new Ejected(e.getKey(), ep.id(), isOut));
             }
             out.sample("rhizome_service_endpoints", e.getValue().size(), "service", e.getKey(), "state", "all");
             out.sample("rhizome_service_endpoints", routable, "service", e.getKey(), "state", "routable");
@@ -131,6 +139,27 @@ public final class NodeMetrics {
         }
         out.family("rhizome_outlier_ejected_endpoints", "gauge", "Endpoints of each service ejected by outlier detection now.");
         ejected.forEach((service, n) -> out.sample("rhizome_outlier_ejected_endpoints", n, "service", service));
+        out.family("rhizome_endpoint_ejected", "gauge",
+                "1 while outlier detection keeps the endpoint (node/service) out of this node's balancing: ejected by this node or by another node's shared ejection.");
+        byEndpoint.sort(java.util.Comparator.comparing(Ejected::endpoint));
+        for (Ejected a : byEndpoint) {
+            out.sample("rhizome_endpoint_ejected", a.ejected() ? 1 : 0, "service", a.service(), "endpoint", a.endpoint());
+        }
+    }
+
+    private void circuitBreakers(PrometheusText out) {
+        List<CircuitBreakerState> states = dataPlane.destinations().circuitBreakers();
+        out.family("rhizome_circuit_breaker_open", "gauge",
+                "1 while a destination's circuit-breaker limit (requests, connections, pending) is reached on this node: new requests are refused (503 overflow) or wait.");
+        for (CircuitBreakerState c : states) {
+            out.sample("rhizome_circuit_breaker_open", c.open() ? 1 : 0, "service", c.service(), "limit", c.limit());
+        }
+        out.family("rhizome_circuit_breaker_remaining", "gauge",
+                "Room left under each circuit-breaker limit of a DestinationPolicy (max minus in use; 0 when open).");
+        for (CircuitBreakerState c : states) {
+            out.sample("rhizome_circuit_breaker_remaining", Math.max(0, c.max() - c.inUse()), "service", c.service(),
+                    "limit", c.limit());
+        }
     }
 
     private static void ddata(PrometheusText out, MeshSnapshot mesh, PolicySnapshot policy) {

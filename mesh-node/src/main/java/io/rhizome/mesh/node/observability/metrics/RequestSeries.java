@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The counters of one {@code (direction, service, route)}: requests by status code, the latency
+ * The counters of one {@code (direction, service, route, subset, caller)}: requests by status code, the latency
  * histogram, bytes, and what the mesh did. Lock-free: LongAdders, created once per series (and per
  * status code the first time it is seen).
  */
@@ -26,6 +26,8 @@ final class RequestSeries {
     final String direction;
     final String service;
     final String route;
+    final String subset;
+    final String caller;
     final AtomicReferenceArray<LongAdder> byCode = new AtomicReferenceArray<>(CODES);
     final LongAdder[] buckets = new LongAdder[BOUNDS.length];
     final LongAdder durationNanos = new LongAdder();
@@ -39,10 +41,12 @@ final class RequestSeries {
     final LongAdder rateLimited = new LongAdder();
     final LongAdder clientAborts = new LongAdder();
 
-    RequestSeries(String direction, String service, String route) {
+    RequestSeries(String direction, String service, String route, String subset, String caller) {
         this.direction = direction;
         this.service = service;
         this.route = route;
+        this.subset = subset;
+        this.caller = caller;
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new LongAdder();
         }
@@ -56,6 +60,23 @@ final class RequestSeries {
             a = byCode.get(code);
         }
         a.increment();
+    }
+
+    /** Its labels, then {@code extra} (name, value pairs), for one sample line. */
+    String[] labels(String... extra) {
+        String[] out = new String[10 + extra.length];
+        out[0] = "direction";
+        out[1] = direction;
+        out[2] = "service";
+        out[3] = service;
+        out[4] = "route";
+        out[5] = route;
+        out[6] = "subset";
+        out[7] = subset;
+        out[8] = "caller";
+        out[9] = caller;
+        System.arraycopy(extra, 0, out, 10, extra.length);
+        return out;
     }
 
     void observe(long nanos) {

@@ -72,6 +72,11 @@ public final class StatsRecorder implements RequestObserver {
         return localCaller;
     }
 
+    /** This node's workload service when it has one ({@link #localCaller()} unless that is the node's name), else {@code ""}. */
+    public String localCallerService() {
+        return localCallerKind.equals(StatRow.SERVICE) ? localCaller : "";
+    }
+
     @Override
     public void onRequest(RequestRecord r) {
         if (r.service().isEmpty()) {
@@ -119,7 +124,7 @@ public final class StatsRecorder implements RequestObserver {
     }
 
     /** {@code spiffe://domain/service/orders} → {@code orders}; another id as is; {@code ""} stays. */
-    static String serviceOfIdentity(String spiffeId) {
+    public static String serviceOfIdentity(String spiffeId) {
         int i = spiffeId.lastIndexOf("/service/");
         return i < 0 ? spiffeId : spiffeId.substring(i + "/service/".length());
     }

@@ -114,10 +114,13 @@ public final class NettyDataPlane implements DataPlane {
                         if (mode == ProxyHandler.Mode.INBOUND && context.tls().enabled()) {
                             InboundTlsHandler.install(ch, context.tls()); // TLS only: plain HTTP fails the handshake
                         }
+                        ObsFoldGuard folds = new ObsFoldGuard(); // refuses obs-fold, which the decoder would unfold
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("obs-fold", folds)
                                 .addLast("codec", new HttpServerCodec(decoder))
                                 .addLast("validate", validator)
+                                .addLast("framing", folds.tracker())
                                 .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("proxy", new ProxyHandler(context, mode));
                     }
@@ -130,6 +133,11 @@ public final class NettyDataPlane implements DataPlane {
             stop(Duration.ZERO);
             throw new BindFailure(key, address.toString(), e);
         }
+    }
+
+    @Override
+    public io.rhizome.mesh.node.resilience.DestinationPolicies destinations() {
+        return context.destinations();
     }
 
     @Override

@@ -709,6 +709,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     target = endpoint.target();
                     tried.add(endpoint.id());
                     record.upstream(target);
+                    record.subset(subset.text());
                     record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
                         // The local shortcut skips the instance's inbound port, not its inbound policy.

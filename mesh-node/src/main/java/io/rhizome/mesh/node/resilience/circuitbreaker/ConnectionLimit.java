@@ -90,6 +90,16 @@ public final class ConnectionLimit {
         return maxPending;
     }
 
+    /** Connections to the service counted now (opened and not yet closed). */
+    public int openConnections() {
+        return counters.open.get();
+    }
+
+    /** Requests waiting for a connection now. */
+    public int pendingRequests() {
+        return counters.pending.get();
+    }
+
     /** A request starts waiting for a connection; false when {@code max-pending} are already waiting. */
     public boolean tryStartPending() {
         return tryIncrement(counters.pending, maxPending);

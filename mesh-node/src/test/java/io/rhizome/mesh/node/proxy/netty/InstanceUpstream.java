@@ -154,6 +154,9 @@ final class InstanceUpstream implements AutoCloseable {
         } else if ("chunked".equalsIgnoreCase(first(headers, "transfer-encoding"))) {
             while (true) {
                 String size = line(in);
+                if (size == null) {
+                    throw new java.io.EOFException("the proxy closed the connection inside a chunked body");
+                }
                 int semicolon = size.indexOf(';');
                 int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
                 if (n == 0) {
