@@ -22,10 +22,6 @@ import javax.net.ssl.TrustManager;
 record TlsContexts(TlsMaterial material, SslContext server, SslContext client, SSLContext cluster) {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    static TlsContexts of(TlsMaterial m) {
-        return of(m, SslProvider.JDK, SpiffeTrustManager.Refusals.NONE);
-    }
-
     /**
      * {@code provider}: of the data plane's contexts; {@code clusterRefusals} hears of peers refused
      * on cluster connections.
