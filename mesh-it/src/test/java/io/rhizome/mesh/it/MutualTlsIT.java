@@ -23,6 +23,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -120,6 +121,20 @@ class MutualTlsIT {
         assertThat(tls1).contains("\"identity\": \"spiffe://mesh.test/service/web\"", "\"mode\": \"file\"");
         Processes.Result check = Processes.meshctl("--node", ports[1].adminAddress(), "check");
         assertThat(check.stderr()).doesNotContain("certificate");
+
+        // The instance's node knows its caller from the verified certificate: an inbound edge web → echo
+        // in stat (from any node) and the caller label of its metrics.
+        Map<String, Object> stat = TestMesh.json(TestMesh.get("http://" + ports[1].adminAddress()
+                + "/v1/stat?service=echo&direction=inbound&edges=true").body());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> edges = (List<Map<String, Object>>) stat.get("edges");
+        assertThat(edges).anySatisfy(e -> {
+            assertThat(e).containsEntry("caller", "web").containsEntry("service", "echo").containsEntry("direction", "inbound");
+            assertThat(((Number) e.get("requests")).longValue()).isPositive();
+        });
+        String metrics = TestMesh.get("http://" + ports[2].adminAddress() + "/metrics").body();
+        assertThat(metrics).containsPattern(
+                "rhizome_requests_total\\{direction=\"inbound\",service=\"echo\",route=\"\",subset=\"\",caller=\"web\",code=\"200\"\\} [1-9]");
     }
 
     @Test
