@@ -2,22 +2,8 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.config.SettingsLoader;
-import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.health.outlier.EjectionTracker;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.policy.PolicyViews;
-import io.rhizome.mesh.node.proxy.DataPlane;
-import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,40 +34,26 @@ class AuthorizationEnforcementTest {
             """;
 
     private static InstanceUpstream instance;
-    private static NodeSettings settings;
-    private static DataPlane dataPlane;
+    private static TestDataPlane node;
 
     @BeforeAll
     static void start() throws IOException {
         instance = InstanceUpstream.start("i1");
-        int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
-                rhizome.node.name = node-a
-                rhizome.cluster.port = 0
-                rhizome.admin.port = %d
-                rhizome.outbound.port = %d
-                rhizome.inbound.port = %d
-                rhizome.services = [
-                  { name = shop, address = "%s" }
-                  { name = vault, address = "%s" }
-                ]
-                """.formatted(ports[0], ports[1], ports[2], instance.address(), instance.address())));
-        HostPort inbound = settings.inbound();
-        MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(Map.of("shop", List.of(local("shop", inbound)), "vault", List.of(local("vault", inbound))),
-                List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
-        dataPlane.selfIdentity(SELF);
-        dataPlane.start();
+        node = TestDataPlane.builder()
+                .service("shop", instance.address())
+                .service("vault", instance.address())
+                .localEndpoint("shop", instance.address())
+                .localEndpoint("vault", instance.address())
+                .policies(POLICIES)
+                .selfIdentity(SELF)
+                .closing(instance)
+                .start();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.stop(Duration.ZERO);
-        }
-        if (instance != null) {
-            instance.close();
+    static void stop() {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -118,7 +90,7 @@ class AuthorizationEnforcementTest {
             /public/%7Euser         | 200 | /public/~user
             """)
     void noSpellingOfADeniedPathGetsThrough(String path, int status, String forwarded) throws IOException {
-        for (int port : new int[] {settings.outbound().address().port(), settings.inbound().port()}) {
+        for (int port : new int[] {node.outboundPort(), node.inboundPort()}) {
             String marker = "?probe=" + port + "-" + Integer.toHexString(path.hashCode());
             String target = path.contains("?") || path.contains("#") ? path : path + marker;
             long before = instance.received().size();
@@ -145,7 +117,7 @@ class AuthorizationEnforcementTest {
 
     @Test
     void aDenialKeepsTheConnectionAndDropsTheRequestBody() throws IOException {
-        try (RawHttp conn = RawHttp.connect(settings.inbound().port())) {
+        try (RawHttp conn = RawHttp.connect(node.inboundPort())) {
             String body = "{\"all\": true}";
             RawHttp.Response denied = conn.send("DELETE /orders HTTP/1.1\r\nHost: shop\r\nContent-Length: " + body.length()
                     + "\r\n\r\n" + body).read();
@@ -154,13 +126,13 @@ class AuthorizationEnforcementTest {
             assertThat(conn.send("GET /orders HTTP/1.1\r\nHost: shop\r\n\r\n").read().status()).isEqualTo(200);
         }
         assertThat(instance.received("DELETE /orders")).isZero();
-        assertThat(dataPlane.authorizationStats().denied("shop")).isPositive();
+        assertThat(node.dataPlane().authorizationStats().denied("shop")).isPositive();
     }
 
     @Test
     void aRuleByCallerIdentityAdmitsTheNodesOwnAppsAndNotAPeerWithoutIdentity() throws IOException {
-        try (RawHttp out = RawHttp.connect(settings.outbound().address().port());
-                RawHttp in = RawHttp.connect(settings.inbound().port())) {
+        try (RawHttp out = RawHttp.connect(node.outboundPort());
+                RawHttp in = RawHttp.connect(node.inboundPort())) {
             assertThat(out.send("GET /secret HTTP/1.1\r\nHost: vault\r\n\r\n").read().status())
                     .as("the local shortcut: the caller is %s", SELF).isEqualTo(200);
             assertThat(out.send("POST /secret HTTP/1.1\r\nHost: vault\r\nContent-Length: 0\r\n\r\n").read().status())
@@ -171,10 +143,5 @@ class AuthorizationEnforcementTest {
         }
         assertThat(instance.received("GET /secret")).isEqualTo(1);
         assertThat(instance.received("POST /secret")).isZero();
-    }
-
-    private static MeshEndpoint local(String service, HostPort inbound) {
-        return new MeshEndpoint("node-a/" + service, service, "node-a", instance.address(), inbound, Map.of(),
-                EndpointStatus.SERVING, true, true, "Up");
     }
 }

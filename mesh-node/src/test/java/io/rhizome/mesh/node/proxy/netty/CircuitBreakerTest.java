@@ -2,24 +2,9 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.config.SettingsLoader;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.health.outlier.EjectionTracker;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.policy.PolicyViews;
-import io.rhizome.mesh.node.proxy.DataPlane;
-import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,43 +32,26 @@ class CircuitBreakerTest {
 
     private static InstanceUpstream queued;
     private static InstanceUpstream tight;
-    private static ServerSocket full;
-    private static final List<Socket> fillers = new ArrayList<>();
-    private static NodeSettings settings;
-    private static DataPlane dataPlane;
+    private static TestDataPlane node;
 
     @BeforeAll
     static void start() throws IOException {
         queued = InstanceUpstream.start("q");
         tight = InstanceUpstream.start("t");
-        full = fullListener();
-        int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
-                rhizome.node.name = node-a
-                rhizome.cluster.port = 0
-                rhizome.admin.port = %d
-                rhizome.outbound.port = %d
-                rhizome.inbound.port = %d
-                """.formatted(ports[0], ports[1], ports[2])));
-        MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(Map.of(
-                "queued", List.of(endpoint("queued", queued.address())),
-                "tight", List.of(endpoint("tight", tight.address())),
-                "pending", List.of(endpoint("pending", new HostPort("127.0.0.1", full.getLocalPort())))), List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
-        dataPlane.start();
+        FullListener full = FullListener.start();
+        node = TestDataPlane.builder()
+                .endpoints("queued", endpoint("queued", queued.address()))
+                .endpoints("tight", endpoint("tight", tight.address()))
+                .endpoints("pending", endpoint("pending", full.address()))
+                .policies(POLICIES)
+                .closing(queued, tight, full)
+                .start();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.stop(Duration.ZERO);
-        }
-        queued.close();
-        tight.close();
-        full.close();
-        for (Socket s : fillers) {
-            s.close();
+    static void stop() {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -172,7 +140,7 @@ class CircuitBreakerTest {
     }
 
     private static RawHttp connect() throws IOException {
-        return RawHttp.connect(settings.outbound().address().port());
+        return RawHttp.connect(node.outboundPort());
     }
 
     private static String head(String service, String... headers) {
@@ -184,23 +152,6 @@ class CircuitBreakerTest {
     }
 
     private static MeshEndpoint endpoint(String service, HostPort at) {
-        return new MeshEndpoint("node-x/" + service, service, "node-x", at, at, Map.of(),
-                EndpointStatus.SERVING, true, true, "Up");
-    }
-
-    /** A listener whose accept queue is full: a connection attempt hangs until it times out. */
-    private static ServerSocket fullListener() throws IOException {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        for (int i = 0; i < 8; i++) {
-            Socket c = new Socket();
-            try {
-                c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()), 200);
-                fillers.add(c);
-            } catch (IOException e) {
-                c.close();
-                break;
-            }
-        }
-        return s;
+        return TestDataPlane.local("node-x", service, at, at, Map.of());
     }
 }

@@ -2,24 +2,9 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.config.SettingsLoader;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.health.outlier.EjectionTracker;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.policy.PolicyViews;
-import io.rhizome.mesh.node.proxy.DataPlane;
-import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,56 +37,27 @@ class DestinationPolicyRoutingTest {
 
     private static InstanceUpstream v1;
     private static InstanceUpstream v2;
-    private static ServerSocket full;
-    private static final List<Socket> fillers = new ArrayList<>();
-    private static NodeSettings settings;
-    private static DataPlane dataPlane;
+    private static TestDataPlane node;
 
     @BeforeAll
     static void start() throws IOException {
         v1 = InstanceUpstream.start("v1");
         v2 = InstanceUpstream.start("v2");
-        full = fullListener();
-        int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
-                rhizome.node.name = node-a
-                rhizome.cluster.port = 0
-                rhizome.admin.port = %d
-                rhizome.outbound.port = %d
-                rhizome.inbound.port = %d
-                rhizome.proxy.connect-timeout = 10s
-                """.formatted(ports[0], ports[1], ports[2])));
-        Map<String, List<MeshEndpoint>> services = new HashMap<>();
+        FullListener full = FullListener.start();
+        TestDataPlane.Builder b = TestDataPlane.builder().config("rhizome.proxy.connect-timeout = 10s");
         for (String service : List.of("ring", "least", "random", "limited", "plain")) {
-            services.put(service, List.of(endpoint(service, "v1", v1.address(), Map.of()),
-                    endpoint(service, "v2", v2.address(), Map.of())));
+            b.endpoints(service, endpoint(service, "v1", v1.address(), Map.of()), endpoint(service, "v2", v2.address(), Map.of()));
         }
-        services.put("weighted", List.of(endpoint("weighted", "v1", v1.address(), Map.of("weight", "3")),
-                endpoint("weighted", "v2", v2.address(), Map.of("weight", "1"))));
-        services.put("blackhole", List.of(endpoint("blackhole", "v1",
-                new HostPort("127.0.0.1", full.getLocalPort()), Map.of())));
-        MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(services, List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
-        dataPlane.start();
+        b.endpoints("weighted", endpoint("weighted", "v1", v1.address(), Map.of("weight", "3")),
+                endpoint("weighted", "v2", v2.address(), Map.of("weight", "1")));
+        b.endpoints("blackhole", endpoint("blackhole", "v1", full.address(), Map.of()));
+        node = b.policies(POLICIES).closing(v1, v2, full).start();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.stop(Duration.ZERO);
-        }
-        for (AutoCloseable c : new AutoCloseable[] {v1, v2, full}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // closing anyway
-            }
-        }
-        for (Socket s : fillers) {
-            s.close();
+    static void stop() {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -224,35 +180,14 @@ class DestinationPolicyRoutingTest {
 
     // ------------------------------------------------------------------ fixtures
 
-    /**
-     * A listener on this machine that completes no more handshakes: backlog 1, never accepting, its
-     * queue filled by a few connections of our own, so a new connection attempt hangs until it times out.
-     */
-    private static ServerSocket fullListener() throws IOException {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        for (int i = 0; i < 8; i++) {
-            Socket c = new Socket();
-            try {
-                c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()), 200);
-                fillers.add(c);
-            } catch (IOException e) {
-                c.close(); // the queue is full
-                break;
-            }
-        }
-        return s;
-    }
-
     private static MeshEndpoint endpoint(String service, String version, HostPort at, Map<String, String> labels) {
         Map<String, String> all = new HashMap<>(labels);
         all.put("version", version);
-        return new MeshEndpoint("node-" + version + "/" + service, service, "node-" + version, at, at, all,
-                EndpointStatus.SERVING, true, true, "Up");
+        return TestDataPlane.local("node-" + version, service, at, at, all);
     }
 
-
     private static RawHttp connect() throws IOException {
-        return RawHttp.connect(settings.outbound().address().port());
+        return RawHttp.connect(node.outboundPort());
     }
 
     private static RawHttp.Response get(RawHttp conn, String service, String path, String... headers) throws IOException {

@@ -2,23 +2,10 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.config.SettingsLoader;
-import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.health.outlier.EjectionTracker;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.proxy.DataPlane;
-import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketException;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,37 +22,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HostileRequestTest {
 
     private static InstanceUpstream instance;
-    private static NodeSettings settings;
-    private static DataPlane dataPlane;
+    private static TestDataPlane node;
 
     @BeforeAll
     static void start() throws IOException {
         instance = InstanceUpstream.start("i1");
-        int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
-                rhizome.node.name = node-a
-                rhizome.cluster.port = 0
-                rhizome.admin.port = %d
-                rhizome.outbound.port = %d
-                rhizome.inbound.port = %d
-                rhizome.proxy.max-header-count = 50
-                rhizome.services = [ { name = shop, address = "%s" } ]
-                """.formatted(ports[0], ports[1], ports[2], instance.address())));
-        HostPort inbound = settings.inbound();
-        MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(Map.of("shop", List.of(new MeshEndpoint("node-a/shop", "shop", "node-a",
-                instance.address(), inbound, Map.of(), EndpointStatus.SERVING, true, true, "Up"))), List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()));
-        dataPlane.start();
+        node = TestDataPlane.builder()
+                .config("rhizome.proxy.max-header-count = 50")
+                .service("shop", instance.address())
+                .localEndpoint("shop", instance.address())
+                .closing(instance)
+                .start();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.stop(Duration.ZERO);
-        }
-        if (instance != null) {
-            instance.close();
+    static void stop() {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -129,7 +102,7 @@ class HostileRequestTest {
     @ParameterizedTest(name = "a body holding CRLF SP on the {0} port is forwarded")
     @ValueSource(strings = {"outbound", "inbound"})
     void aBodyThatLooksLikeAFoldIsForwarded(String port) throws IOException {
-        int p = port(port);
+        int p = node.port(port);
         int before = instance.received().size();
         String body = "a\r\n b\r\n\tc\r\n X-Evil: 1\r\n";
         try (RawHttp conn = RawHttp.connect(p)) {
@@ -156,7 +129,7 @@ class HostileRequestTest {
     @ParameterizedTest(name = "obs-fold in a pipelined request on the {0} port is refused")
     @ValueSource(strings = {"outbound", "inbound"})
     void anObsFoldInAPipelinedRequestIsRefused(String port) throws IOException {
-        int p = port(port);
+        int p = node.port(port);
         int before = instance.received().size();
         try (RawHttp conn = RawHttp.connect(p)) {
             conn.send("POST /first HTTP/1.1\r\nHost: shop\r\nContent-Length: 4\r\n\r\nab\r\n"
@@ -173,14 +146,10 @@ class HostileRequestTest {
         assertThat(received.subList(before, received.size())).containsExactly("POST /first");
     }
 
-    private static int port(String port) {
-        return port.equals("outbound") ? settings.outbound().address().port() : settings.inbound().port();
-    }
-
     @ParameterizedTest(name = "{0} on the {1} port: {2}")
     @MethodSource("cases")
     void isRefusedAndNothingIsForwarded(String name, String port, int status, String request) throws IOException {
-        int p = port(port);
+        int p = node.port(port);
         int before = instance.received().size();
         try (RawHttp conn = RawHttp.connect(p)) {
             RawHttp.Response r = conn.send(request).read();

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * One named instance of a service (e.g. {@code v1}): a keep-alive HTTP/1.1 server, one thread per
@@ -30,7 +33,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * can make {@code v1} fail while {@code v2} answers:
  * <ul>
  *   <li>{@code x-status-<name>: 503} answers with that status;</li>
- *   <li>{@code x-delay-<name>: 300} answers after that many milliseconds.</li>
+ *   <li>{@code x-delay-<name>: 300} answers after that many milliseconds, unless the mesh closes the
+ *       connection first: then it answers nothing and reports the request in {@link #abandoned()}.</li>
  * </ul>
  * Every response also carries {@code x-up-set}, {@code x-up-add} and {@code x-up-drop} (value
  * {@code upstream}) for response-header edits to work on.
@@ -38,7 +42,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class InstanceUpstream implements AutoCloseable {
     private final String name;
     private final ServerSocket server;
-    private final List<String> received = new CopyOnWriteArrayList<>();
+    /** Each request's method and URI with the names of its headers, in arrival order. */
+    private final List<Map.Entry<String, Set<String>>> received = new CopyOnWriteArrayList<>();
+    private final BlockingQueue<String> abandoned = new LinkedBlockingQueue<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger peakInFlight = new java.util.concurrent.atomic.AtomicInteger();
@@ -67,12 +73,22 @@ final class InstanceUpstream implements AutoCloseable {
 
     /** Every request line's method and URI so far, in arrival order. */
     List<String> received() {
-        return List.copyOf(received);
+        return received.stream().map(Map.Entry::getKey).toList();
     }
 
     /** How many requests with this method and URI (e.g. {@code GET /a?b}) arrived so far, answered or not. */
     long received(String methodAndUri) {
-        return received.stream().filter(methodAndUri::equals).count();
+        return received.stream().filter(r -> r.getKey().equals(methodAndUri)).count();
+    }
+
+    /** Requests (method and URI) that arrived with this header (name lower-case), in arrival order. */
+    List<String> receivedWithHeader(String name) {
+        return received.stream().filter(r -> r.getValue().contains(name)).map(Map.Entry::getKey).toList();
+    }
+
+    /** Requests (method and URI) whose connection the mesh closed while this instance delayed its answer. */
+    BlockingQueue<String> abandoned() {
+        return abandoned;
     }
 
     private void acceptLoop() {
@@ -92,7 +108,7 @@ final class InstanceUpstream implements AutoCloseable {
 
     private void serve(Socket socket) {
         try (socket) {
-            InputStream in = new BufferedInputStream(socket.getInputStream());
+            BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             while (true) {
                 String requestLine = line(in);
@@ -108,11 +124,14 @@ final class InstanceUpstream implements AutoCloseable {
                 }
                 byte[] requestBody = readBody(in, headers);
                 String[] parts = requestLine.split(" ");
-                received.add(parts[0] + " " + parts[1]);
+                String request = parts[0] + " " + parts[1];
+                received.add(Map.entry(request, Set.copyOf(headers.keySet())));
                 peakInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 String delay = first(headers, "x-delay-" + name);
-                if (delay != null) {
-                    Thread.sleep(Long.parseLong(delay));
+                if (delay != null && !await(socket, in, Long.parseLong(delay))) {
+                    inFlight.decrementAndGet();
+                    abandoned.add(request);
+                    return;
                 }
                 String status = first(headers, "x-status-" + name);
                 StringBuilder text = new StringBuilder("instance ").append(name).append('\n')
@@ -139,6 +158,35 @@ final class InstanceUpstream implements AutoCloseable {
         } finally {
             connections.remove(socket);
         }
+    }
+
+    /**
+     * Waits that long unless the mesh closes the connection first (then false). The bytes of a
+     * pipelined next request stay unread; if one is already there, the rest of the delay is slept.
+     */
+    private static boolean await(Socket socket, BufferedInputStream in, long millis) throws IOException, InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        socket.setSoTimeout((int) Math.max(1, millis));
+        try {
+            in.mark(1);
+            if (in.read() == -1) {
+                return false;
+            }
+            in.reset();
+        } catch (SocketTimeoutException e) {
+            return true; // waited the whole delay
+        } catch (IOException e) {
+            return false; // reset
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(0);
+            }
+        }
+        long left = end - System.nanoTime();
+        if (left > 0) {
+            Thread.sleep(left / 1_000_000);
+        }
+        return true;
     }
 
     private static String first(Map<String, List<String>> headers, String name) {
@@ -173,7 +221,8 @@ final class InstanceUpstream implements AutoCloseable {
         return body.toByteArray();
     }
 
-    private static String line(InputStream in) throws IOException {
+    /** One line without its CR LF (a lone CR is dropped too); null at the end of the stream. */
+    static String line(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) != -1 && c != '\n') {

@@ -2,24 +2,10 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.config.SettingsLoader;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.health.outlier.EjectionTracker;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.policy.PolicyViews;
-import io.rhizome.mesh.node.proxy.DataPlane;
-import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,39 +32,26 @@ class OutlierDetectionAndRetryBudgetTest {
             """;
 
     private static final List<InstanceUpstream> instances = new ArrayList<>();
-    private static NodeSettings settings;
-    private static DataPlane dataPlane;
+    private static TestDataPlane node;
 
     @BeforeAll
     static void start() throws IOException {
         for (String name : List.of("v1", "v2", "v3", "v4")) {
             instances.add(InstanceUpstream.start(name));
         }
-        int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
-                rhizome.node.name = node-a
-                rhizome.cluster.port = 0
-                rhizome.admin.port = %d
-                rhizome.outbound.port = %d
-                rhizome.inbound.port = %d
-                """.formatted(ports[0], ports[1], ports[2])));
-        Map<String, List<MeshEndpoint>> services = new HashMap<>();
-        services.put("outliers", List.of(endpoint("outliers", "v1"), endpoint("outliers", "v2"), endpoint("outliers", "v3")));
-        services.put("budgeted", List.of(endpoint("budgeted", "v1"), endpoint("budgeted", "v2"),
-                endpoint("budgeted", "v3"), endpoint("budgeted", "v4")));
-        MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(services, List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
-        dataPlane.start();
+        node = TestDataPlane.builder()
+                .endpoints("outliers", endpoint("outliers", "v1"), endpoint("outliers", "v2"), endpoint("outliers", "v3"))
+                .endpoints("budgeted", endpoint("budgeted", "v1"), endpoint("budgeted", "v2"),
+                        endpoint("budgeted", "v3"), endpoint("budgeted", "v4"))
+                .policies(POLICIES)
+                .closing(instances.toArray(AutoCloseable[]::new))
+                .start();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.stop(Duration.ZERO);
-        }
-        for (InstanceUpstream i : instances) {
-            i.close();
+    static void stop() {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -126,12 +99,11 @@ class OutlierDetectionAndRetryBudgetTest {
 
     private static MeshEndpoint endpoint(String service, String version) {
         HostPort at = instances.get(Integer.parseInt(version.substring(1)) - 1).address();
-        return new MeshEndpoint("node-" + version + "/" + service, service, "node-" + version, at, at,
-                Map.of("version", version), EndpointStatus.SERVING, true, true, "Up");
+        return TestDataPlane.local("node-" + version, service, at, at, Map.of("version", version));
     }
 
 
     private static RawHttp connect() throws IOException {
-        return RawHttp.connect(settings.outbound().address().port());
+        return RawHttp.connect(node.outboundPort());
     }
 }

@@ -2,22 +2,7 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
-import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.config.SettingsLoader;
-import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.health.outlier.EjectionTracker;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.policy.PolicyViews;
-import io.rhizome.mesh.node.proxy.DataPlane;
-import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,39 +34,25 @@ class RateLimitEnforcementTest {
             """;
 
     private static InstanceUpstream instance;
-    private static NodeSettings settings;
-    private static DataPlane dataPlane;
+    private static TestDataPlane node;
 
     @BeforeAll
     static void start() throws IOException {
         instance = InstanceUpstream.start("i1");
-        int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
-                rhizome.node.name = node-a
-                rhizome.cluster.port = 0
-                rhizome.admin.port = %d
-                rhizome.outbound.port = %d
-                rhizome.inbound.port = %d
-                rhizome.services = [
-                  { name = limited, address = "%s" }
-                  { name = shop, address = "%s" }
-                ]
-                """.formatted(ports[0], ports[1], ports[2], instance.address(), instance.address())));
-        HostPort inbound = settings.inbound();
-        MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(Map.of("shop", List.of(local("shop", inbound)), "open", List.of(local("open", inbound))),
-                List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
-        dataPlane.start();
+        node = TestDataPlane.builder()
+                .service("limited", instance.address())
+                .service("shop", instance.address())
+                .localEndpoint("shop", instance.address())
+                .localEndpoint("open", instance.address())
+                .policies(POLICIES)
+                .closing(instance)
+                .start();
     }
 
     @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.stop(Duration.ZERO);
-        }
-        if (instance != null) {
-            instance.close();
+    static void stop() {
+        if (node != null) {
+            node.close();
         }
     }
 
@@ -95,7 +66,7 @@ class RateLimitEnforcementTest {
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 done.add(threads.submit(() -> {
-                    try (RawHttp conn = RawHttp.connect(settings.inbound().port())) {
+                    try (RawHttp conn = RawHttp.connect(node.inboundPort())) {
                         for (int i = 0; i < 25; i++) {
                             RawHttp.Response r = conn.send("GET /burst HTTP/1.1\r\nHost: limited\r\n\r\n").read();
                             statuses.merge(r.status(), 1, Integer::sum);
@@ -125,8 +96,8 @@ class RateLimitEnforcementTest {
 
     @Test
     void aRouteScopedLimitCountsOnlyRequestsRoutedByThatRoute() throws IOException {
-        try (RawHttp out = RawHttp.connect(settings.outbound().address().port());
-                RawHttp in = RawHttp.connect(settings.inbound().port())) {
+        try (RawHttp out = RawHttp.connect(node.outboundPort());
+                RawHttp in = RawHttp.connect(node.inboundPort())) {
             // The outbound side names the rule; the local shortcut applies the instance's limit.
             RawHttp.Response first = out.send("GET /checkout/1 HTTP/1.1\r\nHost: shop\r\n\r\n").read();
             assertThat(first.status()).isEqualTo(200);
@@ -159,11 +130,6 @@ class RateLimitEnforcementTest {
                 assertThat(r.text()).doesNotContain("x-rhizome-route");
             }
         }
-    }
-
-    private static MeshEndpoint local(String service, HostPort inbound) {
-        return new MeshEndpoint("node-a/" + service, service, "node-a", instance.address(), inbound, Map.of(),
-                EndpointStatus.SERVING, true, true, "Up");
     }
 
 }

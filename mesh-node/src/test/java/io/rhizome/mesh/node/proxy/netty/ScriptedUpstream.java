@@ -2,7 +2,6 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import io.rhizome.mesh.node.config.HostPort;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -87,31 +86,20 @@ final class ScriptedUpstream implements AutoCloseable {
 
     /** Reads one request (head and Content-Length body) and records its request line; null at end of stream. */
     private String readRequest(InputStream in) throws IOException {
-        String requestLine = line(in);
+        String requestLine = InstanceUpstream.line(in);
         if (requestLine == null) {
             return null;
         }
         received.add(requestLine);
         int length = 0;
         String header;
-        while ((header = line(in)) != null && !header.isEmpty()) {
+        while ((header = InstanceUpstream.line(in)) != null && !header.isEmpty()) {
             if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 length = Integer.parseInt(header.substring(header.indexOf(':') + 1).trim());
             }
         }
         in.readNBytes(length);
         return requestLine;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        return c == -1 && b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override
