@@ -75,6 +75,27 @@ public final class Proc {
         }
     }
 
+    /** CPU seconds used so far by the JVM's JIT compiler threads ("C1/C2 CompilerThread"); 0 for other processes. */
+    public double compilerCpuSeconds() {
+        double s = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    if (stat.contains("CompilerThre")) {
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+                        s += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+        return s;
+    }
+
     /** Resident set size now (VmRSS), MiB; NaN if unknown. */
     public double rssMiB() {
         return statusKiB("VmRSS:") / 1024.0;

@@ -2,8 +2,11 @@ package io.rhizome.mesh.node.proxy;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Connection-specific header fields (RFC 9110 §7.6.1): they describe one connection and are never
@@ -24,22 +27,46 @@ public final class HopByHop {
 
     private HopByHop() {}
 
-    /** Removes connection-specific fields in place. Framing (Transfer-Encoding) is the caller's to set again. */
+    /**
+     * Removes connection-specific fields in place. Framing (Transfer-Encoding) is the caller's to set again.
+     * One pass over the fields finds the ones present (usually none, or just Connection): removing
+     * each of the nine names by lookup, present or not, was a hash of every name twice per hop.
+     */
     public static void strip(HttpHeaders headers) {
-        List<String> named = new ArrayList<>();
+        List<CharSequence> found = null;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            CharSequence name = it.next().getKey();
+            if (isAlwaysHopByHop(name)) {
+                if (found == null) {
+                    found = new ArrayList<>(2);
+                }
+                found.add(name);
+            }
+        }
+        if (found == null) {
+            return; // no Connection field either, so no field it names
+        }
         for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
                 String t = token.trim();
                 if (!t.isEmpty()) {
-                    named.add(t);
+                    headers.remove(t);
                 }
             }
         }
-        for (String name : named) {
+        for (CharSequence name : found) {
             headers.remove(name);
         }
-        for (CharSequence name : ALWAYS) {
-            headers.remove(name);
+    }
+
+    private static boolean isAlwaysHopByHop(CharSequence name) {
+        int n = name.length();
+        for (CharSequence h : ALWAYS) {
+            if (h.length() == n && AsciiString.contentEqualsIgnoreCase(h, name)) {
+                return true;
+            }
         }
+        return false;
     }
 }
