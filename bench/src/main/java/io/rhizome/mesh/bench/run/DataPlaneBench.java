@@ -272,8 +272,9 @@ public final class DataPlaneBench {
         for (Row r : rows) {
             Duration d = r.system.equals("rhizome") ? options.warmup() : Duration.ofSeconds(1);
             if (r.system.equals("rhizome") && r.path.equals(MESH) && options.variant().tls() && d.compareTo(TLS_WARMUP) < 0) {
-                // The TLS path (JDK SSLEngine) needs ~30 s of load before C2 is done with it: measured
-                // after 3 s it ran at an eighth of its warm throughput.
+                // With the JDK's SSLEngine the TLS path needed ~30 s of load before C2 was done with it
+                // (after 3 s it ran at an eighth of its warm throughput); OpenSSL, the default where it
+                // loads, gets there sooner, but the run measures both providers warm.
                 d = TLS_WARMUP;
             }
             if (r.system.equals("rhizome")) {

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import io.rhizome.mesh.node.security.tls.TlsMaterial;
 import io.rhizome.mesh.node.security.tls.TlsMaterialException;
+import io.rhizome.mesh.node.security.tls.TlsProviders;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -147,6 +148,7 @@ public final class SettingsLoader {
             // starts with TLS it cannot use; the identity defaults to the certificate's.
             try {
                 identity = TlsMaterial.load(tls, identity, Clock.systemUTC()).identity().service();
+                TlsProviders.resolve(tls.provider());
             } catch (TlsMaterialException e) {
                 throw new ConfigError(e.key(), e.getMessage());
             }
@@ -179,7 +181,8 @@ public final class SettingsLoader {
                 r.path("rhizome.tls.key"),
                 issuer.isBlank() ? null : Path.of(issuer),
                 r.duration("rhizome.tls.workload-ttl", Duration.ofSeconds(10), Duration.ofDays(30)),
-                r.duration("rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)));
+                r.duration("rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.enumValue("rhizome.tls.provider", TlsSettings.Provider.class));
     }
 
     private static void checkDistinctPorts(HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {

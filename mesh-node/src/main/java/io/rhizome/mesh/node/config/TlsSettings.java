@@ -14,6 +14,7 @@ import java.util.Objects;
  *                    the node mints its own workload certificate; null: file mode
  * @param workloadTtl lifetime of a self-minted certificate (renewed at two thirds of it)
  * @param reloadInterval how often the files are checked for changes
+ * @param provider    the TLS implementation of the data plane's ports (cluster traffic always uses the JDK's)
  */
 public record TlsSettings(
         boolean enabled,
@@ -22,10 +23,24 @@ public record TlsSettings(
         Path key,
         Path issuer,
         Duration workloadTtl,
-        Duration reloadInterval) {
+        Duration reloadInterval,
+        Provider provider) {
 
     public static final TlsSettings DISABLED = new TlsSettings(false, Path.of("ca.pem"), Path.of("cert.pem"),
             Path.of("key.pem"), null, Duration.ofHours(24), Duration.ofSeconds(5));
+
+    /**
+     * {@code rhizome.tls.provider}: {@code auto} uses OpenSSL (BoringSSL through netty-tcnative) when
+     * it loads on this platform and the JDK's TLS otherwise; {@code openssl} requires it;
+     * {@code jdk} never uses it.
+     */
+    public enum Provider { AUTO, OPENSSL, JDK }
+
+    /** With the default provider ({@link Provider#AUTO}). */
+    public TlsSettings(boolean enabled, Path trustBundle, Path cert, Path key, Path issuer, Duration workloadTtl,
+            Duration reloadInterval) {
+        this(enabled, trustBundle, cert, key, issuer, workloadTtl, reloadInterval, Provider.AUTO);
+    }
 
     public TlsSettings {
         Objects.requireNonNull(trustBundle, "trustBundle");
@@ -33,6 +48,7 @@ public record TlsSettings(
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(workloadTtl, "workloadTtl");
         Objects.requireNonNull(reloadInterval, "reloadInterval");
+        Objects.requireNonNull(provider, "provider");
     }
 
     /** The node mints its own certificate from {@link #issuer()}. */

@@ -2,6 +2,7 @@ package io.rhizome.mesh.node.security.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.rhizome.mesh.node.config.TlsSettings;
 import io.rhizome.mesh.pki.SpiffeId;
 import io.rhizome.mesh.protocol.v1.TlsStatus;
@@ -34,6 +35,7 @@ public final class MeshTls implements AutoCloseable {
     private final TlsSettings settings;
     private final String identityService;
     private final Clock clock;
+    private final SslProvider provider;
     private final TlsStats stats = new TlsStats();
     private final HandshakeLog handshakeLog = new HandshakeLog();
     private volatile TlsContexts current;
@@ -46,6 +48,7 @@ public final class MeshTls implements AutoCloseable {
         this.settings = settings;
         this.identityService = identityService;
         this.clock = clock;
+        this.provider = settings.enabled() ? TlsProviders.resolve(settings.provider()) : SslProvider.JDK;
     }
 
     /** TLS off: plaintext everywhere. */
@@ -71,8 +74,8 @@ public final class MeshTls implements AutoCloseable {
             return t;
         });
         tls.poller.scheduleWithFixedDelay(tls::checkNow, every, every, TimeUnit.MILLISECONDS);
-        log.info("mTLS on as {} ({} mode), certificate valid until {}", tls.identity(),
-                settings.selfIssuing() ? "self-issuing" : "file", tls.current.material().notAfter());
+        log.info("mTLS on as {} ({} mode, {} TLS), certificate valid until {}", tls.identity(),
+                settings.selfIssuing() ? "self-issuing" : "file", tls.provider(), tls.current.material().notAfter());
         return tls;
     }
 
@@ -82,6 +85,11 @@ public final class MeshTls implements AutoCloseable {
 
     public TlsStats stats() {
         return stats;
+    }
+
+    /** The implementation behind the data plane's TLS: "openssl" or "jdk" (cluster traffic: always the JDK's). */
+    public String provider() {
+        return TlsProviders.name(provider);
     }
 
     /** This node's SPIFFE id. */
@@ -149,6 +157,7 @@ public final class MeshTls implements AutoCloseable {
                 .setHandshakeFailures(stats.handshakeFailures())
                 .setReloads(stats.reloads())
                 .setLastError(lastError)
+                .setProvider(provider())
                 .build();
     }
 
@@ -194,7 +203,7 @@ public final class MeshTls implements AutoCloseable {
     }
 
     private void install(TlsMaterial m) {
-        current = TlsContexts.of(m, (engine, e) -> {
+        current = TlsContexts.of(m, provider, (engine, e) -> {
             stats.clusterFailed();
             handshakeLog.failed("of cluster peer", engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
         });

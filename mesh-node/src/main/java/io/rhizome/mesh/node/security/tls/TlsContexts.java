@@ -15,29 +15,29 @@ import javax.net.ssl.TrustManager;
 
 /**
  * The TLS contexts built from one {@link TlsMaterial}: Netty's for the inbound port (server, client
- * certificate required) and for calls to peers (client), and a JDK one for cluster traffic. All use
- * the JDK provider, TLS 1.3 and 1.2, and the SPIFFE trust manager.
+ * certificate required) and for calls to peers (client), with the provider of {@link TlsProviders}
+ * (OpenSSL or the JDK's), and a JDK one for cluster traffic (Artery takes a JDK {@code SSLEngine}).
+ * All use TLS 1.3 and 1.2 and the SPIFFE trust manager.
  */
 record TlsContexts(TlsMaterial material, SslContext server, SslContext client, SSLContext cluster) {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-    static TlsContexts of(TlsMaterial m) {
-        return of(m, SpiffeTrustManager.Refusals.NONE);
-    }
-
-    /** {@code clusterRefusals} hears of peers refused on cluster connections. */
-    static TlsContexts of(TlsMaterial m, SpiffeTrustManager.Refusals clusterRefusals) {
+    /**
+     * {@code provider}: of the data plane's contexts; {@code clusterRefusals} hears of peers refused
+     * on cluster connections.
+     */
+    static TlsContexts of(TlsMaterial m, SslProvider provider, SpiffeTrustManager.Refusals clusterRefusals) {
         SpiffeTrustManager trust = new SpiffeTrustManager(m.verifier());
         X509Certificate[] chain = m.chain().toArray(X509Certificate[]::new);
         try {
             SslContext server = SslContextBuilder.forServer(m.key(), chain)
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider)
                     .trustManager(trust)
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOLS)
                     .build();
             SslContext client = SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider)
                     .keyManager(m.key(), chain)
                     .trustManager(trust)
                     // Peers are named by SPIFFE id, checked after the handshake, not by host name.
