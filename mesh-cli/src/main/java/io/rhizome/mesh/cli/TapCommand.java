@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Streams the requests to SERVICE as every node sees them, live: time, node, direction, method, "
-          + "path, status, latency, caller, endpoint. Never headers, bodies or query strings.",
+          + "path, status, latency, caller, endpoint. Never bodies or query strings; header values only "
+          + "with --include-headers, and never those of secrets (authorization, cookies, tokens).",
       "Stops on Ctrl-C or after --max requests; the nodes stop tapping at once."
     })
 final class TapCommand extends NodeCommand {
@@ -43,6 +44,12 @@ final class TapCommand extends NodeCommand {
       description = "outbound: each request once, as its caller's node saw it (default); inbound; all.")
   private String direction;
 
+  @Option(
+      names = "--include-headers",
+      description = "Show each request's header values as the caller sent them; secrets (authorization, cookies, "
+          + "tokens, keys) are always [redacted].")
+  private boolean includeHeaders;
+
   @Override
   public Integer call() {
     if (max != null && max < 1) {
@@ -65,6 +72,9 @@ final class TapCommand extends NodeCommand {
     }
     if (max != null) {
       query.append("&max=").append(max);
+    }
+    if (includeHeaders) {
+      query.append("&include-headers=true");
     }
     long[] seen = {0};
     try (TapStream stream = TapStream.open(node(), query.toString())) {
@@ -113,6 +123,9 @@ final class TapCommand extends NodeCommand {
     appendIfSet(b, "route", Json.string(line, "route"));
     appendIfSet(b, "error", Json.string(line, "error"));
     appendIfSet(b, "flags", Json.string(line, "flags"));
+    // With --include-headers: one indented "name: value" line per header, by name.
+    new java.util.TreeMap<>(Json.object(line, "headers").unwrapped())
+        .forEach((name, value) -> b.append(System.lineSeparator()).append("    ").append(name).append(": ").append(value));
     return b.toString();
   }
 

@@ -22,7 +22,9 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,8 +44,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Two node JVMs under mTLS with certificates minted by {@code bin/meshctl ca}, and a third whose
  * certificate comes from another CA: traffic flows node-1 → node-2 over mTLS, the inbound port
- * refuses what is not a trusted client certificate, the intruder cannot join, and rotating a
- * certificate under load fails no request.
+ * refuses what is not a trusted client certificate, hostile HTTP/1.1 is refused on both ports, the
+ * intruder cannot join, and rotating a certificate under load fails no request.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -120,6 +122,20 @@ class MutualTlsIT {
         assertThat(tls1).contains("\"identity\": \"spiffe://mesh.test/service/web\"", "\"mode\": \"file\"");
         Processes.Result check = Processes.meshctl("--node", ports[1].adminAddress(), "check");
         assertThat(check.stderr()).doesNotContain("certificate");
+
+        // The instance's node knows its caller from the verified certificate: an inbound edge web → echo
+        // in stat (from any node) and the caller label of its metrics.
+        Map<String, Object> stat = TestMesh.json(TestMesh.get("http://" + ports[1].adminAddress()
+                + "/v1/stat?service=echo&direction=inbound&edges=true").body());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> edges = (List<Map<String, Object>>) stat.get("edges");
+        assertThat(edges).anySatisfy(e -> {
+            assertThat(e).containsEntry("caller", "web").containsEntry("service", "echo").containsEntry("direction", "inbound");
+            assertThat(((Number) e.get("requests")).longValue()).isPositive();
+        });
+        String metrics = TestMesh.get("http://" + ports[2].adminAddress() + "/metrics").body();
+        assertThat(metrics).containsPattern(
+                "rhizome_requests_total\\{direction=\"inbound\",service=\"echo\",route=\"\",subset=\"\",caller=\"web\",code=\"200\"\\} [1-9]");
     }
 
     @Test
@@ -136,6 +152,47 @@ class MutualTlsIT {
         assertThat(tlsExchange(inbound, web)).as("a certificate of the mesh's CA").startsWith("HTTP/1.1 200");
         String tls2 = TestMesh.get("http://" + ports[2].adminAddress() + "/v1/tls").body();
         assertThat(Long.parseLong(String.valueOf(TestMesh.json(tls2).get("handshake-failures")))).isGreaterThanOrEqualTo(3);
+    }
+
+    /**
+     * The smuggling table against real node JVMs: each hostile request, sent over mTLS with a trusted
+     * certificate to node-2's inbound port and in plain HTTP to node-1's outbound port (whose echo is
+     * across the mesh), is answered by the mesh with one 400 or 431 and the connection closed; the
+     * request smuggled behind it is never answered, so nothing after it reached the echo app.
+     */
+    @Test
+    @Order(5)
+    void hostileRequestsAreRefusedOnBothPortsOverRealNodes() throws Exception {
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: echo\r\n\r\n";
+        String post = "POST /hostile HTTP/1.1\r\nHost: echo\r\n";
+        Map<String, String> table = new LinkedHashMap<>();
+        table.put("Content-Length and Transfer-Encoding",
+                post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
+        table.put("two Content-Lengths", post + "Content-Length: 0\r\nContent-Length: 39\r\n\r\n" + smuggled);
+        table.put("an unknown transfer coding", post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smuggled);
+        table.put("NUL in a header", "GET /hostile HTTP/1.1\r\nHost: echo\r\nX-A: a\0b\r\n\r\n" + smuggled);
+        table.put("obs-fold hiding a Transfer-Encoding", post + "Content-Length: " + smuggled.length()
+                + "\r\nX-A: a\r\n Transfer-Encoding: chunked\r\n\r\n" + smuggled);
+        table.put("too many header fields", "GET /hostile HTTP/1.1\r\nHost: echo\r\n" + "X-Many: 1\r\n".repeat(120)
+                + "\r\n" + smuggled);
+        Issued web = new Issued(Pem.readCertificates(pki.resolve("web/cert.pem")), Pem.readPrivateKey(pki.resolve("web/key.pem")));
+        for (Map.Entry<String, String> c : table.entrySet()) {
+            String inbound;
+            try (SSLSocket socket = (SSLSocket) context(web).getSocketFactory().createSocket("127.0.0.1", ports[2].inbound())) {
+                inbound = exchange(socket, c.getValue());
+            }
+            String outbound;
+            try (Socket socket = new Socket("127.0.0.1", ports[1].outbound())) {
+                outbound = exchange(socket, c.getValue());
+            }
+            for (String answer : List.of(inbound, outbound)) {
+                assertThat(answer).as(c.getKey()).matches("(?s)HTTP/1\\.1 (400|431) .*")
+                        .contains("x-rhizome-error: ").doesNotContain("tls-echo");
+                assertThat(java.util.regex.Pattern.compile("(?m)^HTTP/1\\.1 [0-9]{3} ").matcher(answer).results().count())
+                        .as("%s: one answer only, in %s", c.getKey(), answer).isEqualTo(1);
+            }
+        }
+        assertThat(callEcho()).as("the mesh still serves").isEqualTo(200);
     }
 
     @Test
@@ -209,10 +266,15 @@ class MutualTlsIT {
     }
 
     private static String exchange(Socket socket) throws IOException {
+        return exchange(socket, "GET /hello HTTP/1.1\r\nHost: echo\r\nConnection: close\r\n\r\n");
+    }
+
+    /** Writes the request and reads until the node closes the connection (or 5 s pass). */
+    private static String exchange(Socket socket, String request) throws IOException {
         socket.setSoTimeout(5000);
         try {
             OutputStream out = socket.getOutputStream();
-            out.write("GET /hello HTTP/1.1\r\nHost: echo\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = socket.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);

@@ -33,7 +33,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * {@code GET /v1/tap?service=S&path-prefix=P&method=M&max=N&direction=outbound}: a live stream
+ * {@code GET /v1/tap?service=S&path-prefix=P&method=M&max=N&direction=outbound&include-headers=false}: a live stream
  * (NDJSON, chunked) of the requests every member sees. The first line says which nodes are
  * tapping ({@code "type": "started"}); then one line per request ({@code "type": "request"}),
  * {@code "dropped"} lines when a buffer overflowed, an {@code "end"} line after {@code max}
@@ -71,6 +71,11 @@ final class TapRoutes extends AllDirectives {
         String pathPrefix = params.getOrDefault("path-prefix", "");
         String method = params.getOrDefault("method", "").strip();
         String direction = params.getOrDefault("direction", "outbound");
+        String headers = params.getOrDefault("include-headers", "false").strip();
+        if (!headers.equals("true") && !headers.equals("false")) {
+            return bad("include-headers: \"" + headers + "\" (expected: true or false)");
+        }
+        boolean includeHeaders = headers.equals("true");
         long max = Long.MAX_VALUE;
         if (!method.isEmpty() && !METHOD.matcher(method).matches()) {
             return bad("method: \"" + method + "\" (expected: an HTTP method such as GET)");
@@ -96,7 +101,7 @@ final class TapRoutes extends AllDirectives {
                 Source.<String>queue(QUEUE).preMaterialize(system);
         ActorRef<Object> session = system.systemActorOf(TapSession.create(queued.first(), max),
                 "tap-" + id.substring(id.length() - 36), Props.empty());
-        return subscribeAll(id, service, pathPrefix, method, direction, session.narrow()).thenApply(answers -> {
+        return subscribeAll(id, service, pathPrefix, method, direction, includeHeaders, session.narrow()).thenApply(answers -> {
             List<ActorRef<TapActor.Command>> subscribed = new ArrayList<>();
             List<Object> nodes = new ArrayList<>();
             List<Object> refused = new ArrayList<>();
@@ -150,7 +155,7 @@ final class TapRoutes extends AllDirectives {
     private record Answer(ActorRef<TapActor.Command> member, TapActor.Subscribed subscribed) {}
 
     private CompletionStage<List<Answer>> subscribeAll(String id, String service, String pathPrefix, String method,
-            String direction, ActorRef<TapActor.Batch> session) {
+            String direction, boolean includeHeaders, ActorRef<TapActor.Batch> session) {
         CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
                 replyTo -> Receptionist.find(TapActor.KEY, replyTo), SUBSCRIBE_TIMEOUT, system.scheduler());
         return listing.thenCompose(l -> {
@@ -158,7 +163,7 @@ final class TapRoutes extends AllDirectives {
             for (ActorRef<TapActor.Command> ref : l.getServiceInstances(TapActor.KEY)) {
                 CompletionStage<TapActor.Subscribed> ask = AskPattern.ask(ref,
                         replyTo -> new TapActor.Subscribe(TapActor.PROTOCOL_VERSION, id, service, pathPrefix, method,
-                                direction, session, replyTo), SUBSCRIBE_TIMEOUT, system.scheduler());
+                                direction, includeHeaders, session, replyTo), SUBSCRIBE_TIMEOUT, system.scheduler());
                 asks.add(ask.thenApply(s -> Optional.of(new Answer(ref, s)))
                         .exceptionally(t -> {
                             // It may still have opened the tap after the timeout: tell it to close.

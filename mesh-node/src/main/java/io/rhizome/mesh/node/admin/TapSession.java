@@ -78,6 +78,14 @@ final class TapSession {
         m.put("caller", e.caller());
         m.put("endpoint", e.upstream());
         m.put("flags", e.flags());
+        if (e.headers().length > 0) {
+            // Only for taps with include-headers; a repeated header's values are joined as HTTP allows.
+            Map<String, Object> headers = new LinkedHashMap<>();
+            for (int i = 0; i + 1 < e.headers().length; i += 2) {
+                headers.merge(e.headers()[i], e.headers()[i + 1], (a, b) -> a + ", " + b);
+            }
+            m.put("headers", headers);
+        }
         return m;
     }
 }

@@ -38,6 +38,9 @@ package io.rhizome.mesh.node.observability;
  *                    {@code tunnel}); test one with {@link RequestFlags#has}
  * @param subset      the Route backend's label subset the request was sent to ({@code version=v2},
  *                    see {@code SubsetFilter.text()}), {@code ""} for the whole service and inbound
+ * @param headers     the request's headers as the caller sent them (name, value, name, value, ...;
+ *                    secrets redacted, see {@link RequestHeaders}), copied only while a tap with
+ *                    {@code include-headers} runs; otherwise empty
  */
 public record RequestRecord(
         Direction direction,
@@ -60,7 +63,18 @@ public record RequestRecord(
         String spanId,
         String parentSpanId,
         boolean sampled,
-        String subset) {
+        String subset,
+        java.util.List<String> headers) {
+
+    /** The record without headers. */
+    public RequestRecord(Direction direction, String service, String route, String caller, String method,
+            String authority, String path, int status, String error, long startMillis, long durationNanos,
+            long requestBytes, long responseBytes, String upstream, String traceId, int retries, String flags,
+            String spanId, String parentSpanId, boolean sampled, String subset) {
+        this(direction, service, route, caller, method, authority, path, status, error, startMillis, durationNanos,
+                requestBytes, responseBytes, upstream, traceId, retries, flags, spanId, parentSpanId, sampled, subset,
+                java.util.List.of());
+    }
 
     /** The record without a subset (the whole service). */
     public RequestRecord(Direction direction, String service, String route, String caller, String method,

@@ -32,6 +32,7 @@ public final class RequestRecordBuilder {
     private String parentSpanId;
     private int retries;
     private int flags;
+    private java.util.List<String> headers;
 
     /**
      * A request head arrived: forget the previous request. {@code observing}: whether anyone will
@@ -59,6 +60,7 @@ public final class RequestRecordBuilder {
         parentSpanId = "";
         retries = 0;
         flags = 0;
+        headers = java.util.List.of();
     }
 
     /** Whether a record will be emitted for the current request (someone is observing). */
@@ -83,6 +85,11 @@ public final class RequestRecordBuilder {
     /** The backend subset the current try was sent to ({@code SubsetFilter.text()}); the last try decides. */
     public void subset(String subset) {
         this.subset = orEmpty(subset);
+    }
+
+    /** The request's headers for taps that show them ({@link RequestHeaders#capture}). */
+    public void headers(java.util.List<String> headers) {
+        this.headers = headers;
     }
 
     public void caller(String caller) {
@@ -167,7 +174,7 @@ public final class RequestRecordBuilder {
                 traced ? traceParent.substring(3, 35) : traceId,
                 retries, RequestFlags.text(flags),
                 traced ? traceParent.substring(36, 52) : "", parentSpanId,
-                traced && traceParent.charAt(54) == '1', d == direction ? subset : "");
+                traced && traceParent.charAt(54) == '1', d == direction ? subset : "", headers);
     }
 
     /** The path without its query; an absolute-form target keeps only its path. */

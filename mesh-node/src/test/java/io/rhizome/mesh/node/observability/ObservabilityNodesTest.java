@@ -228,6 +228,44 @@ class ObservabilityNodesTest {
     }
 
     @Test
+    void aTapWithIncludeHeadersShowsTheirValuesButNeverSecrets() throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> tap = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + admin[0] + "/v1/tap?service=echo&path-prefix=/api/tapped&max=1&include-headers=true")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertThat(tap.statusCode()).isEqualTo(200);
+        java.util.Iterator<String> lines = tap.body().filter(l -> !l.isBlank()).iterator();
+        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            assertThat(reader.submit(lines::next).get(10, java.util.concurrent.TimeUnit.SECONDS)).contains("started");
+            assertThat(call(0, "echo", "/api/tapped", "Authorization", "Bearer s3cr3t", "Cookie", "sid=c00kie",
+                    "X-Tenant", "acme").statusCode()).isEqualTo(200);
+            String line = reader.submit(lines::next).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            JsonObject event = JsonParser.parseString(line).getAsJsonObject();
+            assertThat(event.get("type").getAsString()).isEqualTo("request");
+            assertThat(event.get("path").getAsString()).isEqualTo("/api/tapped");
+            JsonObject headers = event.getAsJsonObject("headers");
+            assertThat(headers.get("x-tenant").getAsString()).isEqualTo("acme");
+            assertThat(headers.get("host").getAsString()).isEqualTo("echo");
+            assertThat(headers.get("authorization").getAsString()).isEqualTo("[redacted]");
+            assertThat(headers.get("cookie").getAsString()).isEqualTo("[redacted]");
+            assertThat(line).doesNotContain("s3cr3t").doesNotContain("c00kie");
+        } finally {
+            reader.shutdownNow();
+        }
+        // --max 1 reached: the stream ends and neither node keeps a tap (nor copies headers) afterwards.
+        eventually(() -> {
+            for (int n = 0; n < 2; n++) {
+                try {
+                    assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[n] + "/v1/taps")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body()).containsPattern("\"active\"\\s*:\\s*0\\b");
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+    }
+
+    @Test
     void traceContextReachesTheInstanceWithTheCallersTraceIdAndANewSpanPerHop() {
         String incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         assertThat(call(0, "echo", "/api/traced", "traceparent", incoming, "tracestate", "vendor=opaque").statusCode())

@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * while a tap is open.
  */
 public final class TapActor extends AbstractBehavior<TapActor.Command> {
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2; // 2: Subscribe.includeHeaders, TapEvent.headers
     static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
     /** Events per message to the sink. */
     static final int BATCH = 256;
@@ -32,9 +32,10 @@ public final class TapActor extends AbstractBehavior<TapActor.Command> {
 
     public sealed interface Command {}
 
-    /** Opens tap {@code tapId}; answers {@code replyTo} whether it did. */
+    /** Opens tap {@code tapId}; answers {@code replyTo} whether it did. {@code includeHeaders}: events carry header values. */
     public record Subscribe(int protocolVersion, String tapId, String service, String pathPrefix, String method,
-            String direction, ActorRef<Batch> sink, ActorRef<Subscribed> replyTo) implements Command, KryoMessage {}
+            String direction, boolean includeHeaders, ActorRef<Batch> sink, ActorRef<Subscribed> replyTo)
+            implements Command, KryoMessage {}
 
     public record Unsubscribe(int protocolVersion, String tapId) implements Command, KryoMessage {}
 
@@ -84,7 +85,7 @@ public final class TapActor extends AbstractBehavior<TapActor.Command> {
                     "tap protocol " + s.protocolVersion() + " (expected: " + PROTOCOL_VERSION + ")"));
             return this;
         }
-        TapFilter filter = new TapFilter(s.service(), s.pathPrefix(), s.method(), s.direction());
+        TapFilter filter = new TapFilter(s.service(), s.pathPrefix(), s.method(), s.direction(), s.includeHeaders());
         if (hub.open(s.tapId(), filter).isEmpty()) {
             s.replyTo().tell(new Subscribed(PROTOCOL_VERSION, hub.nodeName(), false,
                     "this node already serves " + TapHub.MAX_TAPS + " taps"));

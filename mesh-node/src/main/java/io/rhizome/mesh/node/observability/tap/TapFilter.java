@@ -10,8 +10,14 @@ import io.rhizome.mesh.node.observability.RequestRecord;
  * @param method     the method, case-insensitive
  * @param direction  {@code outbound} (each request once, as its caller's node saw it), {@code inbound}
  *                   or {@code all}
+ * @param includeHeaders the events carry the request's header values (secrets redacted)
  */
-public record TapFilter(String service, String pathPrefix, String method, String direction) {
+public record TapFilter(String service, String pathPrefix, String method, String direction, boolean includeHeaders) {
+
+    /** A filter whose events carry no header values. */
+    public TapFilter(String service, String pathPrefix, String method, String direction) {
+        this(service, pathPrefix, method, direction, false);
+    }
 
     public boolean matches(RequestRecord r) {
         if (r.service().isEmpty() || (!service.isEmpty() && !service.equals(r.service()))) {

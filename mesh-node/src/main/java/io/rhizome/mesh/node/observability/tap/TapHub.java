@@ -46,7 +46,7 @@ public final class TapHub {
                 dropped.incrementAndGet();
                 return;
             }
-            buffer.add(TapEvent.of(nodeName, localCaller, r));
+            buffer.add(TapEvent.of(nodeName, localCaller, r, filter.includeHeaders()));
         }
 
         /** Takes what is buffered (at most {@code max}). */
@@ -83,6 +83,9 @@ public final class TapHub {
         }
         Tap tap = new Tap(id, filter);
         taps.put(id, tap);
+        if (filter.includeHeaders()) {
+            observers.wantHeaders(true);
+        }
         observers.register(tap);
         return java.util.Optional.of(tap);
     }
@@ -91,6 +94,9 @@ public final class TapHub {
         Tap tap = taps.remove(id);
         if (tap != null) {
             observers.unregister(tap);
+            if (tap.filter.includeHeaders()) {
+                observers.wantHeaders(false);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.rhizome.mesh.node.observability.RequestFlags;
+import io.rhizome.mesh.node.observability.RequestHeaders;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.observability.tracing.TraceContext;
@@ -25,6 +26,9 @@ final class RequestRecording {
             return;
         }
         record.request(request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri());
+        if (context.observers().wantsHeaders()) {
+            record.headers(RequestHeaders.capture(request.headers())); // as the caller sent them, secrets redacted
+        }
         if (inbound) {
             record.caller(channel.attr(PeerIdentity.ATTRIBUTE).get());
             // The calling node's route, as it told the instance's side (for figures per route on both ends).

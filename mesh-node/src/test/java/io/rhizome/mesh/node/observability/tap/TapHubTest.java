@@ -2,6 +2,7 @@ package io.rhizome.mesh.node.observability.tap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rhizome.mesh.node.observability.RequestHeaders;
 import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.RequestRecord;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
@@ -32,6 +33,35 @@ class TapHubTest {
             assertThat(e.latencyMicros()).isEqualTo(2500);
             assertThat(e.node()).isEqualTo("node-1");
         });
+    }
+
+    @Test
+    void onlyATapThatAsksForHeadersMakesTheProxyCopyThemAndSecretsAreRedacted() {
+        assertThat(observers.wantsHeaders()).isFalse();
+        TapHub.Tap plain = hub.open("plain", new TapFilter("echo", "", "", "all")).orElseThrow();
+        assertThat(observers.wantsHeaders()).as("a tap without include-headers").isFalse();
+        TapHub.Tap withHeaders = hub.open("headers", new TapFilter("echo", "", "", "all", true)).orElseThrow();
+        assertThat(observers.wantsHeaders()).isTrue();
+
+        // What the proxy copies while some tap wants headers (RequestRecording.start).
+        java.util.List<String> captured = RequestHeaders.capture(java.util.List.of(
+                java.util.Map.entry("Accept", "text/plain"),
+                java.util.Map.entry("Authorization", "Bearer s3cr3t-admin-token"),
+                java.util.Map.entry("Cookie", "session=abc"),
+                java.util.Map.entry("X-Api-Key", "k-123"),
+                java.util.Map.entry("X-Request-Id", "r-1")));
+        RequestRecord r = new RequestRecord(Direction.OUTBOUND, "echo", "", "", "GET", "echo", "/h", 200, "", 1_000L, 1_000,
+                0, 0, "", "", 0, "", "", "", false, "", captured);
+        observers.onRequest(r);
+
+        assertThat(withHeaders.drain(10)).singleElement().satisfies(e -> assertThat(e.headers()).containsExactly(
+                "accept", "text/plain", "authorization", RequestHeaders.REDACTED, "cookie", RequestHeaders.REDACTED,
+                "x-api-key", RequestHeaders.REDACTED, "x-request-id", "r-1"));
+        assertThat(plain.drain(10)).singleElement().satisfies(e -> assertThat(e.headers()).isEmpty());
+        assertThat(java.util.Arrays.toString(captured.toArray())).doesNotContain("s3cr3t").doesNotContain("abc").doesNotContain("k-123");
+
+        hub.close("headers");
+        assertThat(observers.wantsHeaders()).as("the last tap with headers closed: the proxy copies none").isFalse();
     }
 
     @Test
