@@ -48,6 +48,12 @@ public final class Observability {
         }
         Optional<OtlpExporter> spans = Optional.empty();
         NodeMetrics metrics = new NodeMetrics(requests, view, policy, selector, dataPlane, tls);
+        accessLog.ifPresent(log -> {
+            metrics.counter("rhizome_access_log_lines_total", "Access-log lines written.", log::written);
+            metrics.counter("rhizome_access_log_dropped_total",
+                    "Access-log lines dropped: the queue was full (the target was slower than the traffic) or a write failed.",
+                    log::dropped);
+        });
         if (!settings.otlpEndpoint().isEmpty()) {
             OtlpExporter exporter = OtlpExporter.start(settings.otlpEndpoint(), node, identity);
             dataPlane.observers().register(exporter);

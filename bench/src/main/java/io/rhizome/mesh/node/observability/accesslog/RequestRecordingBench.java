@@ -41,6 +41,8 @@ public class RequestRecordingBench {
     private RequestMetrics metrics;
     private StatsRecorder stats;
     private AccessLog accessLog;
+    private final AccessLogLine line = new AccessLogLine("bench");
+    private final LineBuffer buffer = new LineBuffer(64 * 1024);
 
     @Setup
     public void setUp() {
@@ -83,6 +85,13 @@ public class RequestRecordingBench {
     @Benchmark
     public String accessLogLine() {
         return AccessLogLine.of("bench", record);
+    }
+
+    @Benchmark
+    public int accessLogFormat() {
+        buffer.clear();
+        line.append(record, buffer);
+        return buffer.length();
     }
 
     @Benchmark
