@@ -499,7 +499,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.status(200);
                     record.upstream(new HostPort(hp.host, hp.port));
                     record.emit(context.observers(), System.nanoTime());
-                    client.pipeline().remove("continue");
                     client.pipeline().remove("validate");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
