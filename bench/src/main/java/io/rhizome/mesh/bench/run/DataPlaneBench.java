@@ -108,6 +108,7 @@ public final class DataPlaneBench {
         for (Row r : rows) {
             for (Proc p : r.procs) {
                 r.rssMiB.put(p.name(), p.rssMiB());
+                r.pssMiB.put(p.name(), p.pssMiB());
             }
         }
         joinAndDrain();

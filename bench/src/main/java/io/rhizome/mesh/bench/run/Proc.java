@@ -101,6 +101,24 @@ public final class Proc {
         return statusKiB("VmRSS:") / 1024.0;
     }
 
+    /**
+     * Proportional set size now (Pss from /proc/PID/smaps_rollup), MiB; NaN if unknown. Unlike VmRSS it
+     * counts a page shared with N other processes (the class-data-sharing archives, libjvm, jars mapped
+     * by every JVM node on the host) as 1/N.
+     */
+    public double pssMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[0]) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // below
+        }
+        return Double.NaN;
+    }
+
     /** Peak resident set size (VmHWM), MiB; NaN if unknown. */
     public double peakRssMiB() {
         return statusKiB("VmHWM:") / 1024.0;

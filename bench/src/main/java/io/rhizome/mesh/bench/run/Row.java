@@ -33,6 +33,8 @@ final class Row {
     final Map<Integer, Latency> latency = new LinkedHashMap<>();
     /** RSS of each proxy process after all load, MiB. */
     final Map<String, Double> rssMiB = new LinkedHashMap<>();
+    /** PSS of each proxy process at the same moment, MiB (shared pages divided among their sharers). */
+    final Map<String, Double> pssMiB = new LinkedHashMap<>();
     long errors;
     int port;
     String host;
@@ -73,5 +75,10 @@ final class Row {
     /** The largest RSS among this path's processes. */
     double maxRss() {
         return rssMiB.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+
+    /** The largest PSS among this path's processes. */
+    double maxPss() {
+        return pssMiB.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 }

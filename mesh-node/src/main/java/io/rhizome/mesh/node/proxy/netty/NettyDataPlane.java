@@ -21,8 +21,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.rhizome.mesh.node.config.HostPort;
@@ -129,12 +127,11 @@ public final class NettyDataPlane implements DataPlane {
                         }
                         ObsFoldGuard folds = new ObsFoldGuard(); // refuses obs-fold, which the decoder would unfold
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(0, 0, p.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                                .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
                                 .addLast("obs-fold", folds)
                                 .addLast("codec", new HttpServerCodec(decoder))
-                                .addLast("validate", validator)
-                                .addLast("framing", folds.tracker())
-                                .addLast("continue", new HttpServerExpectContinueHandler())
+                                // validation, the obs-fold tracker and 100-continue in one hop
+                                .addLast("validate", new RequestGate(validator, folds))
                                 .addLast("proxy", new ProxyHandler(context, mode));
                     }
                 });

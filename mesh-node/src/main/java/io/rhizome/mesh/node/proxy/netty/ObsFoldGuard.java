@@ -198,18 +198,26 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * What the {@link #tracker()} does with each decoded message, for a handler after the decoder that
+     * does more than track ({@link RequestGate}).
+     */
+    void decoded(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            tracker.onRequest(request);
+        } else if (msg instanceof LastHttpContent last && foldInTrailer) {
+            foldInTrailer = false;
+            if (last.decoderResult().isSuccess()) {
+                last.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(FOLD + " (in a trailer)")));
+            }
+        }
+    }
+
     /** After the decoder: learns each request's framing, and refuses a request whose head held a fold. */
     private final class Tracker extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest request) {
-                onRequest(request);
-            } else if (msg instanceof LastHttpContent last && foldInTrailer) {
-                foldInTrailer = false;
-                if (last.decoderResult().isSuccess()) {
-                    last.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(FOLD + " (in a trailer)")));
-                }
-            }
+            decoded(msg);
             ctx.fireChannelRead(msg);
         }
 

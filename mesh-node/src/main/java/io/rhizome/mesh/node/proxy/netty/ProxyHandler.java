@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
@@ -81,6 +82,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
      * many pipelined requests wait: toggling it per request costs two epoll_ctl calls each time.
      */
     private static final int PAUSE_PIPELINED = 16;
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
 
     private final ProxyContext context;
     private final Mode mode;
@@ -94,6 +96,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     private boolean closing;
     /** The facts of the request being served, for the RequestRecord its end hands to the observers. */
     private final RequestRecordBuilder record = new RequestRecordBuilder();
+    private String clientIp;
 
     ProxyHandler(ProxyContext context, Mode mode) {
         this.context = context;
@@ -312,8 +315,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
      * the local application.
      */
     private RateLimitDecision admit(String service, HttpRequest request) {
-        String caller = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
-                ? remote.getAddress().getHostAddress() : null;
+        String caller = clientIp();
         return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
     }
 
@@ -452,11 +454,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         return host.indexOf('.') < 0 && host.indexOf(':') < 0 && !host.equals("localhost");
     }
 
+    /** The client's IP address as text, worked out once per connection (X-Forwarded-For, RateLimits, hashing). */
+    private String clientIp() {
+        if (clientIp == null && ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
+            clientIp = remote.getAddress().getHostAddress();
+        }
+        return clientIp;
+    }
+
     private void addForwardedFor(HttpRequest request) {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
-            String ip = remote.getAddress().getHostAddress();
-            String previous = request.headers().get("x-forwarded-for");
-            request.headers().set("x-forwarded-for", previous == null || previous.isBlank() ? ip : previous + ", " + ip);
+        String ip = clientIp();
+        if (ip != null) {
+            String previous = request.headers().get(X_FORWARDED_FOR);
+            request.headers().set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? ip : previous + ", " + ip);
         }
     }
 
@@ -499,7 +509,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.status(200);
                     record.upstream(new HostPort(hp.host, hp.port));
                     record.emit(context.observers(), System.nanoTime());
-                    client.pipeline().remove("continue");
                     client.pipeline().remove("validate");
                     client.pipeline().remove("codec");
                     client.pipeline().replace(this, "relay", new RelayHandler(upstream));
@@ -847,9 +856,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (!d.spec().hasHashOn()) {
                 return PickContext.NONE;
             }
-            String clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null
-                    ? remote.getAddress().getHostAddress() : null;
-            return PickContext.of(d.spec().getHashOn(), new NettyRequestView(request), clientIp);
+            return PickContext.of(d.spec().getHashOn(), new NettyRequestView(request), clientIp());
         }
 
         /** The try got its response head with a status below 500: a latency sample up to now. */
@@ -1496,15 +1503,31 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     host = a;
                 }
             }
-            if (host.isEmpty() || !host.chars().allMatch(ch -> ch > 32 && ch < 127 && ch != '/' && ch != '@' && ch != '\\')) {
+            if (host.isEmpty() || !hostChars(host)) {
                 return null;
             }
             return new HostAndPort(host.toLowerCase(Locale.ROOT), port);
         }
 
+        /** Visible ASCII other than slash, at and backslash (a loop, not a stream: this runs for every request). */
+        private static boolean hostChars(String host) {
+            for (int i = 0; i < host.length(); i++) {
+                char ch = host.charAt(i);
+                if (ch <= 32 || ch >= 127 || ch == '/' || ch == '@' || ch == '\\') {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private static int parsePort(String s) {
-            if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(Character::isDigit)) {
+            if (s.isEmpty() || s.length() > 5) {
                 return -1;
+            }
+            for (int i = 0; i < s.length(); i++) {
+                if (!Character.isDigit(s.charAt(i))) {
+                    return -1;
+                }
             }
             int p = Integer.parseInt(s);
             return p >= 1 && p <= 65535 ? p : -1;

@@ -27,14 +27,21 @@ final class RequestValidator extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest request && request.decoderResult().isSuccess()) {
+        if (msg instanceof HttpRequest request) {
+            check(request);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** Marks {@code request} as a decoder failure when it is one of the above. */
+    void check(HttpRequest request) {
+        if (request.decoderResult().isSuccess()) {
             String problem = problem(request);
             if (problem != null) {
                 request.setDecoderResult(DecoderResult.failure(problem.startsWith("more than")
                         ? new TooLongHttpHeaderException(problem) : new IllegalArgumentException(problem)));
             }
         }
-        ctx.fireChannelRead(msg);
     }
 
     private String problem(HttpRequest request) {

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.security.tls.MeshTls;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Idle keep-alive connections to upstreams (endpoints' inbound ports, local services, egress
@@ -125,7 +123,7 @@ final class UpstreamPool {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline()
-                        .addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast("idle", new IdleCheck(idleMillis))
                         .addLast("codec", new HttpClientCodec(
                                 new HttpDecoderConfig().setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(64 * 1024),
                                 false, false))

@@ -376,6 +376,21 @@ class NettyDataPlaneTest {
     }
 
     @Test
+    void aRequestExpecting100ContinueGetsItAndItsBodyReachesTheUpstreamWithoutExpect() throws IOException {
+        try (RawHttp conn = RawHttp.connect(outboundPort())) {
+            RawHttp.Response interim = conn.send("POST /headers HTTP/1.1\r\nHost: echo\r\nContent-Length: 5\r\n"
+                    + "Expect: 100-continue\r\n\r\n").read();
+            RawHttp.Response answer = conn.send("hello").read();
+            RawHttp.Response next = conn.send("GET /headers?next HTTP/1.1\r\nHost: echo\r\n\r\n").read();
+
+            assertThat(interim.status()).isEqualTo(100);
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.text()).startsWith("POST /headers\n").contains("content-length: 5").doesNotContain("expect:");
+            assertThat(next.text()).startsWith("GET /headers?next\n");
+        }
+    }
+
+    @Test
     void aLocalErrorKeepsTheConnectionForTheNextRequest() throws IOException {
         try (RawHttp conn = RawHttp.connect(outboundPort())) {
             RawHttp.Response miss = conn.send("GET /x HTTP/1.1\r\nHost: nosuch\r\n\r\n").read();
