@@ -2,25 +2,15 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.rhizome.mesh.node.config.HostPort;
 
-/**
- * Last handler of an upstream connection: hands what arrives to the exchange that owns it. A
- * response head and its body's last part that arrive in one read go on as one
- * {@link io.netty.handler.codec.http.FullHttpResponse} (the decoded headers and body shared, not
- * copied): the exchange handles it once and writes it to the client as one message.
- */
+/** Last handler of an upstream connection: hands what arrives to the exchange that owns it. */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
     private final HostPort target;
     private UpstreamListener listener;
-    /** A response head, until the next message of the same read says whether the response is whole. */
-    private HttpResponse held;
     private boolean reused;
 
     BackendHandler(UpstreamPool pool, HostPort target) {
@@ -44,39 +34,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        HttpResponse head = held;
-        if (head != null) {
-            held = null;
-            if (msg instanceof LastHttpContent last && last.decoderResult().isSuccess()) {
-                deliver(ctx, new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
-                        head.headers(), last.trailingHeaders()));
-                return;
-            }
-            deliver(ctx, head);
-        }
-        if (msg instanceof HttpResponse response && !(msg instanceof LastHttpContent) && response.decoderResult().isSuccess()
-                && listener != null) {
-            held = response; // its body's last part may follow in this read
-            return;
-        }
-        deliver(ctx, msg);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        deliverHeld(ctx);
-        ctx.fireChannelReadComplete();
-    }
-
-    private void deliverHeld(ChannelHandlerContext ctx) {
-        HttpResponse head = held;
-        if (head != null) {
-            held = null;
-            deliver(ctx, head);
-        }
-    }
-
-    private void deliver(ChannelHandlerContext ctx, Object msg) {
         if (listener != null) {
             listener.onUpstreamMessage(msg);
         } else {
@@ -88,7 +45,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        deliverHeld(ctx);
         UpstreamListener l = listener;
         listener = null;
         if (l != null) {
@@ -117,7 +73,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        deliverHeld(ctx);
         UpstreamListener l = listener;
         listener = null;
         if (l != null) {
