@@ -39,7 +39,7 @@ public final class NodeMain {
         RhizomeNode node;
         try {
             settings = SettingsLoader.load(config);
-            System.setProperty("log.node", settings.nodeName()); // read by logback.xml's pattern
+            System.setProperty("log.node", settings.nodeName()); // read by the log pattern (LogConfigurator)
             node = RhizomeNode.start(settings);
         } catch (ConfigError e) {
             System.err.println("mesh-node: " + e.getMessage());

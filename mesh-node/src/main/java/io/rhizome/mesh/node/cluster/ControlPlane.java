@@ -126,6 +126,9 @@ public final class ControlPlane {
             throw new BindFailure("rhizome.cluster.port", settings.cluster().address().toString(), rootCause(e));
         }
         system = sys;
+        // The join's round trips to the seed nodes overlap the rest of the start (the system actors,
+        // the admin API's binding; start-up, docs/decisions.md §20); readiness still needs all of it.
+        joinSeedNodes(sys);
         registry = sys.systemActorOf(RegistryActor.create(settings, view, health.get()), "registry", Props.empty());
         if (draining) {
             registry.tell(new RegistryActor.SetLocalStatus("", EndpointStatus.DRAINING, sys.ignoreRef()));
@@ -149,10 +152,9 @@ public final class ControlPlane {
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            sys.terminate();
+            leaveAfterFailedStart(sys); // it has begun to join
             throw new BindFailure("rhizome.admin.port", settings.admin().toString(), rootCause(e));
         }
-        joinSeedNodes(sys);
         log.info("node {} started (version {}): cluster {}, admin {}, seeds {}", settings.nodeName(), version,
                 settings.cluster().address(), settings.admin(), settings.cluster().seedNodes());
         sys.scheduler().scheduleAtFixedRate(Duration.ofSeconds(5), Duration.ofSeconds(5), () -> warnIfNotMember(sys),
@@ -199,6 +201,16 @@ public final class ControlPlane {
                 cluster.joinSeedNodes(seeds);
             }
         }, sys.executionContext());
+    }
+
+    /** Leaves the cluster it may have begun to join (bounded) and terminates the system. */
+    private static void leaveAfterFailedStart(ActorSystem<Void> sys) {
+        try {
+            CoordinatedShutdown.get(sys).runAll(CoordinatedShutdown.unknownReason())
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            sys.terminate();
+        }
     }
 
     private void warnIfNotMember(ActorSystem<Void> sys) {
