@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -51,6 +52,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "Environment:",
       "  MESH_NODE   the node to talk to when --node is not given",
       "  MESH_TOKEN  bearer token sent to the admin API",
+      "  MESH_CA     trust bundle (PEM) for https nodes, when --tls-ca is not given",
+      "  MESH_CERT   client certificate (PEM), when --tls-cert is not given",
+      "  MESH_KEY    its private key (PEM), when --tls-key is not given",
       "",
       "Exit codes:",
       "  0 ok, 1 the node refused or a check failed, 2 usage error, 3 node unreachable"
@@ -73,6 +77,24 @@ public final class Meshctl implements Callable<Integer> {
       converter = NodeAddress.Converter.class,
       description = "Admin API of the node to talk to (default: $MESH_NODE, then " + DEFAULT_NODE + ").")
   private NodeAddress node;
+
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      description = "Trust bundle (PEM) the node's certificate must chain to; talks HTTPS (default: $MESH_CA).")
+  private Path tlsCa;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "Client certificate (PEM) for a node with rhizome.admin.tls on (default: $MESH_CERT).")
+  private Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "Private key (PEM) of --tls-cert (default: $MESH_KEY).")
+  private Path tlsKey;
 
   private final Map<String, String> env;
   private final InputStream stdin;
@@ -174,7 +196,33 @@ public final class Meshctl implements Callable<Integer> {
       throw MeshctlException.usage(
           "MESH_TOKEN: (not shown) cannot be sent in a header (expected: printable ASCII without spaces)");
     }
-    return NodeClient.create(address, token);
+    Path ca = fileOption(tlsCa, "MESH_CA");
+    Path cert = fileOption(tlsCert, "MESH_CERT");
+    Path key = fileOption(tlsKey, "MESH_KEY");
+    if (ca == null && cert == null && key == null) {
+      if (address.https()) {
+        throw MeshctlException.usage(
+            "--tls-ca: missing for " + address + " (expected: the trust bundle (PEM) the node's certificate chains to, or $MESH_CA)");
+      }
+      return NodeClient.create(address, token);
+    }
+    if (address.schemeGiven() && !address.https()) {
+      throw MeshctlException.usage(
+          "--node: '" + address + "' is plain HTTP while TLS files are given (expected: https://host:port or host:port)");
+    }
+    if (ca == null) {
+      throw MeshctlException.usage(
+          "--tls-ca: missing while a client certificate is given (expected: the trust bundle (PEM) the node's certificate chains to, or $MESH_CA)");
+    }
+    return NodeClient.create(address.withHttps(), token, ClientTls.context(ca, cert, key));
+  }
+
+  private Path fileOption(Path option, String variable) {
+    if (option != null) {
+      return option;
+    }
+    String fromEnv = env.get(variable);
+    return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv.strip());
   }
 
   private static int onUsageError(ParameterException ex, String[] args) {

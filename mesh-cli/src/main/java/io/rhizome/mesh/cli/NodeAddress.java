@@ -61,6 +61,20 @@ record NodeAddress(String text, URI baseUri) {
         source + ": '" + text + "' (expected: host:port, e.g. 127.0.0.1:9901)");
   }
 
+  /** Whether the user named the scheme ({@code http://} or {@code https://}) rather than host:port. */
+  boolean schemeGiven() {
+    return URL.matcher(text).matches();
+  }
+
+  boolean https() {
+    return "https".equals(baseUri.getScheme());
+  }
+
+  /** The same host and port over HTTPS. */
+  NodeAddress withHttps() {
+    return new NodeAddress(text, URI.create("https://" + baseUri.getRawAuthority()));
+  }
+
   @Override
   public String toString() {
     return text;

@@ -22,6 +22,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Locale;
+import javax.net.ssl.SSLContext;
 
 /**
  * A small client of one node's admin API: JSON over HTTP/1.1, answers parsed into the
@@ -44,17 +45,21 @@ final class NodeClient {
   private final HttpClient http;
   private final Duration requestTimeout;
 
-  private NodeClient(NodeAddress node, String token, Duration connectTimeout, Duration requestTimeout) {
+  private NodeClient(
+      NodeAddress node, String token, SSLContext tls, Duration connectTimeout, Duration requestTimeout) {
     this.node = requireNonNull(node, "node");
     this.token = token == null || token.isBlank() ? null : token.strip();
     this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout");
     // HTTP/1.1 on purpose: the default (HTTP/2) would send an h2c upgrade on every plain request.
-    this.http =
+    HttpClient.Builder builder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(requireNonNull(connectTimeout, "connectTimeout"))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+            .followRedirects(HttpClient.Redirect.NEVER);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
   }
 
   /**
@@ -63,12 +68,21 @@ final class NodeClient {
    * @param token sent as {@code Authorization: Bearer <token>} unless null or blank
    */
   static NodeClient create(NodeAddress node, String token) {
-    return new NodeClient(node, token, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+    return new NodeClient(node, token, null, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
+  }
+
+  /**
+   * A client of {@code node} over HTTPS with {@code tls} (see {@link ClientTls}).
+   *
+   * @param token sent as {@code Authorization: Bearer <token>} unless null or blank
+   */
+  static NodeClient create(NodeAddress node, String token, SSLContext tls) {
+    return new NodeClient(node, token, tls, CONNECT_TIMEOUT, REQUEST_TIMEOUT);
   }
 
   /** For tests that must not wait for the real timeouts. */
   static NodeClient create(NodeAddress node, String token, Duration connectTimeout, Duration requestTimeout) {
-    return new NodeClient(node, token, connectTimeout, requestTimeout);
+    return new NodeClient(node, token, null, connectTimeout, requestTimeout);
   }
 
   NodeAddress node() {

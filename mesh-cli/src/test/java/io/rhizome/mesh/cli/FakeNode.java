@@ -4,6 +4,19 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import io.rhizome.mesh.pki.Issued;
+import io.rhizome.mesh.pki.SpiffeId;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,7 +34,13 @@ final class FakeNode implements AutoCloseable {
    * empty when none was sent.
    */
   record Request(
-      String method, String path, String authorization, String accept, String contentType, String body) {}
+      String method,
+      String path,
+      String authorization,
+      String accept,
+      String contentType,
+      String body,
+      String clientIdentity) {}
 
   private record Answer(int status, String body) {}
 
@@ -38,6 +57,39 @@ final class FakeNode implements AutoCloseable {
     FakeNode node = new FakeNode(server);
     server.createContext("/", node::handle);
     server.start();
+    return node;
+  }
+
+  /**
+   * Over HTTPS with {@code server}'s certificate, asking for (not requiring) a client certificate
+   * chained to {@code clientCa}, like a node with {@code rhizome.admin.tls} on.
+   */
+  static FakeNode startHttps(Issued server, X509Certificate clientCa) throws Exception {
+    char[] password = new char[0];
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, password);
+    keys.setKeyEntry("node", server.key(), password, server.chain().toArray(X509Certificate[]::new));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, password);
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, password);
+    trust.setCertificateEntry("ca", clientCa);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    https.setHttpsConfigurator(new HttpsConfigurator(context) {
+      @Override
+      public void configure(HttpsParameters params) {
+        SSLParameters p = context.getDefaultSSLParameters();
+        p.setWantClientAuth(true);
+        params.setSSLParameters(p);
+      }
+    });
+    FakeNode node = new FakeNode(https);
+    https.createContext("/", node::handle);
+    https.start();
     return node;
   }
 
@@ -68,7 +120,8 @@ final class FakeNode implements AutoCloseable {
             exchange.getRequestHeaders().getFirst("Authorization"),
             exchange.getRequestHeaders().getFirst("Accept"),
             exchange.getRequestHeaders().getFirst("Content-Type"),
-            new String(exchange.getRequestBody().readAllBytes(), UTF_8)));
+            new String(exchange.getRequestBody().readAllBytes(), UTF_8),
+            clientIdentity(exchange)));
     Answer answer =
         answers.getOrDefault(
             path, new Answer(404, "{\"error\": \"not-found\", \"message\": \"no route " + path + "\"}"));
@@ -77,6 +130,17 @@ final class FakeNode implements AutoCloseable {
     exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);
+    }
+  }
+
+  private static String clientIdentity(HttpExchange exchange) {
+    if (!(exchange instanceof HttpsExchange https)) {
+      return null;
+    }
+    try {
+      return SpiffeId.of((X509Certificate) https.getSSLSession().getPeerCertificates()[0]).toString();
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
     }
   }
 

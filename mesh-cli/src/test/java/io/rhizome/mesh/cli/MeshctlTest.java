@@ -31,8 +31,9 @@ class MeshctlTest {
 
     assertThat(result.exitCode()).isZero();
     assertThat(result.out())
-        .contains("Usage: meshctl [-hV] [--node=HOST:PORT] COMMAND")
+        .contains("Usage: meshctl [-hV] [--node=HOST:PORT] [--tls-ca=FILE] [--tls-cert=FILE]")
         .contains("members", "services", "endpoints", "version", "MESH_NODE", "MESH_TOKEN")
+        .contains("MESH_CA", "MESH_CERT", "MESH_KEY")
         .contains("apply", "get", "delete", "check");
   }
 

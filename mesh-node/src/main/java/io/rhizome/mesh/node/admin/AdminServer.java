@@ -52,6 +52,11 @@ import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.security.authz.IdentityPattern;
+import io.rhizome.mesh.pki.SpiffeId;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.SslSessionInfo;
 
 /**
  * The admin HTTP API ({@code rhizome.admin}): what {@code meshctl} and Prometheus talk to. JSON in
@@ -78,8 +83,13 @@ public final class AdminServer extends AllDirectives {
     private final ConvergenceRoutes convergenceRoutes;
     private final UiRoutes uiRoutes = new UiRoutes();
     private final String token;
-    /** Bound off loopback (where a token is required, see SettingsLoader): reads need the token too. */
-    private boolean tokenForReads;
+    /** {@code rhizome.admin.tls.allowed-identities}: empty when the admin API speaks plain HTTP. */
+    private final List<IdentityPattern> clientIdentities;
+    /**
+     * Bound off loopback (where a credential is required, see SettingsLoader), or HTTPS with client
+     * certificates: reads need a credential too.
+     */
+    private boolean credentialForReads;
     private final NodeMetrics metrics;
     private final ContentType metricsType = ContentTypes.parse(NodeMetrics.contentType());
     private final MeshTls tls;
@@ -93,6 +103,17 @@ public final class AdminServer extends AllDirectives {
     public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
             PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls,
             TapHub taps) {
+        this(system, view, selector, readiness, policy, policyWriter, token, metrics, tls, taps, List.of());
+    }
+
+    /** @param clientIdentities callers whose certificates open the API, which then speaks HTTPS only */
+    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
+            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls,
+            TapHub taps, List<String> clientIdentities) {
+        if (!clientIdentities.isEmpty() && !tls.enabled()) {
+            throw new IllegalArgumentException("admin client certificates need the node's mTLS on");
+        }
+        this.clientIdentities = clientIdentities.stream().map(IdentityPattern::new).toList();
         this.metrics = metrics;
         this.tls = tls;
         this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
@@ -107,8 +128,17 @@ public final class AdminServer extends AllDirectives {
     }
 
     public CompletionStage<ServerBinding> bind(String host, int port) {
-        tokenForReads = !new HostPort(host, port).isLoopback();
-        return Http.get(system).newServerAt(host, port).bind(routes());
+        credentialForReads = !new HostPort(host, port).isLoopback() || httpsOnly();
+        var server = Http.get(system).newServerAt(host, port);
+        if (httpsOnly()) {
+            // A new engine per connection: certificates reloaded since are used by the next handshake.
+            server = server.enableHttps(ConnectionContext.httpsServer(tls::newAdminEngine));
+        }
+        return server.bind(routes());
+    }
+
+    private boolean httpsOnly() {
+        return !clientIdentities.isEmpty();
     }
 
     Route routes() {
@@ -149,20 +179,67 @@ public final class AdminServer extends AllDirectives {
                 .build();
     }
 
-    /** Off loopback, reads need the token too: the API describes the whole mesh. Probes stay open. */
+    /**
+     * Off loopback or over HTTPS with client certificates, reads need a credential too: the API
+     * describes the whole mesh. Probes and the dashboard's page (not its data) stay open.
+     */
     private Route reading(Route inner) {
-        return tokenForReads ? mutation(inner) : inner;
+        return credentialForReads ? authorized(inner) : inner;
     }
 
-    /** Mutations need the bearer token when one is configured, on loopback too (DESIGN §6). */
+    /** Mutations need a credential when one is configured, on loopback too (DESIGN §6). */
     private Route mutation(Route inner) {
-        if (token.isEmpty()) {
-            return inner;
+        return token.isEmpty() && !httpsOnly() ? inner : authorized(inner);
+    }
+
+    /** The bearer token, or a client certificate whose SPIFFE id is allowed: either opens everything. */
+    private Route authorized(Route inner) {
+        return optionalHeaderValueByName("Authorization", header -> {
+            if (!token.isEmpty() && header.filter(h -> constantTimeEquals(h, "Bearer " + token)).isPresent()) {
+                return inner;
+            }
+            if (!httpsOnly()) {
+                return complete(unauthorized());
+            }
+            return optionalAttribute(AttributeKeys.sslSession, session -> {
+                Optional<String> caller = session.flatMap(AdminServer::clientIdentity);
+                if (caller.isEmpty()) {
+                    return complete(unauthorized());
+                }
+                if (clientIdentities.stream().anyMatch(p -> p.matches(caller.get()))) {
+                    return inner;
+                }
+                return complete(error(StatusCodes.FORBIDDEN, "forbidden", caller.get()
+                        + " may not use this node's admin API (expected: an identity in rhizome.admin.tls.allowed-identities"
+                        + (token.isEmpty() ? "" : ", or the token") + ")"));
+            });
+        });
+    }
+
+    private HttpResponse unauthorized() {
+        String expected;
+        if (!httpsOnly()) {
+            expected = "a token" + (credentialForReads ? "" : " for changes")
+                    + " (expected: Authorization: Bearer <rhizome.admin.token>; meshctl reads $MESH_TOKEN)";
+        } else {
+            expected = "a client certificate" + (token.isEmpty() ? "" : " or a token")
+                    + " (expected: the certificate of an identity in rhizome.admin.tls.allowed-identities;"
+                    + " meshctl --tls-cert/--tls-key or $MESH_CERT/$MESH_KEY" + (token.isEmpty() ? "" : ", or $MESH_TOKEN") + ")";
         }
-        return optionalHeaderValueByName("Authorization", header -> header.filter(h -> constantTimeEquals(h, "Bearer " + token)).isPresent()
-                ? inner
-                : complete(error(StatusCodes.UNAUTHORIZED, "unauthorized",
-                        "this node requires a token" + (tokenForReads ? "" : " for changes") + " (expected: Authorization: Bearer <rhizome.admin.token>; meshctl reads $MESH_TOKEN)")));
+        return error(StatusCodes.UNAUTHORIZED, "unauthorized", "this node requires " + expected);
+    }
+
+    /** The verified SPIFFE id of an HTTPS client that presented a certificate (the handshake checked its chain). */
+    private static Optional<String> clientIdentity(SslSessionInfo session) {
+        try {
+            java.security.cert.Certificate[] chain = session.getSession().getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate leaf)) {
+                return Optional.empty();
+            }
+            return Optional.of(SpiffeId.of(leaf).toString());
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | io.rhizome.mesh.pki.PkiException e) {
+            return Optional.empty();
+        }
     }
 
     private static boolean constantTimeEquals(String a, String b) {

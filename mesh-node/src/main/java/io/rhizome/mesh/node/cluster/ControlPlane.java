@@ -148,7 +148,7 @@ public final class ControlPlane {
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         sys.systemActorOf(TapActor.create(taps), "tap", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken(), metrics, tls, taps);
+                settings.adminToken(), metrics, tls, taps, settings.adminClientIdentities());
         try {
             admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -156,7 +156,8 @@ public final class ControlPlane {
             throw new BindFailure("rhizome.admin.port", settings.admin().toString(), rootCause(e));
         }
         log.info("node {} started (version {}): cluster {}, admin {}, seeds {}", settings.nodeName(), version,
-                settings.cluster().address(), settings.admin(), settings.cluster().seedNodes());
+                settings.cluster().address(), (settings.adminClientIdentities().isEmpty() ? "http://" : "https://")
+                        + settings.admin(), settings.cluster().seedNodes());
         sys.scheduler().scheduleAtFixedRate(Duration.ofSeconds(5), Duration.ofSeconds(5), () -> warnIfNotMember(sys),
                 sys.executionContext());
         sys.getWhenTerminated().thenRun(() -> onTerminated(sys));

@@ -85,6 +85,17 @@ public record NodeSettings(
         return ObservabilitySettings.read(pekko);
     }
 
+    /**
+     * {@code rhizome.admin.tls}: the SPIFFE ids (patterns) whose client certificates open the admin
+     * API, which then speaks HTTPS only; empty when it is off (validated by {@link SettingsLoader}).
+     */
+    public List<String> adminClientIdentities() {
+        if (!pekko.hasPath("rhizome.admin.tls.enabled") || !pekko.getBoolean("rhizome.admin.tls.enabled")) {
+            return List.of();
+        }
+        return List.copyOf(pekko.getStringList("rhizome.admin.tls.allowed-identities"));
+    }
+
     /** The admin API is protected by a bearer token. The token itself is never printed. */
     public boolean adminTokenSet() {
         return !adminToken.isEmpty();

@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
 public final class SettingsLoader {
 
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern ADMIN_IDENTITY = Pattern.compile("spiffe://[a-z0-9.-]+/service/[a-z0-9*][a-z0-9*-]*");
+    private static final String ADMIN_IDENTITY_FORM = "\"spiffe://DOMAIN/service/NAME\" ('*' within NAME matches any characters)";
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
     private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check");
     private static final Set<String> HEALTH_KEYS =
@@ -90,10 +92,12 @@ public final class SettingsLoader {
 
         HostPort admin = new HostPort(r.host("rhizome.admin.host"), r.port("rhizome.admin.port"));
         String token = r.string("rhizome.admin.token");
-        if (token.isEmpty() && !admin.isLoopback()) {
+        boolean adminTls = r.bool("rhizome.admin.tls.enabled");
+        if (token.isEmpty() && !adminTls && !admin.isLoopback()) {
             // Off loopback, anyone who can reach the port could rewrite the whole mesh's policy.
             throw new ConfigError("rhizome.admin.token", "missing while rhizome.admin.host = " + HostPort.quote(admin.host())
-                    + " is not loopback (expected: a secret token, or rhizome.admin.host = \"127.0.0.1\")");
+                    + " is not loopback (expected: a secret token, rhizome.admin.tls.enabled = on with allowed-identities,"
+                    + " or rhizome.admin.host = \"127.0.0.1\")");
         }
         if (!token.isEmpty() && (token.length() < 16 || !token.chars().allMatch(c -> c > 32 && c < 127))) {
             // The value itself is never echoed: it is a secret.
@@ -143,16 +147,20 @@ public final class SettingsLoader {
                     HostPort.quote(identity) + " (expected: lower-case letters, digits and '-', at most 63, or \"\")");
         }
         TlsSettings tls = tls(r);
+        String trustDomain = "";
         if (tls.enabled()) {
             // Checked whole now (files exist, parse, match, chain to the bundle), so that a node never
             // starts with TLS it cannot use; the identity defaults to the certificate's.
             try {
-                identity = TlsMaterial.load(tls, identity, Clock.systemUTC()).identity().service();
+                io.rhizome.mesh.pki.SpiffeId own = TlsMaterial.load(tls, identity, Clock.systemUTC()).identity();
+                identity = own.service();
+                trustDomain = own.trustDomain();
                 TlsProviders.resolve(tls.provider());
             } catch (TlsMaterialException e) {
                 throw new ConfigError(e.key(), e.getMessage());
             }
         }
+        adminIdentities(r, adminTls, tls, trustDomain);
 
         return new NodeSettings(
                 nodeName,
@@ -170,6 +178,38 @@ public final class SettingsLoader {
                 shutdown,
                 r.bool("rhizome.authorization.default-deny"),
                 full);
+    }
+
+    /**
+     * {@code rhizome.admin.tls}: HTTPS on the admin port with the node's own certificate, so it needs
+     * mTLS on; the callers it lets in are named, in the node's trust domain (a certificate of another
+     * domain never passes the handshake, so such a pattern could only be a mistake).
+     */
+    private static List<String> adminIdentities(Reader r, boolean enabled, TlsSettings tls, String domain) {
+        List<String> identities = r.stringList("rhizome.admin.tls.allowed-identities", ADMIN_IDENTITY_FORM);
+        if (!enabled) {
+            return List.of();
+        }
+        if (!tls.enabled()) {
+            throw new ConfigError("rhizome.admin.tls.enabled", "on while rhizome.tls.enabled = off (expected: mTLS on,"
+                    + " whose certificate and trust bundle the admin port uses, or rhizome.admin.tls.enabled = off)");
+        }
+        if (identities.isEmpty()) {
+            throw new ConfigError("rhizome.admin.tls.allowed-identities", "[] while rhizome.admin.tls.enabled = on"
+                    + " (expected: at least one " + ADMIN_IDENTITY_FORM + ")");
+        }
+        for (int i = 0; i < identities.size(); i++) {
+            String id = identities.get(i);
+            String key = "rhizome.admin.tls.allowed-identities[" + i + "]";
+            if (!ADMIN_IDENTITY.matcher(id).matches()) {
+                throw new ConfigError(key, HostPort.quote(id) + " (expected: " + ADMIN_IDENTITY_FORM + ")");
+            }
+            if (!id.startsWith("spiffe://" + domain + "/")) {
+                throw new ConfigError(key, HostPort.quote(id) + " is not in this node's trust domain (expected: spiffe://"
+                        + domain + "/service/NAME)");
+            }
+        }
+        return List.copyOf(identities);
     }
 
     private static TlsSettings tls(Reader r) {
@@ -429,14 +469,20 @@ public final class SettingsLoader {
         }
 
         List<String> stringList(String path) {
+            return stringList(path, "\"host:port\"");
+        }
+
+        /** {@code element}: what each string must be, for the message. */
+        List<String> stringList(String path, String element) {
             ConfigValue v = value(path);
+            String expected = " (expected: a list of " + element + " strings)";
             if (v.valueType() != ConfigValueType.LIST) {
-                throw new ConfigError(prefix + path, render(v) + " (expected: a list of \"host:port\" strings)");
+                throw new ConfigError(prefix + path, render(v) + expected);
             }
             List<String> out = new ArrayList<>();
             for (ConfigValue e : (ConfigList) v) {
                 if (e.valueType() != ConfigValueType.STRING) {
-                    throw new ConfigError(prefix + path, render(v) + " (expected: a list of \"host:port\" strings)");
+                    throw new ConfigError(prefix + path, render(v) + expected);
                 }
                 out.add((String) e.unwrapped());
             }

@@ -90,7 +90,8 @@ public final class NodeMetrics {
                 "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), and of cluster connections.")
                 .sample("rhizome_tls_handshake_failures_total", tls.inboundHandshakeFailures(), "side", "inbound")
                 .sample("rhizome_tls_handshake_failures_total", tls.upstreamHandshakeFailures(), "side", "upstream")
-                .sample("rhizome_tls_handshake_failures_total", tls.clusterHandshakeFailures(), "side", "cluster");
+                .sample("rhizome_tls_handshake_failures_total", tls.clusterHandshakeFailures(), "side", "cluster")
+                .sample("rhizome_tls_handshake_failures_total", tls.adminHandshakeFailures(), "side", "admin");
         out.family("rhizome_tls_reloads_total", "counter", "Certificate material reloaded (changed files or a renewal).")
                 .sample("rhizome_tls_reloads_total", tls.reloads());
         out.family("rhizome_tls_reload_failures_total", "counter", "Changed certificate files that did not load.")

@@ -5,9 +5,9 @@ package io.rhizome.mesh.node.security.authz;
  * of characters within one path segment ({@code spiffe://example.org/service/*} is every service of
  * that trust domain, never {@code spiffe://example.org/service/a/b}).
  */
-record IdentityPattern(String pattern) {
+public record IdentityPattern(String pattern) {
 
-    boolean matches(String identity) {
+    public boolean matches(String identity) {
         if (identity == null) {
             return false;
         }

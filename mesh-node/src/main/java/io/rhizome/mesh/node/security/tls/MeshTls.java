@@ -39,6 +39,7 @@ public final class MeshTls implements AutoCloseable {
     private final TlsStats stats = new TlsStats();
     private final HandshakeLog handshakeLog = new HandshakeLog();
     private volatile TlsContexts current;
+    private volatile AdminContext admin;
     private volatile Instant mintedAt;
     private volatile List<Stamp> stamps = List.of();
     private volatile String lastError = "";
@@ -133,6 +134,31 @@ public final class MeshTls implements AutoCloseable {
         }
         return engine;
     }
+
+    /**
+     * An engine for one HTTPS connection to the admin API: the current certificate, a client
+     * certificate asked for but not required (probes present none; the routes decide what a caller
+     * without one may do), verified like a peer's when presented.
+     */
+    public SSLEngine newAdminEngine() {
+        TlsContexts now = current;
+        AdminContext admin = this.admin;
+        if (admin == null || admin.from() != now) {
+            admin = new AdminContext(now, TlsContexts.admin(now.material(), (engine, e) -> {
+                stats.adminFailed();
+                handshakeLog.failed("of admin client", engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
+            }));
+            this.admin = admin;
+        }
+        SSLEngine engine = admin.context().createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setEnabledProtocols(TlsContexts.PROTOCOLS);
+        engine.setWantClientAuth(true);
+        return engine;
+    }
+
+    /** The admin API's context, built from {@code from} on first use (most nodes never need one). */
+    private record AdminContext(TlsContexts from, javax.net.ssl.SSLContext context) {}
 
     HandshakeLog handshakeLog() {
         return handshakeLog;

@@ -51,6 +51,19 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
         }
     }
 
+    /**
+     * A JDK context for the admin API's HTTPS (Pekko HTTP takes a JDK {@code SSLEngine}): the node's
+     * certificate, and clients verified like peers; {@code refusals} hears of refused client chains.
+     */
+    static SSLContext admin(TlsMaterial m, SpiffeTrustManager.Refusals refusals) {
+        try {
+            return jdkContext(m, new SpiffeTrustManager(m.verifier(), refusals), m.chain().toArray(X509Certificate[]::new));
+        } catch (GeneralSecurityException e) {
+            throw new TlsMaterialException("rhizome.admin.tls", "cannot build a TLS context for " + m.identity() + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        }
+    }
+
     private static SSLContext jdkContext(TlsMaterial m, TrustManager trust, X509Certificate[] chain)
             throws GeneralSecurityException {
         char[] password = new char[0];

@@ -7,6 +7,7 @@ public final class TlsStats {
     private final LongAdder inboundHandshakeFailures = new LongAdder();
     private final LongAdder upstreamHandshakeFailures = new LongAdder();
     private final LongAdder clusterHandshakeFailures = new LongAdder();
+    private final LongAdder adminHandshakeFailures = new LongAdder();
     private final LongAdder reloads = new LongAdder();
     private final LongAdder reloadFailures = new LongAdder();
 
@@ -25,9 +26,15 @@ public final class TlsStats {
         return clusterHandshakeFailures.sum();
     }
 
+    /** Admin API (HTTPS) clients whose certificate was refused. */
+    public long adminHandshakeFailures() {
+        return adminHandshakeFailures.sum();
+    }
+
     /** All failed handshakes. */
     public long handshakeFailures() {
-        return inboundHandshakeFailures() + upstreamHandshakeFailures() + clusterHandshakeFailures();
+        return inboundHandshakeFailures() + upstreamHandshakeFailures() + clusterHandshakeFailures()
+                + adminHandshakeFailures();
     }
 
     /** New material loaded (changed files or a renewal). */
@@ -50,6 +57,10 @@ public final class TlsStats {
 
     void clusterFailed() {
         clusterHandshakeFailures.increment();
+    }
+
+    void adminFailed() {
+        adminHandshakeFailures.increment();
     }
 
     void reloaded() {

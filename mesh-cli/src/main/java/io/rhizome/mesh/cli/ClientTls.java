@@ -1,0 +1,161 @@
+package io.rhizome.mesh.cli;
+
+import io.rhizome.mesh.pki.Keys;
+import io.rhizome.mesh.pki.Pem;
+import io.rhizome.mesh.pki.PkiException;
+import io.rhizome.mesh.pki.SpiffeId;
+import io.rhizome.mesh.pki.SpiffeVerifier;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * What {@code meshctl} needs to talk HTTPS to a node whose admin API has {@code rhizome.admin.tls}
+ * on: the trust bundle the node's certificate must chain to ({@code --tls-ca}), and optionally a
+ * client certificate and key ({@code --tls-cert}, {@code --tls-key}) to prove who is asking.
+ *
+ * <p>The node is recognised by its SPIFFE id in the bundle's trust domain, not by host name: mesh
+ * certificates name workloads, not DNS names (the same rule as between sidecars).
+ */
+final class ClientTls {
+
+  private ClientTls() {}
+
+  /**
+   * An SSL context for these files.
+   *
+   * @param cert may be null (then {@code key} must be null too): the client presents no certificate
+   * @throws MeshctlException (usage) naming the option whose file is missing or unusable
+   */
+  static SSLContext context(Path ca, Path cert, Path key) {
+    if ((cert == null) != (key == null)) {
+      throw MeshctlException.usage(
+          cert == null
+              ? "--tls-cert: missing while --tls-key is set (expected: the certificate (PEM) of that key, or $MESH_CERT)"
+              : "--tls-key: missing while --tls-cert is set (expected: the certificate's private key (PEM), or $MESH_KEY)");
+    }
+    List<X509Certificate> bundle = read("--tls-ca", () -> Pem.readCertificates(ca));
+    KeyManager[] keys = null;
+    String trustDomain;
+    if (cert != null) {
+      List<X509Certificate> chain = read("--tls-cert", () -> Pem.readCertificates(cert));
+      PrivateKey privateKey = read("--tls-key", () -> Pem.readPrivateKey(key));
+      if (!Keys.matches(privateKey, chain.get(0).getPublicKey())) {
+        throw MeshctlException.usage(
+            "--tls-key: \"" + key + "\" is not the key of the certificate in \"" + cert + "\"");
+      }
+      trustDomain = read("--tls-cert", () -> SpiffeId.of(chain.get(0))).trustDomain();
+      keys = keyManagers(chain, privateKey);
+    } else {
+      trustDomain = read("--tls-ca", () -> SpiffeId.of(bundle.get(0))).trustDomain();
+    }
+    SpiffeVerifier verifier = read("--tls-ca", () -> SpiffeVerifier.create(bundle, trustDomain, Clock.systemUTC()));
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keys, new TrustManager[] {new NodeTrust(verifier)}, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw MeshctlException.usage("--tls-ca: cannot set up TLS (" + e.getMessage() + ")");
+    }
+  }
+
+  private static KeyManager[] keyManagers(List<X509Certificate> chain, PrivateKey key) {
+    try {
+      char[] password = new char[0];
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, password);
+      store.setKeyEntry("meshctl", key, password, chain.toArray(X509Certificate[]::new));
+      KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      factory.init(store, password);
+      return factory.getKeyManagers();
+    } catch (GeneralSecurityException | IOException e) {
+      throw MeshctlException.usage("--tls-key: cannot use this key (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private interface Read<T> {
+    T get();
+  }
+
+  private static <T> T read(String option, Read<T> read) {
+    try {
+      return read.get();
+    } catch (PkiException e) {
+      throw MeshctlException.usage(option + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Trusts a node whose chain passes the verifier: to the bundle, one SPIFFE id in the trust
+   * domain, not expired. Being an {@code X509ExtendedTrustManager} that checks no host name, it
+   * also keeps the JDK from matching the URL's host against the certificate.
+   */
+  private static final class NodeTrust extends X509ExtendedTrustManager {
+    private final SpiffeVerifier verifier;
+
+    NodeTrust(SpiffeVerifier verifier) {
+      this.verifier = verifier;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      verify(chain);
+    }
+
+    private void verify(X509Certificate[] chain) throws CertificateException {
+      try {
+        verifier.verify(chain);
+      } catch (CertificateException e) {
+        // No cause: meshctl prints the deepest message of a failure, and this one says what happened.
+        throw new CertificateException("the node's certificate is not trusted: " + e.getMessage());
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("meshctl is a client only");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      throw new CertificateException("meshctl is a client only");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      throw new CertificateException("meshctl is a client only");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+}
