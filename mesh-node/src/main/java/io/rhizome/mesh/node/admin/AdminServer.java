@@ -210,7 +210,7 @@ public final class AdminServer extends AllDirectives {
                     return inner;
                 }
                 return complete(error(StatusCodes.FORBIDDEN, "forbidden", caller.get()
-                        + " may not use this node's admin API (expected: an identity in rhizome.admin.tls.allowed-identities"
+                        + " is not allowed to use this admin API (expected: an identity in rhizome.admin.tls.allowed-identities"
                         + (token.isEmpty() ? "" : ", or the token") + ")"));
             });
         });

@@ -109,7 +109,7 @@ class SettingsLoaderTest {
     @CsvSource(delimiterString = "=>", quoteCharacter = '`', textBlock = """
             rhizome.admin.port = "abc"                          => rhizome.admin.port: "abc" (expected: an integer 1..65535)
             rhizome.admin.port = 70000                          => rhizome.admin.port: 70000 (expected: an integer 1..65535)
-            rhizome.admin.prot = 9000                           => rhizome.admin.prot: unknown key (expected one of: [host, port, token])
+            rhizome.admin.prot = 9000                           => rhizome.admin.prot: unknown key (expected one of: [host, port, tls, token])
             rhizome.services = [{name = a, address = "h:1"}, {name = a, address = "h:2"}] => rhizome.services[1].name: "a" (expected: a name not already used by another service of this node)
             rhizome.services = [{name = a, address = "nohost"}] => rhizome.services[0].address: "nohost" (expected: host:port with a port 1..65535)
             rhizome.services = [{name = a, address = "h:99999"}] => rhizome.services[0].address: "h:99999" (expected: host:port with a port 1..65535)
@@ -150,7 +150,7 @@ class SettingsLoaderTest {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.admin.host = \"0.0.0.0\""))
                 .isInstanceOf(ConfigError.class)
                 .hasMessage("rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback "
-                        + "(expected: a secret token, or rhizome.admin.host = \"127.0.0.1\")");
+                        + "(expected: a secret token, rhizome.admin.tls.enabled = on with allowed-identities, or rhizome.admin.host = \"127.0.0.1\")");
         NodeSettings s = load("rhizome.node.name = node-1\nrhizome.admin { host = \"0.0.0.0\", token = \"0123456789abcdef\" }");
         assertThat(s.adminTokenSet()).isTrue();
         assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = \"127.0.0.2\"").adminTokenSet()).isFalse();

@@ -92,4 +92,29 @@ class SettingsLoaderTlsTest {
         assertThatThrownBy(() -> load("enabled = on", "rhizome.identity.service = Orders"))
                 .hasMessageStartingWith("rhizome.identity.service: \"Orders\" (expected:");
     }
+
+    @Test
+    void adminClientCertificatesNeedMutualTlsAndNamedIdentitiesOfTheTrustDomain() {
+        String admin = "rhizome.admin { host = \"0.0.0.0\", tls { enabled = on, allowed-identities = %s } }";
+        NodeSettings s = load(files("orders"), admin.formatted("[\"spiffe://example.org/service/ops-*\"]"));
+        assertThat(s.adminClientIdentities()).as("off loopback without a token").containsExactly("spiffe://example.org/service/ops-*");
+        assertThat(load(files("orders"), "").adminClientIdentities()).as("off by default").isEmpty();
+
+        assertThatThrownBy(() -> load("enabled = off", admin.formatted("[\"spiffe://example.org/service/ops\"]")))
+                .hasMessage("rhizome.admin.tls.enabled: on while rhizome.tls.enabled = off (expected: mTLS on, whose"
+                        + " certificate and trust bundle the admin port uses, or rhizome.admin.tls.enabled = off)");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted("[]")))
+                .hasMessage("rhizome.admin.tls.allowed-identities: [] while rhizome.admin.tls.enabled = on (expected: at least"
+                        + " one \"spiffe://DOMAIN/service/NAME\" ('*' within NAME matches any characters))");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted("[\"spiffe://example.org/service/ops\", \"ops\"]")))
+                .hasMessage("rhizome.admin.tls.allowed-identities[1]: \"ops\" (expected: \"spiffe://DOMAIN/service/NAME\""
+                        + " ('*' within NAME matches any characters))");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted("[\"spiffe://other.org/service/ops\"]")))
+                .hasMessage("rhizome.admin.tls.allowed-identities[0]: \"spiffe://other.org/service/ops\" is not in this"
+                        + " node's trust domain (expected: spiffe://example.org/service/NAME)");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted("\"spiffe://example.org/service/ops\"")))
+                .hasMessageStartingWith("rhizome.admin.tls.allowed-identities: \"spiffe://example.org/service/ops\" (expected: a list of");
+        assertThatThrownBy(() -> load(files("orders"), "rhizome.admin { host = \"0.0.0.0\", tls.enabled = off }"))
+                .hasMessageStartingWith("rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback");
+    }
 }
