@@ -32,7 +32,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -56,6 +56,9 @@ class MutualTlsIT {
     private final Processes.Started[] nodes = new Processes.Started[4];
     private Processes.Started echo;
     private HttpClient viaNode1;
+    private Issued ops;
+    /** Presents the ops certificate: node-2's admin API is HTTPS with client certificates. */
+    private HttpClient opsClient;
 
     @BeforeAll
     void startMesh() throws Exception {
@@ -66,6 +69,10 @@ class MutualTlsIT {
         meshctlOk("ca", "issue", "--ca", pki.resolve("ca").toString(), "--service", "echo", "--out", pki.resolve("echo").toString());
         meshctlOk("ca", "issue", "--ca", pki.resolve("other-ca").toString(), "--service", "web", "--out",
                 pki.resolve("intruder").toString());
+        meshctlOk("ca", "issue", "--ca", pki.resolve("ca").toString(), "--service", "ops", "--out", pki.resolve("ops").toString());
+        ops = new Issued(Pem.readCertificates(pki.resolve("ops/cert.pem")), Pem.readPrivateKey(pki.resolve("ops/key.pem")));
+        opsClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context(ops))
+                .connectTimeout(Duration.ofSeconds(2)).build();
 
         int echoPort = Processes.freePort();
         echo = Processes.echo("tls-echo", echoPort);
@@ -74,7 +81,9 @@ class MutualTlsIT {
         }
         List<String> seeds = List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
         Path c1 = TestMesh.writeConfig("tls-node-1", ports[1], seeds, tls("ca", "web"));
+        // node-2's admin API speaks HTTPS and takes the ops certificate instead of a token.
         Path c2 = TestMesh.writeConfig("tls-node-2", ports[2], seeds, tls("ca", "echo") + """
+                admin.tls { enabled = on, allowed-identities = ["spiffe://mesh.test/service/ops"] }
                 services = [ { name = echo, address = "127.0.0.1:%d", health-check { protocol = http, path = "/healthz", interval = 500ms } } ]
                 """.formatted(echoPort));
         Path c3 = TestMesh.writeConfig("tls-node-3", ports[3], seeds, tls("other-ca", "intruder"));
@@ -87,7 +96,7 @@ class MutualTlsIT {
                 if (!nodes[node].process().isAlive()) {
                     throw new AssertionError("tls-node-" + node + " exited:\n" + nodes[node].tail());
                 }
-                return TestMesh.status("http://" + ports[node].adminAddress() + "/readyz") == 200;
+                return adminStatus(node, "/readyz") == 200;
             });
         }
         viaNode1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -133,7 +142,7 @@ class MutualTlsIT {
             assertThat(e).containsEntry("caller", "web").containsEntry("service", "echo").containsEntry("direction", "inbound");
             assertThat(((Number) e.get("requests")).longValue()).isPositive();
         });
-        String metrics = TestMesh.get("http://" + ports[2].adminAddress() + "/metrics").body();
+        String metrics = admin(2, "/metrics").body();
         assertThat(metrics).containsPattern(
                 "rhizome_requests_total\\{direction=\"inbound\",service=\"echo\",route=\"\",subset=\"\",caller=\"web\",code=\"200\"\\} [1-9]");
     }
@@ -150,7 +159,7 @@ class MutualTlsIT {
         assertThat(tlsExchange(inbound, selfMade.signer())).as("self-signed").doesNotStartWith("HTTP/");
         Issued web = new Issued(Pem.readCertificates(pki.resolve("web/cert.pem")), Pem.readPrivateKey(pki.resolve("web/key.pem")));
         assertThat(tlsExchange(inbound, web)).as("a certificate of the mesh's CA").startsWith("HTTP/1.1 200");
-        String tls2 = TestMesh.get("http://" + ports[2].adminAddress() + "/v1/tls").body();
+        String tls2 = admin(2, "/v1/tls").body();
         assertThat(Long.parseLong(String.valueOf(TestMesh.json(tls2).get("handshake-failures")))).isGreaterThanOrEqualTo(3);
     }
 
@@ -239,7 +248,65 @@ class MutualTlsIT {
         assertThat(ok.get()).isGreaterThan(10);
     }
 
+    @Test
+    @Order(5)
+    void meshctlReachesAnHttpsAdminApiWithAnAllowedCertificateOnly() throws Exception {
+        String node2 = ports[2].adminAddress();
+        String ca = pki.resolve("ca/ca.pem").toString();
+        Processes.Result members = Processes.meshctl("--node", node2, "--tls-ca", ca, "--tls-cert",
+                pki.resolve("ops/cert.pem").toString(), "--tls-key", pki.resolve("ops/key.pem").toString(), "members");
+        assertThat(members.exitCode()).as(members.stderr()).isZero();
+        assertThat(members.stdout()).contains("tls-node-1", "tls-node-2");
+
+        Path route = Processes.WORK.resolve("admin-tls-route.conf");
+        Files.writeString(route, "{ kind = Route, name = echo-by-ops, spec { service = echo, rules = [ {} ] } }\n");
+        Processes.Result apply = Processes.meshctl("--node", node2, "--tls-ca", ca, "--tls-cert",
+                pki.resolve("ops/cert.pem").toString(), "--tls-key", pki.resolve("ops/key.pem").toString(),
+                "apply", "-f", route.toString());
+        assertThat(apply.exitCode()).as(apply.stderr()).isZero();
+        assertThat(apply.stdout()).contains("echo-by-ops");
+        // Replicated like any write: node-1 (plain admin on loopback) lists it.
+        Processes.await("node-1 has the route", Duration.ofSeconds(10), () -> {
+            try {
+                return TestMesh.get("http://" + ports[1].adminAddress() + "/v1/resources/route").body().contains("echo-by-ops");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+
+        String digest = admin(2, "/v1/config/digest").body();
+        Processes.Result web = Processes.meshctl("--node", node2, "--tls-ca", ca, "--tls-cert",
+                pki.resolve("web/cert.pem").toString(), "--tls-key", pki.resolve("web/key.pem").toString(),
+                "delete", "route", "echo-by-ops");
+        assertThat(web.exitCode()).isEqualTo(1);
+        assertThat(web.stderr().strip()).startsWith("meshctl: spiffe://mesh.test/service/web is not allowed to use this admin API")
+                .doesNotContain("\n");
+        Processes.Result noCertificate = Processes.meshctl("--node", node2, "--tls-ca", ca, "delete", "route", "echo-by-ops");
+        assertThat(noCertificate.exitCode()).isEqualTo(1);
+        assertThat(noCertificate.stderr()).contains("this node requires a client certificate");
+        Processes.Result plain = Processes.meshctl("--node", node2, "members");
+        assertThat(plain.exitCode()).as("plain HTTP gets no answer").isEqualTo(3);
+        assertThat(admin(2, "/v1/config/digest").body()).as("nothing changed").isEqualTo(digest);
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** GET on a node's admin API: HTTPS with the ops certificate for node-2, plain HTTP for the others. */
+    private HttpResponse<String> admin(int node, String path) throws IOException, InterruptedException {
+        if (node != 2) {
+            return TestMesh.get("http://" + ports[node].adminAddress() + path);
+        }
+        return opsClient.send(HttpRequest.newBuilder(URI.create("https://" + ports[node].adminAddress() + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int adminStatus(int node, String path) {
+        try {
+            return admin(node, path).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
 
     private int callEcho() {
         try {
@@ -253,8 +320,7 @@ class MutualTlsIT {
     private long reloads(int node) {
         try {
             // Protobuf's JSON writes int64 as a string.
-            return Long.parseLong(String.valueOf(TestMesh.json(TestMesh.get("http://" + ports[node].adminAddress() + "/v1/tls")
-                    .body()).get("reloads")));
+            return Long.parseLong(String.valueOf(TestMesh.json(admin(node, "/v1/tls").body()).get("reloads")));
         } catch (Exception e) {
             return -1;
         }
@@ -306,12 +372,26 @@ class MutualTlsIT {
             keys.init(store, new char[0]);
         }
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys == null ? null : keys.getKeyManagers(), new TrustManager[] {new X509TrustManager() {
+        // Trusts any server: these tests judge the node's answers, not its certificate. Extended, so
+        // the JDK checks no host name either (mesh certificates name none).
+        context.init(keys == null ? null : keys.getKeyManagers(), new TrustManager[] {new X509ExtendedTrustManager() {
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {}
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {}
 
             @Override
             public X509Certificate[] getAcceptedIssuers() {
