@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ObservabilityIT {
+    private static final String TOKEN = "obs-admin-token-0123456789";
     private final TestMesh.NodePorts[] ports = new TestMesh.NodePorts[4];
     private final Processes.Started[] nodes = new Processes.Started[4];
     private Processes.Started echoV1;
@@ -51,10 +52,12 @@ class ObservabilityIT {
                 services = [ { name = echo, address = "127.0.0.1:%d", labels { version = v1 },
                                health-check { protocol = http, path = "/healthz", interval = 500ms } } ]
                 """.formatted(v1));
+        // node-2's admin API is bound off loopback, so every read needs the token (the dashboard's too).
         configs[2] = TestMesh.writeConfig("obs-node-2", ports[2], seeds, """
+                admin { host = "0.0.0.0", token = "%s" }
                 services = [ { name = echo, address = "127.0.0.1:%d", labels { version = v2 },
                                health-check { protocol = http, path = "/healthz", interval = 500ms } } ]
-                """.formatted(v2));
+                """.formatted(TOKEN, v2));
         configs[3] = TestMesh.writeConfig("obs-node-3", ports[3], seeds, "identity.service = web");
         for (int n = 1; n <= 3; n++) {
             nodes[n] = Processes.node("obs-node-" + n, configs[n]);
@@ -93,10 +96,16 @@ class ObservabilityIT {
                 .connectTimeout(Duration.ofSeconds(2)).build();
     }
 
+    /** A GET with node-2's token (the other nodes need none and ignore it). */
+    static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return TestMesh.CLIENT.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The body of a GET; failures are unchecked (for conditions polled by Processes.await). */
     static String body(String url) {
         try {
-            return TestMesh.get(url).body();
+            return get(url).body();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -120,7 +129,7 @@ class ObservabilityIT {
     }
 
     private long echoRequests(String query) throws Exception {
-        Map<String, Object> stat = TestMesh.json(TestMesh.get(admin(2) + "/v1/stat?service=echo" + query).body());
+        Map<String, Object> stat = TestMesh.json(get(admin(2) + "/v1/stat?service=echo" + query).body());
         return list(stat, "services").stream().mapToLong(s -> ((Number) s.get("requests")).longValue()).sum();
     }
 
@@ -174,7 +183,7 @@ class ObservabilityIT {
         String[] command = new String[args.length + 1];
         command[0] = Processes.ROOT.resolve("bin/meshctl").toString();
         System.arraycopy(args, 0, command, 1, args.length);
-        return Processes.start(name, Map.of(), command);
+        return Processes.start(name, Map.of("MESH_TOKEN", TOKEN), command);
     }
 
     @Test
@@ -280,10 +289,16 @@ class ObservabilityIT {
             assertThat(call(viaNode3, "/ui/" + i)).isEqualTo(200);
         }
 
+        // Off loopback node-2 answers reads only with its token: without one, the page asks for it.
+        String locked = renderedDom(chromium, admin(2) + "/ui");
+        assertThat(locked).contains("<form id=\"login\">").contains("this node requires a token:")
+                .doesNotContain("data-member=").doesNotContain(TOKEN);
+
         String[] dom = {""};
         Processes.await("the dashboard on node-2 shows web -> echo and ui-split on 3/3 nodes", Duration.ofSeconds(30), () -> {
             try {
-                dom[0] = renderedDom(chromium, admin(2) + "/ui");
+                // The token in the fragment: never sent to the server, kept in the tab's sessionStorage.
+                dom[0] = renderedDom(chromium, admin(2) + "/ui#token=" + TOKEN);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -300,6 +315,7 @@ class ObservabilityIT {
         }
         assertThat(page).containsPattern("<tr data-service=\"echo\"><td>echo</td>");
         assertThat(page).as("no external assets").doesNotContain("src=\"http", "href=\"http");
+        assertThat(page).as("the token is not written into the page").doesNotContain(TOKEN).contains("<form id=\"login\" hidden");
 
         Processes.meshctl("--node", ports[1].adminAddress(), "delete", "route", "ui-split");
     }

@@ -16,6 +16,12 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class UiRoutes extends AllDirectives {
     private static final byte[] PAGE = load();
+    /**
+     * The page may run only its own inline script and style and talk only to this node; nothing may
+     * frame it (the token it may hold is never within another site's reach).
+     */
+    private static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';"
+            + " connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
     private static byte[] load() {
         try (InputStream in = UiRoutes.class.getResourceAsStream("ui.html")) {
@@ -30,7 +36,9 @@ final class UiRoutes extends AllDirectives {
 
     Route routes() {
         return concat(
-                path("ui", () -> get(() -> respondWithHeader(RawHeader.create("Cache-Control", "no-cache"),
+                path("ui", () -> get(() -> respondWithHeaders(java.util.List.of(RawHeader.create("Cache-Control", "no-cache"),
+                                RawHeader.create("Content-Security-Policy", CSP), RawHeader.create("X-Content-Type-Options", "nosniff"),
+                                RawHeader.create("Referrer-Policy", "no-referrer")),
                         () -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8, PAGE))))),
                 pathSingleSlash(() -> get(() -> redirect(org.apache.pekko.http.javadsl.model.Uri.create("/ui"),
                         org.apache.pekko.http.javadsl.model.StatusCodes.FOUND))));
