@@ -26,8 +26,7 @@ interface AccessLogSink extends AutoCloseable {
         if (file.getParent() != null) {
             Files.createDirectories(file.getParent());
         }
-        return new AppendedFile(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND));
+        return new AppendedFile(file, AppendedFile.CHECK_NANOS);
     }
 
     /** The process's {@code System.out} as it is at each write, so that whatever else prints there is never cut into. */
@@ -48,19 +47,65 @@ interface AccessLogSink extends AutoCloseable {
         }
     }
 
+    /**
+     * A file appended to, reopened when it was moved away or deleted (logrotate's default
+     * {@code create} mode, or {@code rm}): at most once per {@link #CHECK_NANOS} the path is compared
+     * with the open file (inode); if they differ, the path is opened (created) again and the old file
+     * closed. Lines written in between still reach the moved file, as with nginx between the rename
+     * and its reopen signal. {@code copytruncate} needs nothing: appends follow the truncation.
+     * Used by the writer thread only.
+     */
     final class AppendedFile implements AccessLogSink {
-        private final FileChannel channel;
+        static final long CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+        private final Path path;
+        private final long checkNanos;
+        private FileChannel channel;
+        private Object fileKey;
+        private long nextCheck;
 
-        AppendedFile(FileChannel channel) {
-            this.channel = channel;
+        AppendedFile(Path path, long checkNanos) throws IOException {
+            this.path = path;
+            this.checkNanos = checkNanos;
+            this.channel = openPath();
+            this.nextCheck = System.nanoTime() + checkNanos;
+        }
+
+        private FileChannel openPath() throws IOException {
+            if (path.getParent() != null) {
+                Files.createDirectories(path.getParent());
+            }
+            FileChannel opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            return opened;
         }
 
         @Override
         public void write(byte[] bytes, int length) throws IOException {
+            long now = System.nanoTime();
+            if (now - nextCheck >= 0) {
+                nextCheck = now + checkNanos;
+                reopenIfMoved();
+            }
             ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
+        }
+
+        private void reopenIfMoved() throws IOException {
+            Object now;
+            try {
+                now = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            } catch (java.nio.file.NoSuchFileException e) {
+                now = null;
+            }
+            if (now != null && now.equals(fileKey)) {
+                return;
+            }
+            FileChannel old = channel;
+            channel = openPath();
+            old.close();
         }
 
         @Override

@@ -117,6 +117,27 @@ class AccessLogTest {
     }
 
     @Test
+    void aFileMovedAwayOrDeletedIsReopenedAtItsPath() throws Exception {
+        Path file = dir.resolve("rotated/access.log");
+        // Checked before every write here; the log checks once a second.
+        try (AccessLogSink sink = new AccessLogSink.AppendedFile(file, 0)) {
+            sink.write("a\n".getBytes(StandardCharsets.UTF_8), 2);
+            Files.move(file, dir.resolve("rotated/access.log.1")); // logrotate's default (create) mode
+            sink.write("b\n".getBytes(StandardCharsets.UTF_8), 2);
+            assertThat(Files.readAllLines(dir.resolve("rotated/access.log.1"))).containsExactly("a");
+            assertThat(Files.readAllLines(file)).containsExactly("b");
+
+            Files.delete(file);
+            sink.write("c\n".getBytes(StandardCharsets.UTF_8), 2);
+            assertThat(Files.readAllLines(file)).containsExactly("c");
+
+            Files.write(file, new byte[0], java.nio.file.StandardOpenOption.TRUNCATE_EXISTING); // copytruncate
+            sink.write("d\n".getBytes(StandardCharsets.UTF_8), 2);
+            assertThat(Files.readAllLines(file)).containsExactly("d");
+        }
+    }
+
+    @Test
     void stdoutGetsTheLines() {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
