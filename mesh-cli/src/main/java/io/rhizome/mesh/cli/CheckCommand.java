@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
     description = {
       "Checks that the mesh has converged: every member reachable, answering, with the same "
           + "resource digest.",
-      "Warns when the node's TLS certificate has less than a third of its lifetime left.",
-      "Exit code 0 when converged, 1 when not or when the certificate has expired."
+      "Warns when a member's TLS certificate has less than a third of its lifetime left.",
+      "Exit code 0 when converged, 1 when not or when a certificate has expired."
     })
 final class CheckCommand extends NodeCommand {
 
@@ -31,7 +31,10 @@ final class CheckCommand extends NodeCommand {
       }
     }
     boolean converged = Json.bool(answer, "converged") && differing.isEmpty();
-    CertificateCheck certificate = CertificateCheck.of(node());
+    List<CertificateCheck> certificates = CertificateCheck.ofMembers(members);
+    if (certificates.isEmpty()) {
+      certificates = List.of(CertificateCheck.of(node()));
+    }
     switch (output.format()) {
       case JSON -> out().println(Json.pretty(answer));
       case TABLE -> {
@@ -43,8 +46,9 @@ final class CheckCommand extends NodeCommand {
                     + (differing.isEmpty() ? "" : ": " + String.join(", ", differing)));
       }
     }
-    certificate.warning().ifPresent(err()::println);
-    return converged && !certificate.expired() ? Meshctl.EXIT_OK : Meshctl.EXIT_REFUSED;
+    certificates.forEach(c -> c.warning().ifPresent(err()::println));
+    boolean expired = certificates.stream().anyMatch(CertificateCheck::expired);
+    return converged && !expired ? Meshctl.EXIT_OK : Meshctl.EXIT_REFUSED;
   }
 
   static Table table(List<ConfigObject> members) {

@@ -113,6 +113,32 @@ class CheckCommandTest {
   }
 
   @Test
+  void everyMembersCertificateIsCheckedFromTheOneNodeAsked() {
+    node.answer("/v1/check", """
+        {"converged": true, "digest": "3f9a",
+         "members": [
+           {"name": "node-1", "status": "Up", "reachable": true, "answered": true, "digest": "3f9a", "resources": 1,
+            "converged": true, "certificate": {"identity": "spiffe://example.org/service/web",
+            "not-after": "2026-11-28T10:00:00Z", "lifetime-seconds": 86400, "expires-in-seconds": 80000}},
+           {"name": "node-2", "status": "Up", "reachable": true, "answered": true, "digest": "3f9a", "resources": 1,
+            "converged": true, "certificate": {"identity": "spiffe://example.org/service/orders",
+            "not-after": "2026-11-27T10:00:00Z", "lifetime-seconds": 86400, "expires-in-seconds": 3600}},
+           {"name": "node-3", "status": "Up", "reachable": true, "answered": true, "digest": "3f9a", "resources": 1,
+            "converged": true, "certificate": {"identity": "spiffe://example.org/service/billing",
+            "not-after": "2026-11-25T10:00:00Z", "lifetime-seconds": 86400, "expires-in-seconds": -60}}]}
+        """);
+
+    Cli.Result result = Cli.run("--node", node.address(), "check");
+
+    assertThat(result.exitCode()).as("a member's certificate has expired").isEqualTo(1);
+    assertThat(result.errLines()).containsExactly(
+        "warning: node-2's certificate for spiffe://example.org/service/orders expires in 60m"
+            + " (at 2026-11-27T10:00:00Z, 4% of its lifetime left)",
+        "error: node-3's certificate for spiffe://example.org/service/billing expired at 2026-11-25T10:00:00Z");
+    assertThat(node.requests()).extracting(FakeNode.Request::path).doesNotContain("/v1/tls");
+  }
+
+  @Test
   void aFreshCertificateSaysNothingAndAnExpiredOneFails() {
     node.answer("/v1/tls", """
         {"enabled": true, "identity": "spiffe://example.org/service/orders", "not-after": "2026-11-27T10:00:00Z",

@@ -131,6 +131,10 @@ class MutualTlsIT {
         assertThat(tls1).contains("\"identity\": \"spiffe://mesh.test/service/web\"", "\"mode\": \"file\"");
         Processes.Result check = Processes.meshctl("--node", ports[1].adminAddress(), "check");
         assertThat(check.stderr()).doesNotContain("certificate");
+        // node-1 answers for every member's certificate, node-2's included.
+        Processes.Result checkJson = Processes.meshctl("--node", ports[1].adminAddress(), "check", "-o", "json");
+        assertThat(checkJson.stdout()).contains("spiffe://mesh.test/service/web", "spiffe://mesh.test/service/echo",
+                "expires-in-seconds");
 
         // The instance's node knows its caller from the verified certificate: an inbound edge web → echo
         // in stat (from any node) and the caller label of its metrics.

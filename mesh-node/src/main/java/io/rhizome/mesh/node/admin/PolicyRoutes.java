@@ -232,6 +232,15 @@ final class PolicyRoutes extends AllDirectives {
                         row.put("answered", s != null);
                         row.put("digest", s == null ? "" : s.digest());
                         row.put("resources", s == null ? 0 : s.resources());
+                        if (s != null && !s.certificateIdentity().isEmpty()) {
+                            Map<String, Object> certificate = new LinkedHashMap<>();
+                            certificate.put("identity", s.certificateIdentity());
+                            certificate.put("not-after", java.time.Instant.ofEpochMilli(s.certificateNotAfterMillis()).toString());
+                            certificate.put("lifetime-seconds", s.certificateLifetimeSeconds());
+                            certificate.put("expires-in-seconds",
+                                    (s.certificateNotAfterMillis() - System.currentTimeMillis()) / 1000);
+                            row.put("certificate", certificate);
+                        }
                         boolean same = s != null && s.digest().equals(local);
                         row.put("converged", same && m.reachable());
                         converged &= same && m.reachable();

@@ -144,7 +144,8 @@ public final class ControlPlane {
                 System::currentTimeMillis), "ejection-gossip", Props.empty());
         policyActor = sys.systemActorOf(PolicyActor.create(settings.nodeName(), policy, journal, POLICY_WRITE_TIMEOUT),
                 "policy", Props.empty());
-        sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy), "policy-query", Props.empty());
+        sys.systemActorOf(PolicyQueryActor.create(settings.nodeName(), policy, () -> certificate(tls)), "policy-query",
+                Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         sys.systemActorOf(TapActor.create(taps), "tap", Props.empty());
         AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
@@ -302,6 +303,15 @@ public final class ControlPlane {
 
     public ActorSystem<Void> system() {
         return system;
+    }
+
+    /** What this node presents to peers, for {@code meshctl check} from any node. */
+    private static PolicyQueryActor.Certificate certificate(MeshTls tls) {
+        if (!tls.enabled()) {
+            return PolicyQueryActor.Certificate.NONE;
+        }
+        var m = tls.material();
+        return new PolicyQueryActor.Certificate(m.identity().toString(), m.notAfter().toEpochMilli(), m.lifetime().toSeconds());
     }
 
     private static Throwable rootCause(Throwable t) {

@@ -20,8 +20,18 @@ public final class PolicyQueryActor {
 
     public record GetPolicyState(int protocolVersion, ActorRef<PolicyState> replyTo) implements Query {}
 
-    public record PolicyState(int protocolVersion, String node, String digest, int resources, boolean loaded)
+    /**
+     * A member's answer for {@code /v1/check}: its policy digest, and the certificate it presents
+     * ({@code certificateIdentity} "" with TLS off), so that one check covers the whole mesh.
+     */
+    public record PolicyState(int protocolVersion, String node, String digest, int resources, boolean loaded,
+            String certificateIdentity, long certificateNotAfterMillis, long certificateLifetimeSeconds)
             implements KryoMessage {}
+
+    /** The certificate a node presents now; {@link #NONE} with TLS off. */
+    public record Certificate(String identity, long notAfterMillis, long lifetimeSeconds) {
+        public static final Certificate NONE = new Certificate("", 0, 0);
+    }
 
     /** {@code keys[i]} is {@code kind/name}; {@code versions[i]} the formatted version written. */
     public record HasVersions(int protocolVersion, String[] keys, String[] versions, ActorRef<Holds> replyTo)
@@ -38,12 +48,19 @@ public final class PolicyQueryActor {
     private PolicyQueryActor() {}
 
     public static Behavior<Query> create(String nodeName, PolicyView view) {
+        return create(nodeName, view, () -> Certificate.NONE);
+    }
+
+    public static Behavior<Query> create(String nodeName, PolicyView view,
+            java.util.function.Supplier<Certificate> certificate) {
         return Behaviors.setup(ctx -> {
             ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
             return Behaviors.receiveMessage(query -> {
                 PolicySnapshot s = view.current();
                 if (query instanceof GetPolicyState get) {
-                    get.replyTo().tell(new PolicyState(1, nodeName, s.digest(), s.liveCount(), s.loaded()));
+                    Certificate c = certificate.get();
+                    get.replyTo().tell(new PolicyState(1, nodeName, s.digest(), s.liveCount(), s.loaded(),
+                            c.identity(), c.notAfterMillis(), c.lifetimeSeconds()));
                 } else if (query instanceof HasVersions has) {
                     has.replyTo().tell(new Holds(1, nodeName, holds(s, has)));
                 } else if (query instanceof GetVersions get) {
