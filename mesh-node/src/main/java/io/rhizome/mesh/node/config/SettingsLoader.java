@@ -161,6 +161,9 @@ public final class SettingsLoader {
             }
         }
         adminIdentities(r, adminTls, tls, trustDomain);
+        if (tls.enabled()) {
+            clusterIdentities(tls, trustDomain, identity);
+        }
 
         return new NodeSettings(
                 nodeName,
@@ -198,18 +201,39 @@ public final class SettingsLoader {
             throw new ConfigError("rhizome.admin.tls.allowed-identities", "[] while rhizome.admin.tls.enabled = on"
                     + " (expected: at least one " + ADMIN_IDENTITY_FORM + ")");
         }
+        checkIdentityPatterns("rhizome.admin.tls.allowed-identities", identities, domain);
+        return List.copyOf(identities);
+    }
+
+    /**
+     * {@code rhizome.tls.cluster-identities}: who may be a cluster member. The node's own identity
+     * must be among them, or its peers (configured alike) would refuse it.
+     */
+    private static void clusterIdentities(TlsSettings tls, String domain, String ownService) {
+        List<String> identities = tls.clusterIdentities();
+        if (identities.isEmpty()) {
+            return;
+        }
+        checkIdentityPatterns("rhizome.tls.cluster-identities", identities, domain);
+        String own = "spiffe://" + domain + "/service/" + ownService;
+        if (identities.stream().noneMatch(p -> new io.rhizome.mesh.node.security.authz.IdentityPattern(p).matches(own))) {
+            throw new ConfigError("rhizome.tls.cluster-identities", "does not include this node's own identity " + own
+                    + " (expected: a list that does, or [] for any identity of the trust domain)");
+        }
+    }
+
+    private static void checkIdentityPatterns(String key, List<String> identities, String domain) {
         for (int i = 0; i < identities.size(); i++) {
             String id = identities.get(i);
-            String key = "rhizome.admin.tls.allowed-identities[" + i + "]";
+            String at = key + "[" + i + "]";
             if (!ADMIN_IDENTITY.matcher(id).matches()) {
-                throw new ConfigError(key, HostPort.quote(id) + " (expected: " + ADMIN_IDENTITY_FORM + ")");
+                throw new ConfigError(at, HostPort.quote(id) + " (expected: " + ADMIN_IDENTITY_FORM + ")");
             }
             if (!id.startsWith("spiffe://" + domain + "/")) {
-                throw new ConfigError(key, HostPort.quote(id) + " is not in this node's trust domain (expected: spiffe://"
+                throw new ConfigError(at, HostPort.quote(id) + " is not in this node's trust domain (expected: spiffe://"
                         + domain + "/service/NAME)");
             }
         }
-        return List.copyOf(identities);
     }
 
     private static TlsSettings tls(Reader r) {
@@ -222,7 +246,8 @@ public final class SettingsLoader {
                 issuer.isBlank() ? null : Path.of(issuer),
                 r.duration("rhizome.tls.workload-ttl", Duration.ofSeconds(10), Duration.ofDays(30)),
                 r.duration("rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)),
-                r.enumValue("rhizome.tls.provider", TlsSettings.Provider.class));
+                r.enumValue("rhizome.tls.provider", TlsSettings.Provider.class),
+                r.stringList("rhizome.tls.cluster-identities", ADMIN_IDENTITY_FORM));
     }
 
     private static void checkDistinctPorts(HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param workloadTtl lifetime of a self-minted certificate (renewed at two thirds of it)
  * @param reloadInterval how often the files are checked for changes
  * @param provider    the TLS implementation of the data plane's ports (cluster traffic always uses the JDK's)
+ * @param clusterIdentities SPIFFE ids (exact, or {@code *} within the last segment) allowed as cluster
+ *                    members; empty: any workload of the trust domain
  */
 public record TlsSettings(
         boolean enabled,
@@ -24,7 +26,8 @@ public record TlsSettings(
         Path issuer,
         Duration workloadTtl,
         Duration reloadInterval,
-        Provider provider) {
+        Provider provider,
+        java.util.List<String> clusterIdentities) {
 
     public static final TlsSettings DISABLED = new TlsSettings(false, Path.of("ca.pem"), Path.of("cert.pem"),
             Path.of("key.pem"), null, Duration.ofHours(24), Duration.ofSeconds(5));
@@ -35,6 +38,12 @@ public record TlsSettings(
      * {@code jdk} never uses it.
      */
     public enum Provider { AUTO, OPENSSL, JDK }
+
+    /** Any workload of the trust domain may be a cluster member. */
+    public TlsSettings(boolean enabled, Path trustBundle, Path cert, Path key, Path issuer, Duration workloadTtl,
+            Duration reloadInterval, Provider provider) {
+        this(enabled, trustBundle, cert, key, issuer, workloadTtl, reloadInterval, provider, java.util.List.of());
+    }
 
     /** With the default provider ({@link Provider#AUTO}). */
     public TlsSettings(boolean enabled, Path trustBundle, Path cert, Path key, Path issuer, Duration workloadTtl,
@@ -49,6 +58,7 @@ public record TlsSettings(
         Objects.requireNonNull(workloadTtl, "workloadTtl");
         Objects.requireNonNull(reloadInterval, "reloadInterval");
         Objects.requireNonNull(provider, "provider");
+        clusterIdentities = java.util.List.copyOf(clusterIdentities);
     }
 
     /** The node mints its own certificate from {@link #issuer()}. */

@@ -117,4 +117,19 @@ class SettingsLoaderTlsTest {
         assertThatThrownBy(() -> load(files("orders"), "rhizome.admin { host = \"0.0.0.0\", tls.enabled = off }"))
                 .hasMessageStartingWith("rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback");
     }
+
+    @Test
+    void clusterIdentitiesAreOfTheTrustDomainAndIncludeTheNodeItself() {
+        assertThat(load(files("orders") + ", cluster-identities = [\"spiffe://example.org/service/orders\","
+                + " \"spiffe://example.org/service/web-*\"]", "").tls().clusterIdentities()).hasSize(2);
+        assertThat(load(files("orders"), "").tls().clusterIdentities()).as("any of the trust domain").isEmpty();
+        assertThatThrownBy(() -> load(files("orders") + ", cluster-identities = [\"spiffe://example.org/service/web\"]", ""))
+                .hasMessage("rhizome.tls.cluster-identities: does not include this node's own identity"
+                        + " spiffe://example.org/service/orders (expected: a list that does, or [] for any identity of the trust domain)");
+        assertThatThrownBy(() -> load(files("orders") + ", cluster-identities = [\"spiffe://example.org/service/*\", \"web\"]", ""))
+                .hasMessageStartingWith("rhizome.tls.cluster-identities[1]: \"web\" (expected: \"spiffe://DOMAIN/service/NAME\"");
+        assertThatThrownBy(() -> load(files("orders") + ", cluster-identities = [\"spiffe://other.org/service/*\"]", ""))
+                .hasMessageStartingWith("rhizome.tls.cluster-identities[0]: \"spiffe://other.org/service/*\" is not in this"
+                        + " node's trust domain");
+    }
 }

@@ -232,7 +232,7 @@ public final class MeshTls implements AutoCloseable {
         current = TlsContexts.of(m, provider, (engine, e) -> {
             stats.clusterFailed();
             handshakeLog.failed("of cluster peer", engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
-        });
+        }, settings.clusterIdentities());
         mintedAt = clock.instant();
     }
 

@@ -23,34 +23,51 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     private final SpiffeVerifier verifier;
     private final Refusals refusals;
+    /** Who may be on the other end, beyond being of the trust domain; empty: anyone of it. */
+    private final java.util.List<io.rhizome.mesh.node.security.authz.IdentityPattern> allowed;
+    private final String allowedKey;
 
     SpiffeTrustManager(SpiffeVerifier verifier) {
         this(verifier, Refusals.NONE);
     }
 
     SpiffeTrustManager(SpiffeVerifier verifier, Refusals refusals) {
+        this(verifier, refusals, java.util.List.of(), "");
+    }
+
+    /** @param allowedKey the configuration key of {@code allowed}, for refusals' messages */
+    SpiffeTrustManager(SpiffeVerifier verifier, Refusals refusals, java.util.List<String> allowed, String allowedKey) {
         this.verifier = verifier;
         this.refusals = refusals;
+        this.allowed = allowed.stream().map(io.rhizome.mesh.node.security.authz.IdentityPattern::new).toList();
+        this.allowedKey = allowedKey;
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        verifier.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        verifier.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        verifier.verify(chain);
+        check(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        verifier.verify(chain);
+        check(chain);
+    }
+
+    private void check(X509Certificate[] chain) throws CertificateException {
+        io.rhizome.mesh.pki.SpiffeId id = verifier.verify(chain);
+        if (!allowed.isEmpty() && allowed.stream().noneMatch(p -> p.matches(id.toString()))) {
+            throw new CertificateException("peer " + id + " is not allowed here (expected: an identity in " + allowedKey + ")");
+        }
     }
 
     @Override
@@ -60,7 +77,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     private void verify(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         try {
-            verifier.verify(chain);
+            check(chain);
         } catch (CertificateException e) {
             refusals.refused(engine, e);
             throw e;

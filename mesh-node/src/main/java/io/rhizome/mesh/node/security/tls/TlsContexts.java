@@ -27,6 +27,12 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
      * on cluster connections.
      */
     static TlsContexts of(TlsMaterial m, SslProvider provider, SpiffeTrustManager.Refusals clusterRefusals) {
+        return of(m, provider, clusterRefusals, java.util.List.of());
+    }
+
+    /** @param clusterIdentities who may be a cluster peer ({@code rhizome.tls.cluster-identities}); empty: the whole trust domain */
+    static TlsContexts of(TlsMaterial m, SslProvider provider, SpiffeTrustManager.Refusals clusterRefusals,
+            java.util.List<String> clusterIdentities) {
         SpiffeTrustManager trust = new SpiffeTrustManager(m.verifier());
         X509Certificate[] chain = m.chain().toArray(X509Certificate[]::new);
         try {
@@ -44,7 +50,8 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
                     .endpointIdentificationAlgorithm(null)
                     .protocols(PROTOCOLS)
                     .build();
-            return new TlsContexts(m, server, client, jdkContext(m, new SpiffeTrustManager(m.verifier(), clusterRefusals), chain));
+            return new TlsContexts(m, server, client, jdkContext(m, new SpiffeTrustManager(m.verifier(), clusterRefusals,
+                    clusterIdentities, "rhizome.tls.cluster-identities"), chain));
         } catch (SSLException | GeneralSecurityException e) {
             throw new TlsMaterialException("rhizome.tls", "cannot build a TLS context for " + m.identity() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");

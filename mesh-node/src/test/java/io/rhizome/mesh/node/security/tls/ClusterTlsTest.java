@@ -72,9 +72,41 @@ class ClusterTlsTest {
         assertThat(members).doesNotContain(Cluster.get(intruder).selfMember().address().toString());
     }
 
+    @Test
+    void withClusterIdentitiesACertificateOfTheTrustDomainButAnotherIdentityCannotJoin() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
+        ca.writeRoot(dir.resolve("ca"));
+        CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
+        CertificateAuthority.writeIssued(ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
+        // A client's certificate (meshctl's, say): same CA, same trust domain, not a node's identity.
+        CertificateAuthority.writeIssued(ca.issueWorkload("ops", Duration.ofHours(1)), dir.resolve("ops"));
+        List<String> nodes = List.of("spiffe://example.org/service/orders", "spiffe://example.org/service/web");
+
+        MeshTls tlsA = tls("ca", "orders", nodes);
+        ActorSystem<Void> a = node(tlsA);
+        ActorSystem<Void> b = node(tls("ca", "web", nodes));
+        // The intruder itself accepts anyone: only the members' side can refuse it.
+        ActorSystem<Void> intruder = node(tls("ca", "ops", List.of()));
+
+        Cluster.get(a).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
+        Cluster.get(b).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
+        await(() -> upCount(a) == 2 && upCount(b) == 2, "a and b Up in both views");
+
+        Cluster.get(intruder).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
+        await(() -> tlsA.stats().clusterHandshakeFailures() > 0, "the ops certificate refused");
+        Thread.sleep(2000); // a refused join leaves no event to wait for: give it time to (not) happen
+        assertThat(upCount(a)).isEqualTo(2);
+        assertThat(Cluster.get(intruder).selfMember().status()).isNotEqualTo(MemberStatus.up());
+    }
+
     private MeshTls tls(String ca, String pki) {
+        return tls(ca, pki, List.of());
+    }
+
+    private MeshTls tls(String ca, String pki, List<String> clusterIdentities) {
         TlsSettings settings = new TlsSettings(true, dir.resolve(ca + "/ca.pem"), dir.resolve(pki + "/cert.pem"),
-                dir.resolve(pki + "/key.pem"), null, Duration.ofHours(24), Duration.ofHours(1));
+                dir.resolve(pki + "/key.pem"), null, Duration.ofHours(24), Duration.ofHours(1), TlsSettings.Provider.AUTO,
+                clusterIdentities);
         MeshTls tls = MeshTls.start(settings, "", Clock.systemUTC());
         tlss.add(tls);
         return tls;
