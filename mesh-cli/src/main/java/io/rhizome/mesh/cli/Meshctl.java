@@ -207,6 +207,10 @@ public final class Meshctl implements Callable<Integer> {
       return NodeClient.create(address, token);
     }
     if (address.schemeGiven() && !address.https()) {
+      if (tlsCa == null && tlsCert == null && tlsKey == null) {
+        // $MESH_CA and friends name the usual (HTTPS) nodes; an explicit http:// is a plain one.
+        return NodeClient.create(address, token);
+      }
       throw MeshctlException.usage(
           "--node: '" + address + "' is plain HTTP while TLS files are given (expected: https://host:port or host:port)");
     }

@@ -90,6 +90,17 @@ class MeshctlTlsTest {
   }
 
   @Test
+  void anExplicitHttpNodeIsPlainEvenWithTheTlsFilesInTheEnvironment() throws Exception {
+    try (FakeNode plain = FakeNode.start().answer("/v1/members", "{\"members\": []}")) {
+      Cli.Result result = Cli.run(Map.of("MESH_CA", file("ca", "ca.pem"), "MESH_CERT", file("ops", "cert.pem"),
+          "MESH_KEY", file("ops", "key.pem")), "--node", "http://" + plain.address(), "members");
+
+      assertThat(result.exitCode()).as(result.err()).isZero();
+      assertThat(plain.requests()).hasSize(1);
+    }
+  }
+
+  @Test
   void aNodeWhoseCertificateIsNotOfTheBundleIsNeverAsked() {
     int before = impostor.requests().size();
     Cli.Result result = Cli.run("--node", impostor.address(), "--tls-ca", file("ca", "ca.pem"),

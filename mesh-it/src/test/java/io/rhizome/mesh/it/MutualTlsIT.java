@@ -84,6 +84,7 @@ class MutualTlsIT {
         // node-2's admin API speaks HTTPS and takes the ops certificate instead of a token.
         Path c2 = TestMesh.writeConfig("tls-node-2", ports[2], seeds, tls("ca", "echo") + """
                 admin.tls { enabled = on, allowed-identities = ["spiffe://mesh.test/service/ops"] }
+                tls.cluster-identities = ["spiffe://mesh.test/service/web", "spiffe://mesh.test/service/echo"]
                 services = [ { name = echo, address = "127.0.0.1:%d", health-check { protocol = http, path = "/healthz", interval = 500ms } } ]
                 """.formatted(echoPort));
         Path c3 = TestMesh.writeConfig("tls-node-3", ports[3], seeds, tls("other-ca", "intruder"));

@@ -291,7 +291,7 @@ class ObservabilityIT {
 
         // Off loopback node-2 answers reads only with its token: without one, the page asks for it.
         String locked = renderedDom(chromium, admin(2) + "/ui");
-        assertThat(locked).contains("<form id=\"login\">").contains("this node requires a token:")
+        assertThat(locked).contains("<form id=\"login\">").contains("this node requires a token (expected: Authorization: Bearer")
                 .doesNotContain("data-member=").doesNotContain(TOKEN);
 
         String[] dom = {""};

@@ -213,13 +213,21 @@ final class PolicyRoutes extends AllDirectives {
         });
     }
 
-    /** Members, reachability and each member's policy digest; converged when all are equal. */
+    /**
+     * Members, reachability and each member's policy digest (converged when all are equal), and the
+     * certificate each presents (asked at the same time; a member that does not answer that has none listed).
+     */
     private CompletionStage<HttpResponse> check() {
+        CompletionStage<List<PolicyQueryActor.CertificateState>> certificates = fanOut(ref ->
+                AskPattern.<PolicyQueryActor.Query, PolicyQueryActor.CertificateState>ask(ref,
+                        replyTo -> new PolicyQueryActor.GetCertificate(1, replyTo), FAN_OUT_TIMEOUT, system.scheduler()));
         return fanOut(ref -> AskPattern.<PolicyQueryActor.Query, PolicyQueryActor.PolicyState>ask(ref,
                 replyTo -> new PolicyQueryActor.GetPolicyState(1, replyTo), FAN_OUT_TIMEOUT, system.scheduler()))
-                .thenApply(states -> {
+                .thenCombine(certificates, (states, certs) -> {
                     Map<String, PolicyQueryActor.PolicyState> byNode = new LinkedHashMap<>();
                     states.forEach(s -> byNode.put(s.node(), s));
+                    Map<String, PolicyQueryActor.CertificateState> certByNode = new LinkedHashMap<>();
+                    certs.forEach(c -> certByNode.put(c.node(), c));
                     String local = policy.current().digest();
                     boolean converged = true;
                     List<Object> members = new ArrayList<>();
@@ -232,13 +240,13 @@ final class PolicyRoutes extends AllDirectives {
                         row.put("answered", s != null);
                         row.put("digest", s == null ? "" : s.digest());
                         row.put("resources", s == null ? 0 : s.resources());
-                        if (s != null && !s.certificateIdentity().isEmpty()) {
+                        PolicyQueryActor.CertificateState c = certByNode.get(m.name());
+                        if (c != null && !c.identity().isEmpty()) {
                             Map<String, Object> certificate = new LinkedHashMap<>();
-                            certificate.put("identity", s.certificateIdentity());
-                            certificate.put("not-after", java.time.Instant.ofEpochMilli(s.certificateNotAfterMillis()).toString());
-                            certificate.put("lifetime-seconds", s.certificateLifetimeSeconds());
-                            certificate.put("expires-in-seconds",
-                                    (s.certificateNotAfterMillis() - System.currentTimeMillis()) / 1000);
+                            certificate.put("identity", c.identity());
+                            certificate.put("not-after", java.time.Instant.ofEpochMilli(c.notAfterMillis()).toString());
+                            certificate.put("lifetime-seconds", c.lifetimeSeconds());
+                            certificate.put("expires-in-seconds", (c.notAfterMillis() - System.currentTimeMillis()) / 1000);
                             row.put("certificate", certificate);
                         }
                         boolean same = s != null && s.digest().equals(local);

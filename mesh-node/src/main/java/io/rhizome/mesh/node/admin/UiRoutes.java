@@ -20,8 +20,26 @@ final class UiRoutes extends AllDirectives {
      * The page may run only its own inline script and style and talk only to this node; nothing may
      * frame it (the token it may hold is never within another site's reach).
      */
-    private static final String CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline';"
+    private static final String CSP = "default-src 'none'; script-src '" + scriptHash(PAGE) + "'; style-src 'unsafe-inline';"
             + " connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+    /** The CSP source of the page's one inline script: its SHA-256, so that no other script can run. */
+    static String scriptHash(byte[] page) {
+        String html = new String(page, java.nio.charset.StandardCharsets.UTF_8);
+        int open = html.indexOf("<script>");
+        int close = html.indexOf("</script>", open);
+        if (open < 0 || close < 0 || html.indexOf("<script", close) >= 0) {
+            throw new IllegalStateException("ui.html must hold exactly one inline <script> (its hash goes into the CSP)");
+        }
+        String script = html.substring(open + "<script>".length(), close);
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(script.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sha256-" + java.util.Base64.getEncoder().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private static byte[] load() {
         try (InputStream in = UiRoutes.class.getResourceAsStream("ui.html")) {

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 public final class SettingsLoader {
 
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern ADMIN_IDENTITY = Pattern.compile("spiffe://[a-z0-9.-]+/service/[a-z0-9*][a-z0-9*-]*");
+    private static final Pattern ADMIN_IDENTITY = Pattern.compile("spiffe://[a-z0-9._-]+/service/[a-z0-9*][a-z0-9*-]*");
     private static final String ADMIN_IDENTITY_FORM = "\"spiffe://DOMAIN/service/NAME\" ('*' within NAME matches any characters)";
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
     private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check");
@@ -202,6 +202,12 @@ public final class SettingsLoader {
                     + " (expected: at least one " + ADMIN_IDENTITY_FORM + ")");
         }
         checkIdentityPatterns("rhizome.admin.tls.allowed-identities", identities, domain);
+        if (tls.clusterIdentities().isEmpty()) {
+            // The operators' certificates come from the mesh's CA: unless the cluster names its
+            // members, such a certificate could join the cluster and write policy there directly.
+            throw new ConfigError("rhizome.tls.cluster-identities", "[] while rhizome.admin.tls.enabled = on (expected:"
+                    + " the identities of the mesh's sidecars, so that an admin client's certificate cannot join the cluster)");
+        }
         return List.copyOf(identities);
     }
 

@@ -13,7 +13,7 @@ final class Names {
     static final String NAME_FORM = "1-63 of a-z, 0-9 and '-', starting and ending with a letter or digit";
     /** RFC 9110 token: header names, cookie names and methods. */
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Pattern IDENTITY = Pattern.compile("spiffe://[a-z0-9*][a-z0-9.*-]*/service/[a-z0-9*][a-z0-9*-]*");
+    private static final Pattern IDENTITY = Pattern.compile("spiffe://[a-z0-9*][a-z0-9._*-]*/service/[a-z0-9*][a-z0-9*-]*");
     static final String IDENTITY_FORM = "an identity spiffe://DOMAIN/service/NAME, '*' wildcards allowed";
 
     private Names() {}

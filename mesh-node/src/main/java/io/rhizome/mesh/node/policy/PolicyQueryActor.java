@@ -20,13 +20,19 @@ public final class PolicyQueryActor {
 
     public record GetPolicyState(int protocolVersion, ActorRef<PolicyState> replyTo) implements Query {}
 
-    /**
-     * A member's answer for {@code /v1/check}: its policy digest, and the certificate it presents
-     * ({@code certificateIdentity} "" with TLS off), so that one check covers the whole mesh.
-     */
-    public record PolicyState(int protocolVersion, String node, String digest, int resources, boolean loaded,
-            String certificateIdentity, long certificateNotAfterMillis, long certificateLifetimeSeconds)
+    public record PolicyState(int protocolVersion, String node, String digest, int resources, boolean loaded)
             implements KryoMessage {}
+
+    /**
+     * For {@code /v1/check}: the certificate a member presents, so that one check covers the whole
+     * mesh. A message of its own (not fields added to {@link PolicyState}): a member of an older build
+     * does not know it and stays silent, while its policy digest still decodes.
+     */
+    public record GetCertificate(int protocolVersion, ActorRef<CertificateState> replyTo) implements Query {}
+
+    /** {@code identity} "" with TLS off. */
+    public record CertificateState(int protocolVersion, String node, String identity, long notAfterMillis,
+            long lifetimeSeconds) implements KryoMessage {}
 
     /** The certificate a node presents now; {@link #NONE} with TLS off. */
     public record Certificate(String identity, long notAfterMillis, long lifetimeSeconds) {
@@ -58,9 +64,10 @@ public final class PolicyQueryActor {
             return Behaviors.receiveMessage(query -> {
                 PolicySnapshot s = view.current();
                 if (query instanceof GetPolicyState get) {
+                    get.replyTo().tell(new PolicyState(1, nodeName, s.digest(), s.liveCount(), s.loaded()));
+                } else if (query instanceof GetCertificate get) {
                     Certificate c = certificate.get();
-                    get.replyTo().tell(new PolicyState(1, nodeName, s.digest(), s.liveCount(), s.loaded(),
-                            c.identity(), c.notAfterMillis(), c.lifetimeSeconds()));
+                    get.replyTo().tell(new CertificateState(1, nodeName, c.identity(), c.notAfterMillis(), c.lifetimeSeconds()));
                 } else if (query instanceof HasVersions has) {
                     has.replyTo().tell(new Holds(1, nodeName, holds(s, has)));
                 } else if (query instanceof GetVersions get) {

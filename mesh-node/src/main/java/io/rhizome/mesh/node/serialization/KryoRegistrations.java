@@ -25,6 +25,8 @@ final class KryoRegistrations {
             new Registration(PolicyQueryActor.PolicyState.class, 111),
             new Registration(PolicyQueryActor.HasVersions.class, 112),
             new Registration(PolicyQueryActor.Holds.class, 113),
+            new Registration(PolicyQueryActor.GetCertificate.class, 114),
+            new Registration(PolicyQueryActor.CertificateState.class, 115),
             // 200..249: stat, tap and dashboard queries (observability)
             new Registration(long[].class, 200),
             new Registration(StatsQueryActor.GetStats.class, 201),

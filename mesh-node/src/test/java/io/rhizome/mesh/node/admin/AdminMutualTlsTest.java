@@ -38,14 +38,16 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One real node with mTLS and {@code rhizome.admin.tls} on: the admin port speaks HTTPS with the
- * node's certificate; a client certificate of an allowed identity reads and changes, one of another
- * identity gets 403, none gets 401 (probes stay open), a foreign CA or plain HTTP gets no answer at
- * all, and none of the refusals changes anything.
+ * One real node with mTLS and {@code rhizome.admin.tls} on (and a token too): the admin port speaks
+ * HTTPS with the node's certificate; a client certificate of an allowed identity reads and changes,
+ * one of another identity gets 403, none gets 401 (probes stay open), the token works instead of a
+ * certificate, a foreign CA or plain HTTP gets no answer at all, and no refusal changes anything.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminMutualTlsTest {
     private static final String ROUTE = "{\"kind\": \"Route\", \"name\": \"r1\", \"spec\": {\"service\": \"orders\", \"rules\": [{}]}}";
+
+    private static final String TOKEN = "admin-token-also-accepted";
 
     @TempDir static Path dir;
     private static CertificateAuthority ca;
@@ -79,14 +81,16 @@ class AdminMutualTlsTest {
                 rhizome {
                   node.name = "node-1"
                   cluster { host = "127.0.0.1", port = %d, seed-nodes = ["127.0.0.1:%d"], profile = fast }
-                  admin { port = %d, tls { enabled = on, allowed-identities = ["spiffe://example.org/service/ops-*"] } }
-                  tls { enabled = on, trust-bundle = "%s", cert = "%s", key = "%s" }
+                  admin { port = %d, token = "%s"
+                          tls { enabled = on, allowed-identities = ["spiffe://example.org/service/ops-*"] } }
+                  tls { enabled = on, trust-bundle = "%s", cert = "%s", key = "%s"
+                        cluster-identities = ["spiffe://example.org/service/orders"] }
                   outbound.port = %d
                   inbound.port = %d
                   data-dir = "%s"
                   shutdown { drain-delay = 0s, drain-timeout = 1s }
                 }
-                """.formatted(cluster, cluster, admin, dir.resolve("ca/ca.pem"), dir.resolve("node/cert.pem"),
+                """.formatted(cluster, cluster, admin, TOKEN, dir.resolve("ca/ca.pem"), dir.resolve("node/cert.pem"),
                 dir.resolve("node/key.pem"), freePort(), freePort(), Files.createTempDirectory("rhizome-admin-tls")))));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (send(anonymous, "GET", "/readyz", null).statusCode() != 200) {
@@ -120,11 +124,18 @@ class AdminMutualTlsTest {
     }
 
     private HttpResponse<String> send(HttpClient client, String method, String path, String body) {
+        return send(client, method, path, body, null);
+    }
+
+    private HttpResponse<String> send(HttpClient client, String method, String path, String body, String token) {
         try {
-            return client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + admin + path))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + admin + path))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException | InterruptedException e) {
             throw new AssertionError(method + " " + path + ": " + e, e);
         }
@@ -168,10 +179,24 @@ class AdminMutualTlsTest {
         assertThat(send(anonymous, "GET", "/ui", null).statusCode()).isEqualTo(200);
         HttpResponse<String> members = send(anonymous, "GET", "/v1/members", null);
         assertThat(members.statusCode()).as("reads need the certificate, on loopback too").isEqualTo(401);
-        assertThat(members.body()).contains("\"error\": \"unauthorized\"").contains("this node requires a client certificate");
+        assertThat(members.body()).contains("\"error\": \"unauthorized\"")
+                .contains("this node requires a client certificate or a token").doesNotContain(TOKEN);
         assertThat(send(anonymous, "GET", "/metrics", null).statusCode()).isEqualTo(401);
         assertThat(send(anonymous, "PUT", "/v1/resources/route/r3", ROUTE.replace("r1", "r3")).statusCode()).isEqualTo(401);
         assertThat(digest()).as("nothing changed").isEqualTo(before);
+    }
+
+    @Test
+    void theTokenIsAnAlternativeToTheCertificateNeverAWayAroundIt() {
+        assertThat(send(anonymous, "GET", "/v1/members", null, TOKEN).statusCode()).as("no certificate, the token").isEqualTo(200);
+        assertThat(send(web, "GET", "/v1/members", null, TOKEN).statusCode()).as("a refused identity, the token").isEqualTo(200);
+        assertThat(send(ops, "GET", "/v1/members", null, "wrong-token-wrong-token").statusCode())
+                .as("an allowed identity, a wrong token").isEqualTo(200);
+        HttpResponse<String> wrong = send(anonymous, "GET", "/v1/members", null, "wrong-token-wrong-token");
+        assertThat(wrong.statusCode()).as("no certificate, a wrong token").isEqualTo(401);
+        HttpResponse<String> webWrong = send(web, "PUT", "/v1/resources/route/r4", ROUTE.replace("r1", "r4"), "wrong-token-wrong-token");
+        assertThat(webWrong.statusCode()).as("a refused identity, a wrong token").isEqualTo(403);
+        assertThat(webWrong.body()).contains("rhizome.admin.tls.allowed-identities, or the token");
     }
 
     @Test
@@ -192,7 +217,7 @@ class AdminMutualTlsTest {
             } catch (IOException e) {
                 answer = "";
             }
-            assertThat(answer).as("plain HTTP is not answered").doesNotContain("HTTP/1.1 200").doesNotContain("members");
+            assertThat(answer).as("plain HTTP is not answered in HTTP").doesNotStartWith("HTTP/").doesNotContain("members");
         }
     }
 

@@ -95,7 +95,8 @@ class SettingsLoaderTlsTest {
 
     @Test
     void adminClientCertificatesNeedMutualTlsAndNamedIdentitiesOfTheTrustDomain() {
-        String admin = "rhizome.admin { host = \"0.0.0.0\", tls { enabled = on, allowed-identities = %s } }";
+        String admin = "rhizome.admin { host = \"0.0.0.0\", tls { enabled = on, allowed-identities = %s } }\n"
+                + "rhizome.tls.cluster-identities = [\"spiffe://example.org/service/orders\"]";
         NodeSettings s = load(files("orders"), admin.formatted("[\"spiffe://example.org/service/ops-*\"]"));
         assertThat(s.adminClientIdentities()).as("off loopback without a token").containsExactly("spiffe://example.org/service/ops-*");
         assertThat(load(files("orders"), "").adminClientIdentities()).as("off by default").isEmpty();
@@ -114,6 +115,10 @@ class SettingsLoaderTlsTest {
                         + " node's trust domain (expected: spiffe://example.org/service/NAME)");
         assertThatThrownBy(() -> load(files("orders"), admin.formatted("\"spiffe://example.org/service/ops\"")))
                 .hasMessageStartingWith("rhizome.admin.tls.allowed-identities: \"spiffe://example.org/service/ops\" (expected: a list of");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted("[\"spiffe://example.org/service/ops\"]")
+                        .replace("\nrhizome.tls.cluster-identities = [\"spiffe://example.org/service/orders\"]", "")))
+                .hasMessage("rhizome.tls.cluster-identities: [] while rhizome.admin.tls.enabled = on (expected: the identities"
+                        + " of the mesh's sidecars, so that an admin client's certificate cannot join the cluster)");
         assertThatThrownBy(() -> load(files("orders"), "rhizome.admin { host = \"0.0.0.0\", tls.enabled = off }"))
                 .hasMessageStartingWith("rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback");
     }

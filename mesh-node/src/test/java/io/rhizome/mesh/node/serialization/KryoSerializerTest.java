@@ -79,6 +79,13 @@ class KryoSerializerTest {
     }
 
     @Test
+    void aMembersCertificateRoundTrips() {
+        var state = new io.rhizome.mesh.node.policy.PolicyQueryActor.CertificateState(1, "node-2",
+                "spiffe://example.org/service/orders", 1_796_000_000_000L, 86_400);
+        assertThat(roundTrip(state)).isEqualTo(state);
+    }
+
+    @Test
     void anUnregisteredMessageIsRefusedOnTheWayOutNamingItsClass() {
         Unregistered message = new Unregistered("x");
         Serializer serializer = serialization.findSerializerFor(message);

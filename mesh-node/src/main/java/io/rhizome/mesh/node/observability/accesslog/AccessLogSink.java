@@ -76,14 +76,20 @@ interface AccessLogSink extends AutoCloseable {
             }
             FileChannel opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
-            fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            try {
+                fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            } catch (IOException | RuntimeException e) {
+                opened.close();
+                throw e;
+            }
             return opened;
         }
 
         @Override
         public void write(byte[] bytes, int length) throws IOException {
             long now = System.nanoTime();
-            if (now - nextCheck >= 0) {
+            // Without inode numbers (fileKey null on some file systems) a move cannot be told apart.
+            if (fileKey != null && now - nextCheck >= 0) {
                 nextCheck = now + checkNanos;
                 reopenIfMoved();
             }

@@ -87,7 +87,8 @@ public final class NodeMetrics {
         ddata(out, mesh, current);
         policy(out, current);
         out.family("rhizome_tls_handshake_failures_total", "counter",
-                "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), and of cluster connections.")
+                "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), of cluster connections,"
+                        + " and of admin API clients (rhizome.admin.tls).")
                 .sample("rhizome_tls_handshake_failures_total", tls.inboundHandshakeFailures(), "side", "inbound")
                 .sample("rhizome_tls_handshake_failures_total", tls.upstreamHandshakeFailures(), "side", "upstream")
                 .sample("rhizome_tls_handshake_failures_total", tls.clusterHandshakeFailures(), "side", "cluster")

@@ -146,7 +146,9 @@ public final class MeshTls implements AutoCloseable {
         if (admin == null || admin.from() != now) {
             admin = new AdminContext(now, TlsContexts.admin(now.material(), (engine, e) -> {
                 stats.adminFailed();
-                handshakeLog.failed("of admin client", engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
+                // Pekko HTTP creates the engine without the client's address.
+                handshakeLog.failed("of an admin API client", engine == null || engine.getPeerHost() == null ? "(address unknown)"
+                        : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
             }));
             this.admin = admin;
         }
