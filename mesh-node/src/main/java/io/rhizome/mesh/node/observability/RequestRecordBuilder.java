@@ -27,6 +27,9 @@ public final class RequestRecordBuilder {
     private long requestBytes;
     private long responseBytes;
     private HostPort upstream;
+    /** The text of the last upstream seen: a connection's requests mostly go to the same few. */
+    private HostPort lastUpstream;
+    private String lastUpstreamText = "";
     private String traceId;
     private String traceParent;
     private String parentSpanId;
@@ -170,11 +173,22 @@ public final class RequestRecordBuilder {
         boolean traced = traceParent != null && traceParent.length() == 55;
         return new RequestRecord(d, service, route, caller, method, authority, pathOf(uri), status, error,
                 startMillis, Math.max(0, endNanos - startNanos), requestBytes, responseBytes,
-                upstream == null ? "" : upstream.toString(),
+                upstreamText(),
                 traced ? traceParent.substring(3, 35) : traceId,
                 retries, RequestFlags.text(flags),
                 traced ? traceParent.substring(36, 52) : "", parentSpanId,
                 traced && traceParent.charAt(54) == '1', d == direction ? subset : "", headers);
+    }
+
+    private String upstreamText() {
+        if (upstream == null) {
+            return "";
+        }
+        if (!upstream.equals(lastUpstream)) {
+            lastUpstream = upstream;
+            lastUpstreamText = upstream.toString();
+        }
+        return lastUpstreamText;
     }
 
     /** The path without its query; an absolute-form target keeps only its path. */
