@@ -41,6 +41,14 @@ final class ClientTls {
    * @throws MeshctlException (usage) naming the option whose file is missing or unusable
    */
   static SSLContext context(Path ca, Path cert, Path key) {
+    return context(ca, cert, key, List.of());
+  }
+
+  /**
+   * @param nodeIdentities SPIFFE ids (exact, or {@code *} within the last segment) the node's
+   *     certificate may have; empty: any identity of the trust domain
+   */
+  static SSLContext context(Path ca, Path cert, Path key, List<String> nodeIdentities) {
     if ((cert == null) != (key == null)) {
       throw MeshctlException.usage(
           cert == null
@@ -65,7 +73,7 @@ final class ClientTls {
     SpiffeVerifier verifier = read("--tls-ca", () -> SpiffeVerifier.create(bundle, trustDomain, Clock.systemUTC()));
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keys, new TrustManager[] {new NodeTrust(verifier)}, null);
+      context.init(keys, new TrustManager[] {new NodeTrust(verifier, nodeIdentities)}, null);
       return context;
     } catch (GeneralSecurityException e) {
       throw MeshctlException.usage("--tls-ca: cannot set up TLS (" + e.getMessage() + ")");
@@ -103,11 +111,25 @@ final class ClientTls {
    * domain, not expired. Being an {@code X509ExtendedTrustManager} that checks no host name, it
    * also keeps the JDK from matching the URL's host against the certificate.
    */
+  /** {@code pattern} exact, or with {@code *} matching any characters within one path segment. */
+  static boolean matches(String pattern, String id) {
+    StringBuilder regex = new StringBuilder();
+    for (String part : pattern.split("\\*", -1)) {
+      if (regex.length() > 0) {
+        regex.append("[^/]*");
+      }
+      regex.append(java.util.regex.Pattern.quote(part));
+    }
+    return id.matches(regex.toString());
+  }
+
   private static final class NodeTrust extends X509ExtendedTrustManager {
     private final SpiffeVerifier verifier;
+    private final List<String> identities;
 
-    NodeTrust(SpiffeVerifier verifier) {
+    NodeTrust(SpiffeVerifier verifier, List<String> identities) {
       this.verifier = verifier;
+      this.identities = List.copyOf(identities);
     }
 
     @Override
@@ -128,11 +150,16 @@ final class ClientTls {
     }
 
     private void verify(X509Certificate[] chain) throws CertificateException {
+      SpiffeId id;
       try {
-        verifier.verify(chain);
+        id = verifier.verify(chain);
       } catch (CertificateException e) {
         // No cause: meshctl prints the deepest message of a failure, and this one says what happened.
         throw new CertificateException("the node's certificate is not trusted: " + e.getMessage());
+      }
+      if (!identities.isEmpty() && identities.stream().noneMatch(p -> matches(p, id.toString()))) {
+        throw new CertificateException("the node presented " + id + " (expected: " + String.join(" or ", identities)
+            + ", from --tls-node-identity or $MESH_NODE_IDENTITY)");
       }
     }
 

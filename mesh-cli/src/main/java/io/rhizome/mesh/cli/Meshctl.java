@@ -55,6 +55,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       "  MESH_CA     trust bundle (PEM) for https nodes, when --tls-ca is not given",
       "  MESH_CERT   client certificate (PEM), when --tls-cert is not given",
       "  MESH_KEY    its private key (PEM), when --tls-key is not given",
+      "  MESH_NODE_IDENTITY  identities a node's certificate may have (comma-separated), when",
+      "              --tls-node-identity is not given",
       "",
       "Exit codes:",
       "  0 ok, 1 the node refused or a check failed, 2 usage error, 3 node unreachable"
@@ -95,6 +97,13 @@ public final class Meshctl implements Callable<Integer> {
       paramLabel = "FILE",
       description = "Private key (PEM) of --tls-cert (default: $MESH_KEY).")
   private Path tlsKey;
+
+  @Option(
+      names = "--tls-node-identity",
+      paramLabel = "SPIFFE_ID",
+      description = "Identity the node's certificate must have, exact or with '*' in its last segment;"
+          + " repeatable (default: $MESH_NODE_IDENTITY, comma-separated; else any of the trust domain).")
+  private java.util.List<String> tlsNodeIdentities;
 
   private final Map<String, String> env;
   private final InputStream stdin;
@@ -218,8 +227,30 @@ public final class Meshctl implements Callable<Integer> {
       throw MeshctlException.usage(
           "--tls-ca: missing while a client certificate is given (expected: the trust bundle (PEM) the node's certificate chains to, or $MESH_CA)");
     }
-    return NodeClient.create(address.withHttps(), token, ClientTls.context(ca, cert, key));
+    return NodeClient.create(address.withHttps(), token, ClientTls.context(ca, cert, key, nodeIdentities()));
   }
+
+  /** The identities a node may present ({@code --tls-node-identity}, {@code $MESH_NODE_IDENTITY}); empty: any. */
+  private java.util.List<String> nodeIdentities() {
+    java.util.List<String> ids = tlsNodeIdentities;
+    String source = "--tls-node-identity";
+    if (ids == null || ids.isEmpty()) {
+      String fromEnv = env.get("MESH_NODE_IDENTITY");
+      ids = fromEnv == null || fromEnv.isBlank() ? java.util.List.of()
+          : java.util.Arrays.stream(fromEnv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+      source = "MESH_NODE_IDENTITY";
+    }
+    for (String id : ids) {
+      if (!NODE_IDENTITY.matcher(id).matches()) {
+        throw MeshctlException.usage(source + ": '" + id
+            + "' (expected: spiffe://DOMAIN/service/NAME, '*' within NAME matching any characters)");
+      }
+    }
+    return ids;
+  }
+
+  private static final java.util.regex.Pattern NODE_IDENTITY =
+      java.util.regex.Pattern.compile("spiffe://[a-z0-9._-]+/service/[a-z0-9*][a-z0-9*-]*");
 
   private Path fileOption(Path option, String variable) {
     if (option != null) {

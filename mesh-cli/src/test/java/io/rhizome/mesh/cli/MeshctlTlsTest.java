@@ -113,6 +113,28 @@ class MeshctlTlsTest {
   }
 
   @Test
+  void aPinnedNodeIdentityIsCheckedBeforeAnythingIsSent() {
+    int before = node.requests().size();
+    Cli.Result pinned = Cli.run("--node", node.address(), "--tls-ca", file("ca", "ca.pem"),
+        "--tls-node-identity", "spiffe://example.org/service/orders", "members");
+    Cli.Result pattern = Cli.run(Map.of("MESH_NODE_IDENTITY", "spiffe://example.org/service/web, spiffe://example.org/service/ord*"),
+        "--node", node.address(), "--tls-ca", file("ca", "ca.pem"), "members");
+    assertThat(pinned.exitCode()).as(pinned.err()).isZero();
+    assertThat(pattern.exitCode()).as(pattern.err()).isZero();
+    assertThat(node.requests()).hasSize(before + 2);
+
+    Cli.Result other = Cli.run("--node", node.address(), "--tls-ca", file("ca", "ca.pem"),
+        "--tls-node-identity", "spiffe://example.org/service/web", "members");
+    assertThat(other.exitCode()).isEqualTo(Meshctl.EXIT_UNREACHABLE);
+    assertThat(other.errLines()).singleElement().asString()
+        .contains("the node presented spiffe://example.org/service/orders (expected: spiffe://example.org/service/web,");
+    assertThat(node.requests()).as("nothing sent to the wrong node").hasSize(before + 2);
+
+    assertUsage(Cli.run("--node", node.address(), "--tls-ca", file("ca", "ca.pem"), "--tls-node-identity", "orders", "members"),
+        "meshctl: --tls-node-identity: 'orders' (expected: spiffe://DOMAIN/service/NAME, '*' within NAME matching any characters)");
+  }
+
+  @Test
   void badTlsOptionsAreOneLineAndExitCodeTwo() {
     String ca = file("ca", "ca.pem");
     assertUsage(Cli.run("--node", node.address(), "--tls-ca", ca, "--tls-cert", file("ops", "cert.pem"), "members"),
