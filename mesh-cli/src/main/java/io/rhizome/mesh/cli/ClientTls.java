@@ -106,11 +106,6 @@ final class ClientTls {
     }
   }
 
-  /**
-   * Trusts a node whose chain passes the verifier: to the bundle, one SPIFFE id in the trust
-   * domain, not expired. Being an {@code X509ExtendedTrustManager} that checks no host name, it
-   * also keeps the JDK from matching the URL's host against the certificate.
-   */
   /** {@code pattern} exact, or with {@code *} matching any characters within one path segment. */
   static boolean matches(String pattern, String id) {
     StringBuilder regex = new StringBuilder();
@@ -122,6 +117,12 @@ final class ClientTls {
     }
     return id.matches(regex.toString());
   }
+
+  /**
+   * Trusts a node whose chain passes the verifier: to the bundle, one SPIFFE id in the trust
+   * domain, not expired. Being an {@code X509ExtendedTrustManager} that checks no host name, it
+   * also keeps the JDK from matching the URL's host against the certificate.
+   */
 
   private static final class NodeTrust extends X509ExtendedTrustManager {
     private final SpiffeVerifier verifier;

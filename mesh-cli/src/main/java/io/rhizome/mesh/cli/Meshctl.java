@@ -208,15 +208,22 @@ public final class Meshctl implements Callable<Integer> {
     Path ca = fileOption(tlsCa, "MESH_CA");
     Path cert = fileOption(tlsCert, "MESH_CERT");
     Path key = fileOption(tlsKey, "MESH_KEY");
+    boolean pinFlag = tlsNodeIdentities != null && !tlsNodeIdentities.isEmpty();
+    boolean pinEnv = !pinFlag && env.get("MESH_NODE_IDENTITY") != null && !env.get("MESH_NODE_IDENTITY").isBlank();
     if (ca == null && cert == null && key == null) {
       if (address.https()) {
         throw MeshctlException.usage(
             "--tls-ca: missing for " + address + " (expected: the trust bundle (PEM) the node's certificate chains to, or $MESH_CA)");
       }
+      if (pinFlag || (pinEnv && !address.schemeGiven())) {
+        // A pinned identity that is never checked would be worse than none: the user believes it is.
+        throw MeshctlException.usage((pinFlag ? "--tls-node-identity" : "MESH_NODE_IDENTITY") + ": set for the plain-HTTP node "
+            + address + " (expected: --tls-ca or $MESH_CA, for a node whose admin API is HTTPS)");
+      }
       return NodeClient.create(address, token);
     }
     if (address.schemeGiven() && !address.https()) {
-      if (tlsCa == null && tlsCert == null && tlsKey == null) {
+      if (tlsCa == null && tlsCert == null && tlsKey == null && !pinFlag) {
         // $MESH_CA and friends name the usual (HTTPS) nodes; an explicit http:// is a plain one.
         return NodeClient.create(address, token);
       }

@@ -130,6 +130,12 @@ class MeshctlTlsTest {
         .contains("the node presented spiffe://example.org/service/orders (expected: spiffe://example.org/service/web,");
     assertThat(node.requests()).as("nothing sent to the wrong node").hasSize(before + 2);
 
+    assertUsage(Cli.run("--node", node.address(), "--tls-node-identity", "spiffe://example.org/service/orders", "members"),
+        "meshctl: --tls-node-identity: set for the plain-HTTP node " + node.address()
+            + " (expected: --tls-ca or $MESH_CA, for a node whose admin API is HTTPS)");
+    assertUsage(Cli.run(Map.of("MESH_NODE_IDENTITY", "spiffe://example.org/service/orders"), "--node", node.address(), "members"),
+        "meshctl: MESH_NODE_IDENTITY: set for the plain-HTTP node " + node.address()
+            + " (expected: --tls-ca or $MESH_CA, for a node whose admin API is HTTPS)");
     assertUsage(Cli.run("--node", node.address(), "--tls-ca", file("ca", "ca.pem"), "--tls-node-identity", "orders", "members"),
         "meshctl: --tls-node-identity: 'orders' (expected: spiffe://DOMAIN/service/NAME, '*' within NAME matching any characters)");
   }
@@ -159,6 +165,16 @@ class MeshctlTlsTest {
     Cli.Result keyAsCa = Cli.run("--node", node.address(), "--tls-ca", file("ops", "key.pem"), "members");
     assertThat(keyAsCa.exitCode()).isEqualTo(Meshctl.EXIT_USAGE);
     assertThat(keyAsCa.errLines()).singleElement().asString().startsWith("meshctl: --tls-ca: ");
+  }
+
+  @Test
+  void aStarMatchesWithinTheLastSegmentOnlyAndEverythingElseLiterally() {
+    assertThat(ClientTls.matches("spiffe://example.org/service/ord*", "spiffe://example.org/service/orders")).isTrue();
+    assertThat(ClientTls.matches("spiffe://example.org/service/*", "spiffe://example.org/service/web")).isTrue();
+    assertThat(ClientTls.matches("spiffe://example.org/service/ord*", "spiffe://example.org/service/orders/x")).isFalse();
+    assertThat(ClientTls.matches("spiffe://example.org/service/*s", "spiffe://example.org/service/web")).isFalse();
+    assertThat(ClientTls.matches("spiffe://example.org/service/web", "spiffe://exampleXorg/service/web")).as("'.' is literal").isFalse();
+    assertThat(ClientTls.matches("spiffe://example.org/service/web", "spiffe://example.org/service/web2")).isFalse();
   }
 
   private static void assertUsage(Cli.Result result, String line) {

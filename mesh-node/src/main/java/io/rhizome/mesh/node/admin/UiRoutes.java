@@ -25,10 +25,11 @@ final class UiRoutes extends AllDirectives {
 
     /** The CSP source of the page's one inline script: its SHA-256, so that no other script can run. */
     static String scriptHash(byte[] page) {
-        String html = new String(page, java.nio.charset.StandardCharsets.UTF_8);
+        // Browsers hash the script's text as parsed, with line breaks normalised to LF.
+        String html = new String(page, java.nio.charset.StandardCharsets.UTF_8).replace("\r\n", "\n").replace('\r', '\n');
         int open = html.indexOf("<script>");
         int close = html.indexOf("</script>", open);
-        if (open < 0 || close < 0 || html.indexOf("<script", close) >= 0) {
+        if (open < 0 || close < 0 || html.indexOf("<script") != open || html.indexOf("<script", close) >= 0) {
             throw new IllegalStateException("ui.html must hold exactly one inline <script> (its hash goes into the CSP)");
         }
         String script = html.substring(open + "<script>".length(), close);

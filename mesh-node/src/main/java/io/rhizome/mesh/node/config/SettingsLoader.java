@@ -208,6 +208,15 @@ public final class SettingsLoader {
             throw new ConfigError("rhizome.tls.cluster-identities", "[] while rhizome.admin.tls.enabled = on (expected:"
                     + " the identities of the mesh's sidecars, so that an admin client's certificate cannot join the cluster)");
         }
+        for (int i = 0; i < identities.size(); i++) {
+            for (String member : tls.clusterIdentities()) {
+                if (patternsOverlap(identities.get(i), member)) {
+                    throw new ConfigError("rhizome.admin.tls.allowed-identities[" + i + "]", HostPort.quote(identities.get(i))
+                            + " can also be a cluster member through rhizome.tls.cluster-identities " + HostPort.quote(member)
+                            + " (expected: admin clients whose identities no cluster member may have)");
+                }
+            }
+        }
         return List.copyOf(identities);
     }
 
@@ -226,6 +235,32 @@ public final class SettingsLoader {
             throw new ConfigError("rhizome.tls.cluster-identities", "does not include this node's own identity " + own
                     + " (expected: a list that does, or [] for any identity of the trust domain)");
         }
+    }
+
+    /** Whether some identity matches both patterns ({@code *}: any run of name characters, never '/'). */
+    static boolean patternsOverlap(String a, String b) {
+        return overlap(a, 0, b, 0, new java.util.HashMap<>());
+    }
+
+    private static boolean overlap(String a, int i, String b, int j, Map<Long, Boolean> memo) {
+        long key = ((long) i << 32) | j;
+        Boolean known = memo.get(key);
+        if (known != null) {
+            return known;
+        }
+        boolean result;
+        if (i == a.length() && j == b.length()) {
+            result = true;
+        } else if (i < a.length() && a.charAt(i) == '*') {
+            // a's star matches nothing more, or also whatever b has next (a character, or b's own star's run)
+            result = overlap(a, i + 1, b, j, memo) || (j < b.length() && b.charAt(j) != '/' && overlap(a, i, b, j + 1, memo));
+        } else if (j < b.length() && b.charAt(j) == '*') {
+            result = overlap(a, i, b, j + 1, memo) || (i < a.length() && a.charAt(i) != '/' && overlap(a, i + 1, b, j, memo));
+        } else {
+            result = i < a.length() && j < b.length() && a.charAt(i) == b.charAt(j) && overlap(a, i + 1, b, j + 1, memo);
+        }
+        memo.put(key, result);
+        return result;
     }
 
     private static void checkIdentityPatterns(String key, List<String> identities, String domain) {

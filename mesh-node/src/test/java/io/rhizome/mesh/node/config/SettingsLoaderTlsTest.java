@@ -137,4 +137,30 @@ class SettingsLoaderTlsTest {
                 .hasMessageStartingWith("rhizome.tls.cluster-identities[0]: \"spiffe://other.org/service/*\" is not in this"
                         + " node's trust domain");
     }
+
+    @Test
+    void adminClientsMayNotBeClusterMembers() {
+        String admin = "rhizome.admin.tls { enabled = on, allowed-identities = [\"spiffe://example.org/service/ops-*\"] }\n"
+                + "rhizome.tls.cluster-identities = %s";
+        assertThat(load(files("orders"), admin.formatted("[\"spiffe://example.org/service/orders\", \"spiffe://example.org/service/web-*\"]"))
+                .adminClientIdentities()).containsExactly("spiffe://example.org/service/ops-*");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted("[\"spiffe://example.org/service/*\"]")))
+                .hasMessage("rhizome.admin.tls.allowed-identities[0]: \"spiffe://example.org/service/ops-*\" can also be a cluster"
+                        + " member through rhizome.tls.cluster-identities \"spiffe://example.org/service/*\" (expected: admin"
+                        + " clients whose identities no cluster member may have)");
+        assertThatThrownBy(() -> load(files("orders"), admin.formatted(
+                "[\"spiffe://example.org/service/orders\", \"spiffe://example.org/service/*-alice\"]")))
+                .hasMessageContaining("can also be a cluster member");
+    }
+
+    @Test
+    void patternsOverlapWhenOneIdentityMatchesBoth() {
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/*-alice")).isTrue();
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/*")).isTrue();
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/ops")).isFalse();
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/web-*")).isFalse();
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/a*b", "spiffe://d/service/*c")).isFalse();
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/orders", "spiffe://d/service/orders")).isTrue();
+        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/orders", "spiffe://e/service/orders")).isFalse();
+    }
 }

@@ -88,8 +88,7 @@ interface AccessLogSink extends AutoCloseable {
         @Override
         public void write(byte[] bytes, int length) throws IOException {
             long now = System.nanoTime();
-            // Without inode numbers (fileKey null on some file systems) a move cannot be told apart.
-            if (fileKey != null && now - nextCheck >= 0) {
+            if (now - nextCheck >= 0) {
                 nextCheck = now + checkNanos;
                 reopenIfMoved();
             }
@@ -100,13 +99,15 @@ interface AccessLogSink extends AutoCloseable {
         }
 
         private void reopenIfMoved() throws IOException {
-            Object now;
+            Object now = null;
+            boolean exists = true;
             try {
                 now = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
             } catch (java.nio.file.NoSuchFileException e) {
-                now = null;
+                exists = false;
             }
-            if (now != null && now.equals(fileKey)) {
+            // Without inode numbers (fileKey null on some file systems) only a deleted file is noticed.
+            if (exists && (fileKey == null || fileKey.equals(now))) {
                 return;
             }
             FileChannel old = channel;
