@@ -1,5 +1,6 @@
 package io.rhizome.mesh.cli;
 
+import io.rhizome.mesh.pki.IdentityPattern;
 import io.rhizome.mesh.pki.Keys;
 import io.rhizome.mesh.pki.Pem;
 import io.rhizome.mesh.pki.PkiException;
@@ -106,18 +107,6 @@ final class ClientTls {
     }
   }
 
-  /** {@code pattern} exact, or with {@code *} matching any characters within one path segment. */
-  static boolean matches(String pattern, String id) {
-    StringBuilder regex = new StringBuilder();
-    for (String part : pattern.split("\\*", -1)) {
-      if (regex.length() > 0) {
-        regex.append("[^/]*");
-      }
-      regex.append(java.util.regex.Pattern.quote(part));
-    }
-    return id.matches(regex.toString());
-  }
-
   /**
    * Trusts a node whose chain passes the verifier: to the bundle, one SPIFFE id in the trust
    * domain, not expired. Being an {@code X509ExtendedTrustManager} that checks no host name, it
@@ -126,11 +115,11 @@ final class ClientTls {
 
   private static final class NodeTrust extends X509ExtendedTrustManager {
     private final SpiffeVerifier verifier;
-    private final List<String> identities;
+    private final List<IdentityPattern> identities;
 
     NodeTrust(SpiffeVerifier verifier, List<String> identities) {
       this.verifier = verifier;
-      this.identities = List.copyOf(identities);
+      this.identities = identities.stream().map(IdentityPattern::new).toList();
     }
 
     @Override
@@ -158,8 +147,9 @@ final class ClientTls {
         // No cause: meshctl prints the deepest message of a failure, and this one says what happened.
         throw new CertificateException("the node's certificate is not trusted: " + e.getMessage());
       }
-      if (!identities.isEmpty() && identities.stream().noneMatch(p -> matches(p, id.toString()))) {
-        throw new CertificateException("the node presented " + id + " (expected: " + String.join(" or ", identities)
+      if (!identities.isEmpty() && identities.stream().noneMatch(p -> p.matches(id.toString()))) {
+        throw new CertificateException("the node presented " + id + " (expected: "
+            + String.join(" or ", identities.stream().map(IdentityPattern::pattern).toList())
             + ", from --tls-node-identity or $MESH_NODE_IDENTITY)");
       }
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import io.rhizome.mesh.pki.IdentityPattern;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -248,16 +249,12 @@ public final class Meshctl implements Callable<Integer> {
       source = "MESH_NODE_IDENTITY";
     }
     for (String id : ids) {
-      if (!NODE_IDENTITY.matcher(id).matches()) {
-        throw MeshctlException.usage(source + ": '" + id
-            + "' (expected: spiffe://DOMAIN/service/NAME, '*' within NAME matching any characters)");
+      if (!IdentityPattern.isServicePattern(id)) {
+        throw MeshctlException.usage(source + ": '" + id + "' (expected: " + IdentityPattern.SERVICE_FORM + ")");
       }
     }
     return ids;
   }
-
-  private static final java.util.regex.Pattern NODE_IDENTITY =
-      java.util.regex.Pattern.compile("spiffe://[a-z0-9._-]+/service/[a-z0-9*][a-z0-9*-]*");
 
   private Path fileOption(Path option, String variable) {
     if (option != null) {

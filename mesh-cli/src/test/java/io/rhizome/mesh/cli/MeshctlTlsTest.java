@@ -137,7 +137,7 @@ class MeshctlTlsTest {
         "meshctl: MESH_NODE_IDENTITY: set for the plain-HTTP node " + node.address()
             + " (expected: --tls-ca or $MESH_CA, for a node whose admin API is HTTPS)");
     assertUsage(Cli.run("--node", node.address(), "--tls-ca", file("ca", "ca.pem"), "--tls-node-identity", "orders", "members"),
-        "meshctl: --tls-node-identity: 'orders' (expected: spiffe://DOMAIN/service/NAME, '*' within NAME matching any characters)");
+        "meshctl: --tls-node-identity: 'orders' (expected: \"spiffe://DOMAIN/service/NAME\" ('*' within NAME matches any characters))");
   }
 
   @Test
@@ -165,16 +165,6 @@ class MeshctlTlsTest {
     Cli.Result keyAsCa = Cli.run("--node", node.address(), "--tls-ca", file("ops", "key.pem"), "members");
     assertThat(keyAsCa.exitCode()).isEqualTo(Meshctl.EXIT_USAGE);
     assertThat(keyAsCa.errLines()).singleElement().asString().startsWith("meshctl: --tls-ca: ");
-  }
-
-  @Test
-  void aStarMatchesWithinTheLastSegmentOnlyAndEverythingElseLiterally() {
-    assertThat(ClientTls.matches("spiffe://example.org/service/ord*", "spiffe://example.org/service/orders")).isTrue();
-    assertThat(ClientTls.matches("spiffe://example.org/service/*", "spiffe://example.org/service/web")).isTrue();
-    assertThat(ClientTls.matches("spiffe://example.org/service/ord*", "spiffe://example.org/service/orders/x")).isFalse();
-    assertThat(ClientTls.matches("spiffe://example.org/service/*s", "spiffe://example.org/service/web")).isFalse();
-    assertThat(ClientTls.matches("spiffe://example.org/service/web", "spiffe://exampleXorg/service/web")).as("'.' is literal").isFalse();
-    assertThat(ClientTls.matches("spiffe://example.org/service/web", "spiffe://example.org/service/web2")).isFalse();
   }
 
   private static void assertUsage(Cli.Result result, String line) {

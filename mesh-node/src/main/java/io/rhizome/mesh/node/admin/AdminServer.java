@@ -52,7 +52,7 @@ import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.security.authz.IdentityPattern;
+import io.rhizome.mesh.pki.IdentityPattern;
 import io.rhizome.mesh.pki.SpiffeId;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;

@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.config;
 
+import io.rhizome.mesh.pki.IdentityPattern;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -32,8 +34,7 @@ import java.util.regex.Pattern;
 public final class SettingsLoader {
 
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern ADMIN_IDENTITY = Pattern.compile("spiffe://[a-z0-9._-]+/service/[a-z0-9*][a-z0-9*-]*");
-    private static final String ADMIN_IDENTITY_FORM = "\"spiffe://DOMAIN/service/NAME\" ('*' within NAME matches any characters)";
+    private static final String ADMIN_IDENTITY_FORM = IdentityPattern.SERVICE_FORM;
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
     private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check");
     private static final Set<String> HEALTH_KEYS =
@@ -210,7 +211,7 @@ public final class SettingsLoader {
         }
         for (int i = 0; i < identities.size(); i++) {
             for (String member : tls.clusterIdentities()) {
-                if (patternsOverlap(identities.get(i), member)) {
+                if (new IdentityPattern(identities.get(i)).overlaps(new IdentityPattern(member))) {
                     throw new ConfigError("rhizome.admin.tls.allowed-identities[" + i + "]", HostPort.quote(identities.get(i))
                             + " can also be a cluster member through rhizome.tls.cluster-identities " + HostPort.quote(member)
                             + " (expected: admin clients whose identities no cluster member may have)");
@@ -231,43 +232,17 @@ public final class SettingsLoader {
         }
         checkIdentityPatterns("rhizome.tls.cluster-identities", identities, domain);
         String own = "spiffe://" + domain + "/service/" + ownService;
-        if (identities.stream().noneMatch(p -> new io.rhizome.mesh.node.security.authz.IdentityPattern(p).matches(own))) {
+        if (identities.stream().noneMatch(p -> new IdentityPattern(p).matches(own))) {
             throw new ConfigError("rhizome.tls.cluster-identities", "does not include this node's own identity " + own
                     + " (expected: a list that does, or [] for any identity of the trust domain)");
         }
-    }
-
-    /** Whether some identity matches both patterns ({@code *}: any run of name characters, never '/'). */
-    static boolean patternsOverlap(String a, String b) {
-        return overlap(a, 0, b, 0, new java.util.HashMap<>());
-    }
-
-    private static boolean overlap(String a, int i, String b, int j, Map<Long, Boolean> memo) {
-        long key = ((long) i << 32) | j;
-        Boolean known = memo.get(key);
-        if (known != null) {
-            return known;
-        }
-        boolean result;
-        if (i == a.length() && j == b.length()) {
-            result = true;
-        } else if (i < a.length() && a.charAt(i) == '*') {
-            // a's star matches nothing more, or also whatever b has next (a character, or b's own star's run)
-            result = overlap(a, i + 1, b, j, memo) || (j < b.length() && b.charAt(j) != '/' && overlap(a, i, b, j + 1, memo));
-        } else if (j < b.length() && b.charAt(j) == '*') {
-            result = overlap(a, i, b, j + 1, memo) || (i < a.length() && a.charAt(i) != '/' && overlap(a, i + 1, b, j, memo));
-        } else {
-            result = i < a.length() && j < b.length() && a.charAt(i) == b.charAt(j) && overlap(a, i + 1, b, j + 1, memo);
-        }
-        memo.put(key, result);
-        return result;
     }
 
     private static void checkIdentityPatterns(String key, List<String> identities, String domain) {
         for (int i = 0; i < identities.size(); i++) {
             String id = identities.get(i);
             String at = key + "[" + i + "]";
-            if (!ADMIN_IDENTITY.matcher(id).matches()) {
+            if (!IdentityPattern.isServicePattern(id)) {
                 throw new ConfigError(at, HostPort.quote(id) + " (expected: " + ADMIN_IDENTITY_FORM + ")");
             }
             if (!id.startsWith("spiffe://" + domain + "/")) {

@@ -152,15 +152,4 @@ class SettingsLoaderTlsTest {
                 "[\"spiffe://example.org/service/orders\", \"spiffe://example.org/service/*-alice\"]")))
                 .hasMessageContaining("can also be a cluster member");
     }
-
-    @Test
-    void patternsOverlapWhenOneIdentityMatchesBoth() {
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/*-alice")).isTrue();
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/*")).isTrue();
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/ops")).isFalse();
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/ops-*", "spiffe://d/service/web-*")).isFalse();
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/a*b", "spiffe://d/service/*c")).isFalse();
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/orders", "spiffe://d/service/orders")).isTrue();
-        assertThat(SettingsLoader.patternsOverlap("spiffe://d/service/orders", "spiffe://e/service/orders")).isFalse();
-    }
 }

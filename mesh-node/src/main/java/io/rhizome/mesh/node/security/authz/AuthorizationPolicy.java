@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.security.authz;
 
+import io.rhizome.mesh.pki.IdentityPattern;
+
 import io.rhizome.mesh.protocol.v1.AuthorizationRule;
 import io.rhizome.mesh.protocol.v1.AuthorizationSpec;
 import io.rhizome.mesh.protocol.v1.ValueMatch;

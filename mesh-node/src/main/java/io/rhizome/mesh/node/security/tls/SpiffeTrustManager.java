@@ -24,7 +24,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     private final SpiffeVerifier verifier;
     private final Refusals refusals;
     /** Who may be on the other end, beyond being of the trust domain; empty: anyone of it. */
-    private final java.util.List<io.rhizome.mesh.node.security.authz.IdentityPattern> allowed;
+    private final java.util.List<io.rhizome.mesh.pki.IdentityPattern> allowed;
     private final String allowedKey;
 
     SpiffeTrustManager(SpiffeVerifier verifier) {
@@ -39,7 +39,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     SpiffeTrustManager(SpiffeVerifier verifier, Refusals refusals, java.util.List<String> allowed, String allowedKey) {
         this.verifier = verifier;
         this.refusals = refusals;
-        this.allowed = allowed.stream().map(io.rhizome.mesh.node.security.authz.IdentityPattern::new).toList();
+        this.allowed = allowed.stream().map(io.rhizome.mesh.pki.IdentityPattern::new).toList();
         this.allowedKey = allowedKey;
     }
 

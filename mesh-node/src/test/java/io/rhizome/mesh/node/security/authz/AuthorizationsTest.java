@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.security.authz;
 
+import io.rhizome.mesh.pki.IdentityPattern;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rhizome.mesh.node.policy.PolicyView;
