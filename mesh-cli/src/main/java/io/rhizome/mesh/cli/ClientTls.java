@@ -6,18 +6,15 @@ import io.rhizome.mesh.pki.Pem;
 import io.rhizome.mesh.pki.PkiException;
 import io.rhizome.mesh.pki.SpiffeId;
 import io.rhizome.mesh.pki.SpiffeVerifier;
-import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -39,15 +36,9 @@ final class ClientTls {
    * An SSL context for these files.
    *
    * @param cert may be null (then {@code key} must be null too): the client presents no certificate
-   * @throws MeshctlException (usage) naming the option whose file is missing or unusable
-   */
-  static SSLContext context(Path ca, Path cert, Path key) {
-    return context(ca, cert, key, List.of());
-  }
-
-  /**
    * @param nodeIdentities SPIFFE ids (exact, or {@code *} within the last segment) the node's
    *     certificate may have; empty: any identity of the trust domain
+   * @throws MeshctlException (usage) naming the option whose file is missing or unusable
    */
   static SSLContext context(Path ca, Path cert, Path key, List<String> nodeIdentities) {
     if ((cert == null) != (key == null)) {
@@ -83,14 +74,8 @@ final class ClientTls {
 
   private static KeyManager[] keyManagers(List<X509Certificate> chain, PrivateKey key) {
     try {
-      char[] password = new char[0];
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, password);
-      store.setKeyEntry("meshctl", key, password, chain.toArray(X509Certificate[]::new));
-      KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      factory.init(store, password);
-      return factory.getKeyManagers();
-    } catch (GeneralSecurityException | IOException e) {
+      return Keys.keyManagers(key, chain);
+    } catch (GeneralSecurityException e) {
       throw MeshctlException.usage("--tls-key: cannot use this key (" + e.getClass().getSimpleName() + ")");
     }
   }

@@ -5,10 +5,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
@@ -73,18 +71,9 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
 
     private static SSLContext jdkContext(TlsMaterial m, TrustManager trust, X509Certificate[] chain)
             throws GeneralSecurityException {
-        char[] password = new char[0];
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try {
-            store.load(null, password);
-        } catch (java.io.IOException e) {
-            throw new GeneralSecurityException(e);
-        }
-        store.setKeyEntry("node", m.key(), password, chain);
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(store, password);
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys.getKeyManagers(), new TrustManager[] {trust}, new SecureRandom());
+        context.init(io.rhizome.mesh.pki.Keys.keyManagers(m.key(), java.util.List.of(chain)), new TrustManager[] {trust},
+                new SecureRandom());
         return context;
     }
 }
