@@ -203,7 +203,10 @@ final class PolicyRoutes extends AllDirectives {
                 results.add(m);
             }
             int seenBy = Math.max(1, Math.min(n, members));
-            boolean replicating = !outcome.acknowledged() || seenBy < members;
+            // "Replicating" is what the receipt shows: a member that does not hold the write yet. A
+            // write whose WriteAll timed out because a member was then being downed is not
+            // replicating once every remaining member holds it (no more "202, seen by 2/2").
+            boolean replicating = seenBy < members;
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("results", results);
             body.put("seen-by", seenBy);
