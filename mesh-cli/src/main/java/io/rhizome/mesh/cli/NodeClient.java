@@ -238,7 +238,13 @@ final class NodeClient {
     if (failure instanceof ConnectException) {
       return detail == null ? "connection refused" : detail.toLowerCase(Locale.ROOT);
     }
-    return detail == null ? failure.getClass().getSimpleName() : detail;
+    String reason = detail == null ? failure.getClass().getSimpleName() : detail;
+    if ("http".equals(node.baseUri().getScheme())
+        && (reason.contains("EOF reached") || reason.contains("received no bytes"))) {
+      // A TLS server closes a plain-HTTP connection without an answer.
+      reason += " (a node with rhizome.admin.tls on speaks HTTPS only: --tls-ca or $MESH_CA)";
+    }
+    return reason;
   }
 
   private static String seconds(Duration duration) {

@@ -101,6 +101,16 @@ class MeshctlTlsTest {
   }
 
   @Test
+  void plainHttpToAnHttpsNodeSaysWhatToGive() {
+    Cli.Result result = Cli.run("--node", node.address(), "members");
+
+    assertThat(result.exitCode()).isEqualTo(Meshctl.EXIT_UNREACHABLE);
+    assertThat(result.errLines()).singleElement().asString()
+        .startsWith("meshctl: cannot reach node " + node.address() + ": ")
+        .endsWith("(a node with rhizome.admin.tls on speaks HTTPS only: --tls-ca or $MESH_CA)");
+  }
+
+  @Test
   void aNodeWhoseCertificateIsNotOfTheBundleIsNeverAsked() {
     int before = impostor.requests().size();
     Cli.Result result = Cli.run("--node", impostor.address(), "--tls-ca", file("ca", "ca.pem"),
