@@ -36,7 +36,7 @@ public final class SettingsLoader {
     private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String ADMIN_IDENTITY_FORM = IdentityPattern.SERVICE_FORM;
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
-    private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check");
+    private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check", "protocol");
     private static final Set<String> HEALTH_KEYS =
             Set.of("protocol", "path", "interval", "timeout", "unhealthy-threshold", "healthy-threshold");
 
@@ -330,7 +330,9 @@ public final class SettingsLoader {
             if (object.containsKey("health-check")) {
                 health = healthCheck(key + ".health-check", object.get("health-check"));
             }
-            result.add(new ServiceSettings(name, address, labels, health));
+            ServiceSettings.Protocol protocol = object.containsKey("protocol")
+                    ? r.enumValue("protocol", ServiceSettings.Protocol.class, key + ".protocol") : ServiceSettings.Protocol.HTTP;
+            result.add(new ServiceSettings(name, address, labels, health, protocol));
         }
         return result;
     }
@@ -531,6 +533,11 @@ public final class SettingsLoader {
         }
 
         <E extends Enum<E>> E enumValue(String path, Class<E> type) {
+            return enumValue(path, type, prefix + path);
+        }
+
+        /** {@code key}: the name the error gives the value. */
+        <E extends Enum<E>> E enumValue(String path, Class<E> type, String key) {
             String s = string(path);
             List<String> names = new ArrayList<>();
             for (E e : type.getEnumConstants()) {
@@ -540,7 +547,7 @@ public final class SettingsLoader {
                     return e;
                 }
             }
-            throw new ConfigError(prefix + path, HostPort.quote(s) + " (expected: " + String.join(" | ", names) + ")");
+            throw new ConfigError(key, HostPort.quote(s) + " (expected: " + String.join(" | ", names) + ")");
         }
     }
 }

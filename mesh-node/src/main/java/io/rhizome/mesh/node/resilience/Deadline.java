@@ -56,6 +56,71 @@ public final class Deadline {
         return new Remaining(ms);
     }
 
+    /** gRPC's deadline header: the caller's remaining time as digits and a unit. */
+    public static final String GRPC_HEADER = "grpc-timeout";
+
+    /**
+     * What a {@code grpc-timeout} value says (gRPC over HTTP/2: 1 to 8 digits and a unit, H M S m u n).
+     * A deadline longer than {@link #MAX_MILLIS} is capped to it: gRPC clients send far-off defaults.
+     */
+    public static Parsed parseGrpcTimeout(String value) {
+        if (value == null) {
+            return ABSENT;
+        }
+        int n = value.length();
+        if (n < 2 || n > 9) {
+            return invalidGrpc(value);
+        }
+        long amount = 0;
+        for (int i = 0; i < n - 1; i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return invalidGrpc(value);
+            }
+            amount = amount * 10 + (c - '0');
+        }
+        long nanosPerUnit = switch (value.charAt(n - 1)) {
+            case 'H' -> 3_600_000_000_000L;
+            case 'M' -> 60_000_000_000L;
+            case 'S' -> 1_000_000_000L;
+            case 'm' -> 1_000_000L;
+            case 'u' -> 1_000L;
+            case 'n' -> 1L;
+            default -> -1L;
+        };
+        if (nanosPerUnit < 0) {
+            return invalidGrpc(value);
+        }
+        if (amount == 0) {
+            return new Expired(0);
+        }
+        // Rounded up: a deadline of 500 microseconds is not one already passed.
+        long millis = amount > MAX_MILLIS * 1_000_000L / nanosPerUnit ? MAX_MILLIS
+                : Math.min(MAX_MILLIS, (amount * nanosPerUnit + 999_999L) / 1_000_000L);
+        return new Remaining(millis);
+    }
+
+    /** The {@code grpc-timeout} value for the next hop: what is left until {@code deadlineNanos}, in milliseconds. */
+    public static String formatGrpc(long deadlineNanos, long nowNanos) {
+        return format(deadlineNanos, nowNanos) + "m";
+    }
+
+    /** The earlier of two deadlines (either may be absent). */
+    public static Parsed earlier(Parsed a, Parsed b) {
+        if (a instanceof Invalid || a instanceof Expired || b instanceof Absent) {
+            return a;
+        }
+        if (b instanceof Invalid || b instanceof Expired || a instanceof Absent) {
+            return b;
+        }
+        return ((Remaining) a).millis() <= ((Remaining) b).millis() ? a : b;
+    }
+
+    private static Invalid invalidGrpc(String value) {
+        String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
+        return new Invalid(GRPC_HEADER + ": \"" + shown + "\" (expected: 1 to 8 digits and a unit, H M S m u n, as in 250m)");
+    }
+
     private static Invalid invalid(String value) {
         String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
         return new Invalid(HEADER + ": \"" + shown + "\" (expected: an integer number of milliseconds, 1.." + MAX_MILLIS + ")");

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,6 +22,9 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.rhizome.mesh.node.config.HostPort;
@@ -41,7 +45,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane on Netty: HTTP/1.1 codecs, one small event-loop group shared by both listeners
+ * The data plane on Netty: HTTP/1.1 and HTTP/2 (told apart per connection by {@link ProtocolDetector}), one small event-loop group shared by both listeners
  * and their upstream connections (an upstream connection lives on its client connection's loop,
  * so a request never crosses threads), pooled keep-alive connections per endpoint.
  */
@@ -125,14 +129,11 @@ public final class NettyDataPlane implements DataPlane {
                         if (mode == ProxyHandler.Mode.INBOUND && context.tls().enabled()) {
                             InboundTlsHandler.install(ch, context.tls()); // TLS only: plain HTTP fails the handshake
                         }
-                        ObsFoldGuard folds = new ObsFoldGuard(); // refuses obs-fold, which the decoder would unfold
                         ch.pipeline()
                                 .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
-                                .addLast("obs-fold", folds)
-                                .addLast("codec", new HttpServerCodec(decoder))
-                                // validation, the obs-fold tracker and 100-continue in one hop
-                                .addLast("validate", new RequestGate(validator, folds))
-                                .addLast("proxy", new ProxyHandler(context, mode));
+                                .addLast("detect", new ProtocolDetector(
+                                        pipeline -> http1(pipeline, decoder, validator, mode),
+                                        pipeline -> Http2ServerEdge.install(pipeline, context, mode)));
                     }
                 });
         try {
@@ -143,6 +144,16 @@ public final class NettyDataPlane implements DataPlane {
             stop(Duration.ZERO);
             throw new BindFailure(key, address.toString(), e);
         }
+    }
+
+    /** HTTP/1.1's handlers at the end of a client connection's pipeline. */
+    private void http1(ChannelPipeline pipeline, HttpDecoderConfig decoder, RequestValidator validator, ProxyHandler.Mode mode) {
+        ObsFoldGuard folds = new ObsFoldGuard(); // refuses obs-fold, which the decoder would unfold
+        pipeline.addLast("obs-fold", folds)
+                .addLast("codec", new HttpServerCodec(decoder))
+                // validation, the obs-fold tracker and 100-continue in one hop
+                .addLast("validate", new RequestGate(validator, folds))
+                .addLast("proxy", new ProxyHandler(context, mode, false));
     }
 
     @Override
@@ -178,6 +189,12 @@ public final class NettyDataPlane implements DataPlane {
     @Override
     public void drain() {
         context.draining(true);
+        // HTTP/2 clients learn at once: GOAWAY lets the streams they have open finish and takes no new ones.
+        for (Channel ch : connections) {
+            if (ch.pipeline().get(Http2FrameCodec.class) != null) {
+                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            }
+        }
     }
 
     @Override

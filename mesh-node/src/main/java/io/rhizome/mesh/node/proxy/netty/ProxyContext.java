@@ -2,6 +2,7 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import io.netty.bootstrap.Bootstrap;
 import io.rhizome.mesh.node.config.NodeSettings;
+import io.rhizome.mesh.node.config.ServiceSettings;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
@@ -23,6 +24,7 @@ final class ProxyContext {
     private final Bootstrap upstream;
     private final AtomicInteger inFlight;
     private final UpstreamPool pool;
+    private final Http2Upstreams http2;
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
     private final TraceContext tracing;
@@ -43,6 +45,7 @@ final class ProxyContext {
         this.upstream = upstream;
         this.inFlight = inFlight;
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
+        this.http2 = new Http2Upstreams(upstream, pool, tls, settings.proxy().idleTimeout().toMillis(), settings.proxy().maxHeaderSize());
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
         this.rateLimits = RateLimits.create(policy, System::nanoTime, service -> view.current().endpoints(service).size());
         this.tracing = TraceContext.create(settings.observability().sampleRatio());
@@ -113,6 +116,21 @@ final class ProxyContext {
 
     UpstreamPool pool() {
         return pool;
+    }
+
+    /** HTTP/2 connections to upstreams, shared by many requests' streams. */
+    Http2Upstreams http2() {
+        return http2;
+    }
+
+    /** Whether the instances of {@code service}, a service of this node, are called over HTTP/2 whatever the caller spoke. */
+    boolean speaksHttp2(String service) {
+        for (ServiceSettings s : settings.services()) {
+            if (s.name().equals(service)) {
+                return s.protocol() == ServiceSettings.Protocol.HTTP2;
+            }
+        }
+        return false;
     }
 
     boolean draining() {

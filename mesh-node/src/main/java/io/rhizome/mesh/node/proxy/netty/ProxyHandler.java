@@ -23,6 +23,10 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -86,6 +90,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     private final ProxyContext context;
     private final Mode mode;
+    /** This handler serves one HTTP/2 stream (one request) rather than an HTTP/1.1 connection. */
+    private final boolean http2;
+    /** The request being served is a gRPC call: local answers are gRPC-shaped. */
+    private boolean grpc;
     private ChannelHandlerContext ctx;
     private Exchange ex;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -98,9 +106,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     private final RequestRecordBuilder record = new RequestRecordBuilder();
     private String clientIp;
 
-    ProxyHandler(ProxyContext context, Mode mode) {
+    ProxyHandler(ProxyContext context, Mode mode, boolean http2) {
         this.context = context;
         this.mode = mode;
+        this.http2 = http2;
     }
 
     @Override
@@ -171,7 +180,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ex != null && ex.upstream != null) {
-            ex.upstream.config().setAutoRead(ctx.channel().isWritable());
+            setAutoRead(ex.upstream, ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -203,6 +212,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void onRequest(HttpRequest request) {
+        if (http2) {
+            request = fromStream(request);
+        }
+        grpc = LocalAnswers.isGrpc(request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         RequestRecording.start(record, context, ctx.channel(), mode == Mode.INBOUND, request);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
@@ -214,6 +227,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !(mode == Mode.INBOUND && context.draining());
         if (mode == Mode.OUTBOUND && request.method().equals(HttpMethod.CONNECT)) {
+            if (http2) {
+                sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT over HTTP/2 is not supported (expected: CONNECT over HTTP/1.1)", false);
+                return;
+            }
             onConnect(request);
             return;
         }
@@ -227,14 +244,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         request.setUri(((PathNormalizer.Normalized) path).target());
         Deadline.Parsed deadline = Deadline.parse(request.headers().get(Deadline.HEADER));
         request.headers().remove(Deadline.HEADER); // the mesh's own: set again only toward a peer's inbound port
+        String grpcTimeout = grpc ? request.headers().get(Deadline.GRPC_HEADER) : null;
+        if (grpcTimeout != null) {
+            // gRPC's own deadline counts like the mesh's: the earlier wins; the next hop gets what is left.
+            deadline = Deadline.earlier(deadline, Deadline.parseGrpcTimeout(grpcTimeout));
+        }
         if (deadline instanceof Deadline.Invalid || deadline instanceof Deadline.Expired) {
             boolean bodyFollows = !(request instanceof LastHttpContent);
             if (deadline instanceof Deadline.Invalid invalid) {
                 sendLocal(ProxyErrors.BAD_REQUEST, invalid.message(), keepAlive);
             } else {
                 record.flag(RequestFlags.TIMEOUT);
-                sendLocal(ProxyErrors.TIMEOUT, "the caller's deadline has already passed (" + Deadline.HEADER + ": "
-                        + ((Deadline.Expired) deadline).millis() + ")", keepAlive);
+                sendLocal(ProxyErrors.TIMEOUT, "the caller's deadline has already passed ("
+                        + (grpcTimeout != null ? Deadline.GRPC_HEADER + ": " + grpcTimeout
+                                : Deadline.HEADER + ": " + ((Deadline.Expired) deadline).millis()) + ")", keepAlive);
             }
             discarding = bodyFollows && keepAlive;
             return;
@@ -287,6 +310,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ctx.channel().config().setAutoRead(false); // the body waits for the upstream connection
         }
         ex.connect();
+    }
+
+    /**
+     * A request read from an HTTP/2 stream, in the form the rest of the path expects: the stream
+     * codec's extension headers removed, a body-less request's (empty, allocated) body replaced by the
+     * shared empty one, since a retry writes the same head again.
+     */
+    private static HttpRequest fromStream(HttpRequest request) {
+        request.headers().remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+        request.headers().remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+        if (request instanceof FullHttpRequest full) {
+            DefaultFullHttpRequest copy = new DefaultFullHttpRequest(full.protocolVersion(), full.method(), full.uri(),
+                    Unpooled.EMPTY_BUFFER, full.headers(), full.trailingHeaders());
+            copy.setDecoderResult(full.decoderResult());
+            return copy; // the original's body is released by handle()
+        }
+        return request;
     }
 
     /**
@@ -527,16 +567,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
     /** A local answer; {@code retryAfterSeconds} > 0 adds {@code Retry-After}. */
     private void sendLocal(ProxyErrors error, String message, boolean keepAlive, long retryAfterSeconds) {
-        ByteBuf body = Unpooled.copiedBuffer(error.reason() + ": " + message + "\n", StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
+        FullHttpResponse response = LocalAnswers.of(error, message, retryAfterSeconds, grpc);
         HttpHeaders h = response.headers();
-        h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        h.set(ProxyErrors.HEADER, error.reason());
-        if (retryAfterSeconds > 0) {
-            h.set(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
-        }
-        RequestRecording.localAnswer(record, error, body.readableBytes());
+        RequestRecording.localAnswer(record, error, response.content().readableBytes());
         record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
             closing = true;
@@ -548,7 +581,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     private void resumeClient() {
-        ctx.channel().config().setAutoRead(true);
+        setAutoRead(ctx.channel(), true);
         while ((ex == null || !ex.requestDone) && !pending.isEmpty() && ctx.channel().isActive()) {
             handle(pending.poll());
         }
@@ -574,6 +607,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
     }
 
+    /**
+     * Pauses or resumes reading from a connection or HTTP/2 stream. Resuming a stream also flushes it:
+     * the WINDOW_UPDATE for what it read while paused may be written without a flush, and the sender
+     * waits for it.
+     */
+    private static void setAutoRead(Channel ch, boolean on) {
+        ch.config().setAutoRead(on);
+        if (on && ch instanceof Http2StreamChannel) {
+            ch.flush();
+        }
+    }
+
     @Override
     public void onUpstreamMessage(Object msg) {
         if (ex == null) {
@@ -593,7 +638,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
         if (ex != null && ex.headSent && !ex.requestDone) {
-            ctx.channel().config().setAutoRead(writable);
+            setAutoRead(ctx.channel(), writable);
         }
     }
 
@@ -650,6 +695,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         boolean skippingInformational;
         boolean upstreamKeepAlive;
         boolean upstreamNeedsFlush;
+        /** The current try goes over an HTTP/2 stream (the caller spoke HTTP/2, or the instance's service says so). */
+        boolean upstreamH2;
+        /** The caller sent {@code te: trailers} (gRPC does): kept toward HTTP/2 upstreams, where it is not hop-by-hop. */
+        final boolean teTrailers;
+        final boolean grpcCall = grpc;
+        /** The service of this node an inbound request is for; null otherwise. */
+        final String localService;
         ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
         int lastStatus;
         String lastMessage = "";
@@ -670,6 +722,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.label = t.label;
             this.rule = t.rule;
             this.subset = t.subset;
+            this.localService = t.localService;
             this.retry = t.rule == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule.retries());
             // A non-idempotent request is held for replay only when its route opts in to retrying it.
             this.replayable = idempotent || retry.nonIdempotent();
@@ -685,6 +738,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                         ms, TimeUnit.MILLISECONDS);
             }
             this.request = request;
+            this.teTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
             prepareHead(request);
             if (request instanceof LastHttpContent) {
                 requestDone = true;
@@ -755,6 +809,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 target = fixedTarget;
                 record.upstream(target);
             }
+            upstreamH2 = speaksHttp2();
             attempts++;
             if (service != null) {
                 tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
@@ -763,12 +818,45 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
             String identity = endpoint != null && !endpoint.local() && context.tls().enabled()
                     ? context.tls().expectedPeer(endpoint.identity()) : null;
+            if (upstreamH2) {
+                openStream(connectTimeoutMillis, identity);
+                return;
+            }
             Channel pooled = context.pool().poll(target, identity);
             if (pooled != null) {
                 attach(pooled, true);
                 return;
             }
             openConnection(connectTimeoutMillis, identity);
+        }
+
+        /**
+         * Whether this try goes over HTTP/2: to a peer's inbound port when the caller spoke HTTP/2 (the
+         * far side restores nothing: it calls its instance the same way), to an instance when the caller
+         * did or its service is {@code protocol = http2}; egress stays HTTP/1.1.
+         */
+        private boolean speaksHttp2() {
+            if (endpoint != null) {
+                return http2 || endpoint.local() && context.speaksHttp2(endpoint.service());
+            }
+            return localService != null && (http2 || context.speaksHttp2(localService));
+        }
+
+        /** A new stream on a shared HTTP/2 connection to the target (max-connections does not apply: streams share connections). */
+        private void openStream(int connectTimeoutMillis, String identity) {
+            final Exchange self = this;
+            context.http2().openStream(ctx.channel().eventLoop(), target, identity, connectTimeoutMillis)
+                    .addListener((io.netty.util.concurrent.Future<Http2StreamChannel> f) -> {
+                        if (ex != self) {
+                            if (f.isSuccess()) {
+                                f.getNow().close();
+                            }
+                        } else if (f.isSuccess()) {
+                            attach(f.getNow(), false);
+                        } else {
+                            onConnectFailure(f.cause());
+                        }
+                    });
         }
 
         /** No idle connection to the target: open one, within the destination's max-connections and max-pending. */
@@ -843,7 +931,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** A finished connection goes back to the pool, unless requests wait for room under max-connections. */
         private void release(Channel up) {
-            if (destination.connections().hasWaiters()) {
+            if (upstreamH2 || destination.connections().hasWaiters()) {
+                // A finished HTTP/2 stream is not reused; its connection stays open for the next one.
                 up.pipeline().get(BackendHandler.class).attach(null);
                 up.close();
             } else {
@@ -984,6 +1073,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             } else {
                 request.headers().remove(Deadline.HEADER);
             }
+            if (grpcCall && deadlineNanos != 0) {
+                request.headers().set(Deadline.GRPC_HEADER, Deadline.formatGrpc(deadlineNanos, System.nanoTime()));
+            }
+            if (upstreamH2 && teTrailers) {
+                request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+            } else {
+                request.headers().remove(HttpHeaderNames.TE);
+            }
             ch.write(request);
             HttpContent c;
             while ((c = waiting.poll()) != null) {
@@ -992,7 +1089,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ch.flush();
             headSent = true;
             if (!requestDone) {
-                ctx.channel().config().setAutoRead(ch.isWritable());
+                setAutoRead(ctx.channel(), ch.isWritable());
             }
             if (retry.perTryTimeoutMillis() > 0) {
                 cancel(tryTimer);
@@ -1149,11 +1246,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 // A peer's inbound port that could not reach its instance: nothing reached the app,
                 // as with a refused connection of our own. A peer's reset counts as a reset.
                 ProxyErrors peer = endpoint != null && !endpoint.local()
-                        ? ProxyErrors.of(code, response.headers().get(ProxyErrors.HEADER)) : null;
+                        ? ProxyErrors.ofPeer(code, response.headers().get(ProxyErrors.HEADER)) : null;
                 boolean peerRefused = peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE;
                 if (peerRefused) {
                     tryRefused();
-                } else if (code < 500) {
+                } else if ((peer != null ? peer.status() : code) < 500) {
                     trySucceeded();
                 } else {
                     tryFailed();
@@ -1244,6 +1341,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         private void prepareResponse(HttpResponse response) {
             HttpHeaders h = response.headers();
+            if (upstreamH2) {
+                h.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            }
             if (rule != null) {
                 HeaderEditor.apply(rule.responseHeaders(), h);
             }

@@ -124,6 +124,11 @@ public final class MeshTls implements AutoCloseable {
         return current.client().newHandler(alloc, host, port);
     }
 
+    /** A client-side handler for an HTTP/2 connection to a peer's inbound port (ALPN h2). */
+    public SslHandler newHttp2ClientHandler(ByteBufAllocator alloc, String host, int port) {
+        return current.http2Client().newHandler(alloc, host, port);
+    }
+
     /** An engine for cluster traffic (Artery), mutual authentication required. */
     public SSLEngine newClusterEngine(boolean client, String host, int port) {
         SSLEngine engine = current.cluster().createSSLEngine(host, port);

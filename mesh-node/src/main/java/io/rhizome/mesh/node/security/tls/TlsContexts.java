@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.security.tls;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -17,8 +19,17 @@ import javax.net.ssl.TrustManager;
  * (OpenSSL or the JDK's), and a JDK one for cluster traffic (Artery takes a JDK {@code SSLEngine}).
  * All use TLS 1.3 and 1.2 and the SPIFFE trust manager.
  */
-record TlsContexts(TlsMaterial material, SslContext server, SslContext client, SSLContext cluster) {
+record TlsContexts(TlsMaterial material, SslContext server, SslContext client, SslContext http2Client, SSLContext cluster) {
     static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /** The inbound port offers HTTP/2 and HTTP/1.1 by ALPN; a client that names neither gets HTTP/1.1. */
+    private static final ApplicationProtocolConfig SERVER_ALPN = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2,
+            ApplicationProtocolNames.HTTP_1_1);
+    /** A connection opened for HTTP/2 asks for h2 only. */
+    private static final ApplicationProtocolConfig CLIENT_H2_ALPN = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2);
 
     /**
      * {@code provider}: of the data plane's contexts; {@code clusterRefusals} hears of peers refused
@@ -39,21 +50,27 @@ record TlsContexts(TlsMaterial material, SslContext server, SslContext client, S
                     .trustManager(trust)
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOLS)
+                    .applicationProtocolConfig(SERVER_ALPN)
                     .build();
-            SslContext client = SslContextBuilder.forClient()
-                    .sslProvider(provider)
-                    .keyManager(m.key(), chain)
-                    .trustManager(trust)
-                    // Peers are named by SPIFFE id, checked after the handshake, not by host name.
-                    .endpointIdentificationAlgorithm(null)
-                    .protocols(PROTOCOLS)
-                    .build();
-            return new TlsContexts(m, server, client, jdkContext(m, new SpiffeTrustManager(m.verifier(), clusterRefusals,
+            SslContext client = clientContext(m, provider, trust, chain).build();
+            SslContext http2Client = clientContext(m, provider, trust, chain).applicationProtocolConfig(CLIENT_H2_ALPN).build();
+            return new TlsContexts(m, server, client, http2Client, jdkContext(m, new SpiffeTrustManager(m.verifier(), clusterRefusals,
                     clusterIdentities, "rhizome.tls.cluster-identities"), chain));
         } catch (SSLException | GeneralSecurityException e) {
             throw new TlsMaterialException("rhizome.tls", "cannot build a TLS context for " + m.identity() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
         }
+    }
+
+    private static SslContextBuilder clientContext(TlsMaterial m, SslProvider provider, SpiffeTrustManager trust,
+            X509Certificate[] chain) {
+        return SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .keyManager(m.key(), chain)
+                .trustManager(trust)
+                // Peers are named by SPIFFE id, checked after the handshake, not by host name.
+                .endpointIdentificationAlgorithm(null)
+                .protocols(PROTOCOLS);
     }
 
     /**

@@ -23,7 +23,12 @@ public final class UpstreamTls {
 
     /** Adds the client-side TLS handler at the front of a new upstream connection's pipeline. */
     public static SslHandler install(Channel ch, MeshTls tls, String host, int port) {
-        SslHandler ssl = tls.newClientHandler(ch.alloc(), host, port);
+        return install(ch, tls, host, port, false);
+    }
+
+    /** As {@link #install(Channel, MeshTls, String, int)}; {@code http2}: the connection asks for h2 by ALPN. */
+    public static SslHandler install(Channel ch, MeshTls tls, String host, int port, boolean http2) {
+        SslHandler ssl = http2 ? tls.newHttp2ClientHandler(ch.alloc(), host, port) : tls.newClientHandler(ch.alloc(), host, port);
         ch.pipeline().addFirst("tls", ssl);
         return ssl;
     }

@@ -1,0 +1,202 @@
+package io.rhizome.mesh.node.proxy.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.security.tls.MeshTls;
+import io.rhizome.mesh.node.security.tls.UpstreamTls;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * HTTP/2 connections to upstreams (peers' inbound ports, instances that speak HTTP/2), each shared
+ * by the streams of many requests: a request opens a stream on a connection of its own event loop
+ * that has room for one (SETTINGS_MAX_CONCURRENT_STREAMS), or on a new connection when none has.
+ * Kept per event loop like {@link UpstreamPool}'s connections, so no lock and no thread hop.
+ */
+final class Http2Upstreams {
+    private final Bootstrap template;
+    private final UpstreamPool pool;
+    private final MeshTls tls;
+    private final long idleMillis;
+    private final int maxHeaderListSize;
+    private final FastThreadLocal<Map<Key, Connections>> byTarget = new FastThreadLocal<>() {
+        @Override
+        protected Map<Key, Connections> initialValue() {
+            return new HashMap<>();
+        }
+    };
+
+    private record Key(HostPort target, String identity) {}
+
+    /** The connections of one loop to one target, and the one being opened, if any. */
+    private static final class Connections {
+        final List<Channel> open = new ArrayList<>(2);
+        Promise<Channel> opening;
+    }
+
+    Http2Upstreams(Bootstrap template, UpstreamPool pool, MeshTls tls, long idleMillis, int maxHeaderListSize) {
+        this.template = template;
+        this.pool = pool;
+        this.tls = tls;
+        this.idleMillis = idleMillis;
+        this.maxHeaderListSize = maxHeaderListSize;
+    }
+
+    /**
+     * A new stream to {@code target}, its pipeline ending in a {@link BackendHandler}; with
+     * {@code identity} non-null, on a mutual-TLS connection whose server proved that SPIFFE id and
+     * chose h2 by ALPN. Must be called on {@code loop}.
+     *
+     * @param connectTimeoutMillis for a new connection; 0 keeps the node's
+     */
+    Future<Http2StreamChannel> openStream(EventLoop loop, HostPort target, String identity, int connectTimeoutMillis) {
+        Promise<Http2StreamChannel> stream = loop.newPromise();
+        openStream(loop, target, identity, connectTimeoutMillis, stream, true);
+        return stream;
+    }
+
+    private void openStream(EventLoop loop, HostPort target, String identity, int connectTimeoutMillis,
+            Promise<Http2StreamChannel> stream, boolean mayWait) {
+        Key key = new Key(target, identity);
+        Connections c = byTarget.get().computeIfAbsent(key, k -> new Connections());
+        Channel parent = withRoom(c);
+        if (parent != null) {
+            open(parent, target, stream);
+            return;
+        }
+        if (c.opening != null && mayWait) {
+            // Requests that arrive while the first connection opens share it instead of each opening one.
+            c.opening.addListener(f -> {
+                if (f.isSuccess()) {
+                    openStream(loop, target, identity, connectTimeoutMillis, stream, false);
+                } else {
+                    stream.tryFailure(f.cause());
+                }
+            });
+            return;
+        }
+        Promise<Channel> opening = loop.newPromise();
+        c.opening = opening;
+        connect(loop, target, identity, connectTimeoutMillis).addListener((ChannelFuture f) -> {
+            if (c.opening == opening) {
+                c.opening = null;
+            }
+            if (!f.isSuccess()) {
+                opening.tryFailure(f.cause());
+                stream.tryFailure(f.cause());
+                return;
+            }
+            Channel ch = f.channel();
+            c.open.add(ch);
+            ch.closeFuture().addListener(x -> c.open.remove(ch));
+            opening.trySuccess(ch);
+            open(ch, target, stream);
+        });
+    }
+
+    /** An open connection that may take one more stream, or null. */
+    private static Channel withRoom(Connections c) {
+        Iterator<Channel> it = c.open.iterator();
+        while (it.hasNext()) {
+            Channel ch = it.next();
+            Http2FrameCodec codec = ch.isActive() ? ch.pipeline().get(Http2FrameCodec.class) : null;
+            if (codec == null) {
+                it.remove();
+                continue;
+            }
+            if (!codec.connection().goAwayReceived() && codec.connection().local().canOpenStream()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    private void open(Channel parent, HostPort target, Promise<Http2StreamChannel> stream) {
+        new Http2StreamChannelBootstrap(parent)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline()
+                                .addLast("codec", new Http2StreamFrameToHttpObjectCodec(false, true))
+                                .addLast("backend", new BackendHandler(pool, target));
+                    }
+                })
+                .open()
+                .addListener((Future<Http2StreamChannel> f) -> {
+                    if (f.isSuccess()) {
+                        stream.trySuccess(f.getNow());
+                    } else {
+                        stream.tryFailure(f.cause());
+                    }
+                });
+    }
+
+    private ChannelFuture connect(EventLoop loop, HostPort target, String identity, int connectTimeoutMillis) {
+        Bootstrap b = template.clone(loop);
+        if (connectTimeoutMillis > 0) {
+            b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+        }
+        b.handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast("idle", new IdleCheck(idleMillis))
+                        .addLast("h2-idle", new Http2IdleClose())
+                        .addLast("h2", Http2FrameCodecBuilder.forClient()
+                                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(maxHeaderListSize))
+                                .validateHeaders(true)
+                                .build())
+                        // Upstreams push nothing (SETTINGS_ENABLE_PUSH 0): this handler never sees a stream.
+                        .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                if (identity != null) {
+                    UpstreamTls.install(ch, tls, target.host(), target.port(), true);
+                }
+            }
+        });
+        ChannelFuture connect = b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
+        if (identity == null) {
+            return connect;
+        }
+        ChannelFuture verified = UpstreamTls.verified(connect, identity, tls);
+        Channel ch = connect.channel();
+        io.netty.channel.ChannelPromise result = ch.newPromise();
+        verified.addListener(v -> {
+            if (!v.isSuccess()) {
+                result.tryFailure(v.cause());
+                return;
+            }
+            String chosen = ch.pipeline().get(SslHandler.class).applicationProtocol();
+            if (!ApplicationProtocolNames.HTTP_2.equals(chosen)) {
+                ch.close();
+                result.tryFailure(new SSLHandshakeException("TLS: the peer did not choose h2 by ALPN (chose "
+                        + (chosen == null ? "none" : chosen) + ")"));
+                return;
+            }
+            result.trySuccess();
+        });
+        return result;
+    }
+}
