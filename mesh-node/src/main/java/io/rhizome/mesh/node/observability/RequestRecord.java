@@ -41,6 +41,9 @@ package io.rhizome.mesh.node.observability;
  * @param headers     the request's headers as the caller sent them (name, value, name, value, ...;
  *                    secrets redacted, see {@link RequestHeaders}), copied only while a tap with
  *                    {@code include-headers} runs; otherwise empty
+ * @param grpcStatus  for a gRPC call, the {@code grpc-status} the caller got (0 OK .. 16), from the
+ *                    response's trailers or the mesh's own answer; {@code -1} when it was not a gRPC
+ *                    call or no status arrived (the call broke off)
  */
 public record RequestRecord(
         Direction direction,
@@ -64,7 +67,23 @@ public record RequestRecord(
         String parentSpanId,
         boolean sampled,
         String subset,
-        java.util.List<String> headers) {
+        java.util.List<String> headers,
+        int grpcStatus) {
+
+    /** The record of a call that is not gRPC (or got no status). */
+    public RequestRecord(Direction direction, String service, String route, String caller, String method,
+            String authority, String path, int status, String error, long startMillis, long durationNanos,
+            long requestBytes, long responseBytes, String upstream, String traceId, int retries, String flags,
+            String spanId, String parentSpanId, boolean sampled, String subset, java.util.List<String> headers) {
+        this(direction, service, route, caller, method, authority, path, status, error, startMillis, durationNanos,
+                requestBytes, responseBytes, upstream, traceId, retries, flags, spanId, parentSpanId, sampled, subset,
+                headers, -1);
+    }
+
+    /** Whether the caller saw a failure: no response, a 5xx, or a gRPC status other than OK. */
+    public boolean failed() {
+        return status >= 500 || status < 100 || grpcStatus > 0;
+    }
 
     /** The record without headers. */
     public RequestRecord(Direction direction, String service, String route, String caller, String method,

@@ -35,6 +35,7 @@ public final class RequestRecordBuilder {
     private String parentSpanId;
     private int retries;
     private int flags;
+    private int grpcStatus;
     private java.util.List<String> headers;
 
     /**
@@ -54,6 +55,7 @@ public final class RequestRecordBuilder {
         authority = "";
         uri = "";
         status = 0;
+        grpcStatus = -1;
         error = "";
         requestBytes = 0;
         responseBytes = 0;
@@ -105,6 +107,11 @@ public final class RequestRecordBuilder {
 
     public int status() {
         return status;
+    }
+
+    /** The gRPC call's {@code grpc-status}; see {@link RequestRecord#grpcStatus()}. */
+    public void grpcStatus(int grpcStatus) {
+        this.grpcStatus = grpcStatus;
     }
 
     public void error(String error) {
@@ -177,7 +184,7 @@ public final class RequestRecordBuilder {
                 traced ? traceParent.substring(3, 35) : traceId,
                 retries, RequestFlags.text(flags),
                 traced ? traceParent.substring(36, 52) : "", parentSpanId,
-                traced && traceParent.charAt(54) == '1', d == direction ? subset : "", headers);
+                traced && traceParent.charAt(54) == '1', d == direction ? subset : "", headers, grpcStatus);
     }
 
     private String upstreamText() {

@@ -89,7 +89,7 @@ class SettingsLoaderTest {
                 rhizome.services = [
                   { name = orders, address = "127.0.0.1:8080", labels { version = v1, zone = "eu-1" },
                     health-check { protocol = http, path = "/healthz", interval = 2s, unhealthy-threshold = 3 } }
-                  { name = billing, address = "localhost:9090" }
+                  { name = billing, address = "localhost:9090", protocol = http2 }
                 ]
                 """);
 
@@ -102,7 +102,9 @@ class SettingsLoaderTest {
                 new ServiceSettings("orders", new HostPort("127.0.0.1", 8080), Map.of("version", "v1", "zone", "eu-1"),
                         new HealthCheckSettings(HealthCheckSettings.Protocol.HTTP, "/healthz", Duration.ofSeconds(2),
                                 Duration.ofSeconds(1), 3, 1)),
-                new ServiceSettings("billing", new HostPort("localhost", 9090), Map.of(), HealthCheckSettings.DEFAULT));
+                new ServiceSettings("billing", new HostPort("localhost", 9090), Map.of(), HealthCheckSettings.DEFAULT,
+                        ServiceSettings.Protocol.HTTP2));
+        assertThat(s.services().get(0).protocol()).isEqualTo(ServiceSettings.Protocol.HTTP);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -116,9 +118,10 @@ class SettingsLoaderTest {
             rhizome.services = [{name = a, address = "a:b:c"}]  => rhizome.services[0].address: "a:b:c" (expected: host:port with a port 1..65535)
             rhizome.services = [{name = a}]                     => rhizome.services[0].address: missing (expected: a string)
             rhizome.services = [{name = Orders, address = "h:1"}] => rhizome.services[0].name: "Orders" (expected: lower-case letters, digits and '-', at most 63)
-            rhizome.services = [{name = a, address = "h:1", lables {v = 1}}] => rhizome.services[0].lables: unknown key (expected one of: [address, health-check, labels, name])
+            rhizome.services = [{name = a, address = "h:1", lables {v = 1}}] => rhizome.services[0].lables: unknown key (expected one of: [address, health-check, labels, name, protocol])
             rhizome.services = [{name = a, address = "h:1", health-check {path = healthz}}] => rhizome.services[0].health-check.path: "healthz" (expected: a path starting with '/')
             rhizome.services = [{name = a, address = "h:1", health-check {protocol = grpc}}] => rhizome.services[0].health-check.protocol: "grpc" (expected: tcp | http | none)
+            rhizome.services = [{name = a, address = "h:1", protocol = grpc}] => rhizome.services[0].protocol: "grpc" (expected: http | http2)
             rhizome.node.name = ""                              => rhizome.node.name: missing (expected: a unique name such as "node-1")
             rhizome.outbound.egress = maybe                     => rhizome.outbound.egress: "maybe" (expected: allow | deny)
             rhizome.proxy.connect-timeout = soon                => rhizome.proxy.connect-timeout: "soon" (expected: a duration such as 500ms or 2s)

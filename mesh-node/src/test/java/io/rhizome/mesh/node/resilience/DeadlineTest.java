@@ -45,4 +45,38 @@ class DeadlineTest {
         assertEquals("1", Deadline.format(now + 200_000L, now));
         assertEquals("1", Deadline.format(now - 50_000_000L, now));
     }
+
+    @Test
+    void grpcTimeoutsAreReadInEveryUnitAndRoundedUpToMilliseconds() {
+        assertEquals(new Deadline.Remaining(250), Deadline.parseGrpcTimeout("250m"));
+        assertEquals(new Deadline.Remaining(2000), Deadline.parseGrpcTimeout("2S"));
+        assertEquals(new Deadline.Remaining(120_000), Deadline.parseGrpcTimeout("2M"));
+        assertEquals(new Deadline.Remaining(1), Deadline.parseGrpcTimeout("500u"));
+        assertEquals(new Deadline.Remaining(1), Deadline.parseGrpcTimeout("1n"));
+        assertEquals(new Deadline.Remaining(3), Deadline.parseGrpcTimeout("2500u"));
+        // gRPC clients send far-off defaults: capped, not refused.
+        assertEquals(new Deadline.Remaining(Deadline.MAX_MILLIS), Deadline.parseGrpcTimeout("99999999H"));
+        assertInstanceOf(Deadline.Expired.class, Deadline.parseGrpcTimeout("0m"));
+        assertInstanceOf(Deadline.Absent.class, Deadline.parseGrpcTimeout(null));
+    }
+
+    @Test
+    void malformedGrpcTimeoutsNameTheHeaderAndTheForm() {
+        for (String bad : new String[] {"", "m", "10", "10x", "-5m", "123456789m", "1.5S"}) {
+            Deadline.Parsed p = Deadline.parseGrpcTimeout(bad);
+            assertInstanceOf(Deadline.Invalid.class, p, bad);
+            assertEquals("grpc-timeout: \"" + bad + "\" (expected: 1 to 8 digits and a unit, H M S m u n, as in 250m)",
+                    ((Deadline.Invalid) p).message());
+        }
+    }
+
+    @Test
+    void theEarlierDeadlineWinsAndAnExpiredOrInvalidOneAlways() {
+        assertEquals(new Deadline.Remaining(100), Deadline.earlier(new Deadline.Remaining(100), new Deadline.Remaining(900)));
+        assertEquals(new Deadline.Remaining(100), Deadline.earlier(new Deadline.Remaining(900), new Deadline.Remaining(100)));
+        assertEquals(new Deadline.Remaining(900), Deadline.earlier(Deadline.parse(null), new Deadline.Remaining(900)));
+        assertInstanceOf(Deadline.Expired.class, Deadline.earlier(new Deadline.Remaining(900), Deadline.parseGrpcTimeout("0S")));
+        assertInstanceOf(Deadline.Invalid.class, Deadline.earlier(new Deadline.Remaining(900), Deadline.parseGrpcTimeout("x")));
+        assertEquals("250m", Deadline.formatGrpc(1_000_000_000L + 250_000_000L, 1_000_000_000L));
+    }
 }

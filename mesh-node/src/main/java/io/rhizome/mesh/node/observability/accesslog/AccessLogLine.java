@@ -23,6 +23,7 @@ final class AccessLogLine {
     private static final byte[] PATH = ascii("\",\"path\":\"");
     private static final byte[] STATUS = ascii("\",\"status\":");
     private static final byte[] DURATION = ascii(",\"duration-ms\":");
+    private static final byte[] GRPC_STATUS = ascii(",\"grpc-status\":");
     private static final byte[] SERVICE = ascii(",\"service\":\"");
     private static final byte[] ROUTE = ascii("\",\"route\":\"");
     private static final byte[] SUBSET = ascii("\",\"subset\":\"");
@@ -69,6 +70,9 @@ final class AccessLogLine {
         b.raw(PATH);
         text(r.path(), b);
         b.raw(STATUS).number(r.status());
+        if (r.grpcStatus() >= 0) {
+            b.raw(GRPC_STATUS).number(r.grpcStatus()); // gRPC calls only; their path names service and method
+        }
         b.raw(DURATION);
         durationMillis(r.durationNanos(), b);
         b.raw(SERVICE);

@@ -66,6 +66,7 @@ public final class RequestMetrics implements RequestObserver {
     public void onRequest(RequestRecord r) {
         RequestSeries s = seriesOf(r.direction(), r.service(), r.route(), r.subset(), callerKey(r));
         s.count(r.status());
+        s.countGrpc(r.grpcStatus());
         s.observe(r.durationNanos());
         s.requestBytes.add(r.requestBytes());
         s.responseBytes.add(r.responseBytes());
@@ -177,6 +178,16 @@ public final class RequestMetrics implements RequestObserver {
                 LongAdder a = s.byCode.get(code);
                 if (a != null) {
                     out.sample("rhizome_requests_total", a.sum(), s.labels("code", Integer.toString(code)));
+                }
+            }
+        }
+        out.family("rhizome_grpc_requests_total", "counter",
+                "gRPC calls that finished with a grpc-status, by direction, service, route, backend subset, caller and grpc_status (0 OK .. 16).");
+        for (RequestSeries s : all) {
+            for (int code = 0; code < RequestSeries.GRPC_STATUSES; code++) {
+                LongAdder a = s.byGrpcStatus.get(code);
+                if (a != null) {
+                    out.sample("rhizome_grpc_requests_total", a.sum(), s.labels("grpc_status", Integer.toString(code)));
                 }
             }
         }

@@ -22,6 +22,8 @@ final class RequestSeries {
 
     /** Status codes 0 (no response) and 100..599; anything else counts as 0. */
     static final int CODES = 600;
+    /** gRPC status codes 0 (OK) .. 16 (UNAUTHENTICATED). */
+    static final int GRPC_STATUSES = 17;
 
     final String direction;
     final String service;
@@ -29,6 +31,8 @@ final class RequestSeries {
     final String subset;
     final String caller;
     final AtomicReferenceArray<LongAdder> byCode = new AtomicReferenceArray<>(CODES);
+    /** gRPC calls by {@code grpc-status}, 0..16 (17 values: a bounded label). */
+    final AtomicReferenceArray<LongAdder> byGrpcStatus = new AtomicReferenceArray<>(GRPC_STATUSES);
     final LongAdder[] buckets = new LongAdder[BOUNDS.length];
     final LongAdder durationNanos = new LongAdder();
     final LongAdder requestBytes = new LongAdder();
@@ -58,6 +62,18 @@ final class RequestSeries {
         if (a == null) {
             byCode.compareAndSet(code, null, new LongAdder());
             a = byCode.get(code);
+        }
+        a.increment();
+    }
+
+    void countGrpc(int grpcStatus) {
+        if (grpcStatus < 0 || grpcStatus >= GRPC_STATUSES) {
+            return;
+        }
+        LongAdder a = byGrpcStatus.get(grpcStatus);
+        if (a == null) {
+            byGrpcStatus.compareAndSet(grpcStatus, null, new LongAdder());
+            a = byGrpcStatus.get(grpcStatus);
         }
         a.increment();
     }

@@ -88,7 +88,7 @@ public final class StatsRecorder implements RequestObserver {
             return;
         }
         long now = clock.getAsLong();
-        boolean failure = r.status() >= 500 || r.status() < 100;
+        boolean failure = r.failed(); // a gRPC status other than OK counts, though its HTTP status is 200
         boolean refused = !failure && r.status() >= 400 && !r.error().isEmpty();
         int bucket = LatencyHistogram.bucketOf(r.durationNanos() / 1000);
         s.total.record(now, failure, refused, bucket);

@@ -570,6 +570,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         FullHttpResponse response = LocalAnswers.of(error, message, retryAfterSeconds, grpc);
         HttpHeaders h = response.headers();
         RequestRecording.localAnswer(record, error, response.content().readableBytes());
+        if (grpc) {
+            record.grpcStatus(error.grpcStatus());
+        }
         record.emit(context.observers(), System.nanoTime());
         if (!keepAlive) {
             closing = true;
@@ -1275,6 +1278,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 cancel(tryTimer);
                 responseStarted = true;
                 record.status(code);
+                if (grpcCall) {
+                    recordGrpcStatus(response.headers()); // a trailers-only answer carries it in its head
+                }
                 dropReplay();
                 prepareResponse(response);
                 if (msg instanceof LastHttpContent) {
@@ -1393,6 +1399,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             if (last instanceof HttpContent content) {
                 record.addResponseBytes(content.content().readableBytes());
+            }
+            if (grpcCall && last instanceof LastHttpContent trailers) {
+                recordGrpcStatus(trailers.trailingHeaders());
             }
             record.emit(context.observers(), System.nanoTime());
             ChannelFuture written = ctx.writeAndFlush(last);
@@ -1527,6 +1536,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             record.retries(retriesUsed);
             if (retriesUsed > 0) {
                 record.flag(RequestFlags.RETRIED);
+            }
+        }
+
+        private void recordGrpcStatus(HttpHeaders h) {
+            String status = h.get(LocalAnswers.GRPC_STATUS);
+            if (status != null && status.length() <= 2) {
+                try {
+                    record.grpcStatus(Integer.parseInt(status));
+                } catch (NumberFormatException e) {
+                    // not a status: the record keeps none
+                }
             }
         }
 

@@ -58,21 +58,27 @@ class GrpcThroughTheMeshTest {
     private static TestDataPlane b;
     private static TestDataPlane c;
     private static ManagedChannel channel;
+    private static final java.util.concurrent.ConcurrentLinkedQueue<io.rhizome.mesh.node.observability.RequestRecord> records =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
         instanceB = GreeterServer.start("b");
         instanceC = GreeterServer.start("c");
         b = TestDataPlane.builder().node("node-b").service("greeter", instanceB.address())
-                .localEndpoint("greeter", instanceB.address()).start();
+                .localEndpoint("greeter", instanceB.address())
+                .service("h2only", instanceB.address(), "http2").localEndpoint("h2only", instanceB.address()).start();
         c = TestDataPlane.builder().node("node-c").service("greeter", instanceC.address())
                 .localEndpoint("greeter", instanceC.address()).start();
         a = TestDataPlane.builder().node("node-a")
                 .endpoints("greeter",
                         TestDataPlane.remote("node-b", "greeter", instanceB.address(), new HostPort("127.0.0.1", b.inboundPort())),
                         TestDataPlane.remote("node-c", "greeter", instanceC.address(), new HostPort("127.0.0.1", c.inboundPort())))
+                .endpoints("h2only",
+                        TestDataPlane.remote("node-b", "h2only", instanceB.address(), new HostPort("127.0.0.1", b.inboundPort())))
                 .policies(POLICIES)
                 .start();
+        a.dataPlane().observers().register(records::add);
         channel = channelTo("greeter");
     }
 
@@ -235,6 +241,46 @@ class GrpcThroughTheMeshTest {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.headers().firstValue("x-rhizome-error")).hasValue("unknown-service");
+    }
+
+    @Test
+    void aServiceOfProtocolHttp2IsCalledOverHttp2WhenTheCallerSpeaksHttp11() throws Exception {
+        byte[] payload = "over one".getBytes(StandardCharsets.UTF_8);
+        byte[] framed = new byte[5 + payload.length];
+        framed[4] = (byte) payload.length; // uncompressed, length in 4 bytes big-endian
+        System.arraycopy(payload, 0, framed, 5, payload.length);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", a.outboundPort()))).build();
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create("http://h2only/" + GreeterServer.SERVICE + "/Hello"))
+                .header("content-type", "application/grpc")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(framed))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+
+        // The gRPC server only speaks HTTP/2: an answer at all says the last hop was HTTP/2.
+        assertThat(response.statusCode()).isEqualTo(200);
+        byte[] body = response.body();
+        assertThat(body.length).isGreaterThan(5);
+        assertThat(new String(body, 5, body.length - 5, StandardCharsets.UTF_8)).isEqualTo("b:over one");
+    }
+
+    @Test
+    void recordsCarryTheGrpcStatusAndANonOkStatusCountsAsAFailure() throws Exception {
+        ClientCalls.blockingUnaryCall(channel, GreeterServer.HELLO, deadline(10), new byte[] {'r'});
+        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, GreeterServer.FAIL, deadline(10), new byte[0]))
+                .isInstanceOf(StatusRuntimeException.class);
+        Eventually.within(Duration.ofSeconds(5), () -> {
+            assertThat(records).anySatisfy(r -> {
+                assertThat(r.path()).isEqualTo("/" + GreeterServer.SERVICE + "/Hello");
+                assertThat(r.grpcStatus()).isZero();
+                assertThat(r.failed()).isFalse();
+            });
+            assertThat(records).anySatisfy(r -> {
+                assertThat(r.path()).isEqualTo("/" + GreeterServer.SERVICE + "/Fail");
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.grpcStatus()).isEqualTo(Status.Code.NOT_FOUND.value());
+                assertThat(r.failed()).isTrue();
+            });
+        });
     }
 
     private static CallOptions deadline(int seconds) {

@@ -61,11 +61,13 @@ class MutualTlsDataPlaneTest {
 
     private static CertificateAuthority ca;
     private static EchoUpstream orders;
+    private static GreeterServer greeter;
     private static DataPlane nodeA;
     private static DataPlane nodeB;
     private static MeshTls tlsA;
     private static MeshTls tlsB;
     private static NodeSettings settingsB;
+    private static int outboundA;
     private static HttpClient app;
     private static final ConcurrentLinkedQueue<RequestRecord> inboundRecords = new ConcurrentLinkedQueue<>();
 
@@ -76,10 +78,13 @@ class MutualTlsDataPlaneTest {
         CertificateAuthority.writeIssued(ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
         CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
         orders = EchoUpstream.start();
+        greeter = GreeterServer.start("b");
         int[] ports = TestPorts.free(6);
         NodeSettings settingsA = settings("node-a", "web", ports[0], ports[1], ports[2], "");
+        outboundA = ports[1];
         settingsB = settings("node-b", "orders", ports[3], ports[4], ports[5],
-                "rhizome.services = [{ name = orders, address = \"" + orders.address() + "\" }]");
+                "rhizome.services = [{ name = orders, address = \"" + orders.address() + "\" }, { name = greeter, address = \""
+                        + greeter.address() + "\" }]");
         assertThat(settingsA.identityService()).as("identity taken from the certificate").isEqualTo("web");
 
         HostPort inboundB = settingsB.inboundAdvertised();
@@ -87,10 +92,13 @@ class MutualTlsDataPlaneTest {
         viewA.publish(new MeshSnapshot(Map.of(
                 "orders", List.of(remote("orders", inboundB, "orders")),
                 // The registry says node-b serves "payments" here: node-b's certificate must not pass.
-                "imposter", List.of(remote("imposter", inboundB, "payments"))), List.of()));
+                "imposter", List.of(remote("imposter", inboundB, "payments")),
+                "greeter", List.of(remote("greeter", inboundB, "orders"))), List.of()));
         MeshView viewB = new MeshView();
         viewB.publish(new MeshSnapshot(Map.of("orders", List.of(new MeshEndpoint("node-b/orders", "orders", "node-b",
-                orders.address(), inboundB, Map.of(), EndpointStatus.SERVING, true, true, "Up", "orders"))), List.of()));
+                orders.address(), inboundB, Map.of(), EndpointStatus.SERVING, true, true, "Up", "orders")),
+                "greeter", List.of(new MeshEndpoint("node-b/greeter", "greeter", "node-b",
+                greeter.address(), inboundB, Map.of(), EndpointStatus.SERVING, true, true, "Up", "orders"))), List.of()));
 
         tlsA = MeshTls.start(settingsA.tls(), settingsA.identityService(), Clock.systemUTC());
         tlsB = MeshTls.start(settingsB.tls(), settingsB.identityService(), Clock.systemUTC());
@@ -109,7 +117,7 @@ class MutualTlsDataPlaneTest {
     }
 
     @AfterAll
-    static void stop() throws IOException {
+    static void stop() throws IOException, InterruptedException {
         for (DataPlane d : new DataPlane[] {nodeA, nodeB}) {
             if (d != null) {
                 d.stop(Duration.ZERO);
@@ -123,6 +131,9 @@ class MutualTlsDataPlaneTest {
         if (orders != null) {
             orders.close();
         }
+        if (greeter != null) {
+            greeter.close();
+        }
     }
 
     @Test
@@ -131,6 +142,26 @@ class MutualTlsDataPlaneTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).startsWith("GET /headers");
         assertThat(inboundRecords).anySatisfy(r -> assertThat(r.caller()).isEqualTo("spiffe://example.org/service/web"));
+    }
+
+    @Test
+    void grpcCallsTravelOverHttp2ChosenByAlpnAndTheCallerIsKnown() throws Exception {
+        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress("127.0.0.1", outboundA).usePlaintext().overrideAuthority("greeter").build();
+        try {
+            for (int i = 0; i < 3; i++) {
+                byte[] answer = io.grpc.stub.ClientCalls.blockingUnaryCall(channel, GreeterServer.HELLO,
+                        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS),
+                        "hi".getBytes(StandardCharsets.UTF_8));
+                assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("b:hi");
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(inboundRecords).anySatisfy(r -> {
+            assertThat(r.service()).isEqualTo("greeter");
+            assertThat(r.caller()).isEqualTo("spiffe://example.org/service/web");
+        });
     }
 
     @Test

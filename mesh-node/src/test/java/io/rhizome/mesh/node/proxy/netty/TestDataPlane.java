@@ -111,6 +111,12 @@ final class TestDataPlane implements AutoCloseable {
             return this;
         }
 
+        /** A local service whose instances speak {@code protocol} ({@code http} or {@code http2}). */
+        Builder service(String name, HostPort instance, String protocol) {
+            services.add("{ name = " + name + ", address = \"" + instance + "\", protocol = " + protocol + " }");
+            return this;
+        }
+
         /** Publishes the service as fronted by this node, at this node's inbound port. */
         Builder localEndpoint(String service, HostPort instance) {
             localEndpoints.put(service, instance);
