@@ -77,6 +77,10 @@ final class Processes {
         return start(name, Map.of(), ROOT.resolve("bin/mesh-node").toString(), "--config", config.toString());
     }
 
+    static Started greeter(String name, int port) throws IOException {
+        return start(name, Map.of(), ROOT.resolve("bin/greeter-service").toString(), "--name", name, "--port", String.valueOf(port));
+    }
+
     static Started echo(String name, int port) throws IOException {
         return start(name, Map.of(), ROOT.resolve("bin/echo-service").toString(), "--name", name, "--port", String.valueOf(port));
     }
