@@ -178,49 +178,86 @@ class GrpcIT {
 
     @Test
     @Order(5)
-    void killingAServingNodeFailsOnlyCallsInFlightThereAndThoseEndPromptlyAsUnavailable() throws Exception {
-        ConcurrentLinkedQueue<long[]> failures = new ConcurrentLinkedQueue<>(); // {status code, millis}
-        Map<String, Integer> okByInstance = new ConcurrentHashMap<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        ExecutorService callers = Executors.newFixedThreadPool(8);
-        List<CompletableFuture<Void>> loops = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            loops.add(CompletableFuture.runAsync(() -> {
-                while (running.get()) {
-                    long start = System.nanoTime();
-                    try {
-                        String answer = ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(10), "load");
-                        okByInstance.merge(answer.substring(answer.lastIndexOf(' ') + 1), 1, Integer::sum);
-                    } catch (StatusRuntimeException e) {
-                        failures.add(new long[] {e.getStatus().getCode().value(), (System.nanoTime() - start) / 1_000_000});
-                    }
-                }
-            }, callers));
+    void aServingNodeStoppedWithSigtermUnderLoadFailsNoCall() throws Exception {
+        try (CallLoad load = new CallLoad(channel, 8)) {
+            Processes.await("load runs on every instance", Duration.ofSeconds(20), () -> load.okByInstance.size() == 3);
+            nodes[3].sigterm();
+            long stoppedAt = System.nanoTime();
+            assertThat(nodes[3].process().waitFor(30, TimeUnit.SECONDS)).as("grpc-3 exits after draining").isTrue();
+            load.awaitMore(200, Duration.ofSeconds(20));
+            load.stop();
+            System.out.printf("FIGURE SIGTERM of a serving node under gRPC load (8 callers): %d calls failed of %d; it exited %d ms"
+                    + " after the signal%n", load.failures.size(), load.ok(), (System.nanoTime() - stoppedAt) / 1_000_000);
+            assertThat(load.failures).as("calls failed while a node drained (GOAWAY, then stop)").isEmpty();
         }
-        Processes.await("load runs on every instance", Duration.ofSeconds(20), () -> okByInstance.size() == 3);
-        nodes[2].sigkill();
-        long killedAt = System.nanoTime();
-        Processes.await("calls keep succeeding after the kill", Duration.ofSeconds(20), () -> {
-            int before = okByInstance.values().stream().mapToInt(Integer::intValue).sum();
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    }
+
+    @Test
+    @Order(6)
+    void killingAServingNodeFailsOnlyCallsInFlightThereAndThoseEndPromptlyAsUnavailable() throws Exception {
+        try (CallLoad load = new CallLoad(channel, 8)) {
+            Processes.await("load runs on both instances left", Duration.ofSeconds(20),
+                    () -> load.okByInstance.keySet().containsAll(List.of("greeter-1", "greeter-2")));
+            nodes[2].sigkill();
+            long killedAt = System.nanoTime();
+            load.awaitMore(200, Duration.ofSeconds(20));
+            load.stop();
+            long worst = load.failures.stream().mapToLong(f -> f[1]).max().orElse(0);
+            System.out.printf("FIGURE kill -9 of a serving node under gRPC load (8 callers): %d calls failed (worst after %d ms),"
+                    + " %d ms of load after the kill%n", load.failures.size(), worst, (System.nanoTime() - killedAt) / 1_000_000);
+            // Only calls already at the killed node can fail: at most one per caller, as UNAVAILABLE, never a hang.
+            assertThat(load.failures.size()).isLessThanOrEqualTo(8);
+            assertThat(load.failures).allSatisfy(f -> {
+                assertThat(f[0]).isEqualTo(Status.Code.UNAVAILABLE.value());
+                assertThat(f[1]).isLessThan(5000);
+            });
+        }
+    }
+
+    /** Callers that make unary calls back to back on the shared channel until stopped. */
+    private static final class CallLoad implements AutoCloseable {
+        final ConcurrentLinkedQueue<long[]> failures = new ConcurrentLinkedQueue<>(); // {status code, millis}
+        final Map<String, Integer> okByInstance = new ConcurrentHashMap<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final ExecutorService callers;
+        private final List<CompletableFuture<Void>> loops = new ArrayList<>();
+
+        CallLoad(ManagedChannel channel, int callers) {
+            this.callers = Executors.newFixedThreadPool(callers);
+            for (int t = 0; t < callers; t++) {
+                loops.add(CompletableFuture.runAsync(() -> {
+                    while (running.get()) {
+                        long start = System.nanoTime();
+                        try {
+                            String answer = ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(10), "load");
+                            okByInstance.merge(answer.substring(answer.lastIndexOf(' ') + 1), 1, Integer::sum);
+                        } catch (StatusRuntimeException e) {
+                            failures.add(new long[] {e.getStatus().getCode().value(), (System.nanoTime() - start) / 1_000_000});
+                        }
+                    }
+                }, this.callers));
             }
-            return okByInstance.values().stream().mapToInt(Integer::intValue).sum() > before + 50;
-        });
-        running.set(false);
-        CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        callers.shutdown();
-        long worst = failures.stream().mapToLong(f -> f[1]).max().orElse(0);
-        System.out.printf("FIGURE kill -9 of a serving node under gRPC load (8 callers): %d calls failed (worst after %d ms), "
-                + "%d ms of load after the kill%n", failures.size(), worst, (System.nanoTime() - killedAt) / 1_000_000);
-        // Only calls already at the killed node can fail: at most one per caller, as UNAVAILABLE, never a hang.
-        assertThat(failures.size()).isLessThanOrEqualTo(8);
-        assertThat(failures).allSatisfy(f -> {
-            assertThat(f[0]).isEqualTo(Status.Code.UNAVAILABLE.value());
-            assertThat(f[1]).isLessThan(5000);
-        });
+        }
+
+        int ok() {
+            return okByInstance.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        void awaitMore(int calls, Duration limit) throws InterruptedException {
+            int target = ok() + calls;
+            Processes.await(calls + " more calls succeed", limit, () -> ok() >= target);
+        }
+
+        void stop() throws Exception {
+            running.set(false);
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            callers.shutdownNow();
+        }
     }
 
     private int routable() {

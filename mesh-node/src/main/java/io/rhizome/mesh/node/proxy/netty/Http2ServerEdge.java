@@ -41,8 +41,7 @@ final class Http2ServerEdge {
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
                 .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
                 .build();
-        pipeline.addLast("h2-idle", new Http2IdleClose())
-                .addLast("h2", codec)
+        pipeline.addLast("h2", codec)
                 .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                     @Override
                     protected void initChannel(Http2StreamChannel stream) {
@@ -52,6 +51,7 @@ final class Http2ServerEdge {
                                 .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, true))
                                 .addLast("proxy", new ProxyHandler(context, mode, true));
                     }
-                }));
+                }))
+                .addLast("h2-guard", new Http2ConnectionGuard());
     }
 }

@@ -164,13 +164,13 @@ final class Http2Upstreams {
             protected void initChannel(Channel ch) {
                 ch.pipeline()
                         .addLast("idle", new IdleCheck(idleMillis))
-                        .addLast("h2-idle", new Http2IdleClose())
                         .addLast("h2", Http2FrameCodecBuilder.forClient()
                                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(maxHeaderListSize))
                                 .validateHeaders(true)
                                 .build())
                         // Upstreams push nothing (SETTINGS_ENABLE_PUSH 0): this handler never sees a stream.
-                        .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                        .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
+                        .addLast("h2-guard", new Http2ConnectionGuard());
                 if (identity != null) {
                     UpstreamTls.install(ch, tls, target.host(), target.port(), true);
                 }

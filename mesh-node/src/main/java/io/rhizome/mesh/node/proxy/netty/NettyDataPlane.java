@@ -189,10 +189,12 @@ public final class NettyDataPlane implements DataPlane {
     @Override
     public void drain() {
         context.draining(true);
-        // HTTP/2 clients learn at once: GOAWAY lets the streams they have open finish and takes no new ones.
+        // HTTP/2 clients learn at once: GOAWAY lets the streams they have open finish and takes no new
+        // ones. Its last stream id is the highest possible, as in a graceful shutdown's first GOAWAY, so
+        // a stream the client opened while the frame was on its way is still served, not refused.
         for (Channel ch : connections) {
             if (ch.pipeline().get(Http2FrameCodec.class) != null) {
-                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+                ch.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
             }
         }
     }

@@ -6,10 +6,12 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
- * Closes an HTTP/2 connection that {@link IdleCheck} found idle for the idle timeout, unless a stream
- * is open on it: a quiet long-lived stream (a gRPC watch) keeps its connection.
+ * The last handler of an HTTP/2 connection. It closes the connection once {@link IdleCheck} found it
+ * idle for the idle timeout with no stream open (a quiet long-lived stream, a gRPC watch, keeps it),
+ * and it ends the connection quietly on an error that reaches it: the codec has already answered a
+ * protocol error with GOAWAY, so there is nothing left to tell anyone.
  */
-final class Http2IdleClose extends ChannelInboundHandlerAdapter {
+final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
@@ -20,5 +22,10 @@ final class Http2IdleClose extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
     }
 }
