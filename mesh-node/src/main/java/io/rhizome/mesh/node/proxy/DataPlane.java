@@ -48,6 +48,9 @@ public interface DataPlane extends AutoCloseable {
     /** Authorization decisions of this node's services so far (403 denials per service), for metrics. */
     AuthorizationStats authorizationStats();
 
+    /** RST_STREAM and GOAWAY frames the HTTP/2 listeners sent, by port and error code, for metrics. */
+    Http2Stats http2Stats();
+
     /**
      * The workload identity ({@code spiffe://D/service/NAME}) of this node's own apps: the caller that
      * Authorizations see on the local shortcut. Unset (null) without mTLS.

@@ -86,6 +86,11 @@ public final class NodeMetrics {
         circuitBreakers(out);
         ddata(out, mesh, current);
         policy(out, current);
+        out.family("rhizome_http2_frames_sent_total", "counter",
+                "RST_STREAM and GOAWAY frames the HTTP/2 listeners sent, by port and error code (refused streams,"
+                        + " protocol errors, floods cut off with enhance_your_calm, cancelled streams).");
+        dataPlane.http2Stats().forEach((frame, port, error, n) ->
+                out.sample("rhizome_http2_frames_sent_total", n, "frame", frame, "port", port, "error", error));
         out.family("rhizome_tls_handshake_failures_total", "counter",
                 "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), of cluster connections,"
                         + " and of admin API clients (rhizome.admin.tls).")

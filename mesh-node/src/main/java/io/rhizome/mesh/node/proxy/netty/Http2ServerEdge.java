@@ -41,6 +41,7 @@ final class Http2ServerEdge {
                 .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
                 .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
+                .frameLogger(new CountingFrameLogger(context.http2Stats(), mode == ProxyHandler.Mode.INBOUND))
                 .build();
         pipeline.addLast("h2", codec)
                 .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

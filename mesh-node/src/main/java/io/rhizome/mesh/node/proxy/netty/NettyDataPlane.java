@@ -172,6 +172,11 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     @Override
+    public io.rhizome.mesh.node.proxy.Http2Stats http2Stats() {
+        return context.http2Stats();
+    }
+
+    @Override
     public AuthorizationStats authorizationStats() {
         return context.authorizations().stats();
     }

@@ -9,6 +9,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.tracing.TraceContext;
 import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.proxy.Http2Stats;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.security.authz.Authorizations;
@@ -25,6 +26,7 @@ final class ProxyContext {
     private final AtomicInteger inFlight;
     private final UpstreamPool pool;
     private final Http2Upstreams http2;
+    private final Http2Stats http2Stats = new Http2Stats();
     private final DestinationPolicies destinations;
     private final RateLimits rateLimits;
     private final TraceContext tracing;
@@ -116,6 +118,11 @@ final class ProxyContext {
 
     UpstreamPool pool() {
         return pool;
+    }
+
+    /** RST_STREAM and GOAWAY frames the listeners sent. */
+    Http2Stats http2Stats() {
+        return http2Stats;
     }
 
     /** HTTP/2 connections to upstreams, shared by many requests' streams. */

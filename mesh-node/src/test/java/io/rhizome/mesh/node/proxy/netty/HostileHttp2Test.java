@@ -82,11 +82,13 @@ class HostileHttp2Test {
     @ParameterizedTest(name = "{0} port")
     @ValueSource(strings = {"outbound", "inbound"})
     void missingOrBadPseudoHeadersResetTheStream(String port) throws Exception {
+        long before = sent("rst_stream", port, "protocol_error");
         assertRefused(port, RawHttp2.request("GET", "shop", null), RawHttp2.PROTOCOL_ERROR); // no :path
         assertRefused(port, RawHttp2.request(null, "shop", "/x"), RawHttp2.PROTOCOL_ERROR); // no :method
         Http2Headers unknownPseudo = RawHttp2.request("GET", "shop", "/x");
         unknownPseudo.add(":color", "red");
         assertRefused(port, unknownPseudo, RawHttp2.PROTOCOL_ERROR);
+        assertThat(sent("rst_stream", port, "protocol_error")).as("counted").isEqualTo(before + 3);
     }
 
     @ParameterizedTest(name = "{0} port")
@@ -141,6 +143,7 @@ class HostileHttp2Test {
     @ParameterizedTest(name = "{0} port")
     @ValueSource(strings = {"outbound", "inbound"})
     void rapidResetIsCutOffWithEnhanceYourCalm(String port) throws Exception {
+        long before = sent("goaway", port, "enhance_your_calm");
         try (RawHttp2 c = RawHttp2.connect(node.port(port))) {
             int stream = 1;
             try {
@@ -155,6 +158,7 @@ class HostileHttp2Test {
             assertThat(goaway).as("GOAWAY").isNotNull();
             assertThat(goaway.errorCode()).isEqualTo(RawHttp2.ENHANCE_YOUR_CALM);
         }
+        assertThat(sent("goaway", port, "enhance_your_calm")).as("counted in rhizome_http2_frames_sent_total").isEqualTo(before + 1);
     }
 
     @ParameterizedTest(name = "{0} port")
@@ -196,6 +200,17 @@ class HostileHttp2Test {
             c.close();
             flood.get();
         }
+    }
+
+    /** What rhizome_http2_frames_sent_total says for one frame type, port and error. */
+    private static long sent(String frame, String port, String error) {
+        long[] n = {0};
+        node.dataPlane().http2Stats().forEach((f, p, e, count) -> {
+            if (f.equals(frame) && p.equals(port) && e.equals(error)) {
+                n[0] = count;
+            }
+        });
+        return n[0];
     }
 
     private static void assertRefused(String port, Http2Headers headers, int code) throws IOException {
