@@ -59,6 +59,7 @@ public final class DataPlaneBench {
         this.options = options;
         this.root = root;
         this.dir = dir;
+        this.http2 = new Http2Rows(dir);
     }
 
     public static void main(String[] args) throws Exception {
@@ -105,6 +106,8 @@ public final class DataPlaneBench {
         warmUp();
         throughput();
         latency();
+        http2.measure(options.loadCpu(), options.throughput());
+        http2.lines.forEach(l -> notes.add("HTTP/2 and gRPC (h2load -c4 -m8): " + l.strip().replaceAll("\\s+", " ")));
         for (Row r : rows) {
             for (Proc p : r.procs) {
                 r.rssMiB.put(p.name(), p.rssMiB());
@@ -144,7 +147,20 @@ public final class DataPlaneBench {
         nodes = new MeshNodes(root, dir, options.variant(), options.nodeJavaOpts(), pki);
         // B fronts the service (its instance is the upstream); A fronts nothing: A's outbound →
         // B's inbound → upstream is the mesh path, B's outbound (the local shortcut) the one hop.
-        MeshNodes.Node b = nodes.start("rhizome-b", proxy, List.of(), "127.0.0.1:" + upstreamPort);
+        int[] q = Ports.free(6);
+        http2.h2UpstreamPort = q[0];
+        http2.greeterPort = q[1];
+        Files.createDirectories(dir.resolve("upstream-h2-tmp"));
+        nginx("upstream-h2", options.loadCpu(), Http2Rows.upstream(dir, q[0]));
+        Proc greeter = Proc.start("greeter", options.loadCpu(), List.of(root.resolve("bin/greeter-service").toString(),
+                "--name", "greeter", "--port", Integer.toString(q[1])), dir.resolve("greeter.log"), Map.of(), dir);
+        procs.add(greeter);
+        awaitListening(greeter, "listen 127.0.0.1:" + q[1]);
+        Proc nginxH2b = nginx("nginx-h2-b", proxy, Http2Rows.nginx(dir, "nginx-h2-b", q[2], q[0], q[1]));
+        Proc nginxH2a = nginx("nginx-h2-a", proxy, Http2Rows.nginx(dir, "nginx-h2-a", q[3], q[2], q[2]));
+        Proc haproxyH2b = haproxy("haproxy-h2-b", proxy, Http2Rows.haproxy(q[4], q[0], q[1]));
+        Proc haproxyH2a = haproxy("haproxy-h2-a", proxy, Http2Rows.haproxy(q[5], q[4], q[4]));
+        MeshNodes.Node b = nodes.start("rhizome-b", proxy, List.of(), "127.0.0.1:" + upstreamPort, http2.rhizomeServices());
         MeshNodes.Node a = nodes.start("rhizome-a", proxy, List.of(b.clusterPort()), null);
         procs.add(b.proc());
         procs.add(a.proc());
@@ -167,9 +183,19 @@ public final class DataPlaneBench {
         rows.add(new Row(MESH, "rhizome", List.of(a.proc(), b.proc())).target(a.outboundPort(), MeshNodes.SERVICE));
         rows.add(new Row(MESH, "nginx", List.of(nginx2, nginx1)).target(p[2], "bench"));
         rows.add(new Row(MESH, "haproxy", List.of(haproxy2, haproxy1)).target(p[4], "bench"));
+        http2.add(DIRECT, "direct", q[0], q[1], false, List.of());
+        http2.add(ONE_HOP, "rhizome", b.outboundPort(), b.outboundPort(), true, List.of(b.proc()));
+        http2.add(ONE_HOP, "nginx", q[2], q[2], false, List.of(nginxH2b));
+        http2.add(ONE_HOP, "haproxy", q[4], q[4], false, List.of(haproxyH2b));
+        http2.add(MESH, "rhizome", a.outboundPort(), a.outboundPort(), true, List.of(a.proc(), b.proc()));
+        http2.add(MESH, "nginx", q[3], q[3], false, List.of(nginxH2a, nginxH2b));
+        http2.add(MESH, "haproxy", q[5], q[5], false, List.of(haproxyH2a, haproxyH2b));
         meshNodeA = a;
         meshNodeB = b;
     }
+
+    /** The HTTP/2 and gRPC rows, measured after the HTTP/1.1 ones. */
+    final Http2Rows http2;
 
     MeshNodes.Node meshNodeA;
     MeshNodes.Node meshNodeB;

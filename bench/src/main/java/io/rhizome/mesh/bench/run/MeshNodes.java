@@ -53,13 +53,19 @@ final class MeshNodes {
      * the service {@code bench}, or null for a node that fronts nothing.
      */
     Node start(String name, String cpus, List<Integer> seedPorts, String upstream) throws IOException {
+        return start(name, cpus, seedPorts, upstream, "");
+    }
+
+    /** As above; {@code moreServices}: further entries of {@code services} (HOCON objects, comma separated). */
+    Node start(String name, String cpus, List<Integer> seedPorts, String upstream, String moreServices) throws IOException {
         int[] ports = Ports.free(4);
         StringBuilder seeds = new StringBuilder();
         List<Integer> seedList = seedPorts.isEmpty() ? List.of(ports[0]) : seedPorts;
         for (int p : seedList) {
             seeds.append(seeds.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
         }
-        String services = upstream == null ? "[]" : "[ { name = " + SERVICE + ", address = \"" + upstream + "\" } ]";
+        String services = upstream == null ? "[]" : "[ { name = " + SERVICE + ", address = \"" + upstream + "\" }"
+                + (moreServices.isEmpty() ? "" : ", " + moreServices) + " ]";
         String conf = """
                 rhizome {
                   node.name = "%s"
