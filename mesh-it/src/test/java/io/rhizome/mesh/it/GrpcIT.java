@@ -178,6 +178,50 @@ class GrpcIT {
 
     @Test
     @Order(5)
+    void aThousandConcurrentStreamsOnOneConnectionPassWithTheNodesHeapBounded() throws Exception {
+        int streams = 1000;
+        List<Collected> calls = new ArrayList<>();
+        List<StreamObserver<String>> senders = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            Collected c = new Collected();
+            calls.add(c);
+            senders.add(ClientCalls.asyncBidiStreamingCall(channel.newCall(Greeter.CHAT, deadline(60)), c));
+        }
+        // Every stream is open at once (none has ended); each now sends 16 KB in four messages.
+        String chunk = "y".repeat(4096);
+        for (int round = 0; round < 4; round++) {
+            for (StreamObserver<String> s : senders) {
+                s.onNext(chunk);
+            }
+        }
+        senders.forEach(StreamObserver::onCompleted);
+        for (Collected c : calls) {
+            assertThat(c.done.get(60, TimeUnit.SECONDS)).hasSize(4);
+        }
+        assertThat(nodes[CALLER].process().isAlive()).isTrue();
+        String metrics = TestMesh.get("http://" + ports[CALLER].adminAddress() + "/metrics").body();
+        double used = heapMetric(metrics, "jvm_memory_bytes_used");
+        double max = heapMetric(metrics, "jvm_memory_bytes_max");
+        System.out.printf("FIGURE %d concurrent gRPC streams on one connection through two sidecars: the caller's heap %.1f MiB"
+                + " used of %.1f MiB after them%n", streams, used / 1048576, max / 1048576);
+        // The launcher bounds the heap (a sidecar's small -Xmx): all the streams fit in it, none failed.
+        assertThat(max).as("the caller's maximum heap").isPositive().isLessThanOrEqualTo(128 * 1048576);
+        assertThat(used).isLessThan(max);
+    }
+
+    /** The sum of a heap memory gauge's samples in Prometheus text. */
+    private static double heapMetric(String metrics, String name) {
+        double sum = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + "{") && line.contains("area=\"heap\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    @Order(6)
     void aServingNodeStoppedWithSigtermUnderLoadFailsNoCall() throws Exception {
         try (CallLoad load = new CallLoad(channel, 8)) {
             Processes.await("load runs on every instance", Duration.ofSeconds(20), () -> load.okByInstance.size() == 3);
@@ -193,7 +237,7 @@ class GrpcIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void killingAServingNodeFailsOnlyCallsInFlightThereAndThoseEndPromptlyAsUnavailable() throws Exception {
         try (CallLoad load = new CallLoad(channel, 8)) {
             Processes.await("load runs on both instances left", Duration.ofSeconds(20),

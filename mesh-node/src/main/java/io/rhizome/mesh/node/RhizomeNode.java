@@ -1,5 +1,6 @@
 package io.rhizome.mesh.node;
 
+import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
 import io.rhizome.mesh.node.cluster.ControlPlane;
 import io.rhizome.mesh.node.config.ConfigError;
 import io.rhizome.mesh.node.config.NodeSettings;
@@ -47,7 +48,7 @@ public final class RhizomeNode implements AutoCloseable {
         this.selector = new EndpointSelector(EjectionTracker.create(), Locality.of(settings.zone()));
         this.health = new LocalHealthChecker(settings.services());
         this.tls = startTls(settings);
-        this.dataPlane = DataPlane.create(settings, view, selector, policy, tls);
+        this.dataPlane = NettyDataPlane.create(settings, view, selector, policy, tls);
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);

@@ -106,7 +106,7 @@ public final class DataPlaneBench {
         warmUp();
         throughput();
         latency();
-        http2.measure(options.loadCpu(), options.throughput());
+        http2.measure(options.loadCpu(), options.throughput(), options.quick() ? Duration.ofSeconds(15) : Duration.ofSeconds(30));
         http2.lines.forEach(l -> notes.add("HTTP/2 and gRPC (h2load -c4 -m8): " + l.strip().replaceAll("\\s+", " ")));
         for (Row r : rows) {
             for (Proc p : r.procs) {

@@ -131,21 +131,28 @@ final class Http2Rows {
     }
 
     /** Runs h2load on every target for {@code duration}, tiny GETs then unary gRPC calls; prints and keeps the figures. */
-    void measure(String loadCpu, Duration duration) throws IOException, InterruptedException {
+    void measure(String loadCpu, Duration duration, Duration warmUp) throws IOException, InterruptedException {
         Path body = dir.resolve("grpc-hello.bin");
         Files.write(body, new byte[] {0, 0, 0, 0, 5, 'b', 'e', 'n', 'c', 'h'}); // one uncompressed message "bench"
-        DataPlaneBench.say("HTTP/2 and gRPC: h2load -c%d -m%d (h2c, prior knowledge), %d s per run", CLIENTS, STREAMS,
-                duration.toSeconds());
+        DataPlaneBench.say("HTTP/2 and gRPC: h2load -c%d -m%d (h2c, prior knowledge), %d s per run; Rhizome's HTTP/2 code"
+                + " warmed %d s per path and kind first (its JIT has seen only HTTP/1.1 so far)", CLIENTS, STREAMS,
+                duration.toSeconds(), warmUp.toSeconds());
         for (Target t : h2) {
-            run(loadCpu, duration, t, "h2 tiny", List.of("http://127.0.0.1:" + t.port() + "/"), null);
+            if (t.authority() != null) {
+                run(loadCpu, warmUp, t, "h2 tiny", List.of("http://127.0.0.1:" + t.port() + "/"), null, false);
+            }
+            run(loadCpu, duration, t, "h2 tiny", List.of("http://127.0.0.1:" + t.port() + "/"), null, true);
         }
         for (Target t : grpc) {
-            run(loadCpu, duration, t, "grpc unary", List.of("http://127.0.0.1:" + t.port() + GRPC_PATH), body);
+            if (t.authority() != null) {
+                run(loadCpu, warmUp, t, "grpc unary", List.of("http://127.0.0.1:" + t.port() + GRPC_PATH), body, false);
+            }
+            run(loadCpu, duration, t, "grpc unary", List.of("http://127.0.0.1:" + t.port() + GRPC_PATH), body, true);
         }
         ratios();
     }
 
-    private void run(String loadCpu, Duration duration, Target t, String kind, List<String> urls, Path body)
+    private void run(String loadCpu, Duration duration, Target t, String kind, List<String> urls, Path body, boolean keep)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", loadCpu, "h2load", "-c", Integer.toString(CLIENTS),
                 "-m", Integer.toString(STREAMS), "-D", Long.toString(duration.toSeconds()), "--warm-up-time=1"));
@@ -166,6 +173,9 @@ final class Http2Rows {
         long failed = (long) number(out, "(\\d+) failed");
         long errored = (long) number(out, "(\\d+) errored");
         long non2xx = (long) (number(out, "\\d+ 2xx, (\\d+) 3xx") + number(out, "(\\d+) 4xx") + number(out, "(\\d+) 5xx"));
+        if (!keep) {
+            return; // a warm-up run
+        }
         rps.put(t.path() + " " + t.system() + " " + kind, reqs);
         String line = String.format(Locale.ROOT, "%-8s %-8s %-10s %9.0f rps%s", t.path(), t.system(), kind, reqs,
                 failed + errored + non2xx == 0 ? "" : "  (failed " + failed + ", errored " + errored + ", non-2xx " + non2xx + ")");

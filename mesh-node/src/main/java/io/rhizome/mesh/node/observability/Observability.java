@@ -8,7 +8,6 @@ import io.rhizome.mesh.node.observability.metrics.NodeMetrics;
 import io.rhizome.mesh.node.observability.metrics.RequestMetrics;
 import io.rhizome.mesh.node.observability.tracing.OtlpExporter;
 import io.rhizome.mesh.node.policy.PolicyView;
-import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.node.security.tls.TlsStats;
 import java.util.Optional;
 
@@ -33,7 +32,7 @@ public final class Observability {
      *                    service ({@code identity.service}, else its only local service), {@code ""} when unknown
      */
     public static Observability attach(String node, String identity, String localCaller, ObservabilitySettings settings,
-            DataPlane dataPlane, MeshView view, PolicyView policy, EndpointSelector selector, TlsStats tls) {
+            DataPlaneSource dataPlane, MeshView view, PolicyView policy, EndpointSelector selector, TlsStats tls) {
         Optional<RequestMetrics> requests = Optional.empty();
         if (settings.metricsEnabled()) {
             RequestMetrics m = RequestMetrics.create(settings.maxSeries(), localCaller);

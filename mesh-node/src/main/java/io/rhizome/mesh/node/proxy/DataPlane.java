@@ -1,54 +1,40 @@
 package io.rhizome.mesh.node.proxy;
 
-import io.rhizome.mesh.node.config.NodeSettings;
-import io.rhizome.mesh.node.discovery.MeshView;
-import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.DataPlaneSource;
 import io.rhizome.mesh.node.observability.RequestObservers;
-import io.rhizome.mesh.node.policy.PolicyView;
+import io.rhizome.mesh.node.observability.metrics.Http2Stats;
 import io.rhizome.mesh.node.security.authz.AuthorizationStats;
-import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
-import io.rhizome.mesh.node.security.tls.MeshTls;
 import java.time.Duration;
 
 /**
  * The request path: the outbound listener the local app calls and the inbound listener peers
- * call. It reads routing state only from {@link MeshView} snapshots, never from an actor, and it
+ * call. It reads routing state only from {@code MeshView} snapshots, never from an actor, and it
  * outlives the cluster-facing ActorSystem. The HTTP engine behind it is one package
- * ({@code proxy.netty}); see docs/decisions.md for why it is Netty.
+ * ({@code proxy.netty}, whose {@code NettyDataPlane.create} builds one); this interface does not
+ * know it. See docs/decisions.md for why it is Netty.
  */
-public interface DataPlane extends AutoCloseable {
-
-    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
-        return create(settings, view, selector, policy, MeshTls.disabled());
-    }
-
-    /** With {@code tls} enabled, the inbound port speaks mTLS only and calls to peers use it. */
-    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy,
-            MeshTls tls) {
-        return NettyDataPlane.create(settings, view, selector, policy, tls);
-    }
-
-    /** A data plane with no policy resources (round robin, mesh defaults). */
-    static DataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector) {
-        return create(settings, view, selector, new PolicyView());
-    }
+public interface DataPlane extends DataPlaneSource, AutoCloseable {
 
     /** Binds both listeners; a port in use is a {@link BindFailure} naming it. */
     void start();
 
     /** Who sees each finished request (metrics, access log, stat, tap); register before or after start. */
+    @Override
     RequestObservers observers();
 
     /** The RateLimits this data plane enforces; global ones take their shares from the control plane's gossip. */
     io.rhizome.mesh.node.resilience.ratelimit.RateLimits rateLimits();
 
     /** Each destination service's policy and circuit-breaker counters on this node, for metrics. */
+    @Override
     io.rhizome.mesh.node.resilience.DestinationPolicies destinations();
 
     /** Authorization decisions of this node's services so far (403 denials per service), for metrics. */
+    @Override
     AuthorizationStats authorizationStats();
 
     /** RST_STREAM and GOAWAY frames the HTTP/2 listeners sent, by port and error code, for metrics. */
+    @Override
     Http2Stats http2Stats();
 
     /**
@@ -58,11 +44,12 @@ public interface DataPlane extends AutoCloseable {
     void selfIdentity(String spiffeId);
 
     /** Requests being proxied right now, on both listeners. */
+    @Override
     int inFlight();
 
     /**
-     * While draining, responses on the inbound port carry {@code Connection: close} so that peers
-     * drop pooled connections to this node before it exits.
+     * While draining, responses on the inbound port carry {@code Connection: close} and HTTP/2
+     * connections get GOAWAY, so that peers drop pooled connections to this node before it exits.
      */
     void drain();
 

@@ -7,7 +7,7 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
-import io.rhizome.mesh.node.proxy.DataPlane;
+import io.rhizome.mesh.node.observability.DataPlaneSource;
 import io.rhizome.mesh.node.resilience.circuitbreaker.CircuitBreakerState;
 import io.rhizome.mesh.node.security.tls.TlsStats;
 import io.rhizome.mesh.protocol.v1.Resource;
@@ -33,7 +33,7 @@ public final class NodeMetrics {
     private final MeshView view;
     private final PolicyView policy;
     private final EndpointSelector selector;
-    private final DataPlane dataPlane;
+    private final DataPlaneSource dataPlane;
     private final TlsStats tls;
     private final CopyOnWriteArrayList<Extra> extras = new CopyOnWriteArrayList<>();
 
@@ -46,7 +46,7 @@ public final class NodeMetrics {
      *                 {@code rhizome.metrics.enabled = off} (the request families are then absent)
      */
     public NodeMetrics(Optional<RequestMetrics> requests, MeshView view, PolicyView policy, EndpointSelector selector,
-            DataPlane dataPlane, TlsStats tls) {
+            DataPlaneSource dataPlane, TlsStats tls) {
         this.tls = Objects.requireNonNull(tls, "tls");
         this.requests = Objects.requireNonNull(requests, "requests");
         this.view = Objects.requireNonNull(view, "view");

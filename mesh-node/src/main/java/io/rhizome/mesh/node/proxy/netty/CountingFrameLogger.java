@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.logging.LogLevel;
-import io.rhizome.mesh.node.proxy.Http2Stats;
+import io.rhizome.mesh.node.observability.metrics.Http2Stats;
 
 /**
  * Counts the RST_STREAM and GOAWAY frames an HTTP/2 listener sends into {@link Http2Stats}; logs

@@ -64,10 +64,17 @@ public final class NettyDataPlane implements DataPlane {
         this.serverChannelType = serverChannelType;
     }
 
+    /** A data plane with no policy resources (round robin, mesh defaults), plaintext. */
+    public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector) {
+        return create(settings, view, selector, new PolicyView());
+    }
+
+    /** A plaintext data plane. */
     public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy) {
         return create(settings, view, selector, policy, MeshTls.disabled());
     }
 
+    /** With {@code tls} enabled, the inbound port speaks mTLS only and calls to peers use it. */
     public static NettyDataPlane create(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy,
             MeshTls tls) {
         leakDetectionOffUnlessAsked();
@@ -172,7 +179,7 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     @Override
-    public io.rhizome.mesh.node.proxy.Http2Stats http2Stats() {
+    public io.rhizome.mesh.node.observability.metrics.Http2Stats http2Stats() {
         return context.http2Stats();
     }
 

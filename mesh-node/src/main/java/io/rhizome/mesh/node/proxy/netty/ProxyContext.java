@@ -9,7 +9,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.observability.RequestObservers;
 import io.rhizome.mesh.node.observability.tracing.TraceContext;
 import io.rhizome.mesh.node.policy.PolicyView;
-import io.rhizome.mesh.node.proxy.Http2Stats;
+import io.rhizome.mesh.node.observability.metrics.Http2Stats;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.security.authz.Authorizations;

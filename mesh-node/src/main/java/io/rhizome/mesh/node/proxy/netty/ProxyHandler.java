@@ -52,7 +52,6 @@ import io.rhizome.mesh.node.resilience.Destination;
 import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
 import io.rhizome.mesh.node.resilience.circuitbreaker.ConnectionLimit;
-import io.rhizome.mesh.node.resilience.ratelimit.RateLimitDecision;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.routing.BackendPick;
@@ -62,7 +61,6 @@ import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
 import io.rhizome.mesh.node.security.PathNormalizer;
 import io.rhizome.mesh.node.security.PeerIdentity;
-import io.rhizome.mesh.node.security.authz.AuthorizationDecision;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
@@ -91,7 +89,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
      * many pipelined requests wait: toggling it per request costs two epoll_ctl calls each time.
      */
     private static final int PAUSE_PIPELINED = 16;
-    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
 
     private final ProxyContext context;
     private final Mode mode;
@@ -276,41 +273,34 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             discarding = bodyFollows && keepAlive;
             return;
         }
-        Target target = mode == Mode.OUTBOUND ? outboundTarget(request) : inboundTarget(request);
+        TargetResolver.Target target = mode == Mode.OUTBOUND
+                ? TargetResolver.outbound(context, request, record, clientIp()) : TargetResolver.inbound(context, request);
         if (record.observing()) {
-            RequestRecording.target(record, request, target.localService != null ? target.localService : target.service,
-                    target.rule, target.address != null && target.localService == null);
+            RequestRecording.target(record, request, target.localService() != null ? target.localService() : target.service(),
+                    target.rule(), target.address() != null && target.localService() == null);
         }
-        if (target.error != null) {
+        if (target.error() != null) {
             boolean bodyFollows = !(request instanceof LastHttpContent);
-            sendLocal(target.error, target.message, keepAlive);
+            sendLocal(target.error(), target.message(), keepAlive);
             discarding = bodyFollows && keepAlive;
             return;
         }
-        if (target.localService != null) {
-            if (authorize(target.localService, request, false) instanceof AuthorizationDecision.Denied denied) {
-                boolean bodyFollows = !(request instanceof LastHttpContent);
-                sendForbidden(target.localService, denied, keepAlive);
-                discarding = bodyFollows && keepAlive;
-                return;
-            }
-            RateLimitDecision admission = admit(target.localService, request);
-            if (admission instanceof RateLimitDecision.Limited limited) {
-                boolean bodyFollows = !(request instanceof LastHttpContent);
-                sendRateLimited(target.localService, limited, keepAlive);
-                discarding = bodyFollows && keepAlive;
-                return;
-            }
+        if (target.localService() != null && LocalAdmission.check(context, target.localService(), request,
+                PeerIdentity.of(ctx.channel()).orElse(null), clientIp()) instanceof LocalAdmission.Refused refused) {
+            boolean bodyFollows = !(request instanceof LastHttpContent);
+            sendLocal(refused.error(), refused.message(), keepAlive, refused.retryAfterSeconds());
+            discarding = bodyFollows && keepAlive;
+            return;
         }
         RequestLimit limit = RequestLimit.UNLIMITED;
         RetryBudget budget = RetryBudget.UNLIMITED;
-        if (target.service != null) {
-            Destination destination = context.destinations().forService(target.service);
+        if (target.service() != null) {
+            Destination destination = context.destinations().forService(target.service());
             limit = destination.limit();
             budget = destination.budget();
             if (!limit.tryAcquire()) {
                 boolean bodyFollows = !(request instanceof LastHttpContent);
-                sendLocal(ProxyErrors.OVERFLOW, "\"" + target.service + "\" already has " + limit.max()
+                sendLocal(ProxyErrors.OVERFLOW, "\"" + target.service() + "\" already has " + limit.max()
                         + " requests in flight from this node (circuit-breaker max-requests)", keepAlive);
                 discarding = bodyFollows && keepAlive;
                 return;
@@ -343,185 +333,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         return request;
     }
 
-    /**
-     * Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error.
-     * {@code localService}: the service of this node an inbound request is for (its RateLimits apply).
-     */
-    private record Target(String service, HostPort address, String label, ProxyErrors error, String message,
-            RoutedRule rule, SubsetFilter subset, String localService) {
-        static Target error(ProxyErrors error, String message) {
-            return new Target(null, null, null, error, message, null, SubsetFilter.all(), null);
-        }
-
-        static Target fixed(HostPort address, String label) {
-            return new Target(null, address, label, null, null, null, SubsetFilter.all(), null);
-        }
-
-        static Target local(ServiceSettings service, String label) {
-            return new Target(null, service.address(), label, null, null, null, SubsetFilter.all(), service.name());
-        }
-    }
-
-    /**
-     * The RateLimits of {@code service}, a service of this node, for this request. The caller of a
-     * per-caller limit is the client IP of this connection: there is no mTLS identity yet, so on the
-     * inbound port that is the calling node (all of its callers share a bucket), on the local shortcut
-     * the local application.
-     */
-    private RateLimitDecision admit(String service, HttpRequest request) {
-        String caller = clientIp();
-        return context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), caller);
-    }
-
-    /**
-     * The Authorizations of {@code service}, a service of this node, for this request. The caller is
-     * the peer's verified identity on the inbound port, and this node's own identity on the local
-     * shortcut (both absent on plaintext).
-     */
-    private AuthorizationDecision authorize(String service, HttpRequest request, boolean shortcut) {
-        String caller = shortcut ? context.selfIdentity() : PeerIdentity.of(ctx.channel()).orElse(null);
-        return context.authorizations().check(service, new NettyAuthzRequest(request, caller));
-    }
-
-    private void sendForbidden(String service, AuthorizationDecision.Denied denied, boolean keepAlive) {
-        sendLocal(ProxyErrors.FORBIDDEN, "\"" + service + "\" does not allow this request (" + denied.reason() + ")", keepAlive);
-    }
-
-    private void sendRateLimited(String service, RateLimitDecision.Limited limited, boolean keepAlive) {
-        long seconds = limited.retryAfterSeconds();
-        sendLocal(ProxyErrors.RATE_LIMITED, "\"" + service + "\" is over RateLimit " + limited.policy().name() + " ("
-                + limited.policy().requestsPerSecond() + " requests per second, burst " + limited.policy().burst()
-                + "); retry after " + seconds + "s", keepAlive, seconds);
-    }
-
-    private Target outboundTarget(HttpRequest request) {
-        NodeSettings s = context.settings();
-        String uri = request.uri();
-        String authority;
-        String originForm;
-        if (uri.regionMatches(true, 0, "http://", 0, 7)) {
-            int slash = uri.indexOf('/', 7);
-            int query = uri.indexOf('?', 7);
-            int end = slash < 0 ? (query < 0 ? uri.length() : query) : (query < 0 ? slash : Math.min(slash, query));
-            authority = uri.substring(7, end);
-            String rest = uri.substring(end);
-            originForm = rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest;
-            int at = authority.lastIndexOf('@');
-            if (at >= 0) {
-                authority = authority.substring(at + 1); // userinfo is never forwarded
-            }
-            request.setUri(originForm);
-            request.headers().set(HttpHeaderNames.HOST, authority);
-        } else if (uri.startsWith("/")) {
-            authority = request.headers().get(HttpHeaderNames.HOST);
-            if (authority == null || authority.isBlank()) {
-                return Target.error(ProxyErrors.BAD_REQUEST, "missing Host header (expected: Host: <service> or an absolute http:// URI)");
-            }
-        } else if (uri.regionMatches(true, 0, "https://", 0, 8)) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "https:// URIs go through a CONNECT tunnel (expected: http:// or CONNECT host:443)");
-        } else {
-            return Target.error(ProxyErrors.BAD_REQUEST, "request target \"" + uri + "\" (expected: /path or http://host/path)");
-        }
-        HostAndPort hp = HostAndPort.of(authority);
-        if (hp == null) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "Host \"" + authority + "\" (expected: host or host:port)");
-        }
-        String suffix = s.outbound().meshSuffix();
-        String name = hp.host;
-        boolean suffixed = !suffix.isEmpty() && name.endsWith("." + suffix);
-        if (suffixed) {
-            name = name.substring(0, name.length() - suffix.length() - 1);
-        }
-        addForwardedFor(request);
-        request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
-        if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
-            return routeTarget(name, request);
-        }
-        if (suffixed || isBareName(name)) {
-            return Target.error(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + name + "\"");
-        }
-        if (s.outbound().egress() == NodeSettings.Egress.DENY) {
-            return Target.error(ProxyErrors.EGRESS_DENIED, "egress to \"" + hp.host + "\" is denied (rhizome.outbound.egress = deny)");
-        }
-        int port = hp.port < 0 ? 80 : hp.port;
-        if (port == s.outbound().address().port() && (hp.host.equals(s.outbound().address().host())
-                || hp.host.equals("localhost") || hp.host.startsWith("127.") || hp.host.equals("::1"))) {
-            return Target.error(ProxyErrors.LOOP, "the request is addressed to this proxy itself (" + authority + ")");
-        }
-        return Target.fixed(new HostPort(hp.host, hp.port < 0 ? 80 : hp.port), "egress");
-    }
-
-    /** Applies the service's Routes: the winning rule, its weighted backend, its request header edits. */
-    private Target routeTarget(String service, HttpRequest request) {
-        record.service(service);
-        RouteDecision decision = context.policy().current().routes().match(service, new NettyRequestView(request));
-        if (decision instanceof RouteDecision.NoRoute) {
-            return Target.error(ProxyErrors.NO_ROUTE, "no rule of the Routes of \"" + service + "\" matches "
-                    + request.method() + " " + request.uri());
-        }
-        if (!(decision instanceof RouteDecision.Matched matched)) {
-            return new Target(service, null, null, null, null, null, SubsetFilter.all(), null);
-        }
-        RoutedRule rule = matched.rule();
-        if (!(rule.backends().pick() instanceof BackendPick.Picked picked)) {
-            return Target.error(ProxyErrors.NO_BACKEND, "every backend of " + rule.id() + " has weight 0");
-        }
-        RouteBackend backend = picked.backend();
-        MeshSnapshot mesh = context.view().current();
-        if (!context.selector().hasRoutable(mesh, backend.service(), backend.subset())) {
-            // A backend with nothing to take traffic (a dead canary) must not fail its share.
-            for (RouteBackend other : rule.backends().backends()) {
-                if (other.weight() > 0 && context.selector().hasRoutable(mesh, other.service(), other.subset())) {
-                    backend = other;
-                    break;
-                }
-            }
-        }
-        HeaderEditor.apply(rule.requestHeaders(), request.headers());
-        // The instance's inbound side scopes route-limited RateLimits by it.
-        request.headers().set(RateLimits.ROUTE_HEADER, rule.id());
-        return new Target(backend.service(), null, null, null, null, rule, backend.subset(), null);
-    }
-
-    private Target inboundTarget(HttpRequest request) {
-        if (!request.uri().startsWith("/")) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "request target \"" + request.uri() + "\" (expected: /path)");
-        }
-        String host = request.headers().get(HttpHeaderNames.HOST);
-        HostAndPort hp = host == null ? null : HostAndPort.of(host);
-        if (hp == null) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "missing or malformed Host header (expected: Host: <service>)");
-        }
-        String suffix = context.settings().outbound().meshSuffix();
-        String name = !suffix.isEmpty() && hp.host.endsWith("." + suffix)
-                ? hp.host.substring(0, hp.host.length() - suffix.length() - 1) : hp.host;
-        for (ServiceSettings service : context.settings().services()) {
-            if (service.name().equals(name)) {
-                return Target.local(service, service.name() + " on node " + context.settings().nodeName());
-            }
-        }
-        return Target.error(ProxyErrors.UNKNOWN_SERVICE,
-                "no instance of \"" + name + "\" on node " + context.settings().nodeName());
-    }
-
-    private static boolean isBareName(String host) {
-        return host.indexOf('.') < 0 && host.indexOf(':') < 0 && !host.equals("localhost");
-    }
-
     /** The client's IP address as text, worked out once per connection (X-Forwarded-For, RateLimits, hashing). */
     private String clientIp() {
         if (clientIp == null && ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
             clientIp = remote.getAddress().getHostAddress();
         }
         return clientIp;
-    }
-
-    private void addForwardedFor(HttpRequest request) {
-        String ip = clientIp();
-        if (ip != null) {
-            String previous = request.headers().get(X_FORWARDED_FOR);
-            request.headers().set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? ip : previous + ", " + ip);
-        }
     }
 
     // ---------------------------------------------------------------- CONNECT tunnels (egress)
@@ -534,7 +351,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         HostAndPort hp = HostAndPort.of(request.uri());
-        if (hp == null || hp.port < 0) {
+        if (hp == null || hp.port() < 0) {
             sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT target \"" + request.uri() + "\" (expected: host:port)", false);
             return;
         }
@@ -544,7 +361,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         RelayHandler toClient = new RelayHandler(client);
         context.upstream().clone(client.eventLoop())
                 .handler(toClient)
-                .connect(InetSocketAddress.createUnresolved(hp.host, hp.port))
+                .connect(InetSocketAddress.createUnresolved(hp.host(), hp.port()))
                 .addListener((ChannelFuture f) -> {
                     if (!client.isActive()) {
                         f.channel().close();
@@ -561,7 +378,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                             new HttpResponseStatus(200, "Connection Established"));
                     client.writeAndFlush(established);
                     record.status(200);
-                    record.upstream(new HostPort(hp.host, hp.port));
+                    record.upstream(new HostPort(hp.host(), hp.port()));
                     record.emit(context.observers(), System.nanoTime());
                     client.pipeline().remove("validate");
                     client.pipeline().remove("codec");
@@ -723,7 +540,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         int lastStatus;
         String lastMessage = "";
 
-        Exchange(HttpRequest request, boolean clientKeepAlive, Target t, RequestLimit limit, RetryBudget budget,
+        Exchange(HttpRequest request, boolean clientKeepAlive, TargetResolver.Target t, RequestLimit limit, RetryBudget budget,
                 long callerDeadlineMillis) {
             this.limit = limit;
             this.budget = budget;
@@ -734,21 +551,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.idempotent = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
                     || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
             this.headRequest = m.equals(HttpMethod.HEAD);
-            this.service = t.service;
-            this.fixedTarget = t.address;
-            this.label = t.label;
-            this.rule = t.rule;
-            this.subset = t.subset;
-            this.localService = t.localService;
-            this.retry = t.rule == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule.retries());
+            this.service = t.service();
+            this.fixedTarget = t.address();
+            this.label = t.label();
+            this.rule = t.rule();
+            this.subset = t.subset();
+            this.localService = t.localService();
+            this.retry = t.rule() == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule().retries());
             // A non-idempotent request is held for replay only when its route opts in to retrying it.
             this.replayable = idempotent || retry.nonIdempotent();
-            long routeMillis = t.rule != null && t.rule.timeout().isPresent() ? t.rule.timeout().get().toMillis() : 0L;
+            long routeMillis = t.rule() != null && t.rule().timeout().isPresent() ? t.rule().timeout().get().toMillis() : 0L;
             if (routeMillis > 0 || callerDeadlineMillis > 0) {
                 // The earlier of the Route's timeout and the caller's deadline header bounds the whole request.
                 boolean callers = callerDeadlineMillis > 0 && (routeMillis <= 0 || callerDeadlineMillis < routeMillis);
                 long ms = callers ? callerDeadlineMillis : routeMillis;
-                String why = callers ? "the caller's " + Deadline.HEADER : "timeout of " + t.rule.id();
+                String why = callers ? "the caller's " + Deadline.HEADER : "timeout of " + t.rule().id();
                 deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
                 final Exchange self = this;
                 routeTimer = ctx.executor().schedule(() -> onTimeout(self, "no response within " + ms + "ms (" + why + ")"),
@@ -792,15 +609,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.subset(subset.text());
                     record.local(endpoint.local());
                     if (endpoint.local() && !admittedLocally) {
-                        // The local shortcut skips the instance's inbound port, not its inbound policy.
-                        String to = endpoint.service();
-                        if (authorize(to, request, true) instanceof AuthorizationDecision.Denied denied) {
-                            refusedLocally(keep -> sendForbidden(to, denied, keep));
-                            return;
-                        }
-                        RateLimitDecision admission = admit(to, request);
-                        if (admission instanceof RateLimitDecision.Limited limited) {
-                            refusedLocally(keep -> sendRateLimited(to, limited, keep));
+                        // The local shortcut skips the instance's inbound port, not its inbound policy;
+                        // the caller is this node's own app.
+                        if (LocalAdmission.check(context, endpoint.service(), request, context.selfIdentity(), clientIp())
+                                instanceof LocalAdmission.Refused refused) {
+                            refusedLocally(refused);
                             return;
                         }
                         admittedLocally = true;
@@ -1488,7 +1301,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         /** The local instance's Authorization or RateLimit refused the request: its body dropped, the connection kept. */
-        private void refusedLocally(java.util.function.Consumer<Boolean> answer) {
+        private void refusedLocally(LocalAdmission.Refused refused) {
             cancelTimers();
             closeUpstream();
             tryIgnored();
@@ -1497,7 +1310,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             ex = null;
             boolean keep = keepClient;
             discarding = keep && !requestDone;
-            answer.accept(keep);
+            sendLocal(refused.error(), refused.message(), keep, refused.retryAfterSeconds());
             if (keep) {
                 resumeClient();
             }
@@ -1595,76 +1408,5 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return "unknown host";
         }
         return m;
-    }
-
-    /** A parsed Host header or authority: host lower-cased, port or -1. */
-    record HostAndPort(String host, int port) {
-        static HostAndPort of(String authority) {
-            String a = authority.trim();
-            if (a.isEmpty()) {
-                return null;
-            }
-            String host;
-            int port = -1;
-            if (a.startsWith("[")) {
-                int close = a.indexOf(']');
-                if (close < 0) {
-                    return null;
-                }
-                host = a.substring(1, close);
-                String rest = a.substring(close + 1);
-                if (!rest.isEmpty()) {
-                    if (!rest.startsWith(":")) {
-                        return null;
-                    }
-                    port = parsePort(rest.substring(1));
-                    if (port < 0) {
-                        return null;
-                    }
-                }
-            } else {
-                int colon = a.indexOf(':');
-                if (colon >= 0) {
-                    if (a.indexOf(':', colon + 1) >= 0) {
-                        return null;
-                    }
-                    port = parsePort(a.substring(colon + 1));
-                    if (port < 0) {
-                        return null;
-                    }
-                    host = a.substring(0, colon);
-                } else {
-                    host = a;
-                }
-            }
-            if (host.isEmpty() || !hostChars(host)) {
-                return null;
-            }
-            return new HostAndPort(host.toLowerCase(Locale.ROOT), port);
-        }
-
-        /** Visible ASCII other than slash, at and backslash (a loop, not a stream: this runs for every request). */
-        private static boolean hostChars(String host) {
-            for (int i = 0; i < host.length(); i++) {
-                char ch = host.charAt(i);
-                if (ch <= 32 || ch >= 127 || ch == '/' || ch == '@' || ch == '\\') {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static int parsePort(String s) {
-            if (s.isEmpty() || s.length() > 5) {
-                return -1;
-            }
-            for (int i = 0; i < s.length(); i++) {
-                if (!Character.isDigit(s.charAt(i))) {
-                    return -1;
-                }
-            }
-            int p = Integer.parseInt(s);
-            return p >= 1 && p <= 65535 ? p : -1;
-        }
     }
 }

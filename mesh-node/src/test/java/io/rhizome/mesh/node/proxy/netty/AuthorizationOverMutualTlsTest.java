@@ -82,7 +82,7 @@ class AuthorizationOverMutualTlsTest {
                 orders.address(), settings.inboundAdvertised(), Map.of(), EndpointStatus.SERVING, true, true, "Up", "orders"))),
                 List.of()));
         tls = MeshTls.start(settings.tls(), settings.identityService(), Clock.systemUTC());
-        node = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICY), tls);
+        node = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICY), tls);
         node.start();
     }
 

@@ -102,8 +102,8 @@ class MutualTlsDataPlaneTest {
 
         tlsA = MeshTls.start(settingsA.tls(), settingsA.identityService(), Clock.systemUTC());
         tlsB = MeshTls.start(settingsB.tls(), settingsB.identityService(), Clock.systemUTC());
-        nodeA = DataPlane.create(settingsA, viewA, new EndpointSelector(EjectionTracker.create()), new PolicyView(), tlsA);
-        nodeB = DataPlane.create(settingsB, viewB, new EndpointSelector(EjectionTracker.create()), new PolicyView(), tlsB);
+        nodeA = NettyDataPlane.create(settingsA, viewA, new EndpointSelector(EjectionTracker.create()), new PolicyView(), tlsA);
+        nodeB = NettyDataPlane.create(settingsB, viewB, new EndpointSelector(EjectionTracker.create()), new PolicyView(), tlsB);
         nodeB.observers().register(r -> {
             if (r.direction() == RequestRecord.Direction.INBOUND) {
                 inboundRecords.add(r);

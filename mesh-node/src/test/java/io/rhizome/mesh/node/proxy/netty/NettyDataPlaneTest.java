@@ -67,7 +67,7 @@ class NettyDataPlaneTest {
                         refusing)),
                 List.of()));
         selector = new EndpointSelector(EjectionTracker.create());
-        dataPlane = DataPlane.create(settings, view, selector);
+        dataPlane = NettyDataPlane.create(settings, view, selector);
         dataPlane.start();
         client = clientVia(settings.outbound().address().port());
     }
@@ -247,7 +247,7 @@ class NettyDataPlaneTest {
     @Test
     void egressIsRefusedWhenDenied() throws Exception {
         NodeSettings deny = settings(TestPorts.free(3), "deny");
-        DataPlane denying = DataPlane.create(deny, new MeshView(), new EndpointSelector(EjectionTracker.create()));
+        DataPlane denying = NettyDataPlane.create(deny, new MeshView(), new EndpointSelector(EjectionTracker.create()));
         denying.start();
         try {
             HttpClient app = clientVia(deny.outbound().address().port());
@@ -511,7 +511,7 @@ class NettyDataPlaneTest {
     @Test
     void whileDrainingTheInboundPortClosesConnectionsAfterEachResponse() throws IOException {
         NodeSettings own = settings(TestPorts.free(3), "allow");
-        DataPlane plane = DataPlane.create(own, new MeshView(), new EndpointSelector(EjectionTracker.create()));
+        DataPlane plane = NettyDataPlane.create(own, new MeshView(), new EndpointSelector(EjectionTracker.create()));
         plane.start();
         try (RawHttp conn = RawHttp.connect(own.inbound().port())) {
             RawHttp.Response before = conn.send("GET /headers HTTP/1.1\r\nHost: echo\r\n\r\n").read();
@@ -532,7 +532,7 @@ class NettyDataPlaneTest {
 
     @Test
     void aPortInUseIsABindFailureNamingTheKey() {
-        DataPlane second = DataPlane.create(settings, new MeshView(), new EndpointSelector(EjectionTracker.create()));
+        DataPlane second = NettyDataPlane.create(settings, new MeshView(), new EndpointSelector(EjectionTracker.create()));
 
         assertThatThrownBy(second::start)
                 .isInstanceOf(BindFailure.class)

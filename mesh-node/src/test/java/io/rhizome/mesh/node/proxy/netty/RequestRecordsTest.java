@@ -77,7 +77,7 @@ class RequestRecordsTest {
                 "routed", List.of(remote("routed", 0), remote("routed", 1)),
                 "dead", List.of(endpoint("dead", "node-x", dead, false)),
                 "here", List.of(endpoint("here", "node-a", instances.get(1).address(), true))), List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
+        dataPlane = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
         dataPlane.observers().register(observer);
         dataPlane.start();
     }

@@ -102,7 +102,7 @@ class RoutedRequestsTest {
         services.put("fallback", List.of(endpoint("fallback", "v1", refusing), endpoint("fallback", "v2", v2.address())));
         MeshView view = new MeshView();
         view.publish(new MeshSnapshot(services, List.of()));
-        dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(ROUTES));
+        dataPlane = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(ROUTES));
         dataPlane.start();
     }
 

@@ -163,7 +163,7 @@ final class TestDataPlane implements AutoCloseable {
             published.putAll(endpoints);
             MeshView view = new MeshView();
             view.publish(new MeshSnapshot(published, List.of()));
-            DataPlane dataPlane = DataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()),
+            DataPlane dataPlane = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()),
                     PolicyViews.fromHocon(policies));
             if (selfIdentity != null) {
                 dataPlane.selfIdentity(selfIdentity);

@@ -1,4 +1,4 @@
-package io.rhizome.mesh.node.proxy;
+package io.rhizome.mesh.node.observability.metrics;
 
 import java.util.concurrent.atomic.LongAdder;
 
