@@ -10,7 +10,9 @@ import java.util.Set;
 /** A rule's {@code retries} block, with the documented defaults filled in. */
 final class RetriesReader {
 
-    static final List<String> CONDITIONS = List.of("connect-failure", "5xx", "gateway-error", "reset", "retriable-status-codes");
+    /** The last five retry a gRPC call whose answer (trailers-only) has that {@code grpc-status}. */
+    static final List<String> CONDITIONS = List.of("connect-failure", "5xx", "gateway-error", "reset", "retriable-status-codes",
+            "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable");
     static final List<String> DEFAULT_ON = List.of("connect-failure", "reset");
     static final long DEFAULT_BASE_MILLIS = 25;
     static final long DEFAULT_MAX_MILLIS = 250;

@@ -25,7 +25,8 @@ class ResourceCodecTest {
 
     private static final String NAME_FORM = "1-63 of a-z, 0-9 and '-', starting and ending with a letter or digit";
     private static final String KINDS = "Route | DestinationPolicy | RateLimit | Authorization";
-    private static final String ON = "connect-failure | 5xx | gateway-error | reset | retriable-status-codes";
+    private static final String ON = "connect-failure | 5xx | gateway-error | reset | retriable-status-codes"
+            + " | cancelled | deadline-exceeded | internal | resource-exhausted | unavailable";
     private static final String FORMS = "\"value\", { regex = \"...\" } or { present = true }";
 
     /** A single Route whose one rule is {@code rule}. */

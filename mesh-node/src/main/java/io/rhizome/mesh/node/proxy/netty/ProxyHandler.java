@@ -559,7 +559,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             this.localService = t.localService();
             this.retry = t.rule() == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule().retries());
             // A non-idempotent request is held for replay only when its route opts in to retrying it.
-            this.replayable = idempotent || retry.nonIdempotent();
+            this.replayable = idempotent || retry.nonIdempotent() || grpcRetries();
             long routeMillis = t.rule() != null && t.rule().timeout().isPresent() ? t.rule().timeout().get().toMillis() : 0L;
             if (routeMillis > 0 || callerDeadlineMillis > 0) {
                 // The earlier of the Route's timeout and the caller's deadline header bounds the whole request.
@@ -906,10 +906,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (grpcCall && deadlineNanos != 0) {
                 request.headers().set(Deadline.GRPC_HEADER, Deadline.formatGrpc(deadlineNanos, System.nanoTime()));
             }
-            if (upstreamH2 && teTrailers) {
-                request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-            } else {
-                request.headers().remove(HttpHeaderNames.TE);
+            if (teTrailers) { // HopByHop dropped it; HTTP/2 keeps it (an earlier HTTP/2 try may have set it)
+                if (upstreamH2) {
+                    request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+                } else {
+                    request.headers().remove(HttpHeaderNames.TE);
+                }
             }
             ch.write(request);
             HttpContent c;
@@ -930,7 +932,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
 
         /** Retries are allowed for this request: its body is held for replay and its method may repeat. */
         private boolean canRetry() {
-            return requestDone && replayable && (idempotent || retry.nonIdempotent()) && retriesUsed < retry.attempts();
+            return requestDone && replayable && (idempotent || retry.nonIdempotent() || grpcRetries()) && retriesUsed < retry.attempts();
+        }
+
+        /**
+         * A gRPC call whose route retries gRPC conditions: held for replay like an idempotent request, while
+         * its body fits the retry buffer (a streaming call's messages beyond it make it not retried).
+         */
+        private boolean grpcRetries() {
+            return grpcCall && retry.hasGrpcConditions();
         }
 
         /** Takes a retry from the destination's budget; asked last, once a retry is otherwise decided. */
@@ -1086,8 +1096,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     tryFailed();
                 }
                 resendNow = peerRefused && requestDone && replayable && attempts < MAX_ATTEMPTS && hasNextTarget();
-                if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset()))
-                        && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
+                boolean grpcRetriable = grpcCall && msg instanceof LastHttpContent && retry.retriesGrpc(grpcStatusOf(response.headers()));
+                if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset())
+                        || grpcRetriable) && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
                     // Answered with a status the route retries: drop this response, try elsewhere.
                     // With no untried endpoint left, the response goes to the client as it is.
                     cancel(tryTimer);
@@ -1367,14 +1378,23 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
 
         private void recordGrpcStatus(HttpHeaders h) {
+            int status = grpcStatusOf(h);
+            if (status >= 0) {
+                record.grpcStatus(status);
+            }
+        }
+
+        /** The {@code grpc-status} in {@code h}, or -1 when there is none (or it is not a number). */
+        private int grpcStatusOf(HttpHeaders h) {
             String status = h.get(LocalAnswers.GRPC_STATUS);
-            if (status != null && status.length() <= 2) {
+            if (status != null && !status.isEmpty() && status.length() <= 2) {
                 try {
-                    record.grpcStatus(Integer.parseInt(status));
+                    return Integer.parseInt(status);
                 } catch (NumberFormatException e) {
-                    // not a status: the record keeps none
+                    return -1;
                 }
             }
+            return -1;
         }
 
         private void dropReplay() {

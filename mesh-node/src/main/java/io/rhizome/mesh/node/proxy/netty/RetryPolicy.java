@@ -33,6 +33,28 @@ record RetryPolicy(int attempts, Set<String> on, Set<Integer> statusCodes, long 
                 || (on.contains("retriable-status-codes") && statusCodes.contains(code));
     }
 
+    /**
+     * Whether a gRPC call that ended with {@code grpcStatus} before any message came back is retried:
+     * {@code cancelled} (1), {@code deadline-exceeded} (4), {@code resource-exhausted} (8),
+     * {@code internal} (13), {@code unavailable} (14).
+     */
+    boolean retriesGrpc(int grpcStatus) {
+        return switch (grpcStatus) {
+            case 1 -> on.contains("cancelled");
+            case 4 -> on.contains("deadline-exceeded");
+            case 8 -> on.contains("resource-exhausted");
+            case 13 -> on.contains("internal");
+            case 14 -> on.contains("unavailable");
+            default -> false;
+        };
+    }
+
+    /** The route lists a gRPC condition: it opts gRPC calls (POSTs) in to retries of those. */
+    boolean hasGrpcConditions() {
+        return on.contains("cancelled") || on.contains("deadline-exceeded") || on.contains("resource-exhausted")
+                || on.contains("internal") || on.contains("unavailable");
+    }
+
     boolean retriesReset() {
         return on.contains("reset") || on.contains("5xx") || on.contains("gateway-error");
     }

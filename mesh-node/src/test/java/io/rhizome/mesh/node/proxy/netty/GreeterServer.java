@@ -73,11 +73,17 @@ final class GreeterServer implements AutoCloseable {
 
     private final Server server;
     private final AtomicInteger cancelled = new AtomicInteger();
+    private final AtomicInteger helloCalls = new AtomicInteger();
     private volatile CountDownLatch hanging = new CountDownLatch(1);
 
-    private GreeterServer(String name) throws IOException {
+    private GreeterServer(String name, boolean unavailable) throws IOException {
         ServerServiceDefinition definition = ServerServiceDefinition.builder(SERVICE)
                 .addMethod(HELLO, ServerCalls.asyncUnaryCall((req, out) -> {
+                    helloCalls.incrementAndGet();
+                    if (unavailable) {
+                        out.onError(Status.UNAVAILABLE.withDescription(name + " is overloaded").asRuntimeException());
+                        return;
+                    }
                     out.onNext(concat((name + ":").getBytes(StandardCharsets.UTF_8), req));
                     out.onCompleted();
                 }))
@@ -137,7 +143,17 @@ final class GreeterServer implements AutoCloseable {
     }
 
     static GreeterServer start(String name) throws IOException {
-        return new GreeterServer(name);
+        return new GreeterServer(name, false);
+    }
+
+    /** An instance whose Hello always fails with UNAVAILABLE (trailers-only). */
+    static GreeterServer startUnavailable(String name) throws IOException {
+        return new GreeterServer(name, true);
+    }
+
+    /** Calls of Hello this instance received. */
+    int helloCalls() {
+        return helloCalls.get();
     }
 
     HostPort address() {

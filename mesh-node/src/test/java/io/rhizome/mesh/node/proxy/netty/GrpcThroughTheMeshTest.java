@@ -49,11 +49,16 @@ class GrpcThroughTheMeshTest {
                   { match { path-exact = "/rhizome.test.Greeter/Hang" }, timeout = 300ms }
                   { }
               ] } }
+              { kind = Route, name = flaky, spec { service = flaky, rules = [
+                  { retries { attempts = 2, on = [unavailable] } }
+              ] } }
             ]
             """;
 
     private static GreeterServer instanceB;
     private static GreeterServer instanceC;
+    /** Behind node-b as service "flaky" (and "unretried"): every Hello fails with UNAVAILABLE. */
+    private static GreeterServer overloaded;
     private static TestDataPlane a;
     private static TestDataPlane b;
     private static TestDataPlane c;
@@ -65,15 +70,24 @@ class GrpcThroughTheMeshTest {
     static void start() throws Exception {
         instanceB = GreeterServer.start("b");
         instanceC = GreeterServer.start("c");
+        overloaded = GreeterServer.startUnavailable("overloaded");
         b = TestDataPlane.builder().node("node-b").service("greeter", instanceB.address())
                 .localEndpoint("greeter", instanceB.address())
-                .service("h2only", instanceB.address(), "http2").localEndpoint("h2only", instanceB.address()).start();
+                .service("h2only", instanceB.address(), "http2").localEndpoint("h2only", instanceB.address())
+                .service("flaky", overloaded.address()).service("unretried", overloaded.address()).start();
+        HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
         c = TestDataPlane.builder().node("node-c").service("greeter", instanceC.address())
-                .localEndpoint("greeter", instanceC.address()).start();
+                .localEndpoint("greeter", instanceC.address())
+                .service("flaky", instanceC.address()).service("unretried", instanceC.address()).start();
+        HostPort inboundC = new HostPort("127.0.0.1", c.inboundPort());
         a = TestDataPlane.builder().node("node-a")
                 .endpoints("greeter",
                         TestDataPlane.remote("node-b", "greeter", instanceB.address(), new HostPort("127.0.0.1", b.inboundPort())),
                         TestDataPlane.remote("node-c", "greeter", instanceC.address(), new HostPort("127.0.0.1", c.inboundPort())))
+                .endpoints("flaky", TestDataPlane.remote("node-b", "flaky", overloaded.address(), inboundB),
+                        TestDataPlane.remote("node-c", "flaky", instanceC.address(), inboundC))
+                .endpoints("unretried", TestDataPlane.remote("node-b", "unretried", overloaded.address(), inboundB),
+                        TestDataPlane.remote("node-c", "unretried", instanceC.address(), inboundC))
                 .endpoints("h2only",
                         TestDataPlane.remote("node-b", "h2only", instanceB.address(), new HostPort("127.0.0.1", b.inboundPort())))
                 .policies(POLICIES)
@@ -92,7 +106,7 @@ class GrpcThroughTheMeshTest {
                 node.close();
             }
         }
-        for (GreeterServer s : new GreeterServer[] {instanceB, instanceC}) {
+        for (GreeterServer s : new GreeterServer[] {instanceB, instanceC, overloaded}) {
             if (s != null) {
                 s.close();
             }
@@ -281,6 +295,34 @@ class GrpcThroughTheMeshTest {
                 assertThat(r.failed()).isTrue();
             });
         });
+    }
+
+    @Test
+    void aRouteThatRetriesUnavailableSendsTheCallToAnotherInstance() throws Exception {
+        ManagedChannel flaky = channelTo("flaky");
+        ManagedChannel unretried = channelTo("unretried");
+        try {
+            int before = overloaded.helloCalls();
+            for (int i = 0; i < 10; i++) {
+                byte[] answer = ClientCalls.blockingUnaryCall(flaky, GreeterServer.HELLO, deadline(10), new byte[] {'r'});
+                assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("c:r");
+            }
+            assertThat(overloaded.helloCalls()).as("calls the overloaded instance answered UNAVAILABLE").isGreaterThan(before);
+            // Without a route that retries it, the instance's UNAVAILABLE reaches the caller.
+            int failed = 0;
+            for (int i = 0; i < 10; i++) {
+                try {
+                    ClientCalls.blockingUnaryCall(unretried, GreeterServer.HELLO, deadline(10), new byte[] {'u'});
+                } catch (StatusRuntimeException e) {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                    failed++;
+                }
+            }
+            assertThat(failed).isGreaterThan(0);
+        } finally {
+            flaky.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            unretried.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     private static CallOptions deadline(int seconds) {
