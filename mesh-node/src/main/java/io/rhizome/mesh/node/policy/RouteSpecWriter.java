@@ -72,6 +72,19 @@ final class RouteSpecWriter {
         if (m.getQueryCount() > 0) {
             out.put("query", ValueMatches.write(m.getQueryList()));
         }
+        if (m.hasGrpc()) {
+            Map<String, Object> grpc = new LinkedHashMap<>();
+            if (!m.getGrpc().getService().isEmpty()) {
+                grpc.put("service", m.getGrpc().getService());
+            }
+            if (!m.getGrpc().getMethod().isEmpty()) {
+                grpc.put("method", m.getGrpc().getMethod());
+            }
+            if (m.getGrpc().getRegex()) {
+                grpc.put("type", "regex");
+            }
+            out.put("grpc", grpc);
+        }
         return out;
     }
 

@@ -2,6 +2,7 @@ package io.rhizome.mesh.node.routing;
 
 import io.rhizome.mesh.protocol.v1.Backend;
 import io.rhizome.mesh.protocol.v1.Resource;
+import io.rhizome.mesh.protocol.v1.GrpcMatch;
 import io.rhizome.mesh.protocol.v1.RouteMatch;
 import io.rhizome.mesh.protocol.v1.RouteRule;
 import io.rhizome.mesh.protocol.v1.RouteSpec;
@@ -73,7 +74,7 @@ final class RouteCompiler {
             case PATH_EXACT -> PathCondition.exact(absolute(m.getPathExact(), field + ".path-exact"));
             case PATH_PREFIX -> PathCondition.prefix(absolute(m.getPathPrefix(), field + ".path-prefix"));
             case PATH_REGEX -> compileOr(field + ".path-regex", m.getPathRegex(), () -> PathCondition.regex(m.getPathRegex()));
-            case PATH_NOT_SET -> PathCondition.ANY;
+            case PATH_NOT_SET -> m.hasGrpc() ? grpc(m.getGrpc(), field + ".grpc") : PathCondition.ANY;
         };
         String method = m.getMethod().isEmpty() ? null : m.getMethod().toUpperCase(Locale.ROOT);
         ValueCondition[] headers = new ValueCondition[m.getHeadersCount()];
@@ -104,6 +105,27 @@ final class RouteCompiler {
             }
             case VALUE_NOT_SET -> throw new InvalidRouteException(field, "nothing", "a value, { regex = ... } or { present = true }");
         };
+    }
+
+    /**
+     * A gRPC match as the path condition it is (gRPC's path is {@code /service/method}): service and
+     * method exact, an exact path; the service alone, its path prefix; anything else a regex. So
+     * precedence ranks them as GRPCRoute does: an exact method first, then a whole service.
+     */
+    private static PathCondition grpc(GrpcMatch g, String field) throws InvalidRouteException {
+        if (!g.getRegex()) {
+            if (!g.getService().isEmpty() && !g.getMethod().isEmpty()) {
+                return PathCondition.exact("/" + g.getService() + "/" + g.getMethod());
+            }
+            if (!g.getService().isEmpty()) {
+                return PathCondition.prefix("/" + g.getService());
+            }
+            String regex = "/[^/]+/" + java.util.regex.Pattern.quote(g.getMethod());
+            return compileOr(field + ".method", regex, () -> PathCondition.regex(regex));
+        }
+        String regex = "/(" + (g.getService().isEmpty() ? "[^/]+" : g.getService()) + ")/("
+                + (g.getMethod().isEmpty() ? "[^/]+" : g.getMethod()) + ")";
+        return compileOr(field, regex, () -> PathCondition.regex(regex));
     }
 
     private static String absolute(String path, String field) throws InvalidRouteException {

@@ -23,6 +23,8 @@ class ResourceCodecRoundTripTest {
                                 query { tab = "all", Page { regex = "[0-9]+" } } },
                               { path-exact = "/health" },
                               { path-regex = "/v[0-9]+/.*" },
+                              { grpc { service = rhizome.example.Greeter, method = SayHello }, headers { x-canary = "1" } },
+                              { grpc { method = "Say.*", type = regex } },
                               {} ]
                   backends = [ { subset { version = v2, zone = "eu-1" }, weight = 90 }, { service = orders-legacy, weight = 10 } ]
                   timeout = 2s

@@ -53,7 +53,20 @@ class ResourceCodecTest {
                 Arguments.of("kind = Route, name = orders, spec { service = orders, rule = [ {} ] }",
                         "spec.rule: unknown key (expected one of: [rules, service])"),
                 Arguments.of(route("matches = [ { path = \"/a\" } ]"),
-                        "spec.rules[0].matches[0].path: unknown key (expected one of: [headers, method, path-exact, path-prefix, path-regex, query])"),
+                        "spec.rules[0].matches[0].path: unknown key (expected one of: [grpc, headers, method, path-exact, path-prefix, path-regex, query])"),
+                // gRPC method matches.
+                Arguments.of(route("match { grpc {} }"),
+                        "spec.rules[0].match.grpc.service: missing (expected: a service, a method or both)"),
+                Arguments.of(route("match { grpc { service = \"Greeter/Say\" } }"),
+                        "spec.rules[0].match.grpc.service: \"Greeter/Say\" (expected: a fully qualified service name such as rhizome.example.Greeter)"),
+                Arguments.of(route("match { grpc { method = \"say-hello\" } }"),
+                        "spec.rules[0].match.grpc.method: \"say-hello\" (expected: a method name such as SayHello)"),
+                Arguments.of(route("match { grpc { service = a.B, type = glob } }"),
+                        "spec.rules[0].match.grpc.type: \"glob\" (expected: exact | regex)"),
+                Arguments.of(route("match { grpc { service = a.B }, path-prefix = \"/a\" }"),
+                        "spec.rules[0].match.path-prefix: \"/a\" (expected: grpc or path-prefix, not both)"),
+                Arguments.of(route("match { grpc { svc = a.B } }"),
+                        "spec.rules[0].match.grpc.svc: unknown key (expected one of: [method, service, type])"),
                 Arguments.of("resources = [ { " + route("retries { backoff { min = 1s } }") + " } ]",
                         "resources[0].spec.rules[0].retries.backoff.min: unknown key (expected one of: [base, max])"),
                 Arguments.of(route("match { headers { x-user { prefix = a } } }"),
@@ -243,6 +256,19 @@ class ResourceCodecTest {
         assertThat(shorthand).isEqualTo(longhand);
         assertThat(shorthand.getRoute().getRules(0).getMatchesList())
                 .containsExactly(RouteMatch.newBuilder().setPathPrefix("/api").setMethod("GET").build());
+    }
+
+    @Test
+    void aGrpcMatchNamesServiceAndMethod() {
+        RouteMatch m = ResourceCodec.parseHocon(route("match { grpc { service = rhizome.example.Greeter, method = SayHello },"
+                + " headers { x-canary = 1 } }")).get(0).getRoute().getRules(0).getMatches(0);
+        assertThat(m.getGrpc()).isEqualTo(io.rhizome.mesh.protocol.v1.GrpcMatch.newBuilder()
+                .setService("rhizome.example.Greeter").setMethod("SayHello").build());
+        assertThat(m.getHeadersCount()).isEqualTo(1);
+        RouteMatch r = ResourceCodec.parseHocon(route("match { grpc { method = \"Say.*\", type = regex } }")).get(0)
+                .getRoute().getRules(0).getMatches(0);
+        assertThat(r.getGrpc().getRegex()).isTrue();
+        assertThat(r.getGrpc().getService()).isEmpty();
     }
 
     @Test

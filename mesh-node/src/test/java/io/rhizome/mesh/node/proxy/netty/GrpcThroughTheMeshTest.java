@@ -46,7 +46,7 @@ class GrpcThroughTheMeshTest {
     private static final String POLICIES = """
             resources = [
               { kind = Route, name = greeter, spec { service = greeter, rules = [
-                  { match { path-exact = "/rhizome.test.Greeter/Hang" }, timeout = 300ms }
+                  { match { grpc { service = rhizome.test.Greeter, method = Hang } }, timeout = 300ms }
                   { }
               ] } }
               { kind = Route, name = flaky, spec { service = flaky, rules = [
