@@ -57,8 +57,19 @@ final class OtlpJson {
         optional(b, "rhizome.caller", r.caller());
         optional(b, "rhizome.error", r.error());
         optional(b, "rhizome.flags", r.flags());
+        if (r.grpcStatus() >= 0) {
+            // OpenTelemetry's RPC conventions: the path of a gRPC call is /service/method.
+            int slash = r.path().indexOf('/', 1);
+            b.append(',');
+            attribute(b, "rpc.system", "grpc");
+            if (slash > 1) {
+                optional(b, "rpc.service", r.path().substring(1, slash));
+                optional(b, "rpc.method", r.path().substring(slash + 1));
+            }
+            b.append(",{\"key\":\"rpc.grpc.status_code\",\"value\":{\"intValue\":\"").append(r.grpcStatus()).append("\"}}");
+        }
         b.append(']');
-        if (r.status() >= 500 || r.status() == 0) {
+        if (r.failed()) {
             b.append(",\"status\":{\"code\":").append(STATUS_ERROR).append('}');
         }
         b.append('}');
