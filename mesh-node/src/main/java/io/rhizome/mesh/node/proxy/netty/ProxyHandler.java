@@ -59,7 +59,6 @@ import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
-import io.rhizome.mesh.node.security.PathNormalizer;
 import io.rhizome.mesh.node.security.PeerIdentity;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -246,68 +245,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         RequestRecording.trace(record, context, request);
-        // One form of the path for routes, authorization and the upstream alike.
-        PathNormalizer.Result path = PathNormalizer.normalizeTarget(request.uri());
-        if (path instanceof PathNormalizer.Refused refused) {
-            sendLocal(ProxyErrors.BAD_REQUEST, refused.problem(), false);
-            return;
-        }
-        request.setUri(((PathNormalizer.Normalized) path).target());
-        Deadline.Parsed deadline = Deadline.parse(request.headers().get(Deadline.HEADER));
-        request.headers().remove(Deadline.HEADER); // the mesh's own: set again only toward a peer's inbound port
-        String grpcTimeout = grpc ? request.headers().get(Deadline.GRPC_HEADER) : null;
-        if (grpcTimeout != null) {
-            // gRPC's own deadline counts like the mesh's: the earlier wins; the next hop gets what is left.
-            deadline = Deadline.earlier(deadline, Deadline.parseGrpcTimeout(grpcTimeout));
-        }
-        if (deadline instanceof Deadline.Invalid || deadline instanceof Deadline.Expired) {
+        boolean inbound = mode == Mode.INBOUND;
+        RequestContext rc = new RequestContext(context, request, inbound, grpc,
+                inbound ? PeerIdentity.of(ctx.channel()).orElse(null) : null, clientIp(), record);
+        RequestStage.Answer answer = RequestChain.run(inbound ? RequestChain.INBOUND : RequestChain.OUTBOUND, rc);
+        if (answer != null) {
             boolean bodyFollows = !(request instanceof LastHttpContent);
-            if (deadline instanceof Deadline.Invalid invalid) {
-                sendLocal(ProxyErrors.BAD_REQUEST, invalid.message(), keepAlive);
-            } else {
-                record.flag(RequestFlags.TIMEOUT);
-                sendLocal(ProxyErrors.TIMEOUT, "the caller's deadline has already passed ("
-                        + (grpcTimeout != null ? Deadline.GRPC_HEADER + ": " + grpcTimeout
-                                : Deadline.HEADER + ": " + ((Deadline.Expired) deadline).millis()) + ")", keepAlive);
-            }
-            discarding = bodyFollows && keepAlive;
+            boolean keep = keepAlive && !answer.close();
+            sendLocal(answer.error(), answer.message(), keep, answer.retryAfterSeconds());
+            discarding = bodyFollows && keep;
             return;
         }
-        TargetResolver.Target target = mode == Mode.OUTBOUND
-                ? TargetResolver.outbound(context, request, record, clientIp()) : TargetResolver.inbound(context, request);
-        if (record.observing()) {
-            RequestRecording.target(record, request, target.localService() != null ? target.localService() : target.service(),
-                    target.rule(), target.address() != null && target.localService() == null);
-        }
-        if (target.error() != null) {
-            boolean bodyFollows = !(request instanceof LastHttpContent);
-            sendLocal(target.error(), target.message(), keepAlive);
-            discarding = bodyFollows && keepAlive;
-            return;
-        }
-        if (target.localService() != null && LocalAdmission.check(context, target.localService(), request,
-                PeerIdentity.of(ctx.channel()).orElse(null), clientIp()) instanceof LocalAdmission.Refused refused) {
-            boolean bodyFollows = !(request instanceof LastHttpContent);
-            sendLocal(refused.error(), refused.message(), keepAlive, refused.retryAfterSeconds());
-            discarding = bodyFollows && keepAlive;
-            return;
-        }
-        RequestLimit limit = RequestLimit.UNLIMITED;
-        RetryBudget budget = RetryBudget.UNLIMITED;
-        if (target.service() != null) {
-            Destination destination = context.destinations().forService(target.service());
-            limit = destination.limit();
-            budget = destination.budget();
-            if (!limit.tryAcquire()) {
-                boolean bodyFollows = !(request instanceof LastHttpContent);
-                sendLocal(ProxyErrors.OVERFLOW, "\"" + target.service() + "\" already has " + limit.max()
-                        + " requests in flight from this node (circuit-breaker max-requests)", keepAlive);
-                discarding = bodyFollows && keepAlive;
-                return;
-            }
-        }
-        budget.onRequest(); // once per request, whatever its tries
-        ex = new Exchange(request, keepAlive, target, limit, budget, Deadline.millis(deadline));
+        rc.budget.onRequest(); // once per request, whatever its tries
+        ex = new Exchange(request, keepAlive, rc.target, rc.limit, rc.budget, Deadline.millis(rc.deadline));
         context.inFlight().incrementAndGet();
         if (!(request instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(request)
                 || HttpUtil.getContentLength(request, 0L) > 0)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.testing.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -154,11 +155,15 @@ class HostileHttp2Test {
             } catch (IOException e) {
                 // cut off mid-way
             }
+            // The node may close before the GOAWAY can be read here (the flood's tail meets a closed socket
+            // and resets it); what it sent is in its counter either way.
             RawHttp2.Frame goaway = c.await(f -> f.type() == RawHttp2.GOAWAY, WAIT);
-            assertThat(goaway).as("GOAWAY").isNotNull();
-            assertThat(goaway.errorCode()).isEqualTo(RawHttp2.ENHANCE_YOUR_CALM);
+            if (goaway != null) {
+                assertThat(goaway.errorCode()).isEqualTo(RawHttp2.ENHANCE_YOUR_CALM);
+            }
         }
-        assertThat(sent("goaway", port, "enhance_your_calm")).as("counted in rhizome_http2_frames_sent_total").isEqualTo(before + 1);
+        Eventually.within(WAIT, () -> assertThat(sent("goaway", port, "enhance_your_calm"))
+                .as("GOAWAY enhance_your_calm sent, counted in rhizome_http2_frames_sent_total").isEqualTo(before + 1));
     }
 
     @ParameterizedTest(name = "{0} port")
@@ -182,6 +187,7 @@ class HostileHttp2Test {
     @ParameterizedTest(name = "{0} port")
     @ValueSource(strings = {"outbound", "inbound"})
     void dataBeyondTheFlowControlWindowIsAFlowControlError(String port) throws Exception {
+        long before = sent("goaway", port, "flow_control_error") + sent("rst_stream", port, "flow_control_error");
         try (RawHttp2 c = RawHttp2.connect(node.port(port))) {
             c.headers(1, RawHttp2.request("POST", "sink", "/upload"), false);
             byte[] chunk = new byte[16_384];
@@ -195,11 +201,15 @@ class HostileHttp2Test {
                 }
             });
             RawHttp2.Frame error = c.await(f -> f.type() == RawHttp2.GOAWAY || f.type() == RawHttp2.RST_STREAM && f.stream() == 1, WAIT);
-            assertThat(error).as("RST_STREAM or GOAWAY").isNotNull();
-            assertThat(error.errorCode()).isEqualTo(RawHttp2.FLOW_CONTROL_ERROR);
+            if (error != null) {
+                assertThat(error.errorCode()).isEqualTo(RawHttp2.FLOW_CONTROL_ERROR);
+            }
             c.close();
             flood.get();
         }
+        // Read or not (the node may close first), the refusal is in its counter.
+        Eventually.within(WAIT, () -> assertThat(sent("goaway", port, "flow_control_error") + sent("rst_stream", port, "flow_control_error"))
+                .as("RST_STREAM or GOAWAY flow_control_error sent").isEqualTo(before + 1));
     }
 
     /** What rhizome_http2_frames_sent_total says for one frame type, port and error. */
