@@ -249,8 +249,10 @@ class GrpcIT {
             long worst = load.failures.stream().mapToLong(f -> f[1]).max().orElse(0);
             System.out.printf("FIGURE kill -9 of a serving node under gRPC load (8 callers): %d calls failed (worst after %d ms),"
                     + " %d ms of load after the kill%n", load.failures.size(), worst, (System.nanoTime() - killedAt) / 1_000_000);
-            // Only calls already at the killed node can fail: at most one per caller, as UNAVAILABLE, never a hang.
-            assertThat(load.failures.size()).isLessThanOrEqualTo(8);
+            // Calls already at the killed node fail (one per caller at most), and so can a call written to its
+            // connection before the reset was read (a POST, not retried): at most two per caller, all
+            // UNAVAILABLE, none hanging.
+            assertThat(load.failures.size()).isLessThanOrEqualTo(16);
             assertThat(load.failures).allSatisfy(f -> {
                 assertThat(f[0]).isEqualTo(Status.Code.UNAVAILABLE.value());
                 assertThat(f[1]).isLessThan(5000);
