@@ -42,6 +42,7 @@ final class Http2Upstreams {
     private final MeshTls tls;
     private final long idleMillis;
     private final int maxHeaderListSize;
+    private final long defaultConnectTimeoutMillis;
     private final FastThreadLocal<Map<Key, Connections>> byTarget = new FastThreadLocal<>() {
         @Override
         protected Map<Key, Connections> initialValue() {
@@ -51,13 +52,51 @@ final class Http2Upstreams {
 
     private record Key(HostPort target, String identity) {}
 
+    /** How long a target that did not answer the HTTP/2 preface is called over HTTP/1.1 before trying again. */
+    static final long HTTP1_ONLY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
+    /** Targets that answered HTTP/2's preface with something else (an HTTP/1.1-only instance), until when. */
+    private final FastThreadLocal<Map<HostPort, Long>> http1Only = new FastThreadLocal<>() {
+        @Override
+        protected Map<HostPort, Long> initialValue() {
+            return new HashMap<>();
+        }
+    };
+
+    /**
+     * The target did not speak HTTP/2 with prior knowledge: the connection closed or broke before its
+     * SETTINGS arrived. Nothing of a request was sent on it.
+     */
+    static final class NotHttp2Exception extends java.io.IOException {
+        NotHttp2Exception(HostPort target, Throwable cause) {
+            super(target + " does not speak HTTP/2 with prior knowledge"
+                    + (cause == null ? "" : " (" + cause.getClass().getSimpleName() + ")"), cause);
+        }
+    }
+
+    /** Whether {@code target} recently refused HTTP/2 (see {@link NotHttp2Exception}); called on its loop. */
+    boolean knownHttp1Only(HostPort target) {
+        Map<HostPort, Long> m = http1Only.get();
+        Long until = m.get(target);
+        if (until == null) {
+            return false;
+        }
+        if (System.nanoTime() - until > 0) {
+            m.remove(target);
+            return false;
+        }
+        return true;
+    }
+
     /** The connections of one loop to one target, and the one being opened, if any. */
     private static final class Connections {
         final List<Channel> open = new ArrayList<>(2);
         Promise<Channel> opening;
     }
 
-    Http2Upstreams(Bootstrap template, UpstreamPool pool, MeshTls tls, long idleMillis, int maxHeaderListSize) {
+    Http2Upstreams(Bootstrap template, UpstreamPool pool, MeshTls tls, long idleMillis, int maxHeaderListSize,
+            long defaultConnectTimeoutMillis) {
+        this.defaultConnectTimeoutMillis = defaultConnectTimeoutMillis;
         this.template = template;
         this.pool = pool;
         this.tls = tls;
@@ -105,6 +144,9 @@ final class Http2Upstreams {
                 c.opening = null;
             }
             if (!f.isSuccess()) {
+                if (f.cause() instanceof NotHttp2Exception) {
+                    http1Only.get().put(target, System.nanoTime() + HTTP1_ONLY_NANOS);
+                }
                 opening.tryFailure(f.cause());
                 stream.tryFailure(f.cause());
                 return;
@@ -170,6 +212,7 @@ final class Http2Upstreams {
                                 .build())
                         // Upstreams push nothing (SETTINGS_ENABLE_PUSH 0): this handler never sees a stream.
                         .addLast("h2-streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()))
+                        .addLast("h2-settings", new SettingsReceived())
                         .addLast("h2-guard", new Http2ConnectionGuard());
                 if (identity != null) {
                     UpstreamTls.install(ch, tls, target.host(), target.port(), true);
@@ -177,11 +220,55 @@ final class Http2Upstreams {
             }
         });
         ChannelFuture connect = b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
-        if (identity == null) {
-            return connect;
+        ChannelFuture open = identity == null ? connect : alpnH2(UpstreamTls.verified(connect, identity, tls));
+        return settled(open, target, connectTimeoutMillis > 0 ? connectTimeoutMillis : defaultConnectTimeoutMillis);
+    }
+
+    /** Succeeds once the server's SETTINGS arrived on the open connection: it speaks HTTP/2. */
+    private static ChannelFuture settled(ChannelFuture open, HostPort target, long timeoutMillis) {
+        Channel ch = open.channel();
+        io.netty.channel.ChannelPromise result = ch.newPromise();
+        open.addListener(o -> {
+            if (!o.isSuccess()) {
+                result.tryFailure(o.cause());
+                return;
+            }
+            if (ch.pipeline().get(SettingsReceived.class).seen) {
+                result.trySuccess();
+                return;
+            }
+            ch.pipeline().get(SettingsReceived.class).waiting = result;
+            ch.closeFuture().addListener(c -> result.tryFailure(new NotHttp2Exception(target, null)));
+            // A server that answers the preface with silence is not one to wait for either.
+            ch.eventLoop().schedule(() -> {
+                if (result.tryFailure(new NotHttp2Exception(target, null))) {
+                    ch.close();
+                }
+            }, timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        });
+        return result;
+    }
+
+    /** Notes the server's first SETTINGS (and tells whoever waits for it); passes everything on. */
+    private static final class SettingsReceived extends io.netty.channel.ChannelInboundHandlerAdapter {
+        boolean seen;
+        io.netty.channel.ChannelPromise waiting;
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            if (!seen && msg instanceof io.netty.handler.codec.http2.Http2SettingsFrame) {
+                seen = true;
+                if (waiting != null) {
+                    waiting.trySuccess();
+                }
+            }
+            ctx.fireChannelRead(msg);
         }
-        ChannelFuture verified = UpstreamTls.verified(connect, identity, tls);
-        Channel ch = connect.channel();
+    }
+
+    /** After a verified TLS handshake: the server must have chosen h2 by ALPN. */
+    private static ChannelFuture alpnH2(ChannelFuture verified) {
+        Channel ch = verified.channel();
         io.netty.channel.ChannelPromise result = ch.newPromise();
         verified.addListener(v -> {
             if (!v.isSuccess()) {

@@ -47,7 +47,8 @@ final class ProxyContext {
         this.upstream = upstream;
         this.inFlight = inFlight;
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
-        this.http2 = new Http2Upstreams(upstream, pool, tls, settings.proxy().idleTimeout().toMillis(), settings.proxy().maxHeaderSize());
+        this.http2 = new Http2Upstreams(upstream, pool, tls, settings.proxy().idleTimeout().toMillis(), settings.proxy().maxHeaderSize(),
+                settings.proxy().connectTimeout().toMillis());
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
         this.rateLimits = RateLimits.create(policy, System::nanoTime, service -> view.current().endpoints(service).size());
         this.tracing = TraceContext.create(settings.observability().sampleRatio());

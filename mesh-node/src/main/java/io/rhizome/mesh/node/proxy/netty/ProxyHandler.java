@@ -602,6 +602,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 openStream(connectTimeoutMillis, identity);
                 return;
             }
+            connectHttp1(connectTimeoutMillis, identity);
+        }
+
+        /** An HTTP/1.1 connection to the target: an idle pooled one, or a new one. */
+        private void connectHttp1(int connectTimeoutMillis, String identity) {
             Channel pooled = context.pool().poll(target, identity);
             if (pooled != null) {
                 attach(pooled, true);
@@ -616,10 +621,31 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
          * did or its service is {@code protocol = http2}; egress stays HTTP/1.1.
          */
         private boolean speaksHttp2() {
-            if (endpoint != null) {
-                return http2 || endpoint.local() && context.speaksHttp2(endpoint.service());
+            if (endpoint != null && !endpoint.local()) {
+                return http2;
             }
-            return localService != null && (http2 || context.speaksHttp2(localService));
+            String instance = endpoint != null ? endpoint.service() : localService;
+            if (instance == null) {
+                return false; // egress
+            }
+            if (context.speaksHttp2(instance)) {
+                return true;
+            }
+            // protocol = http: the caller's protocol, unless the instance was found to speak HTTP/1.1 only.
+            return http2 && (grpcCall || !context.http2().knownHttp1Only(target));
+        }
+
+        /**
+         * An HTTP/2 caller's request to an instance of a {@code protocol = http} service whose port did not
+         * answer HTTP/2's preface: it goes over HTTP/1.1 instead (nothing of it was sent). Not for gRPC, which
+         * needs HTTP/2, nor for peers or {@code protocol = http2} services, which speak it.
+         */
+        private boolean fallsBackToHttp1(Throwable cause) {
+            if (!(cause instanceof Http2Upstreams.NotHttp2Exception) || grpcCall) {
+                return false;
+            }
+            String instance = endpoint != null ? (endpoint.local() ? endpoint.service() : null) : localService;
+            return instance != null && !context.speaksHttp2(instance);
         }
 
         /** A new stream on a shared HTTP/2 connection to the target (max-connections does not apply: streams share connections). */
@@ -633,6 +659,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                             }
                         } else if (f.isSuccess()) {
                             attach(f.getNow(), false);
+                        } else if (fallsBackToHttp1(f.cause())) {
+                            upstreamH2 = false;
+                            connectHttp1(connectTimeoutMillis, identity);
                         } else {
                             onConnectFailure(f.cause());
                         }

@@ -51,6 +51,7 @@ final class RawHttp2 implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
+    private final io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder decoder = new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder();
 
     private RawHttp2(Socket socket) throws IOException {
         this.socket = socket;
@@ -96,6 +97,15 @@ final class RawHttp2 implements AutoCloseable {
             throw new IOException(e);
         } finally {
             buf.release();
+        }
+    }
+
+    /** The headers of a HEADERS frame this connection read (its own HPACK table, as a client keeps one). */
+    Http2Headers decode(Frame f) throws IOException {
+        try {
+            return decoder.decodeHeaders(f.stream(), Unpooled.wrappedBuffer(f.payload()));
+        } catch (Exception e) {
+            throw new IOException(e);
         }
     }
 
