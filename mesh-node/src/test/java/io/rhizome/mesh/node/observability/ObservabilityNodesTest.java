@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.observability;
 
+import io.rhizome.mesh.node.testing.Eventually;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -409,19 +411,8 @@ class ObservabilityNodesTest {
         return out;
     }
 
-    private static void eventually(Runnable check) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                check.run();
-                return;
-            } catch (AssertionError e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
+    private static void eventually(Runnable check) throws Exception {
+        Eventually.within(Duration.ofSeconds(30), check::run);
     }
 
     private static int freePort() throws IOException {
