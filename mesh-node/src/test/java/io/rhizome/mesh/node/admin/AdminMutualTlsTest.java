@@ -58,9 +58,22 @@ class AdminMutualTlsTest {
     private HttpClient anonymous;
     private HttpClient foreign;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** {@code n} distinct free ports: the sockets stay open until all are chosen, so none is handed out twice. */
+    private static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : sockets) {
+                if (s != null) {
+                    s.close();
+                }
+            }
         }
     }
 
@@ -75,8 +88,9 @@ class AdminMutualTlsTest {
         anonymous = client(null);
         foreign = client(other.issueWorkload("ops-alice", Duration.ofHours(1)));
 
-        int cluster = freePort();
-        admin = freePort();
+        int[] ports = freePorts(4);
+        int cluster = ports[0];
+        admin = ports[1];
         node = RhizomeNode.start(SettingsLoader.fromConfig(ConfigFactory.parseString("""
                 rhizome {
                   node.name = "node-1"
@@ -91,7 +105,7 @@ class AdminMutualTlsTest {
                   shutdown { drain-delay = 0s, drain-timeout = 1s }
                 }
                 """.formatted(cluster, cluster, admin, TOKEN, dir.resolve("ca/ca.pem"), dir.resolve("node/cert.pem"),
-                dir.resolve("node/key.pem"), freePort(), freePort(), Files.createTempDirectory("rhizome-admin-tls")))));
+                dir.resolve("node/key.pem"), ports[2], ports[3], Files.createTempDirectory("rhizome-admin-tls")))));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (send(anonymous, "GET", "/readyz", null).statusCode() != 200) {
             assertThat(System.nanoTime()).as("ready within 30 s").isLessThan(deadline);
