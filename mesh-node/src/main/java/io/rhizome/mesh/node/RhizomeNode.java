@@ -123,12 +123,13 @@ public final class RhizomeNode implements AutoCloseable {
         }
         stopped = true;
         NodeSettings.Shutdown s = settings.shutdown();
-        log.info("shutting down: draining ({} in flight)", dataPlane.inFlight());
+        log.info("shutting down: draining ({} requests in flight, {} tunnels open)", dataPlane.inFlight(), dataPlane.openTunnels());
         dataPlane.drain();
         controlPlane.drain(Duration.ofSeconds(3));
         sleep(s.drainDelay());
         long deadline = System.nanoTime() + s.drainTimeout().toNanos();
-        while (dataPlane.inFlight() > 0 && System.nanoTime() < deadline) {
+        // Open WebSockets and TCP connections run on within the drain timeout, then close with the listeners.
+        while (dataPlane.inFlight() + dataPlane.openTunnels() > 0 && System.nanoTime() < deadline) {
             sleep(Duration.ofMillis(20));
         }
         log.info("drained; leaving the cluster");

@@ -71,7 +71,8 @@ public record NodeSettings(
             int maxInitialLineLength,
             int maxHeaderSize,
             int maxRetryBuffer,
-            int maxHeaderCount) {}
+            int maxHeaderCount,
+            Duration tunnelIdleTimeout) {}
 
     public record Shutdown(Duration drainDelay, Duration drainTimeout) {}
 

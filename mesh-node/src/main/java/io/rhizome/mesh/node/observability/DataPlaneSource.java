@@ -15,6 +15,9 @@ public interface DataPlaneSource {
     /** Requests being proxied right now, on both listeners. */
     int inFlight();
 
+    /** Connections carried as bytes right now: WebSockets and other upgrades, CONNECT tunnels, opaque TCP. */
+    int openTunnels();
+
     /** Authorization decisions of this node's services so far (403 denials per service). */
     AuthorizationStats authorizationStats();
 

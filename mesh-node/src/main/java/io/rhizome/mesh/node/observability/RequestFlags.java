@@ -30,7 +30,7 @@ public final class RequestFlags {
     public static final int LOCAL = 1 << 9;
     /** Not a mesh service: forwarded as a plain forward proxy (or a CONNECT tunnel). */
     public static final int EGRESS = 1 << 10;
-    /** A CONNECT tunnel: the record is written when it opens (status 200) or fails. */
+    /** A tunnel: a CONNECT (status 200) or an Upgrade such as WebSocket (status 101); recorded when it opens or fails. */
     public static final int TUNNEL = 1 << 11;
 
     private static final String[] NAMES = {"retried", "timeout", "ejected", "rate-limited", "no-route", "overflow",

@@ -199,6 +199,11 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     @Override
+    public int openTunnels() {
+        return context.tunnels().get();
+    }
+
+    @Override
     public void drain() {
         context.draining(true);
         // HTTP/2 clients learn at once: GOAWAY lets the streams they have open finish and takes no new
@@ -215,7 +220,7 @@ public final class NettyDataPlane implements DataPlane {
     public void stop(Duration grace) {
         listeners.close().awaitUninterruptibly();
         long deadline = System.nanoTime() + grace.toNanos();
-        while (context.inFlight().get() > 0 && System.nanoTime() < deadline) {
+        while (context.inFlight().get() + context.tunnels().get() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

@@ -24,6 +24,7 @@ final class ProxyContext {
     private final PolicyView policy;
     private final Bootstrap upstream;
     private final AtomicInteger inFlight;
+    private final AtomicInteger tunnels = new AtomicInteger();
     private final UpstreamPool pool;
     private final Http2Upstreams http2;
     private final Http2Stats http2Stats = new Http2Stats();
@@ -77,6 +78,11 @@ final class ProxyContext {
 
     AtomicInteger inFlight() {
         return inFlight;
+    }
+
+    /** Tunnels (CONNECT, Upgrade, opaque TCP) open now: a drain waits for them as for requests. */
+    AtomicInteger tunnels() {
+        return tunnels;
     }
 
     /** Per service: its DestinationPolicy's balancer, connect timeout and limits (one EndpointStats per data plane). */

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -244,6 +245,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             onConnect(request);
             return;
         }
+        String upgrade = http2 ? null : Tunnel.upgradeOf(request);
+        if (upgrade != null && mode == Mode.INBOUND && context.draining()) {
+            // Nothing reached the app: the caller's node takes this answer as a refused connect and
+            // tries another endpoint. Open tunnels run on; new ones go elsewhere.
+            sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE, "this node is draining: no new " + upgrade + " connections", false);
+            return;
+        }
         RequestRecording.trace(record, context, request);
         boolean inbound = mode == Mode.INBOUND;
         RequestContext rc = new RequestContext(context, request, inbound, grpc,
@@ -257,7 +265,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         rc.budget.onRequest(); // once per request, whatever its tries
-        ex = new Exchange(request, keepAlive, rc.target, rc.limit, rc.budget, Deadline.millis(rc.deadline));
+        ex = new Exchange(request, keepAlive, rc.target, rc.limit, rc.budget, Deadline.millis(rc.deadline), upgrade);
         context.inFlight().incrementAndGet();
         if (!(request instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(request)
                 || HttpUtil.getContentLength(request, 0L) > 0)) {
@@ -308,9 +316,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         tunnelling = true;
         Channel client = ctx.channel();
         client.config().setAutoRead(false);
-        RelayHandler toClient = new RelayHandler(client);
         context.upstream().clone(client.eventLoop())
-                .handler(toClient)
+                .option(ChannelOption.AUTO_READ, false) // what a server says first waits for the tunnel
+                .handler(new ChannelInboundHandlerAdapter())
                 .connect(InetSocketAddress.createUnresolved(hp.host(), hp.port()))
                 .addListener((ChannelFuture f) -> {
                     if (!client.isActive()) {
@@ -323,21 +331,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                                 "cannot connect to " + request.uri() + ": " + describe(f.cause()), false);
                         return;
                     }
-                    Channel upstream = f.channel();
-                    FullHttpResponse established = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                            new HttpResponseStatus(200, "Connection Established"));
-                    client.writeAndFlush(established);
+                    client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                            new HttpResponseStatus(200, "Connection Established")));
                     record.status(200);
                     record.upstream(new HostPort(hp.host(), hp.port()));
                     record.emit(context.observers(), System.nanoTime());
-                    client.pipeline().remove("validate");
-                    client.pipeline().remove("codec");
-                    client.pipeline().replace(this, "relay", new RelayHandler(upstream));
-                    client.config().setAutoRead(true);
-                    upstream.config().setAutoRead(true);
-                    upstream.closeFuture().addListener(c -> client.close());
-                    client.closeFuture().addListener(c -> upstream.close());
+                    client.flush();
+                    Tunnel.join(client, this, f.channel(), tunnelIdleMillis(), context.tunnels());
                 });
+    }
+
+    private long tunnelIdleMillis() {
+        return context.settings().proxy().tunnelIdleTimeout().toMillis();
     }
 
     // ---------------------------------------------------------------- local answers
@@ -486,12 +491,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         final boolean grpcCall = grpc;
         /** The service of this node an inbound request is for; null otherwise. */
         final String localService;
+        /** The protocol the request asks to switch to ({@code Upgrade}, e.g. websocket); null for a plain request. */
+        final String upgrade;
+        /** The upstream answered 101: once its head is written, both connections become a tunnel. */
+        boolean upgraded;
         ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
         int lastStatus;
         String lastMessage = "";
 
         Exchange(HttpRequest request, boolean clientKeepAlive, TargetResolver.Target t, RequestLimit limit, RetryBudget budget,
-                long callerDeadlineMillis) {
+                long callerDeadlineMillis, String upgrade) {
+            this.upgrade = upgrade;
             this.limit = limit;
             this.budget = budget;
             this.clientVersion = request.protocolVersion();
@@ -537,6 +547,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (chunked) {
                 h.remove(HttpHeaderNames.CONTENT_LENGTH);
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+            if (upgrade != null) {
+                Tunnel.keepUpgrade(h, upgrade);
             }
             r.setProtocolVersion(HttpVersion.HTTP_1_1);
         }
@@ -621,6 +634,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
          * did or its service is {@code protocol = http2}; egress stays HTTP/1.1.
          */
         private boolean speaksHttp2() {
+            if (upgrade != null) {
+                return false; // an upgrade is HTTP/1.1's (RFC 8441's extended CONNECT is not supported)
+            }
             if (endpoint != null && !endpoint.local()) {
                 return http2;
             }
@@ -882,6 +898,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             } else {
                 request.headers().remove(Deadline.HEADER);
             }
+            if (rule != null) {
+                // The peer serves the service its Host names, unless told which backend service this is.
+                if (endpoint != null && !endpoint.local() && !endpoint.service().equals(rule.service())) {
+                    request.headers().set(TargetResolver.SERVICE_HEADER, endpoint.service());
+                } else {
+                    request.headers().remove(TargetResolver.SERVICE_HEADER);
+                }
+            }
             if (grpcCall && deadlineNanos != 0) {
                 request.headers().set(Deadline.GRPC_HEADER, Deadline.formatGrpc(deadlineNanos, System.nanoTime()));
             }
@@ -1022,6 +1046,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 return;
             }
             boolean last = c instanceof LastHttpContent;
+            if (last && upgrade != null) {
+                // Whatever the client sends next belongs to the new protocol: it waits for the 101.
+                ctx.channel().config().setAutoRead(false);
+            }
             if (!headSent) {
                 waiting.add(c);
                 if (last) {
@@ -1057,7 +1085,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     return;
                 }
                 int code = response.status().code();
-                if (code >= 100 && code < 200 && code != 101) {
+                if (code == 101) {
+                    if (upgrade == null || upstreamH2) {
+                        ReferenceCountUtil.release(msg);
+                        closeUpstream();
+                        fail(ProxyErrors.UPSTREAM_RESET, describeTarget() + " switched protocols unasked (101 to a request without Upgrade)");
+                        return;
+                    }
+                    switchingProtocols(response, msg instanceof LastHttpContent);
+                    return;
+                }
+                if (code >= 100 && code < 200) {
                     skippingInformational = !(msg instanceof LastHttpContent);
                     ReferenceCountUtil.release(msg);
                     return;
@@ -1116,6 +1154,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                 content.release();
                 return;
             }
+            if (upgraded) {
+                boolean last = msg instanceof LastHttpContent; // a 101 has no body: its empty end comes at once
+                content.release();
+                if (last) {
+                    joinTunnel(false);
+                }
+                return;
+            }
             if (discardingResponse) {
                 boolean last = msg instanceof LastHttpContent;
                 content.release();
@@ -1140,6 +1186,53 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             if (!ctx.channel().isWritable() && upstream != null) {
                 upstream.config().setAutoRead(false);
             }
+        }
+
+        /**
+         * The upstream accepted the upgrade: the 101 goes to the client with the upgrade's two fields
+         * (the route's response edits apply), and the request is over as a request (its record says 101).
+         */
+        private void switchingProtocols(HttpResponse response, boolean full) {
+            cancelTimers(); // a route timeout bounds the handshake, not the tunnel's life
+            trySucceeded();
+            responseStarted = true;
+            upgraded = true;
+            record.status(101);
+            record.flag(RequestFlags.TUNNEL);
+            dropReplay();
+            HttpHeaders h = response.headers();
+            String protocol = h.get(HttpHeaderNames.UPGRADE, upgrade);
+            if (rule != null) {
+                HeaderEditor.apply(rule.responseHeaders(), h);
+            }
+            HopByHop.strip(h);
+            Tunnel.keepUpgrade(h, protocol);
+            response.setProtocolVersion(HttpVersion.HTTP_1_1);
+            ctx.write(response);
+            if (full) {
+                joinTunnel(true);
+            }
+        }
+
+        /** The 101's end: the connections leave HTTP and carry bytes both ways until either side closes. */
+        private void joinTunnel(boolean headWasFull) {
+            Channel up = upstream;
+            upstream = null;
+            if (!headWasFull) {
+                ctx.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            ctx.flush();
+            tryIgnored();
+            releaseBuffers();
+            ended();
+            ex = null;
+            tunnelling = true;
+            record.emit(context.observers(), System.nanoTime());
+            Object m;
+            while ((m = pending.poll()) != null) {
+                ReferenceCountUtil.release(m); // a client waits for the 101 before it speaks the new protocol
+            }
+            Tunnel.join(ctx.channel(), ProxyHandler.this, up, tunnelIdleMillis(), context.tunnels());
         }
 
         private void endDiscardAndRetry() {

@@ -22,6 +22,13 @@ import io.rhizome.mesh.node.routing.SubsetFilter;
  * outbound port and the inbound port each have their resolver; both answer a {@link Target}.
  */
 final class TargetResolver {
+    /**
+     * Names the service a request crossing to a peer is for when a Route sent it to another service
+     * than its Host names (a backend {@code service = orders-legacy}); the peer's inbound port serves
+     * that service. Set only by the mesh: the outbound port drops it from what apps send.
+     */
+    static final String SERVICE_HEADER = "x-rhizome-service";
+
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
 
     private TargetResolver() {}
@@ -89,6 +96,7 @@ final class TargetResolver {
         }
         addForwardedFor(request, clientIp);
         request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
+        request.headers().remove(SERVICE_HEADER); // the mesh's own: set toward a peer when a Route changed the service
         if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
             return route(context, name, request, record);
         }
@@ -151,6 +159,11 @@ final class TargetResolver {
         String suffix = context.settings().outbound().meshSuffix();
         String name = !suffix.isEmpty() && hp.host().endsWith("." + suffix)
                 ? hp.host().substring(0, hp.host().length() - suffix.length() - 1) : hp.host();
+        String routedTo = request.headers().get(SERVICE_HEADER);
+        if (routedTo != null) {
+            name = routedTo; // a Route of the caller's node sent the request to another service than its Host names
+            request.headers().remove(SERVICE_HEADER);
+        }
         for (ServiceSettings service : context.settings().services()) {
             if (service.name().equals(name)) {
                 return Target.local(service, service.name() + " on node " + context.settings().nodeName());
