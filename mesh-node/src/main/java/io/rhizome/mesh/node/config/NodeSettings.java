@@ -31,11 +31,13 @@ public record NodeSettings(
         Proxy proxy,
         Shutdown shutdown,
         boolean authorizationDefaultDeny,
+        List<Upstream> upstreams,
         Config pekko) {
 
     public NodeSettings {
         Objects.requireNonNull(nodeName, "nodeName");
         services = List.copyOf(services);
+        upstreams = List.copyOf(upstreams);
         Objects.requireNonNull(tls, "tls");
     }
 
@@ -73,6 +75,13 @@ public record NodeSettings(
             int maxRetryBuffer,
             int maxHeaderCount,
             Duration tunnelIdleTimeout) {}
+
+    /**
+     * A local listener for a mesh service this node's app uses ({@code rhizome.upstreams[i]}): each
+     * connection to {@code listen} goes to that service, as opaque bytes for a {@code tcp} service and
+     * as HTTP naming the service for others.
+     */
+    public record Upstream(String service, HostPort listen) {}
 
     public record Shutdown(Duration drainDelay, Duration drainTimeout) {}
 

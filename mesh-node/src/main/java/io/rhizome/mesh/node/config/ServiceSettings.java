@@ -7,13 +7,14 @@ import java.util.Objects;
  * A local service instance this node fronts ({@code rhizome.services[i]}).
  *
  * @param protocol how the instance speaks: {@link Protocol#HTTP} (default) calls it with the caller's
- *     protocol, {@link Protocol#HTTP2} always over HTTP/2 (prior knowledge)
+ *     protocol, {@link Protocol#HTTP2} always over HTTP/2 (prior knowledge), {@link Protocol#TCP} as opaque
+ *     bytes (a connection of a caller's upstream listener is joined to it, never parsed)
  */
 public record ServiceSettings(String name, HostPort address, Map<String, String> labels, HealthCheckSettings healthCheck,
         Protocol protocol) {
 
     /** The protocol of a service's instances ({@code rhizome.services[i].protocol}). */
-    public enum Protocol { HTTP, HTTP2 }
+    public enum Protocol { HTTP, HTTP2, TCP }
 
     public ServiceSettings {
         Objects.requireNonNull(name, "name");

@@ -37,6 +37,7 @@ public final class SettingsLoader {
     private static final String ADMIN_IDENTITY_FORM = IdentityPattern.SERVICE_FORM;
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
     private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check", "protocol");
+    private static final Set<String> UPSTREAM_KEYS = Set.of("service", "listen");
     private static final Set<String> HEALTH_KEYS =
             Set.of("protocol", "path", "interval", "timeout", "unhealthy-threshold", "healthy-threshold");
 
@@ -182,6 +183,7 @@ public final class SettingsLoader {
                 proxy,
                 shutdown,
                 r.bool("rhizome.authorization.default-deny"),
+                upstreams(full, List.of(clusterAddress, admin, outbound, inbound)),
                 full);
     }
 
@@ -334,6 +336,51 @@ public final class SettingsLoader {
             ServiceSettings.Protocol protocol = object.containsKey("protocol")
                     ? r.enumValue("protocol", ServiceSettings.Protocol.class, key + ".protocol") : ServiceSettings.Protocol.HTTP;
             result.add(new ServiceSettings(name, address, labels, health, protocol));
+        }
+        return result;
+    }
+
+    /**
+     * {@code rhizome.upstreams}: local listeners for the mesh services this node's app uses. Each names
+     * a service and a distinct {@code listen} address, apart from the node's own ports.
+     */
+    private static List<NodeSettings.Upstream> upstreams(Config full, List<HostPort> nodePorts) {
+        if (!full.hasPath("rhizome.upstreams")) {
+            return List.of();
+        }
+        ConfigValue value = full.getValue("rhizome.upstreams");
+        if (value.valueType() != ConfigValueType.LIST) {
+            throw new ConfigError("rhizome.upstreams", render(value) + " (expected: a list of { service, listen } objects)");
+        }
+        List<NodeSettings.Upstream> result = new ArrayList<>();
+        Set<Integer> ports = new HashSet<>();
+        for (HostPort p : nodePorts) {
+            ports.add(p.port());
+        }
+        ConfigList list = (ConfigList) value;
+        for (int i = 0; i < list.size(); i++) {
+            String key = "rhizome.upstreams[" + i + "]";
+            ConfigValue element = list.get(i);
+            if (element.valueType() != ConfigValueType.OBJECT) {
+                throw new ConfigError(key, render(element) + " (expected: an object { service, listen })");
+            }
+            ConfigObject object = (ConfigObject) element;
+            for (String k : object.keySet()) {
+                if (!UPSTREAM_KEYS.contains(k)) {
+                    throw new ConfigError(key + "." + k, "unknown key (expected one of: " + new TreeSet<>(UPSTREAM_KEYS) + ")");
+                }
+            }
+            Reader r = new Reader(object.toConfig());
+            String service = r.required("service", key + ".service");
+            if (!SERVICE_NAME.matcher(service).matches()) {
+                throw new ConfigError(key + ".service",
+                        HostPort.quote(service) + " (expected: a service name: lower-case letters, digits and '-', at most 63)");
+            }
+            HostPort listen = HostPort.parse(key + ".listen", r.required("listen", key + ".listen"));
+            if (listen.port() != 0 && !ports.add(listen.port())) {
+                throw new ConfigError(key + ".listen", listen + " (expected: a port not used by the node or another upstream)");
+            }
+            result.add(new NodeSettings.Upstream(service, listen));
         }
         return result;
     }

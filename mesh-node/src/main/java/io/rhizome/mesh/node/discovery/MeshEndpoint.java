@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param memberStatus the owning member's status in Pekko's words (Up, WeaklyUp, Leaving, ...)
  * @param identity  the workload identity (service name) of the owning node; with mTLS its inbound
  *                  port must present it. "" when unknown
+ * @param protocol  how the instance speaks: "http" (also for entries of nodes that predate the field),
+ *                  "http2" or "tcp"
  */
 public record MeshEndpoint(
         String id,
@@ -27,18 +29,34 @@ public record MeshEndpoint(
         boolean local,
         boolean reachable,
         String memberStatus,
-        String identity) {
+        String identity,
+        String protocol) {
+
+    public static final String TCP = "tcp";
 
     public MeshEndpoint {
         Objects.requireNonNull(id, "id");
         labels = Map.copyOf(labels);
         Objects.requireNonNull(identity, "identity");
+        protocol = protocol == null || protocol.isEmpty() ? "http" : protocol;
+    }
+
+    /** An HTTP endpoint. */
+    public MeshEndpoint(String id, String service, String node, HostPort address, HostPort inbound,
+            Map<String, String> labels, EndpointStatus status, boolean local, boolean reachable, String memberStatus,
+            String identity) {
+        this(id, service, node, address, inbound, labels, status, local, reachable, memberStatus, identity, "http");
+    }
+
+    /** Its connections are opaque bytes: reached through upstream listeners, never as HTTP requests. */
+    public boolean tcp() {
+        return protocol.equals(TCP);
     }
 
     /** An endpoint whose owner names no identity. */
     public MeshEndpoint(String id, String service, String node, HostPort address, HostPort inbound,
             Map<String, String> labels, EndpointStatus status, boolean local, boolean reachable, String memberStatus) {
-        this(id, service, node, address, inbound, labels, status, local, reachable, memberStatus, "");
+        this(id, service, node, address, inbound, labels, status, local, reachable, memberStatus, "", "http");
     }
 
     /** Why this endpoint takes no new requests by membership and health alone, or "" when it does. */

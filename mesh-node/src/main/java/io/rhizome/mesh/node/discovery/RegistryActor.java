@@ -204,6 +204,7 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
                     .setAddress(s.address().toString())
                     .setInbound(settings.inboundAdvertised().toString())
                     .setIdentity(settings.identityService())
+                    .setProtocol(s.protocol() == ServiceSettings.Protocol.HTTP ? "" : s.protocol().name().toLowerCase(java.util.Locale.ROOT))
                     .putAllLabels(s.labels())
                     .setStatus(draining ? EndpointStatus.DRAINING : health.get(s.name()))
                     .setMemberAddress(self.address().toString())
@@ -272,6 +273,6 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
     private static MeshEndpoint toView(Endpoint e, boolean local, boolean reachable, String memberStatus) {
         return new MeshEndpoint(e.getNode() + "/" + e.getService(), e.getService(), e.getNode(),
                 HostPort.parse("endpoint.address", e.getAddress()), HostPort.parse("endpoint.inbound", e.getInbound()),
-                e.getLabelsMap(), e.getStatus(), local, reachable, memberStatus, e.getIdentity());
+                e.getLabelsMap(), e.getStatus(), local, reachable, memberStatus, e.getIdentity(), e.getProtocol());
     }
 }

@@ -15,6 +15,9 @@ public interface DataPlaneSource {
     /** Requests being proxied right now, on both listeners. */
     int inFlight();
 
+    /** Connections carried as bytes (opaque TCP, upgrades, CONNECT), by direction and service. */
+    TcpStats tcpStats();
+
     /** Connections carried as bytes right now: WebSockets and other upgrades, CONNECT tunnels, opaque TCP. */
     int openTunnels();
 

@@ -32,6 +32,11 @@ final class Http2ServerEdge {
 
     /** Puts HTTP/2's handlers at the end of a client connection's pipeline (after any TLS and idle check). */
     static void install(ChannelPipeline pipeline, ProxyContext context, ProxyHandler.Mode mode) {
+        install(pipeline, context, mode, null);
+    }
+
+    /** As above; with {@code fixedService} non-null every request is for that service (an upstream listener's). */
+    static void install(ChannelPipeline pipeline, ProxyContext context, ProxyHandler.Mode mode, String fixedService) {
         int maxHeaderList = context.settings().proxy().maxHeaderSize();
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
@@ -51,7 +56,7 @@ final class Http2ServerEdge {
                         PeerIdentity.of(stream.parent()).ifPresent(id -> PeerIdentity.set(stream, id));
                         stream.pipeline()
                                 .addLast("codec", new Http2StreamFrameToHttpObjectCodec(true, true))
-                                .addLast("proxy", new ProxyHandler(context, mode, true));
+                                .addLast("proxy", new ProxyHandler(context, mode, true, fixedService));
                     }
                 }))
                 .addLast("h2-guard", new Http2ConnectionGuard());

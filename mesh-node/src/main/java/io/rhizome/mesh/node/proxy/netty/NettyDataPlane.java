@@ -57,6 +57,7 @@ public final class NettyDataPlane implements DataPlane {
     private final Class<? extends ServerChannel> serverChannelType;
     private final ChannelGroup listeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup upstreamListeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     private NettyDataPlane(ProxyContext context, EventLoopGroup group, Class<? extends ServerChannel> serverChannelType) {
         this.context = context;
@@ -110,18 +111,72 @@ public final class NettyDataPlane implements DataPlane {
         NodeSettings s = context.settings();
         bind("rhizome.outbound.port", s.outbound().address(), ProxyHandler.Mode.OUTBOUND);
         bind("rhizome.inbound.port", s.inbound(), ProxyHandler.Mode.INBOUND);
+        for (int i = 0; i < s.upstreams().size(); i++) {
+            bindUpstream("rhizome.upstreams[" + i + "].listen", s.upstreams().get(i));
+        }
+    }
+
+    /**
+     * A local listener for one mesh service: each connection goes to that service, as opaque bytes
+     * when its endpoints say {@code tcp}, as HTTP naming the service otherwise (decided per connection
+     * from the registry, so a service that appears later is served without a restart).
+     */
+    private void bindUpstream(String key, NodeSettings.Upstream upstream) {
+        NodeSettings.Proxy p = context.settings().proxy();
+        String service = upstream.service();
+        HttpDecoderConfig decoder = decoderConfig(p);
+        RequestValidator validator = new RequestValidator(p.maxHeaderCount());
+        java.util.concurrent.atomic.AtomicBoolean missing = new java.util.concurrent.atomic.AtomicBoolean();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(serverChannelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        java.util.List<io.rhizome.mesh.node.discovery.MeshEndpoint> endpoints = context.view().current().endpoints(service);
+                        if (endpoints.isEmpty() && !context.policy().current().routes().hasRoutes(service)) {
+                            if (missing.compareAndSet(false, true)) {
+                                log.warn("{}: no mesh service named \"{}\" (yet): its connections are closed until it appears", key, service);
+                            }
+                            context.tcpStats().failed(io.rhizome.mesh.node.observability.RequestRecord.Direction.OUTBOUND, service);
+                            ch.close();
+                            return;
+                        }
+                        if (missing.compareAndSet(true, false)) {
+                            log.info("{}: mesh service \"{}\" appeared; its listener serves it", key, service);
+                        }
+                        if (!endpoints.isEmpty() && endpoints.get(0).tcp()) {
+                            ch.config().setAutoRead(false); // the client's bytes wait for the tunnel
+                            ch.pipeline()
+                                    .addLast("idle", new IdleCheck(p.tunnelIdleTimeout().toMillis()))
+                                    .addLast("tcp", new TcpCaller(context, service));
+                            return;
+                        }
+                        ch.pipeline()
+                                .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
+                                .addLast("detect", new ProtocolDetector(
+                                        pipeline -> http1(pipeline, decoder, validator, ProxyHandler.Mode.OUTBOUND, service),
+                                        pipeline -> Http2ServerEdge.install(pipeline, context, ProxyHandler.Mode.OUTBOUND, service)));
+                    }
+                });
+        try {
+            Channel ch = b.bind(upstream.listen().host(), upstream.listen().port()).sync().channel();
+            listeners.add(ch);
+            upstreamListeners.add(ch);
+            log.info("upstream listener for {} bound on {}", service, upstream.listen());
+        } catch (Exception e) {
+            stop(Duration.ZERO);
+            throw new BindFailure(key, upstream.listen().toString(), e);
+        }
     }
 
     private void bind(String key, HostPort address, ProxyHandler.Mode mode) {
         NodeSettings.Proxy p = context.settings().proxy();
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(p.maxInitialLineLength())
-                .setMaxHeaderSize(p.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024)
-                // RFC 9112: Content-Length beside Transfer-Encoding, a final coding other than chunked,
-                // and Transfer-Encoding on HTTP/1.0 are errors (smuggling), and so are bare CRs in lines.
-                .setUseRfc9112TransferEncoding(true)
-                .setStrictLineParsing(true);
+        HttpDecoderConfig decoder = decoderConfig(p);
         RequestValidator validator = new RequestValidator(p.maxHeaderCount());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -139,7 +194,7 @@ public final class NettyDataPlane implements DataPlane {
                         ch.pipeline()
                                 .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
                                 .addLast("detect", new ProtocolDetector(
-                                        pipeline -> http1(pipeline, decoder, validator, mode),
+                                        pipeline -> http1(pipeline, decoder, validator, mode, null),
                                         pipeline -> Http2ServerEdge.install(pipeline, context, mode)));
                     }
                 });
@@ -153,14 +208,26 @@ public final class NettyDataPlane implements DataPlane {
         }
     }
 
-    /** HTTP/1.1's handlers at the end of a client connection's pipeline. */
-    private void http1(ChannelPipeline pipeline, HttpDecoderConfig decoder, RequestValidator validator, ProxyHandler.Mode mode) {
+    private static HttpDecoderConfig decoderConfig(NodeSettings.Proxy p) {
+        return new HttpDecoderConfig()
+                .setMaxInitialLineLength(p.maxInitialLineLength())
+                .setMaxHeaderSize(p.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024)
+                // RFC 9112: Content-Length beside Transfer-Encoding, a final coding other than chunked,
+                // and Transfer-Encoding on HTTP/1.0 are errors (smuggling), and so are bare CRs in lines.
+                .setUseRfc9112TransferEncoding(true)
+                .setStrictLineParsing(true);
+    }
+
+    /** HTTP/1.1's handlers at the end of a client connection's pipeline; {@code fixedService}: an upstream listener's. */
+    private void http1(ChannelPipeline pipeline, HttpDecoderConfig decoder, RequestValidator validator, ProxyHandler.Mode mode,
+            String fixedService) {
         ObsFoldGuard folds = new ObsFoldGuard(); // refuses obs-fold, which the decoder would unfold
         pipeline.addLast("obs-fold", folds)
                 .addLast("codec", new HttpServerCodec(decoder))
                 // validation, the obs-fold tracker and 100-continue in one hop
                 .addLast("validate", new RequestGate(validator, folds))
-                .addLast("proxy", new ProxyHandler(context, mode, false));
+                .addLast("proxy", new ProxyHandler(context, mode, false, fixedService));
     }
 
     @Override
@@ -199,6 +266,11 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     @Override
+    public io.rhizome.mesh.node.observability.TcpStats tcpStats() {
+        return context.tcpStats();
+    }
+
+    @Override
     public int openTunnels() {
         return context.tunnels().get();
     }
@@ -206,6 +278,8 @@ public final class NettyDataPlane implements DataPlane {
     @Override
     public void drain() {
         context.draining(true);
+        // The app's new connections to mesh services stop here; open ones run on within the drain.
+        upstreamListeners.close();
         // HTTP/2 clients learn at once: GOAWAY lets the streams they have open finish and takes no new
         // ones. Its last stream id is the highest possible, as in a graceful shutdown's first GOAWAY, so
         // a stream the client opened while the frame was on its way is still served, not refused.

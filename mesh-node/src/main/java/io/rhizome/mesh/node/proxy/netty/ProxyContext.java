@@ -14,6 +14,7 @@ import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.security.authz.Authorizations;
 import io.rhizome.mesh.node.security.tls.MeshTls;
+import io.rhizome.mesh.node.observability.TcpStats;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -25,6 +26,7 @@ final class ProxyContext {
     private final Bootstrap upstream;
     private final AtomicInteger inFlight;
     private final AtomicInteger tunnels = new AtomicInteger();
+    private final TcpStats tcpStats = new TcpStats();
     private final UpstreamPool pool;
     private final Http2Upstreams http2;
     private final Http2Stats http2Stats = new Http2Stats();
@@ -78,6 +80,10 @@ final class ProxyContext {
 
     AtomicInteger inFlight() {
         return inFlight;
+    }
+
+    TcpStats tcpStats() {
+        return tcpStats;
     }
 
     /** Tunnels (CONNECT, Upgrade, opaque TCP) open now: a drain waits for them as for requests. */

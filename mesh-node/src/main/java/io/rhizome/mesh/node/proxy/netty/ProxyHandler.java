@@ -45,6 +45,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.Outstanding;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
 import io.rhizome.mesh.node.observability.RequestFlags;
+import io.rhizome.mesh.node.observability.RequestRecord;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
@@ -94,6 +95,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     private final Mode mode;
     /** This handler serves one HTTP/2 stream (one request) rather than an HTTP/1.1 connection. */
     private final boolean http2;
+    /** The service every request on this connection is for (an upstream listener's); null: the Host says. */
+    private final String fixedService;
     /** The request being served is a gRPC call: local answers are gRPC-shaped. */
     private boolean grpc;
     private ChannelHandlerContext ctx;
@@ -109,9 +112,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     private String clientIp;
 
     ProxyHandler(ProxyContext context, Mode mode, boolean http2) {
+        this(context, mode, http2, null);
+    }
+
+    /** With {@code fixedService} non-null (an upstream listener's), every request is for that service whatever its Host says. */
+    ProxyHandler(ProxyContext context, Mode mode, boolean http2, String fixedService) {
         this.context = context;
         this.mode = mode;
         this.http2 = http2;
+        this.fixedService = fixedService;
     }
 
     @Override
@@ -237,13 +246,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !(mode == Mode.INBOUND && context.draining());
-        if (mode == Mode.OUTBOUND && request.method().equals(HttpMethod.CONNECT)) {
+        if (request.method().equals(HttpMethod.CONNECT)) {
             if (http2) {
                 sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT over HTTP/2 is not supported (expected: CONNECT over HTTP/1.1)", false);
-                return;
+            } else if (mode == Mode.OUTBOUND) {
+                onConnect(request);
+            } else {
+                onOpaqueConnect(request);
             }
-            onConnect(request);
             return;
+        }
+        if (fixedService != null) {
+            forService(request, fixedService);
         }
         String upgrade = http2 ? null : Tunnel.upgradeOf(request);
         if (upgrade != null && mode == Mode.INBOUND && context.draining()) {
@@ -291,6 +305,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         return request;
     }
 
+    /**
+     * Makes a request on an upstream listener name its service: the Host becomes the service, an
+     * absolute URI its path (clients of such a listener call it as if it were the service itself).
+     */
+    private static void forService(HttpRequest request, String service) {
+        String uri = request.uri();
+        if (!uri.startsWith("/") && uri.regionMatches(true, 0, "http://", 0, 7)) {
+            int slash = uri.indexOf('/', 7);
+            request.setUri(slash < 0 ? "/" : uri.substring(slash));
+        }
+        request.headers().set(HttpHeaderNames.HOST, service);
+    }
+
     /** The client's IP address as text, worked out once per connection (X-Forwarded-For, RateLimits, hashing). */
     private String clientIp() {
         if (clientIp == null && ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
@@ -313,13 +340,69 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT target \"" + request.uri() + "\" (expected: host:port)", false);
             return;
         }
+        openTunnel(new HostPort(hp.host(), hp.port()), RequestRecord.Direction.OUTBOUND, "egress", "connect", "");
+    }
+
+    /**
+     * A peer's node carries an opaque connection to one of this node's {@code tcp} services: {@code
+     * CONNECT <service>:<port>} on the inbound port (the port is the instance's as the caller saw it;
+     * this node's own configuration says where the instance is). Authorized by the caller's identity
+     * and rate-limited like a request; answered 200 once the instance accepted the connection.
+     */
+    private void onOpaqueConnect(HttpRequest request) {
+        record.request(request.method().name(), request.uri(), "");
+        record.flag(RequestFlags.TUNNEL);
+        HostAndPort hp = HostAndPort.of(request.uri());
+        if (hp == null || hp.port() < 0) {
+            sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT target \"" + request.uri() + "\" (expected: <service>:<port>)", false);
+            return;
+        }
+        String suffix = context.settings().outbound().meshSuffix();
+        String name = !suffix.isEmpty() && hp.host().endsWith("." + suffix)
+                ? hp.host().substring(0, hp.host().length() - suffix.length() - 1) : hp.host();
+        ServiceSettings service = null;
+        for (ServiceSettings s : context.settings().services()) {
+            if (s.name().equals(name)) {
+                service = s;
+            }
+        }
+        if (service == null) {
+            sendLocal(ProxyErrors.UNKNOWN_SERVICE, "no instance of \"" + name + "\" on node " + context.settings().nodeName(), false);
+            return;
+        }
+        record.service(name);
+        if (service.protocol() != ServiceSettings.Protocol.TCP) {
+            sendLocal(ProxyErrors.BAD_REQUEST, "\"" + name + "\" is not a tcp service (expected: CONNECT to a service with"
+                    + " protocol = tcp; HTTP services take requests)", false);
+            return;
+        }
+        if (context.draining()) {
+            // As a refused connect: the caller's node tries another endpoint.
+            context.tcpStats().failed(RequestRecord.Direction.INBOUND, name);
+            sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE, "this node is draining: no new connections to \"" + name + "\"", false);
+            return;
+        }
+        String caller = PeerIdentity.of(ctx.channel()).orElse(null);
+        if (LocalAdmission.check(context, name, request, caller, clientIp()) instanceof LocalAdmission.Refused refused) {
+            context.tcpStats().failed(RequestRecord.Direction.INBOUND, name);
+            sendLocal(refused.error(), refused.message(), false, refused.retryAfterSeconds());
+            return;
+        }
+        openTunnel(service.address(), RequestRecord.Direction.INBOUND, name, MeshEndpoint.TCP, caller == null ? "" : caller);
+    }
+
+    /**
+     * Connects to {@code target}, answers the CONNECT with 200 once connected (502 when not), then
+     * joins the two connections. Nothing the target says first is read before the join.
+     */
+    private void openTunnel(HostPort target, RequestRecord.Direction direction, String service, String kind, String caller) {
         tunnelling = true;
         Channel client = ctx.channel();
         client.config().setAutoRead(false);
         context.upstream().clone(client.eventLoop())
                 .option(ChannelOption.AUTO_READ, false) // what a server says first waits for the tunnel
                 .handler(new ChannelInboundHandlerAdapter())
-                .connect(InetSocketAddress.createUnresolved(hp.host(), hp.port()))
+                .connect(InetSocketAddress.createUnresolved(target.host(), target.port()))
                 .addListener((ChannelFuture f) -> {
                     if (!client.isActive()) {
                         f.channel().close();
@@ -327,17 +410,18 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     }
                     if (!f.isSuccess()) {
                         tunnelling = false;
-                        sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE,
-                                "cannot connect to " + request.uri() + ": " + describe(f.cause()), false);
+                        context.tcpStats().failed(direction, service);
+                        sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE, "cannot connect to " + target + ": " + describe(f.cause()), false);
                         return;
                     }
                     client.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                             new HttpResponseStatus(200, "Connection Established")));
                     record.status(200);
-                    record.upstream(new HostPort(hp.host(), hp.port()));
+                    record.upstream(target);
                     record.emit(context.observers(), System.nanoTime());
                     client.flush();
-                    Tunnel.join(client, this, f.channel(), tunnelIdleMillis(), context.tunnels());
+                    Tunnel.join(client, this, f.channel(), tunnelIdleMillis(), context.tunnels(),
+                            context.tcpStats().opened(direction, service, kind, caller, clientIp(), target.toString()));
                 });
     }
 
@@ -1232,7 +1316,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             while ((m = pending.poll()) != null) {
                 ReferenceCountUtil.release(m); // a client waits for the 101 before it speaks the new protocol
             }
-            Tunnel.join(ctx.channel(), ProxyHandler.this, up, tunnelIdleMillis(), context.tunnels());
+            boolean inbound = mode == Mode.INBOUND;
+            String svc = localService != null ? localService : service != null ? service : "egress";
+            String caller = inbound ? PeerIdentity.of(ctx.channel()).orElse("") : "";
+            Tunnel.join(ctx.channel(), ProxyHandler.this, up, tunnelIdleMillis(), context.tunnels(), context.tcpStats().opened(
+                    inbound ? RequestRecord.Direction.INBOUND : RequestRecord.Direction.OUTBOUND, svc, "upgrade", caller,
+                    clientIp(), String.valueOf(target)));
         }
 
         private void endDiscardAndRetry() {

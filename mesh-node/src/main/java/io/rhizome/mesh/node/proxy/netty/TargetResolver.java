@@ -1,5 +1,8 @@
 package io.rhizome.mesh.node.proxy.netty;
 
+import java.util.List;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
@@ -28,6 +31,8 @@ final class TargetResolver {
      * that service. Set only by the mesh: the outbound port drops it from what apps send.
      */
     static final String SERVICE_HEADER = "x-rhizome-service";
+    private static final String NOT_HTTP = "\"%s\" is a tcp service: it takes connections through an upstream listener"
+            + " (rhizome.upstreams), not HTTP requests";
 
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
 
@@ -98,6 +103,10 @@ final class TargetResolver {
         request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
         request.headers().remove(SERVICE_HEADER); // the mesh's own: set toward a peer when a Route changed the service
         if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
+            List<MeshEndpoint> endpoints = context.view().current().endpoints(name);
+            if (!endpoints.isEmpty() && endpoints.get(0).tcp()) {
+                return Target.error(ProxyErrors.BAD_REQUEST, NOT_HTTP.formatted(name));
+            }
             return route(context, name, request, record);
         }
         if (suffixed || isBareName(name)) {
@@ -166,6 +175,9 @@ final class TargetResolver {
         }
         for (ServiceSettings service : context.settings().services()) {
             if (service.name().equals(name)) {
+                if (service.protocol() == ServiceSettings.Protocol.TCP) {
+                    return Target.error(ProxyErrors.BAD_REQUEST, NOT_HTTP.formatted(name));
+                }
                 return Target.local(service, service.name() + " on node " + context.settings().nodeName());
             }
         }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.rhizome.mesh.node.observability.TcpStats;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -47,9 +48,11 @@ final class Tunnel {
     /**
      * Joins {@code client} (a connection of the outbound or inbound port, whose HTTP handler is
      * {@code clientHandler}) and {@code upstream} (an upstream connection of {@link UpstreamPool}, or a
-     * plain one with no handlers but its relay). Counts the tunnel in {@code open} while it lasts.
+     * plain one with no handlers but its relay). Counts the tunnel in {@code open} while it lasts, and its
+     * bytes and life in {@code counted}.
      */
-    static void join(Channel client, ChannelHandler clientHandler, Channel upstream, long idleMillis, AtomicInteger open) {
+    static void join(Channel client, ChannelHandler clientHandler, Channel upstream, long idleMillis, AtomicInteger open,
+            TcpStats.Connection counted) {
         ChannelPipeline cp = client.pipeline();
         for (String name : CLIENT_HTTP) {
             if (cp.get(name) != null) {
@@ -57,20 +60,23 @@ final class Tunnel {
             }
         }
         cp.replace("idle", "idle", new IdleCheck(idleMillis)); // the tunnel's quiet time, not an HTTP connection's
-        cp.replace(clientHandler, "relay", new RelayHandler(upstream));
+        cp.replace(clientHandler, "relay", new RelayHandler(upstream, counted, true));
 
         ChannelPipeline up = upstream.pipeline();
         if (up.get("idle") != null) {
             up.remove("idle"); // the client side's check sees every byte of both directions
         }
         if (up.get("backend") != null) {
-            up.replace("backend", "relay", new RelayHandler(client));
-        } else if (up.get("relay") == null) {
-            up.addLast("relay", new RelayHandler(client));
+            up.replace("backend", "relay", new RelayHandler(client, counted, false));
+        } else {
+            up.addLast("relay", new RelayHandler(client, counted, false));
         }
         // Each relay closes its peer when its own side closes, once what it wrote is flushed.
         open.incrementAndGet();
-        client.closeFuture().addListener(f -> open.decrementAndGet());
+        client.closeFuture().addListener(f -> {
+            open.decrementAndGet();
+            counted.closed();
+        });
         // The codecs go last: what their decoders hold beyond the HTTP part reaches the relays as bytes.
         if (up.get("codec") != null) {
             up.remove("codec");

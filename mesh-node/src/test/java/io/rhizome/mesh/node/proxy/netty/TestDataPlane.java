@@ -72,6 +72,17 @@ final class TestDataPlane implements AutoCloseable {
                 EndpointStatus.SERVING, false, true, "Up");
     }
 
+    /** An instance of a {@code tcp} service behind another node's inbound port. */
+    static MeshEndpoint remoteTcp(String node, String service, HostPort instance, HostPort inbound) {
+        return new MeshEndpoint(node + "/" + service, service, node, instance, inbound, Map.of(),
+                EndpointStatus.SERVING, false, true, "Up", "", MeshEndpoint.TCP);
+    }
+
+    private static MeshEndpoint withProtocol(MeshEndpoint e, String protocol) {
+        return new MeshEndpoint(e.id(), e.service(), e.node(), e.address(), e.inbound(), e.labels(), e.status(), e.local(),
+                e.reachable(), e.memberStatus(), e.identity(), protocol);
+    }
+
     @Override
     public void close() {
         dataPlane.stop(Duration.ZERO);
@@ -90,6 +101,7 @@ final class TestDataPlane implements AutoCloseable {
         private final List<String> services = new ArrayList<>();
         private final Map<String, List<MeshEndpoint>> endpoints = new LinkedHashMap<>();
         private final Map<String, HostPort> localEndpoints = new LinkedHashMap<>();
+        private final Map<String, String> protocols = new LinkedHashMap<>();
         private String policies = "resources = []";
         private String selfIdentity;
         private final List<AutoCloseable> resources = new ArrayList<>();
@@ -114,6 +126,7 @@ final class TestDataPlane implements AutoCloseable {
         /** A local service whose instances speak {@code protocol} ({@code http} or {@code http2}). */
         Builder service(String name, HostPort instance, String protocol) {
             services.add("{ name = " + name + ", address = \"" + instance + "\", protocol = " + protocol + " }");
+            protocols.put(name, protocol);
             return this;
         }
 
@@ -159,7 +172,8 @@ final class TestDataPlane implements AutoCloseable {
                     """.formatted(node, ports[0], ports[1], ports[2], String.join(", ", services), config)));
             Map<String, List<MeshEndpoint>> published = new LinkedHashMap<>();
             localEndpoints.forEach((service, instance) ->
-                    published.put(service, List.of(local(node, service, instance, settings.inbound(), Map.of()))));
+                    published.put(service, List.of(withProtocol(local(node, service, instance, settings.inbound(), Map.of()),
+                            protocols.getOrDefault(service, "http")))));
             published.putAll(endpoints);
             MeshView view = new MeshView();
             view.publish(new MeshSnapshot(published, List.of()));
