@@ -1,5 +1,7 @@
 package io.rhizome.mesh.node.observability.metrics;
 
+import io.rhizome.mesh.node.observability.TcpStats;
+
 import io.rhizome.mesh.node.discovery.MemberView;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
@@ -91,6 +93,7 @@ public final class NodeMetrics {
                         + " protocol errors, floods cut off with enhance_your_calm, cancelled streams).");
         dataPlane.http2Stats().forEach((frame, port, error, n) ->
                 out.sample("rhizome_http2_frames_sent_total", n, "frame", frame, "port", port, "error", error));
+        tcp(out);
         out.family("rhizome_tls_handshake_failures_total", "counter",
                 "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), of cluster connections,"
                         + " and of admin API clients (rhizome.admin.tls).")
@@ -107,6 +110,54 @@ public final class NodeMetrics {
         }
         JvmMetrics.write(out);
         return out.toString();
+    }
+
+    /**
+     * Connections carried as bytes (opaque TCP, WebSockets and other upgrades, CONNECT tunnels), by
+     * direction and service; bytes and durations are added when a connection closes.
+     */
+    private void tcp(PrometheusText out) {
+        List<Object[]> series = new ArrayList<>();
+        dataPlane.tcpStats().forEach((direction, service, c) -> series.add(new Object[] {direction, service, c}));
+        series.sort(java.util.Comparator.comparing((Object[] s) -> (String) s[0]).thenComparing(s -> (String) s[1]));
+        String[][] counters = {
+            {"rhizome_tcp_connections_opened_total", "counter", "Connections joined to an instance (or a peer), by direction and service."},
+            {"rhizome_tcp_connections_closed_total", "counter", "Joined connections that closed."},
+            {"rhizome_tcp_connections_failed_total", "counter",
+                "Connections that could not be carried: no endpoint, every endpoint refused, not allowed, unknown service."},
+            {"rhizome_tcp_connections_open", "gauge", "Joined connections open now."},
+            {"rhizome_tcp_received_bytes_total", "counter", "Bytes from the caller's side toward the instance, of closed connections."},
+            {"rhizome_tcp_sent_bytes_total", "counter", "Bytes from the instance's side toward the caller, of closed connections."},
+        };
+        for (int i = 0; i < counters.length; i++) {
+            String name = counters[i][0];
+            out.family(name, counters[i][1], counters[i][2]);
+            for (Object[] s : series) {
+                TcpStats.Counters c = (TcpStats.Counters) s[2];
+                long v = switch (i) {
+                    case 0 -> c.opened.sum();
+                    case 1 -> c.closed.sum();
+                    case 2 -> c.failed.sum();
+                    case 3 -> c.open();
+                    case 4 -> c.bytesFromClient.sum();
+                    default -> c.bytesToClient.sum();
+                };
+                out.sample(name, v, "direction", (String) s[0], "service", (String) s[1]);
+            }
+        }
+        String h = "rhizome_tcp_connection_duration_seconds";
+        out.family(h, "histogram", "How long closed connections lasted.");
+        for (Object[] s : series) {
+            TcpStats.Counters c = (TcpStats.Counters) s[2];
+            long cumulative = 0;
+            for (int b = 0; b < TcpStats.DURATION_BOUNDS.length; b++) {
+                cumulative += c.durationBuckets[b].sum();
+                out.sample(h + "_bucket", cumulative, "direction", (String) s[0], "service", (String) s[1],
+                        "le", PrometheusText.le(TcpStats.DURATION_BOUNDS[b]));
+            }
+            out.sample(h + "_sum", c.durationMicros.sum() / 1e6, "direction", (String) s[0], "service", (String) s[1]);
+            out.sample(h + "_count", cumulative, "direction", (String) s[0], "service", (String) s[1]);
+        }
     }
 
     private void cluster(PrometheusText out, MeshSnapshot mesh) {
