@@ -148,6 +148,12 @@ final class PolicyRoutes extends AllDirectives {
             return CompletableFuture.completedFuture(invalid("document: " + e.getMessage().replaceAll("\\s*\\R\\s*", " ")
                     + " (expected: a JSON resource or {\"resources\": [...]})"));
         }
+        try {
+            io.rhizome.mesh.node.policy.TcpServiceRules.check(resources, service -> mesh.current().endpoints(service).stream()
+                    .anyMatch(io.rhizome.mesh.node.discovery.MeshEndpoint::tcp), pathKind == null && body.contains("\"resources\""));
+        } catch (ResourceError e) {
+            return CompletableFuture.completedFuture(invalid(e.getMessage()));
+        }
         List<Resource> batch = resources;
         return AskPattern.<PolicyActor.Command, PolicyActor.Outcome>ask(writer,
                 replyTo -> new PolicyActor.Apply(batch, replyTo), ASK_TIMEOUT, system.scheduler())

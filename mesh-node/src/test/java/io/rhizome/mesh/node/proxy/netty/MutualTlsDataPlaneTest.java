@@ -70,6 +70,10 @@ class MutualTlsDataPlaneTest {
     private static int outboundA;
     private static HttpClient app;
     private static final ConcurrentLinkedQueue<RequestRecord> inboundRecords = new ConcurrentLinkedQueue<>();
+    private static TcpThroughTheMeshTest.GreetingServer vault;
+    private static int vaultListener;
+    private static final ConcurrentLinkedQueue<io.rhizome.mesh.node.observability.TcpStats.Closed> closedOnB =
+            new ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() throws IOException {
@@ -79,12 +83,15 @@ class MutualTlsDataPlaneTest {
         CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
         orders = EchoUpstream.start();
         greeter = GreeterServer.start("b");
-        int[] ports = TestPorts.free(6);
-        NodeSettings settingsA = settings("node-a", "web", ports[0], ports[1], ports[2], "");
+        vault = new TcpThroughTheMeshTest.GreetingServer("vault");
+        int[] ports = TestPorts.free(7);
+        vaultListener = ports[6];
+        NodeSettings settingsA = settings("node-a", "web", ports[0], ports[1], ports[2],
+                "rhizome.upstreams = [{ service = vault, listen = \"127.0.0.1:" + vaultListener + "\" }]");
         outboundA = ports[1];
         settingsB = settings("node-b", "orders", ports[3], ports[4], ports[5],
                 "rhizome.services = [{ name = orders, address = \"" + orders.address() + "\" }, { name = greeter, address = \""
-                        + greeter.address() + "\" }]");
+                        + greeter.address() + "\" }, { name = vault, address = \"" + vault.address() + "\", protocol = tcp }]");
         assertThat(settingsA.identityService()).as("identity taken from the certificate").isEqualTo("web");
 
         HostPort inboundB = settingsB.inboundAdvertised();
@@ -93,7 +100,9 @@ class MutualTlsDataPlaneTest {
                 "orders", List.of(remote("orders", inboundB, "orders")),
                 // The registry says node-b serves "payments" here: node-b's certificate must not pass.
                 "imposter", List.of(remote("imposter", inboundB, "payments")),
-                "greeter", List.of(remote("greeter", inboundB, "orders"))), List.of()));
+                "greeter", List.of(remote("greeter", inboundB, "orders")),
+                "vault", List.of(new MeshEndpoint("node-b/vault", "vault", "node-b", vault.address(), inboundB, Map.of(),
+                        EndpointStatus.SERVING, false, true, "Up", "orders", MeshEndpoint.TCP))), List.of()));
         MeshView viewB = new MeshView();
         viewB.publish(new MeshSnapshot(Map.of("orders", List.of(new MeshEndpoint("node-b/orders", "orders", "node-b",
                 orders.address(), inboundB, Map.of(), EndpointStatus.SERVING, true, true, "Up", "orders")),
@@ -109,6 +118,7 @@ class MutualTlsDataPlaneTest {
                 inboundRecords.add(r);
             }
         });
+        nodeB.tcpStats().onClosed(closedOnB::add);
         nodeA.start();
         nodeB.start();
         app = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -133,6 +143,9 @@ class MutualTlsDataPlaneTest {
         }
         if (greeter != null) {
             greeter.close();
+        }
+        if (vault != null) {
+            vault.close();
         }
     }
 
@@ -162,6 +175,21 @@ class MutualTlsDataPlaneTest {
             assertThat(r.service()).isEqualTo("greeter");
             assertThat(r.caller()).isEqualTo("spiffe://example.org/service/web");
         });
+    }
+
+    @Test
+    void opaqueTcpCrossesUnderMutualTlsAndTheCallerIsKnownOnTheInboundSide() throws Exception {
+        try (Socket s = TcpThroughTheMeshTest.connect(vaultListener)) {
+            assertThat(TcpThroughTheMeshTest.readLine(s.getInputStream())).isEqualTo("vault");
+            s.getOutputStream().write("secret\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(TcpThroughTheMeshTest.readLine(s.getInputStream())).isEqualTo("secret");
+        }
+        io.rhizome.mesh.node.testing.Eventually.within(Duration.ofSeconds(5), () -> assertThat(closedOnB).anySatisfy(c -> {
+            assertThat(c.service()).isEqualTo("vault");
+            assertThat(c.kind()).isEqualTo("tcp");
+            assertThat(c.caller()).isEqualTo("spiffe://example.org/service/web");
+            assertThat(c.bytesFromClient()).isEqualTo(7);
+        }));
     }
 
     @Test

@@ -56,6 +56,11 @@ class TcpThroughTheMeshTest {
                 .service("echo", instanceB.address(), "tcp").localEndpoint("echo", instanceB.address())
                 .service("flaky", deadInstance, "tcp")
                 .service("web", web.address())
+                .service("locked", instanceB.address(), "tcp")
+                .policies("""
+                        resources = [ { kind = Authorization, name = locked, spec { service = locked, default = deny, rules = [
+                            { action = allow, from = ["spiffe://example.org/service/admin"] } ] } } ]
+                        """)
                 .start();
         c = TestDataPlane.builder().node("node-c")
                 .service("echo", instanceC.address(), "tcp").localEndpoint("echo", instanceC.address())
@@ -63,7 +68,7 @@ class TcpThroughTheMeshTest {
                 .start();
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
         HostPort inboundC = new HostPort("127.0.0.1", c.inboundPort());
-        listen = TestPorts.free(5);
+        listen = TestPorts.free(6);
         a = TestDataPlane.builder().node("node-a")
                 .config("""
                         rhizome.upstreams = [
@@ -72,8 +77,9 @@ class TcpThroughTheMeshTest {
                           { service = ghost, listen = "127.0.0.1:%d" }
                           { service = web, listen = "127.0.0.1:%d" }
                           { service = gone, listen = "127.0.0.1:%d" }
+                          { service = locked, listen = "127.0.0.1:%d" }
                         ]
-                        """.formatted(listen[0], listen[1], listen[2], listen[3], listen[4]))
+                        """.formatted(listen[0], listen[1], listen[2], listen[3], listen[4], listen[5]))
                 .endpoints("echo", TestDataPlane.remoteTcp("node-b", "echo", instanceB.address(), inboundB),
                         TestDataPlane.remoteTcp("node-c", "echo", instanceC.address(), inboundC))
                 // node-b's instance refuses; node-b answers so, and the caller goes to node-c
@@ -83,6 +89,7 @@ class TcpThroughTheMeshTest {
                 .endpoints("gone", TestDataPlane.remoteTcp("node-d", "gone", instanceB.address(), deadInbound),
                         TestDataPlane.remoteTcp("node-c", "gone", instanceC.address(), inboundC))
                 .endpoints("web", TestDataPlane.remote("node-b", "web", web.address(), inboundB))
+                .endpoints("locked", TestDataPlane.remoteTcp("node-b", "locked", instanceB.address(), inboundB))
                 .start();
     }
 
@@ -165,6 +172,18 @@ class TcpThroughTheMeshTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
         Eventually.within(Duration.ofSeconds(5), () -> assertThat(failed(a.dataPlane().tcpStats(), "ghost")).isEqualTo(before + 1));
+    }
+
+    @Test
+    void anAuthorizationOfTheCalleeDecidesByCallerAndAClosedConnectionIsAllTheClientSees() throws Exception {
+        // Plaintext: no caller identity, so only the allowed identity's rule could open it, and none matches.
+        try (Socket s = connect(listen[5])) {
+            assertThat(s.getInputStream().read()).as("closed, the instance never reached").isEqualTo(-1);
+        }
+        Eventually.within(Duration.ofSeconds(5), () -> {
+            assertThat(counters(b.dataPlane().tcpStats(), "inbound", "locked").failed.sum()).isEqualTo(1);
+            assertThat(failed(a.dataPlane().tcpStats(), "locked")).isEqualTo(1);
+        });
     }
 
     @Test
