@@ -49,7 +49,7 @@ public final class EchoService implements AutoCloseable {
     /** Response header naming the instance that answered. */
     public static final String INSTANCE_HEADER = "x-echo-instance";
 
-    static final String USAGE = "usage: echo-service --name NAME --port PORT [--host 127.0.0.1]";
+    static final String USAGE = "usage: echo-service --name NAME --port PORT [--host 127.0.0.1] [--tcp-port PORT]";
 
     private static final int WORKER_THREADS = 64;
     private static final int BACKLOG = 512;
@@ -427,7 +427,8 @@ public final class EchoService implements AutoCloseable {
     // ------------------------------------------------------------------ command line
 
     /** Parsed command line. */
-    record Args(String name, String host, int port, boolean help) {
+    /** {@code tcpPort}: also a plain TCP echo that speaks first ({@link TcpEcho}) on this port; -1: none. */
+    record Args(String name, String host, int port, boolean help, int tcpPort) {
     }
 
     /** A bad command line; the message is one line. */
@@ -441,10 +442,11 @@ public final class EchoService implements AutoCloseable {
         String name = null;
         String host = "127.0.0.1";
         String port = null;
+        String tcpPort = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help")) {
-                return new Args(null, host, 0, true);
+                return new Args(null, host, 0, true, -1);
             }
             String option = arg;
             String value = null;
@@ -453,7 +455,7 @@ public final class EchoService implements AutoCloseable {
                 option = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
             }
-            if (!option.equals("--name") && !option.equals("--port") && !option.equals("--host")) {
+            if (!option.equals("--name") && !option.equals("--port") && !option.equals("--host") && !option.equals("--tcp-port")) {
                 throw new UsageException("unknown argument '" + arg + "'");
             }
             if (value == null) {
@@ -465,6 +467,7 @@ public final class EchoService implements AutoCloseable {
             switch (option) {
                 case "--name": name = value; break;
                 case "--host": host = value; break;
+                case "--tcp-port": tcpPort = value; break;
                 default: port = value; break;
             }
         }
@@ -486,7 +489,14 @@ public final class EchoService implements AutoCloseable {
         if (p < 0 || p > 65535) {
             throw new UsageException("--port must be a number 0..65535, got '" + port + "'");
         }
-        return new Args(name, host, (int) p, false);
+        long tp = -1;
+        if (tcpPort != null) {
+            tp = parseLongOrMinus1(tcpPort);
+            if (tp < 1 || tp > 65535) {
+                throw new UsageException("--tcp-port must be a number 1..65535, got '" + tcpPort + "'");
+            }
+        }
+        return new Args(name, host, (int) p, false, (int) tp);
     }
 
     private static String hostPort(String host, int port) {
@@ -529,6 +539,17 @@ public final class EchoService implements AutoCloseable {
                     + hostPort(args.host(), args.port()) + ": " + e);
             System.exit(1);
             return;
+        }
+        if (args.tcpPort() > 0) {
+            try {
+                TcpEcho.start(args.name(), args.host(), args.tcpPort());
+            } catch (IOException e) {
+                System.err.println("echo-service: cannot listen on " + hostPort(args.host(), args.tcpPort()) + " (--tcp-port): "
+                        + e.getMessage());
+                System.exit(1);
+                return;
+            }
+            System.out.println("echo " + args.name() + " tcp echo listening on " + hostPort(args.host(), args.tcpPort()));
         }
         System.out.println("echo " + args.name() + " listening on "
                 + hostPort(args.host(), service.port()));

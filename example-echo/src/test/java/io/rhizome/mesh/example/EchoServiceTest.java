@@ -225,4 +225,20 @@ class EchoServiceTest {
         assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name"}))
                 .isInstanceOf(EchoService.UsageException.class).hasMessageContaining("needs a value");
     }
+
+    @Test
+    void theTcpEchoSpeaksFirstThenEchoes() throws Exception {
+        try (TcpEcho echo = TcpEcho.start("v9", "127.0.0.1", 0);
+                java.net.Socket s = new java.net.Socket("127.0.0.1", echo.port())) {
+            s.setSoTimeout(5_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("v9 ready");
+            s.getOutputStream().write("hällo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("hällo");
+        }
+        assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name", "x", "--port", "1", "--tcp-port", "0"}))
+                .hasMessage("--tcp-port must be a number 1..65535, got '0'");
+        assertThat(EchoService.parseArgs(new String[] {"--name", "x", "--port", "1", "--tcp-port", "9001"}).tcpPort()).isEqualTo(9001);
+    }
 }

@@ -57,7 +57,8 @@ public final class RhizomeNode implements AutoCloseable {
                 selector, tls.stats());
         this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
                 health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
-                new TapHub(dataPlane.observers(), settings.nodeName(), stats.localCaller()), observability.metrics(), tls);
+                new TapHub(dataPlane.observers(), dataPlane.tcpStats().connections(), settings.nodeName(), stats.localCaller()),
+                observability.metrics(), tls);
         controlPlane.shareRateLimits(dataPlane.rateLimits());
     }
 

@@ -108,6 +108,8 @@ public final class DataPlaneBench {
         latency();
         http2.measure(options.loadCpu(), options.throughput(), options.quick() ? Duration.ofSeconds(15) : Duration.ofSeconds(30));
         http2.lines.forEach(l -> notes.add("HTTP/2 and gRPC (h2load -c4 -m8): " + l.strip().replaceAll("\\s+", " ")));
+        tcp.measure(options.loadCpu(), options.quick() ? 50_000 : 200_000);
+        tcp.lines.forEach(l -> notes.add("TCP (redis-benchmark -c32 -t set,get): " + l.strip().replaceAll("\\s+", " ")));
         for (Row r : rows) {
             for (Proc p : r.procs) {
                 r.rssMiB.put(p.name(), p.rssMiB());
@@ -160,8 +162,21 @@ public final class DataPlaneBench {
         Proc nginxH2a = nginx("nginx-h2-a", proxy, Http2Rows.nginx(dir, "nginx-h2-a", q[3], q[2], q[2]));
         Proc haproxyH2b = haproxy("haproxy-h2-b", proxy, Http2Rows.haproxy(q[4], q[0], q[1]));
         Proc haproxyH2a = haproxy("haproxy-h2-a", proxy, Http2Rows.haproxy(q[5], q[4], q[4]));
-        MeshNodes.Node b = nodes.start("rhizome-b", proxy, List.of(), "127.0.0.1:" + upstreamPort, http2.rhizomeServices());
-        MeshNodes.Node a = nodes.start("rhizome-a", proxy, List.of(b.clusterPort()), null);
+        int[] t = Ports.free(7);
+        tcp.redisPort = t[0];
+        tcp.listenerB = t[1];
+        tcp.listenerA = t[2];
+        Proc redis = Proc.start("redis", options.loadCpu(), List.of("redis-server", "--port", Integer.toString(t[0]), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--maxclients", "1000"), dir.resolve("redis.log"), Map.of(), dir);
+        procs.add(redis);
+        awaitListening(redis, "listen 127.0.0.1:" + t[0]);
+        Proc nginxTcpB = nginx("nginx-tcp-b", proxy, TcpRows.nginx(dir, "nginx-tcp-b", t[3], t[0]));
+        Proc nginxTcpA = nginx("nginx-tcp-a", proxy, TcpRows.nginx(dir, "nginx-tcp-a", t[4], t[3]));
+        Proc haproxyTcpB = haproxy("haproxy-tcp-b", proxy, TcpRows.haproxy(t[5], t[0]));
+        Proc haproxyTcpA = haproxy("haproxy-tcp-a", proxy, TcpRows.haproxy(t[6], t[5]));
+        MeshNodes.Node b = nodes.start("rhizome-b", proxy, List.of(), "127.0.0.1:" + upstreamPort,
+                http2.rhizomeServices() + ", " + tcp.rhizomeService(), TcpRows.rhizomeUpstream(t[1]));
+        MeshNodes.Node a = nodes.start("rhizome-a", proxy, List.of(b.clusterPort()), null, "", TcpRows.rhizomeUpstream(t[2]));
         procs.add(b.proc());
         procs.add(a.proc());
         nodes.awaitReady(b, Duration.ofSeconds(60));
@@ -190,9 +205,19 @@ public final class DataPlaneBench {
         http2.add(MESH, "rhizome", a.outboundPort(), a.outboundPort(), true, List.of(a.proc(), b.proc()));
         http2.add(MESH, "nginx", q[3], q[3], false, List.of(nginxH2a, nginxH2b));
         http2.add(MESH, "haproxy", q[5], q[5], false, List.of(haproxyH2a, haproxyH2b));
+        tcp.add(DIRECT, "direct", t[0], List.of());
+        tcp.add(ONE_HOP, "rhizome", t[1], List.of(b.proc()));
+        tcp.add(ONE_HOP, "nginx", t[3], List.of(nginxTcpB));
+        tcp.add(ONE_HOP, "haproxy", t[5], List.of(haproxyTcpB));
+        tcp.add(MESH, "rhizome", t[2], List.of(a.proc(), b.proc()));
+        tcp.add(MESH, "nginx", t[4], List.of(nginxTcpA, nginxTcpB));
+        tcp.add(MESH, "haproxy", t[6], List.of(haproxyTcpA, haproxyTcpB));
         meshNodeA = a;
         meshNodeB = b;
     }
+
+    /** The opaque TCP rows, measured after the HTTP/2 ones. */
+    final TcpRows tcp = new TcpRows();
 
     /** The HTTP/2 and gRPC rows, measured after the HTTP/1.1 ones. */
     final Http2Rows http2;

@@ -58,6 +58,12 @@ final class MeshNodes {
 
     /** As above; {@code moreServices}: further entries of {@code services} (HOCON objects, comma separated). */
     Node start(String name, String cpus, List<Integer> seedPorts, String upstream, String moreServices) throws IOException {
+        return start(name, cpus, seedPorts, upstream, moreServices, "");
+    }
+
+    /** As above; {@code extra}: more lines of the node's {@code rhizome} block (HOCON). */
+    Node start(String name, String cpus, List<Integer> seedPorts, String upstream, String moreServices, String extra)
+            throws IOException {
         int[] ports = Ports.free(4);
         StringBuilder seeds = new StringBuilder();
         List<Integer> seedList = seedPorts.isEmpty() ? List.of(ports[0]) : seedPorts;
@@ -77,9 +83,10 @@ final class MeshNodes {
                   services = %s
                   shutdown { drain-delay = 0s, drain-timeout = 2s }
                   %s
+                  %s
                 }
                 """.formatted(name, ports[0], seeds, ports[1], ports[2], ports[3], dir.resolve("data-" + name), services,
-                variant.rhizomeExtra(pki, upstream == null ? CLIENT_IDENTITY : SERVICE));
+                variant.rhizomeExtra(pki, upstream == null ? CLIENT_IDENTITY : SERVICE), extra);
         Path file = dir.resolve(name + ".conf");
         Files.writeString(file, conf);
         long t0 = System.nanoTime();

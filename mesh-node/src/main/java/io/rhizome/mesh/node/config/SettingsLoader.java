@@ -423,7 +423,7 @@ public final class SettingsLoader {
         Config reference = ConfigFactory.defaultReference().getConfig("rhizome");
         for (var entry : ((ConfigObject) root).toConfig().entrySet()) {
             String path = entry.getKey();
-            if (path.equals("services") || path.startsWith("services.")) {
+            if (path.equals("services") || path.startsWith("services.") || path.equals("upstreams") || path.startsWith("upstreams.")) {
                 continue; // validated element by element
             }
             if (!reference.hasPathOrNull(path)) {

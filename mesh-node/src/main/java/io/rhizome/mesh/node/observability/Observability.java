@@ -44,9 +44,7 @@ public final class Observability {
             AccessLog log = AccessLog.start(node, settings.accessLogTarget());
             dataPlane.observers().register(log);
             // A connection carried as bytes is one line when it closes: its kind as the method, bytes each way.
-            dataPlane.tcpStats().onClosed(c -> log.onRequest(new RequestRecord(c.direction(), c.service(), "", c.caller(),
-                    c.kind().toUpperCase(java.util.Locale.ROOT), c.service(), "", 0, "", c.startMillis(), c.durationNanos(),
-                    c.bytesFromClient(), c.bytesToClient(), c.peer(), "", 0, RequestFlags.text(RequestFlags.TUNNEL))));
+            dataPlane.tcpStats().connections().register(log);
             accessLog = Optional.of(log);
         }
         Optional<OtlpExporter> spans = Optional.empty();

@@ -4,13 +4,14 @@ import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * Connections the data plane carries as bytes (opaque TCP, WebSockets and other upgrades, CONNECT
  * tunnels), by direction and service: opened, closed, failed, bytes each way, and how long they
  * lasted. A connection's bytes and duration are added when it closes; each closed connection is also
- * handed to the listeners (the access log writes one line per connection).
+ * handed to {@link #connections()} as a record (the access log writes one line per connection, taps
+ * show it): its method is its kind in capitals ({@code TCP}, {@code UPGRADE}, {@code CONNECT}), its
+ * request and response bytes the bytes each way, its status 0, its flags {@code tunnel}.
  */
 public final class TcpStats {
     /** Bounds of the duration histogram, seconds (connections live from milliseconds to hours). */
@@ -19,7 +20,7 @@ public final class TcpStats {
     private static final int MAX_SERIES = 2000;
 
     private final Map<Key, Counters> series = new ConcurrentHashMap<>();
-    private final java.util.List<Consumer<Closed>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final RequestObservers connections = new RequestObservers();
 
     /** A connection's counters, by (direction, service). */
     public static final class Counters {
@@ -46,25 +47,21 @@ public final class TcpStats {
 
     private record Key(Direction direction, String service) {}
 
-    /**
-     * One closed connection, for the access log.
-     *
-     * @param kind     {@code tcp} (opaque), {@code upgrade} (WebSocket and others) or {@code connect} (egress tunnel)
-     * @param peer     the other end this node joined the caller to (host:port)
-     */
-    public record Closed(Direction direction, String service, String kind, String caller, String client, String peer,
-            long startMillis, long durationNanos, long bytesFromClient, long bytesToClient) {}
-
-    /** Calls {@code listener} with every connection that closes from now on. */
-    public void onClosed(Consumer<Closed> listener) {
-        listeners.add(listener);
+    /** Who sees each closed connection as a record (the access log; taps while they run). */
+    public RequestObservers connections() {
+        return connections;
     }
 
-    /** A connection joined: counted open until {@link Connection#closed()}. */
-    public Connection opened(Direction direction, String service, String kind, String caller, String client, String peer) {
+    /**
+     * A connection joined: counted open until {@link Connection#closed()}.
+     *
+     * @param kind {@code tcp} (opaque), {@code upgrade} (WebSocket and others) or {@code connect} (egress tunnel)
+     * @param peer the other end this node joined the caller to (host:port)
+     */
+    public Connection opened(Direction direction, String service, String kind, String caller, String peer) {
         Counters c = counters(direction, service);
         c.opened.increment();
-        return new Connection(c, direction, service, kind, caller, client, peer);
+        return new Connection(c, direction, service, kind, caller, peer);
     }
 
     /** A connection that could not be carried (no endpoint, refused, not allowed). */
@@ -100,7 +97,6 @@ public final class TcpStats {
         private final String service;
         private final String kind;
         private final String caller;
-        private final String client;
         private final String peer;
         private final long startNanos = System.nanoTime();
         private final long startMillis = System.currentTimeMillis();
@@ -108,14 +104,12 @@ public final class TcpStats {
         private long toClient;
         private boolean closed;
 
-        private Connection(Counters counters, Direction direction, String service, String kind, String caller, String client,
-                String peer) {
+        private Connection(Counters counters, Direction direction, String service, String kind, String caller, String peer) {
             this.counters = counters;
             this.direction = direction;
             this.service = service;
             this.kind = kind;
             this.caller = caller;
-            this.client = client;
             this.peer = peer;
         }
 
@@ -145,11 +139,9 @@ public final class TcpStats {
                     break;
                 }
             }
-            if (!listeners.isEmpty()) {
-                Closed record = new Closed(direction, service, kind, caller, client, peer, startMillis, nanos, fromClient, toClient);
-                for (Consumer<Closed> l : listeners) {
-                    l.accept(record);
-                }
+            if (!connections.isEmpty()) {
+                connections.onRequest(new RequestRecord(direction, service, "", caller, kind.toUpperCase(java.util.Locale.ROOT),
+                        service, "", 0, "", startMillis, nanos, fromClient, toClient, peer, "", 0, RequestFlags.text(RequestFlags.TUNNEL)));
             }
         }
     }

@@ -62,12 +62,20 @@ public final class TapHub {
     }
 
     private final RequestObservers observers;
+    /** Closed connections (TCP, upgrades, CONNECT), shown by taps beside requests. */
+    private final RequestObservers connections;
     private final String nodeName;
     private final String localCaller;
     private final Map<String, Tap> taps = new ConcurrentHashMap<>();
 
     public TapHub(RequestObservers observers, String nodeName, String localCaller) {
+        this(observers, new RequestObservers(), nodeName, localCaller);
+    }
+
+    /** Taps see {@code observers}' requests and {@code connections}' closed connections. */
+    public TapHub(RequestObservers observers, RequestObservers connections, String nodeName, String localCaller) {
         this.observers = observers;
+        this.connections = connections;
         this.nodeName = nodeName;
         this.localCaller = localCaller;
     }
@@ -87,6 +95,7 @@ public final class TapHub {
             observers.wantHeaders(true);
         }
         observers.register(tap);
+        connections.register(tap);
         return java.util.Optional.of(tap);
     }
 
@@ -94,6 +103,7 @@ public final class TapHub {
         Tap tap = taps.remove(id);
         if (tap != null) {
             observers.unregister(tap);
+            connections.unregister(tap);
             if (tap.filter.includeHeaders()) {
                 observers.wantHeaders(false);
             }

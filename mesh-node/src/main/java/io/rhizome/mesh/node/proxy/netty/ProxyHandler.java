@@ -421,7 +421,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     record.emit(context.observers(), System.nanoTime());
                     client.flush();
                     Tunnel.join(client, this, f.channel(), tunnelIdleMillis(), context.tunnels(),
-                            context.tcpStats().opened(direction, service, kind, caller, clientIp(), target.toString()));
+                            context.tcpStats().opened(direction, service, kind, caller, target.toString()));
                 });
     }
 
@@ -1321,7 +1321,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             String caller = inbound ? PeerIdentity.of(ctx.channel()).orElse("") : "";
             Tunnel.join(ctx.channel(), ProxyHandler.this, up, tunnelIdleMillis(), context.tunnels(), context.tcpStats().opened(
                     inbound ? RequestRecord.Direction.INBOUND : RequestRecord.Direction.OUTBOUND, svc, "upgrade", caller,
-                    clientIp(), String.valueOf(target)));
+                    String.valueOf(target)));
         }
 
         private void endDiscardAndRetry() {

@@ -204,10 +204,8 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         settle(true);
         Channel client = ctx.channel();
         String peer = endpoint.local() ? endpoint.address().toString() : endpoint.inbound().toString();
-        String clientIp = client.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : "";
         Tunnel.join(client, this, upstream, context.settings().proxy().tunnelIdleTimeout().toMillis(), context.tunnels(),
-                context.tcpStats().opened(Direction.OUTBOUND, service, MeshEndpoint.TCP, "", clientIp, peer));
+                context.tcpStats().opened(Direction.OUTBOUND, service, MeshEndpoint.TCP, "", peer));
     }
 
     /** Nothing reached an instance: the endpoint is ejected at once, as for HTTP, and the next one tried. */

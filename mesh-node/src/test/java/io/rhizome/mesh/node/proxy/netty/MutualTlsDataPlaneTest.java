@@ -71,12 +71,12 @@ class MutualTlsDataPlaneTest {
     private static HttpClient app;
     private static final ConcurrentLinkedQueue<RequestRecord> inboundRecords = new ConcurrentLinkedQueue<>();
     private static TcpThroughTheMeshTest.GreetingServer vault;
+    private static WebSockets.EchoServer chat;
     private static int vaultListener;
-    private static final ConcurrentLinkedQueue<io.rhizome.mesh.node.observability.TcpStats.Closed> closedOnB =
-            new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<RequestRecord> closedOnB = new ConcurrentLinkedQueue<>();
 
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws IOException, InterruptedException {
         ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
         ca.writeRoot(dir.resolve("ca"));
         CertificateAuthority.writeIssued(ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
@@ -84,6 +84,7 @@ class MutualTlsDataPlaneTest {
         orders = EchoUpstream.start();
         greeter = GreeterServer.start("b");
         vault = new TcpThroughTheMeshTest.GreetingServer("vault");
+        chat = new WebSockets.EchoServer("b");
         int[] ports = TestPorts.free(7);
         vaultListener = ports[6];
         NodeSettings settingsA = settings("node-a", "web", ports[0], ports[1], ports[2],
@@ -91,7 +92,7 @@ class MutualTlsDataPlaneTest {
         outboundA = ports[1];
         settingsB = settings("node-b", "orders", ports[3], ports[4], ports[5],
                 "rhizome.services = [{ name = orders, address = \"" + orders.address() + "\" }, { name = greeter, address = \""
-                        + greeter.address() + "\" }, { name = vault, address = \"" + vault.address() + "\", protocol = tcp }]");
+                        + greeter.address() + "\" }, { name = vault, address = \"" + vault.address() + "\", protocol = tcp }, { name = chat, address = \"" + chat.address() + "\" }]");
         assertThat(settingsA.identityService()).as("identity taken from the certificate").isEqualTo("web");
 
         HostPort inboundB = settingsB.inboundAdvertised();
@@ -101,6 +102,7 @@ class MutualTlsDataPlaneTest {
                 // The registry says node-b serves "payments" here: node-b's certificate must not pass.
                 "imposter", List.of(remote("imposter", inboundB, "payments")),
                 "greeter", List.of(remote("greeter", inboundB, "orders")),
+                "chat", List.of(remote("chat", inboundB, "orders")),
                 "vault", List.of(new MeshEndpoint("node-b/vault", "vault", "node-b", vault.address(), inboundB, Map.of(),
                         EndpointStatus.SERVING, false, true, "Up", "orders", MeshEndpoint.TCP))), List.of()));
         MeshView viewB = new MeshView();
@@ -118,7 +120,7 @@ class MutualTlsDataPlaneTest {
                 inboundRecords.add(r);
             }
         });
-        nodeB.tcpStats().onClosed(closedOnB::add);
+        nodeB.tcpStats().connections().register(closedOnB::add);
         nodeA.start();
         nodeB.start();
         app = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -146,6 +148,9 @@ class MutualTlsDataPlaneTest {
         }
         if (vault != null) {
             vault.close();
+        }
+        if (chat != null) {
+            chat.close();
         }
     }
 
@@ -186,10 +191,23 @@ class MutualTlsDataPlaneTest {
         }
         io.rhizome.mesh.node.testing.Eventually.within(Duration.ofSeconds(5), () -> assertThat(closedOnB).anySatisfy(c -> {
             assertThat(c.service()).isEqualTo("vault");
-            assertThat(c.kind()).isEqualTo("tcp");
+            assertThat(c.method()).isEqualTo("TCP");
             assertThat(c.caller()).isEqualTo("spiffe://example.org/service/web");
-            assertThat(c.bytesFromClient()).isEqualTo(7);
+            assertThat(c.requestBytes()).isEqualTo(7);
+            assertThat(c.responseBytes()).isEqualTo(6 + 7); // "vault\n" then the echo
         }));
+    }
+
+    @Test
+    void aWebSocketCrossesUnderMutualTls() throws Exception {
+        try (WebSockets.Client ws = WebSockets.Client.open(outboundA, "chat", "/")) {
+            assertThat(ws.sendText("over mTLS")).isEqualTo("b: over mTLS");
+        }
+        assertThat(inboundRecords).anySatisfy(r -> {
+            assertThat(r.service()).isEqualTo("chat");
+            assertThat(r.status()).isEqualTo(101);
+            assertThat(r.caller()).isEqualTo("spiffe://example.org/service/web");
+        });
     }
 
     @Test
