@@ -16,7 +16,9 @@ import picocli.CommandLine.Parameters;
     description = {
       "Shows each service's requests per second, success rate (non-5xx) and p50/p95/p99 latency "
           + "over a recent window, as seen by its callers on every node (the node asks all members).",
-      "Success counts the mesh's own 4xx (rate-limited, denied, no-route) as answered; REFUSED shows them."
+      "Success counts the mesh's own 4xx (rate-limited, denied, no-route) as answered; REFUSED shows them.",
+      "Connections carried as bytes (TCP services, WebSockets, CONNECT tunnels) follow in a table of their own: "
+          + "connections per second, the share carried, bytes per second both ways, p50/p99 duration."
     })
 final class StatCommand extends NodeCommand {
 
@@ -64,6 +66,11 @@ final class StatCommand extends NodeCommand {
         if (routes) {
           out().println();
           table(Json.objects(answer, "routes"), true).print(out());
+        }
+        List<ConfigObject> tcp = Json.objects(answer, "tcp");
+        if (!tcp.isEmpty()) {
+          out().println();
+          tcpTable(tcp).print(out());
         }
       }
     }
@@ -124,6 +131,36 @@ final class StatCommand extends NodeCommand {
       table.row(cells.toArray());
     }
     return table;
+  }
+
+  /** Connections carried as bytes, one row per service. */
+  static Table tcpTable(List<ConfigObject> rows) {
+    Table table = Table.withHeaders("TCP SERVICE", "CONNECTIONS", "SUCCESS", "CONN/S", "BYTES/S", "P50 LIFE", "P99 LIFE");
+    for (ConfigObject row : rows) {
+      table.row(
+          Json.string(row, "service"),
+          Json.number(row, "connections", 0),
+          percent(decimal(row, "success-rate")),
+          String.format(Locale.ROOT, "%.1f", decimal(row, "connections-per-second")),
+          bytes(decimal(row, "bytes-per-second")),
+          millis(decimal(row, "p50-duration-ms")),
+          millis(decimal(row, "p99-duration-ms")));
+    }
+    return table;
+  }
+
+  /** {@code 512B}, {@code 12.3kB}, {@code 4.5MB}, {@code 1.20GB} (decimal units). */
+  static String bytes(double n) {
+    if (n >= 1e9) {
+      return String.format(Locale.ROOT, "%.2fGB", n / 1e9);
+    }
+    if (n >= 1e6) {
+      return String.format(Locale.ROOT, "%.1fMB", n / 1e6);
+    }
+    if (n >= 1e3) {
+      return String.format(Locale.ROOT, "%.1fkB", n / 1e3);
+    }
+    return String.format(Locale.ROOT, "%.0fB", n);
   }
 
   static double decimal(ConfigObject row, String key) {

@@ -47,6 +47,24 @@ class StatCommandTest {
   }
 
   @Test
+  void connectionsOfTcpServicesFollowInATableOfTheirOwn() throws IOException {
+    node.close();
+    node = FakeNode.start().answer("/v1/stat", """
+        {"window": "1m", "direction": "outbound", "services": [],
+         "tcp": [{"service": "cache", "direction": "outbound", "connections": 22, "connections-per-second": 0.37,
+                  "success-rate": 0.9545, "bytes": 366000, "bytes-per-second": 6100.0, "p50-duration-ms": 1500.0,
+                  "p99-duration-ms": 9800.0, "failures": 1}],
+         "nodes": ["node-1"], "missing": [], "other-version": []}
+        """);
+    Cli.Result result = Cli.run("--node", node.address(), "stat");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.outLines()).containsSubsequence(
+        "TCP SERVICE   CONNECTIONS   SUCCESS   CONN/S   BYTES/S   P50 LIFE   P99 LIFE",
+        "cache         22            95.45%    0.4      6.1kB     1.50s      9.80s");
+  }
+
+  @Test
   void routesAddASecondTable() {
     Cli.Result result = Cli.run("--node", node.address(), "stat", "--routes");
 

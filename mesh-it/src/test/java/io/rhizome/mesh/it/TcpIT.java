@@ -255,6 +255,11 @@ class TcpIT {
         assertThat(metrics).containsPattern("rhizome_tcp_connections_opened_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
         assertThat(metrics).containsPattern("rhizome_tcp_received_bytes_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
         assertThat(metrics).contains("rhizome_tcp_connection_duration_seconds_bucket{direction=\"outbound\",service=\"cache\",le=\"+Inf\"}");
+        // meshctl stat, asked of any node, shows the TCP service's connections mesh-wide beside the request table.
+        Processes.Result stat = Processes.meshctl("--node", ports[1].adminAddress(), "stat", "--window", "5m");
+        assertThat(stat.exitCode()).as(stat.stderr()).isZero();
+        System.out.println("FIGURE meshctl stat after the Redis and WebSocket cases:\n" + stat.stdout());
+        assertThat(stat.stdout()).contains("TCP SERVICE").containsPattern("(?m)^cache +[1-9]\\d* +100\\.00%");
     }
 
     @Test

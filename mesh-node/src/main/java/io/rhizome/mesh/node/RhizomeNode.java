@@ -52,6 +52,7 @@ public final class RhizomeNode implements AutoCloseable {
         StatsRecorder stats = StatsRecorder.create(settings.identityService(),
                 settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
         dataPlane.observers().register(stats);
+        dataPlane.tcpStats().connections().register(stats.connectionObserver());
         this.observability = Observability.attach(settings.nodeName(), settings.identityService(),
                 stats.localCallerService(), settings.observability(), dataPlane, view, policy,
                 selector, tls.stats());

@@ -76,6 +76,7 @@ final class StatsRoutes extends AllDirectives {
             if (edges) {
                 body.put("edges", rows(g.stats().rows(StatRow.EDGE, direction), service, true));
             }
+            body.put("tcp", tcpRows(g.stats().rows(StatRow.TCP, direction), service));
             body.put("nodes", new ArrayList<>(g.answered()));
             body.put("missing", only.isEmpty() ? missing(g.answered(), g.otherVersion())
                     : g.answered().isEmpty() && g.otherVersion().isEmpty() ? List.of(only) : List.of());
@@ -157,6 +158,29 @@ final class StatsRoutes extends AllDirectives {
             m.put("p99-ms", round(r.percentileMillis(0.99), 3));
             m.put("failures", r.failures());
             m.put("refused", r.refused());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Connections carried as bytes (TCP services, WebSockets, CONNECT tunnels), per service. */
+    static List<Object> tcpRows(List<MeshStats.Row> rows, String service) {
+        List<Object> out = new ArrayList<>();
+        for (MeshStats.Row r : rows) {
+            if (!service.isEmpty() && !r.service().equals(service)) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("service", r.service());
+            m.put("direction", r.direction());
+            m.put("connections", r.requests());
+            m.put("connections-per-second", round(r.rps(), 3));
+            m.put("success-rate", round(r.successRate(), 4));
+            m.put("bytes", r.bytes());
+            m.put("bytes-per-second", round(r.bytesPerSecond(), 1));
+            m.put("p50-duration-ms", round(r.percentileMillis(0.50), 3));
+            m.put("p99-duration-ms", round(r.percentileMillis(0.99), 3));
+            m.put("failures", r.failures());
             out.add(m);
         }
         return out;

@@ -64,9 +64,21 @@ public final class TcpStats {
         return new Connection(c, direction, service, kind, caller, peer);
     }
 
-    /** A connection that could not be carried (no endpoint, refused, not allowed). */
-    public void failed(Direction direction, String service) {
+    /**
+     * A connection that could not be carried (no endpoint, refused, not allowed): counted, and one
+     * record with {@code error} (an {@code x-rhizome-error} code) for the access log and taps.
+     */
+    public void failed(Direction direction, String service, String kind, String caller, String error) {
         counters(direction, service).failed.increment();
+        if (!connections.isEmpty()) {
+            connections.onRequest(record(direction, service, kind, caller, "", System.currentTimeMillis(), 0, 0, 0, error));
+        }
+    }
+
+    private static RequestRecord record(Direction direction, String service, String kind, String caller, String peer,
+            long startMillis, long nanos, long fromClient, long toClient, String error) {
+        return new RequestRecord(direction, service, "", caller, kind.toUpperCase(java.util.Locale.ROOT), service, "", 0, error,
+                startMillis, nanos, fromClient, toClient, peer, "", 0, RequestFlags.text(RequestFlags.TUNNEL));
     }
 
     /** Each series' counters, by direction label and service. */
@@ -140,8 +152,7 @@ public final class TcpStats {
                 }
             }
             if (!connections.isEmpty()) {
-                connections.onRequest(new RequestRecord(direction, service, "", caller, kind.toUpperCase(java.util.Locale.ROOT),
-                        service, "", 0, "", startMillis, nanos, fromClient, toClient, peer, "", 0, RequestFlags.text(RequestFlags.TUNNEL)));
+                connections.onRequest(record(direction, service, kind, caller, peer, startMillis, nanos, fromClient, toClient, ""));
             }
         }
     }

@@ -23,7 +23,9 @@ public final class MeshStats {
             long requests,
             long failures,
             long refused,
+            long bytes,
             double rps,
+            double bytesPerSecond,
             long[] latency) {
 
         /** Share of non-5xx answers, 0..1; 1 when there were no requests. */
@@ -46,14 +48,15 @@ public final class MeshStats {
             long[] latency = new long[LatencyHistogram.BUCKETS];
             LatencyHistogram.addInto(latency, r.latency());
             double rps = r.requests() / seconds;
+            double bps = r.bytes() / seconds; // a rate like rps: each node's over the time it covers, summed
             if (old != null) {
                 LatencyHistogram.addInto(latency, old.latency());
                 rows.put(r.key(), new Row(r.kind(), r.direction(), r.service(), r.route(), r.caller(), r.callerKind(),
                         old.requests() + r.requests(), old.failures() + r.failures(), old.refused() + r.refused(),
-                        old.rps() + rps, latency));
+                        old.bytes() + r.bytes(), old.rps() + rps, old.bytesPerSecond() + bps, latency));
             } else {
                 rows.put(r.key(), new Row(r.kind(), r.direction(), r.service(), r.route(), r.caller(), r.callerKind(),
-                        r.requests(), r.failures(), r.refused(), rps, latency));
+                        r.requests(), r.failures(), r.refused(), r.bytes(), rps, bps, latency));
             }
         }
         return this;

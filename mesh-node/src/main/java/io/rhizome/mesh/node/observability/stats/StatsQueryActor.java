@@ -14,7 +14,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  */
 public final class StatsQueryActor {
     /** Version of the stats messages; a peer answering with another is reported, not merged. */
-    public static final int PROTOCOL_VERSION = 1;
+    /** 2: rows carry bytes, and {@code tcp} rows (connections) exist. */
+    public static final int PROTOCOL_VERSION = 2;
 
     public static final ServiceKey<GetStats> KEY = ServiceKey.create(GetStats.class, "rhizome-stats");
 

@@ -44,6 +44,10 @@ public final class StatsRecorder implements RequestObserver {
     private final String localCallerKind;
     private final ConcurrentHashMap<String, ServiceStats> outbound = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ServiceStats> inbound = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, StatsWindow> tcpOutbound = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, StatsWindow> tcpInbound = new ConcurrentHashMap<>();
+    /** Records connections carried as bytes (register it on the data plane's closed connections). */
+    private final RequestObserver connections = this::onConnection;
 
     private StatsRecorder(LongSupplier clock, String localCaller, String localCallerKind) {
         this.clock = clock;
@@ -107,6 +111,27 @@ public final class StatsRecorder implements RequestObserver {
         }
     }
 
+    /** What records the data plane's closed connections: register it where they are handed out. */
+    public RequestObserver connectionObserver() {
+        return connections;
+    }
+
+    /** A connection closed (or failed): one per connection, with its bytes both ways and how long it lasted. */
+    private void onConnection(RequestRecord r) {
+        if (r.service().isEmpty()) {
+            return;
+        }
+        ConcurrentHashMap<String, StatsWindow> map = r.direction() == RequestRecord.Direction.OUTBOUND ? tcpOutbound : tcpInbound;
+        StatsWindow w = map.get(r.service());
+        if (w == null && map.size() < MAX_SERVICES) {
+            w = map.computeIfAbsent(r.service(), k -> new StatsWindow());
+        }
+        if (w != null) {
+            w.recordConnection(clock.getAsLong(), !r.error().isEmpty(), r.requestBytes() + r.responseBytes(),
+                    LatencyHistogram.bucketOf(r.durationNanos() / 1000));
+        }
+    }
+
     private static ServiceStats stats(ConcurrentHashMap<String, ServiceStats> map, String service) {
         ServiceStats s = map.get(service);
         if (s == null && map.size() < MAX_SERVICES) {
@@ -147,6 +172,8 @@ public final class StatsRecorder implements RequestObserver {
         List<StatRow> rows = new ArrayList<>();
         collect(outbound, "outbound", now, slots, rows);
         collect(inbound, "inbound", now, slots, rows);
+        tcpOutbound.forEach((service, w) -> add(rows, StatRow.TCP, "outbound", service, "", "", "", w, now, slots));
+        tcpInbound.forEach((service, w) -> add(rows, StatRow.TCP, "inbound", service, "", "", "", w, now, slots));
         return new NodeStats(Math.max(1, covered), rows);
     }
 
@@ -168,6 +195,6 @@ public final class StatsRecorder implements RequestObserver {
         long[] latency = new long[LatencyHistogram.BUCKETS];
         System.arraycopy(sums, StatsWindow.LATENCY, latency, 0, latency.length);
         rows.add(new StatRow(kind, direction, service, route, caller, callerKind, sums[StatsWindow.REQUESTS],
-                sums[StatsWindow.FAILURES], sums[StatsWindow.REFUSED], latency));
+                sums[StatsWindow.FAILURES], sums[StatsWindow.REFUSED], sums[StatsWindow.BYTES], latency));
     }
 }

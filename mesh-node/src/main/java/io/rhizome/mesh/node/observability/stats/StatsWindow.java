@@ -18,7 +18,9 @@ final class StatsWindow {
     static final int REQUESTS = 0;
     static final int FAILURES = 1;
     static final int REFUSED = 2;
-    static final int LATENCY = 3;
+    /** Bytes both ways (connections only). */
+    static final int BYTES = 3;
+    static final int LATENCY = 4;
 
     private static final class Slot {
         final long epoch;
@@ -43,6 +45,18 @@ final class StatsWindow {
         c.incrementAndGet(LATENCY + latencyBucket);
     }
 
+    /** One connection that closed ({@code failure}: it could not be carried), its bytes both ways and its duration's bucket. */
+    void recordConnection(long nowMillis, boolean failure, long bytes, int durationBucket) {
+        AtomicLongArray c = slot(nowMillis / SLOT_MILLIS).counts;
+        c.incrementAndGet(REQUESTS);
+        if (failure) {
+            c.incrementAndGet(FAILURES);
+        } else {
+            c.addAndGet(BYTES, bytes);
+            c.incrementAndGet(LATENCY + durationBucket);
+        }
+    }
+
     private Slot slot(long epoch) {
         int index = (int) (epoch % SLOTS);
         while (true) {
@@ -59,7 +73,7 @@ final class StatsWindow {
 
     /**
      * Adds the last {@code slots} periods up to {@code nowMillis} (the current, partial one
-     * included) into {@code out}: requests, failures, refused, then the histogram.
+     * included) into {@code out}: requests, failures, refused, bytes, then the histogram.
      */
     boolean sumInto(long nowMillis, int slots, long[] out) {
         long now = nowMillis / SLOT_MILLIS;

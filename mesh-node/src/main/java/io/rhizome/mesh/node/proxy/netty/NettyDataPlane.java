@@ -38,7 +38,12 @@ import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.node.security.tls.InboundTlsHandler;
 import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.node.security.authz.AuthorizationStats;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
+import io.rhizome.mesh.node.observability.RequestRecord;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -126,58 +131,60 @@ public final class NettyDataPlane implements DataPlane {
         String service = upstream.service();
         HttpDecoderConfig decoder = decoderConfig(p);
         RequestValidator validator = new RequestValidator(p.maxHeaderCount());
-        java.util.concurrent.atomic.AtomicBoolean missing = new java.util.concurrent.atomic.AtomicBoolean();
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(serverChannelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
-                        java.util.List<io.rhizome.mesh.node.discovery.MeshEndpoint> endpoints = context.view().current().endpoints(service);
-                        if (endpoints.isEmpty() && !context.policy().current().routes().hasRoutes(service)) {
-                            if (missing.compareAndSet(false, true)) {
-                                log.warn("{}: no mesh service named \"{}\" (yet): its connections are closed until it appears", key, service);
-                            }
-                            context.tcpStats().failed(io.rhizome.mesh.node.observability.RequestRecord.Direction.OUTBOUND, service);
-                            ch.close();
-                            return;
-                        }
-                        if (missing.compareAndSet(true, false)) {
-                            log.info("{}: mesh service \"{}\" appeared; its listener serves it", key, service);
-                        }
-                        if (!endpoints.isEmpty() && endpoints.get(0).tcp()) {
-                            ch.config().setAutoRead(false); // the client's bytes wait for the tunnel
-                            ch.pipeline()
-                                    .addLast("idle", new IdleCheck(p.tunnelIdleTimeout().toMillis()))
-                                    .addLast("tcp", new TcpCaller(context, service));
-                            return;
-                        }
-                        ch.pipeline()
-                                .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
-                                .addLast("detect", new ProtocolDetector(
-                                        pipeline -> http1(pipeline, decoder, validator, ProxyHandler.Mode.OUTBOUND, service),
-                                        pipeline -> Http2ServerEdge.install(pipeline, context, ProxyHandler.Mode.OUTBOUND, service)));
-                    }
-                });
-        try {
-            Channel ch = b.bind(upstream.listen().host(), upstream.listen().port()).sync().channel();
-            listeners.add(ch);
-            upstreamListeners.add(ch);
-            log.info("upstream listener for {} bound on {}", service, upstream.listen());
-        } catch (Exception e) {
-            stop(Duration.ZERO);
-            throw new BindFailure(key, upstream.listen().toString(), e);
-        }
+        AtomicBoolean missing = new AtomicBoolean();
+        Channel listener = listen(key, upstream.listen(), ch -> {
+            List<MeshEndpoint> endpoints = context.view().current().endpoints(service);
+            if (endpoints.isEmpty() && !context.policy().current().routes().hasRoutes(service)) {
+                if (missing.compareAndSet(false, true)) {
+                    log.warn("{}: no mesh service named \"{}\" (yet): its connections are closed until it appears", key, service);
+                }
+                context.tcpStats().failed(RequestRecord.Direction.OUTBOUND, service, MeshEndpoint.TCP, "",
+                        io.rhizome.mesh.node.proxy.ProxyErrors.UNKNOWN_SERVICE.reason());
+                ch.close();
+                return;
+            }
+            if (missing.compareAndSet(true, false)) {
+                log.info("{}: mesh service \"{}\" appeared; its listener serves it", key, service);
+            }
+            if (!endpoints.isEmpty() && endpoints.get(0).tcp()) {
+                ch.config().setAutoRead(false); // the client's bytes wait for the tunnel
+                ch.pipeline()
+                        .addLast("idle", new IdleCheck(p.tunnelIdleTimeout().toMillis()))
+                        .addLast("tcp", new TcpCaller(context, service));
+                return;
+            }
+            ch.pipeline()
+                    .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
+                    .addLast("detect", new ProtocolDetector(
+                            pipeline -> http1(pipeline, decoder, validator, ProxyHandler.Mode.OUTBOUND, service),
+                            pipeline -> Http2ServerEdge.install(pipeline, context, ProxyHandler.Mode.OUTBOUND, service)));
+        });
+        upstreamListeners.add(listener);
+        log.info("upstream listener for {} bound on {}", service, upstream.listen());
     }
 
     private void bind(String key, HostPort address, ProxyHandler.Mode mode) {
         NodeSettings.Proxy p = context.settings().proxy();
         HttpDecoderConfig decoder = decoderConfig(p);
         RequestValidator validator = new RequestValidator(p.maxHeaderCount());
+        listen(key, address, ch -> {
+            if (mode == ProxyHandler.Mode.INBOUND && context.tls().enabled()) {
+                InboundTlsHandler.install(ch, context.tls()); // TLS only: plain HTTP fails the handshake
+            }
+            ch.pipeline()
+                    .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
+                    .addLast("detect", new ProtocolDetector(
+                            pipeline -> http1(pipeline, decoder, validator, mode, null),
+                            pipeline -> Http2ServerEdge.install(pipeline, context, mode)));
+        });
+        log.info("{} listener bound on {}", mode.name().toLowerCase(java.util.Locale.ROOT), address);
+    }
+
+    /**
+     * A listener on {@code address} whose connections {@code init} sets up; a bind failure stops what
+     * was started and names {@code key}.
+     */
+    private Channel listen(String key, HostPort address, Consumer<SocketChannel> init) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(serverChannelType)
@@ -188,20 +195,13 @@ public final class NettyDataPlane implements DataPlane {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
-                        if (mode == ProxyHandler.Mode.INBOUND && context.tls().enabled()) {
-                            InboundTlsHandler.install(ch, context.tls()); // TLS only: plain HTTP fails the handshake
-                        }
-                        ch.pipeline()
-                                .addLast("idle", new IdleCheck(p.idleTimeout().toMillis()))
-                                .addLast("detect", new ProtocolDetector(
-                                        pipeline -> http1(pipeline, decoder, validator, mode, null),
-                                        pipeline -> Http2ServerEdge.install(pipeline, context, mode)));
+                        init.accept(ch);
                     }
                 });
         try {
             Channel ch = b.bind(address.host(), address.port()).sync().channel();
             listeners.add(ch);
-            log.info("{} listener bound on {}", mode.name().toLowerCase(java.util.Locale.ROOT), address);
+            return ch;
         } catch (Exception e) {
             stop(Duration.ZERO);
             throw new BindFailure(key, address.toString(), e);

@@ -378,13 +378,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
         }
         if (context.draining()) {
             // As a refused connect: the caller's node tries another endpoint.
-            context.tcpStats().failed(RequestRecord.Direction.INBOUND, name);
+            context.tcpStats().failed(RequestRecord.Direction.INBOUND, name, MeshEndpoint.TCP, callerOf(),
+                    ProxyErrors.UPSTREAM_CONNECT_FAILURE.reason());
             sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE, "this node is draining: no new connections to \"" + name + "\"", false);
             return;
         }
         String caller = PeerIdentity.of(ctx.channel()).orElse(null);
         if (LocalAdmission.check(context, name, request, caller, clientIp()) instanceof LocalAdmission.Refused refused) {
-            context.tcpStats().failed(RequestRecord.Direction.INBOUND, name);
+            context.tcpStats().failed(RequestRecord.Direction.INBOUND, name, MeshEndpoint.TCP, callerOf(), refused.error().reason());
             sendLocal(refused.error(), refused.message(), false, refused.retryAfterSeconds());
             return;
         }
@@ -410,7 +411,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     }
                     if (!f.isSuccess()) {
                         tunnelling = false;
-                        context.tcpStats().failed(direction, service);
+                        context.tcpStats().failed(direction, service, kind, caller, ProxyErrors.UPSTREAM_CONNECT_FAILURE.reason());
                         sendLocal(ProxyErrors.UPSTREAM_CONNECT_FAILURE, "cannot connect to " + target + ": " + describe(f.cause()), false);
                         return;
                     }
@@ -423,6 +424,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
                     Tunnel.join(client, this, f.channel(), tunnelIdleMillis(), context.tunnels(),
                             context.tcpStats().opened(direction, service, kind, caller, target.toString()));
                 });
+    }
+
+    /** The caller's verified identity on the inbound port, {@code ""} when none. */
+    private String callerOf() {
+        return mode == Mode.INBOUND ? PeerIdentity.of(ctx.channel()).orElse("") : "";
     }
 
     private long tunnelIdleMillis() {

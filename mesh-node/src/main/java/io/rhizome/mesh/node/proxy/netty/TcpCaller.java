@@ -55,6 +55,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     private boolean accepted;
     private boolean done;
     private String lastFailure = "";
+    private ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
 
     TcpCaller(ProxyContext context, String service) {
         this.context = context;
@@ -97,8 +98,13 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
                 ? context.selector().pick(mesh, service, tried, SubsetFilter.all())
                 : context.selector().pick(mesh, service, tried, SubsetFilter.all(), destination.balancer(), PickContext.NONE);
         if (!(pick instanceof EndpointSelector.Chosen chosen)) {
-            fail(attempts > 0 ? lastFailure : pick instanceof EndpointSelector.UnknownService
-                    ? "no mesh service named \"" + service + "\"" : "no healthy endpoint of \"" + service + "\"");
+            if (attempts > 0) {
+                fail(lastError, lastFailure);
+            } else if (pick instanceof EndpointSelector.UnknownService) {
+                fail(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + service + "\"");
+            } else {
+                fail(ProxyErrors.NO_HEALTHY_ENDPOINT, "no healthy endpoint of \"" + service + "\"");
+            }
             return;
         }
         endpoint = chosen.endpoint();
@@ -106,7 +112,8 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         attempts++;
         ConnectionLimit limit = destination.connections();
         if (limit.limited() && !limit.tryOpen()) {
-            fail("\"" + service + "\" has " + limit.maxConnections() + " connections open from this node (circuit-breaker max-connections)");
+            fail(ProxyErrors.OVERFLOW, "\"" + service + "\" has " + limit.maxConnections()
+                    + " connections open from this node (circuit-breaker max-connections)");
             return;
         }
         outstanding = context.destinations().stats().start(endpoint.id());
@@ -117,7 +124,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
             if (LocalAdmission.check(context, service, connectRequest(), context.selfIdentity(), null)
                     instanceof LocalAdmission.Refused refused) {
                 settle(false);
-                fail(refused.message());
+                fail(refused.error(), refused.message());
                 return;
             }
             var b = context.upstream().clone(ctx.channel().eventLoop())
@@ -175,7 +182,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
                 } else {
                     settle(false);
                     closeUpstream();
-                    fail(why);
+                    fail(peer != null ? peer : ProxyErrors.UPSTREAM_RESET, why);
                 }
                 return;
             }
@@ -211,6 +218,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     /** Nothing reached an instance: the endpoint is ejected at once, as for HTTP, and the next one tried. */
     private void refused(String why) {
         lastFailure = why;
+        lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
         closeUpstream();
         Outstanding o = outstanding;
         outstanding = null;
@@ -237,9 +245,9 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         }
     }
 
-    private void fail(String why) {
+    private void fail(ProxyErrors error, String why) {
         done = true;
-        context.tcpStats().failed(Direction.OUTBOUND, service);
+        context.tcpStats().failed(Direction.OUTBOUND, service, MeshEndpoint.TCP, "", error.reason());
         log.debug("connection to {} closed: {}", service, why);
         ctx.close();
     }

@@ -48,6 +48,26 @@ class StatsRecorderTest {
     }
 
     @Test
+    void connectionsAreCountedApartFromRequestsWithTheirBytesAndHowLongTheyLasted() {
+        clock.addAndGet(60_000);
+        for (int i = 0; i < 9; i++) {
+            recorder.connectionObserver().onRequest(new RequestRecord(Direction.OUTBOUND, "cache", "", "", "TCP", "cache", "", 0, "",
+                    0, 2_000_000_000L, 1_000, 5_000, "127.0.0.1:15006", "", 0, "tunnel"));
+        }
+        recorder.connectionObserver().onRequest(new RequestRecord(Direction.OUTBOUND, "cache", "", "", "TCP", "cache", "", 0,
+                "upstream-connect-failure", 0, 0, 0, 0, "", "", 0, "tunnel"));
+
+        MeshStats.Row r = row(Duration.ofMinutes(1), StatRow.TCP, "outbound", "cache");
+        assertThat(r.requests()).as("connections").isEqualTo(10);
+        assertThat(r.failures()).isEqualTo(1);
+        assertThat(r.successRate()).isEqualTo(0.9);
+        assertThat(r.bytes()).isEqualTo(9 * 6_000);
+        assertThat(r.percentileMillis(0.50)).isCloseTo(2_000.0, within(250.0));
+        assertThat(new MeshStats().add(recorder.snapshot(Duration.ofMinutes(1))).rows(StatRow.SERVICE, "outbound"))
+                .as("no request rows").isEmpty();
+    }
+
+    @Test
     void percentilesComeFromTheHistogramWithinABucketsWidth() {
         clock.addAndGet(60_000);
         send(50, Direction.INBOUND, "orders", "", 200, "", 1);

@@ -166,6 +166,40 @@ class TcpThroughTheMeshTest {
     }
 
     @Test
+    void aDrainingNodeTakesNoNewConnectionAndItsCallersGoElsewhereWhileOpenOnesRunOn() throws Exception {
+        try (TestDataPlane d = TestDataPlane.builder().node("node-d").service("echo", instanceB.address(), "tcp").start()) {
+            HostPort inboundD = new HostPort("127.0.0.1", d.inboundPort());
+            int port = TestPorts.free(1)[0];
+            try (TestDataPlane caller = TestDataPlane.builder().node("node-e")
+                    .config("rhizome.upstreams = [ { service = echo, listen = \"127.0.0.1:" + port + "\" } ]")
+                    .endpoints("echo", TestDataPlane.remoteTcp("node-d", "echo", instanceB.address(), inboundD),
+                            TestDataPlane.remoteTcp("node-c", "echo", instanceC.address(), new HostPort("127.0.0.1", c.inboundPort())))
+                    .start()) {
+                Socket open = null; // a connection to node-d's instance ("b"), open before the drain
+                for (int i = 0; i < 4 && open == null; i++) {
+                    Socket s = connect(port);
+                    if (readLine(s.getInputStream()).equals("b")) {
+                        open = s;
+                    } else {
+                        s.close();
+                    }
+                }
+                assertThat(open).as("round robin reached node-d").isNotNull();
+                d.dataPlane().drain();
+                for (int i = 0; i < 4; i++) {
+                    try (Socket s = connect(port)) {
+                        assertThat(readLine(s.getInputStream())).as("new connections avoid the draining node").isEqualTo("c");
+                    }
+                }
+                open.getOutputStream().write("still\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(readLine(open.getInputStream())).as("an open connection runs on").isEqualTo("still");
+                open.close();
+                assertThat(counters(d.dataPlane().tcpStats(), "inbound", "echo").failed.sum()).isGreaterThanOrEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aListenerOfAnUnknownServiceClosesItsConnectionsAndCountsThem() throws Exception {
         long before = failed(a.dataPlane().tcpStats(), "ghost");
         try (Socket s = connect(listen[2])) {
