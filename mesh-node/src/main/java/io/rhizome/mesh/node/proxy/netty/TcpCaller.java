@@ -96,7 +96,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         destination = context.destinations().forService(service);
         EndpointSelector.Pick pick = attempts >= MAX_ATTEMPTS ? null : destination.balancer() == null
                 ? context.selector().pick(mesh, service, tried, SubsetFilter.all())
-                : context.selector().pick(mesh, service, tried, SubsetFilter.all(), destination.balancer(), PickContext.NONE);
+                : context.selector().pick(mesh, service, tried, SubsetFilter.all(), destination.balancer(), pickContext());
         if (!(pick instanceof EndpointSelector.Chosen chosen)) {
             if (attempts > 0) {
                 fail(lastError, lastFailure);
@@ -157,6 +157,15 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
                 upstream.writeAndFlush(connectRequest());
             }
         });
+    }
+
+    /** A hashing balancer's key: the client's IP under {@code hash-on { source-ip = true }}, the only key a connection has. */
+    private PickContext pickContext() {
+        if (destination.spec() == null || !destination.spec().hasHashOn() || !destination.spec().getHashOn().getSourceIp()) {
+            return PickContext.NONE; // a header or cookie: a connection has none, so the pick is random
+        }
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? PickContext.ofKey(a.getAddress().getHostAddress()) : PickContext.NONE;
     }
 
     /** What the peer's inbound port is asked: the service, and the instance's port as this node sees it. */

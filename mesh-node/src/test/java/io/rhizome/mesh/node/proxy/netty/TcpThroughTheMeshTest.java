@@ -57,6 +57,7 @@ class TcpThroughTheMeshTest {
                 .service("flaky", deadInstance, "tcp")
                 .service("web", web.address())
                 .service("locked", instanceB.address(), "tcp")
+                .service("capped", instanceB.address(), "tcp")
                 .policies("""
                         resources = [ { kind = Authorization, name = locked, spec { service = locked, default = deny, rules = [
                             { action = allow, from = ["spiffe://example.org/service/admin"] } ] } } ]
@@ -68,7 +69,7 @@ class TcpThroughTheMeshTest {
                 .start();
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
         HostPort inboundC = new HostPort("127.0.0.1", c.inboundPort());
-        listen = TestPorts.free(6);
+        listen = TestPorts.free(7);
         a = TestDataPlane.builder().node("node-a")
                 .config("""
                         rhizome.upstreams = [
@@ -78,8 +79,13 @@ class TcpThroughTheMeshTest {
                           { service = web, listen = "127.0.0.1:%d" }
                           { service = gone, listen = "127.0.0.1:%d" }
                           { service = locked, listen = "127.0.0.1:%d" }
+                          { service = capped, listen = "127.0.0.1:%d" }
                         ]
-                        """.formatted(listen[0], listen[1], listen[2], listen[3], listen[4], listen[5]))
+                        """.formatted(listen[0], listen[1], listen[2], listen[3], listen[4], listen[5], listen[6]))
+                .policies("""
+                        resources = [ { kind = DestinationPolicy, name = capped, spec { service = capped,
+                            circuit-breaker { max-connections = 1 } } } ]
+                        """)
                 .endpoints("echo", TestDataPlane.remoteTcp("node-b", "echo", instanceB.address(), inboundB),
                         TestDataPlane.remoteTcp("node-c", "echo", instanceC.address(), inboundC))
                 // node-b's instance refuses; node-b answers so, and the caller goes to node-c
@@ -90,6 +96,7 @@ class TcpThroughTheMeshTest {
                         TestDataPlane.remoteTcp("node-c", "gone", instanceC.address(), inboundC))
                 .endpoints("web", TestDataPlane.remote("node-b", "web", web.address(), inboundB))
                 .endpoints("locked", TestDataPlane.remoteTcp("node-b", "locked", instanceB.address(), inboundB))
+                .endpoints("capped", TestDataPlane.remoteTcp("node-b", "capped", instanceB.address(), inboundB))
                 .start();
     }
 
@@ -218,6 +225,22 @@ class TcpThroughTheMeshTest {
             assertThat(counters(b.dataPlane().tcpStats(), "inbound", "locked").failed.sum()).isEqualTo(1);
             assertThat(failed(a.dataPlane().tcpStats(), "locked")).isEqualTo(1);
         });
+    }
+
+    @Test
+    void maxConnectionsOfTheDestinationPolicyTurnsTheNextConnectionAwayUntilOneCloses() throws Exception {
+        try (Socket first = connect(listen[6])) {
+            assertThat(readLine(first.getInputStream())).isEqualTo("b");
+            try (Socket second = connect(listen[6])) {
+                assertThat(second.getInputStream().read()).as("over max-connections: closed at once").isEqualTo(-1);
+            }
+        }
+        Eventually.within(Duration.ofSeconds(5), () -> {
+            try (Socket again = connect(listen[6])) {
+                assertThat(readLine(again.getInputStream())).as("room again once the first closed").isEqualTo("b");
+            }
+        });
+        assertThat(failed(a.dataPlane().tcpStats(), "capped")).isGreaterThanOrEqualTo(1);
     }
 
     @Test
