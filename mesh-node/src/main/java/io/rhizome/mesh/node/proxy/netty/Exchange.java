@@ -18,9 +18,7 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
-import io.rhizome.mesh.node.health.outlier.EjectionDecision;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.loadbalancing.Outstanding;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
 import io.rhizome.mesh.node.observability.RequestFlags;
 import io.rhizome.mesh.node.observability.RequestRecord;
@@ -39,10 +37,7 @@ import io.rhizome.mesh.node.routing.SubsetFilter;
 import io.rhizome.mesh.node.security.PeerIdentity;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -71,7 +66,8 @@ final class Exchange {
     /** The destination of the current try: its outlier policy judges the try's endpoint. */
     Destination destination = Destination.DEFAULT;
     /** The current try's handle in the endpoint stats; null between tries. */
-    Outstanding outstanding;
+    /** What the current try tells about its endpoint (balancer load, outlier detection). */
+    final TryOutcome outcome;
     int retriesUsed;
     ScheduledFuture<?> routeTimer;
     /** When the overall timeout (Route timeout or caller's deadline) runs out ({@code System.nanoTime()}); 0: none. */
@@ -86,10 +82,8 @@ final class Exchange {
     /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
     boolean resendNow;
     final Set<String> tried = new HashSet<>(4);
-    final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
-    final List<HttpContent> replay = new ArrayList<>();
-    long replayBytes;
-    boolean replayable;
+    /** The body's parts waiting for the connection and those held for a retry. */
+    final HeldBody body;
     boolean keepClient;
     /** A local instance's RateLimits admitted this request (once, whichever try took the shortcut). */
     boolean admittedLocally;
@@ -123,6 +117,7 @@ final class Exchange {
             long callerDeadlineMillis, String upgrade) {
         this.edge = edge;
         this.grpcCall = edge.grpc;
+        this.outcome = new TryOutcome(edge.context);
         this.upgrade = upgrade;
         this.limit = limit;
         this.budget = budget;
@@ -141,7 +136,8 @@ final class Exchange {
         this.localService = t.localService();
         this.retry = t.rule() == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule().retries());
         // A non-idempotent request is held for replay only when its route opts in to retrying it.
-        this.replayable = idempotent || retry.nonIdempotent() || grpcRetries();
+        this.body = new HeldBody(idempotent || retry.nonIdempotent() || grpcRetries(),
+                edge.context.settings().proxy().maxRetryBuffer());
         long routeMillis = t.rule() != null && t.rule().timeout().isPresent() ? t.rule().timeout().get().toMillis() : 0L;
         if (routeMillis > 0 || callerDeadlineMillis > 0) {
             // The earlier of the Route's timeout and the caller's deadline header bounds the whole request.
@@ -227,8 +223,7 @@ final class Exchange {
         upstreamH2 = speaksHttp2();
         attempts++;
         if (service != null) {
-            tryIgnored(); // none should be open here; a leak would make the endpoint look busy forever
-            outstanding = edge.context.destinations().stats().start(endpoint.id());
+            outcome.start(endpoint, destination);
         }
         // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
         String identity = endpoint != null && !endpoint.local() && edge.context.tls().enabled()
@@ -395,51 +390,24 @@ final class Exchange {
         return PickContext.of(d.spec().getHashOn(), new NettyRequestView(request), edge.clientIp());
     }
 
-    /** The try got its response head with a status below 500: a latency sample up to now. */
     private void trySucceeded() {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o != null) {
-            o.success();
-            edge.context.selector().ejections().succeeded(endpoint.id());
-        }
+        outcome.succeeded();
     }
 
-    /** The try failed (reset, 5xx, timeout): counted by the endpoint stats and the outlier detection. */
     private void tryFailed() {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o != null) {
-            o.failure();
-            ejected(edge.context.selector().ejections().failed(endpoint.id(), destination.outlier(),
-                    edge.context.view().current().endpoints(endpoint.service())));
-        }
-    }
-
-    /** The try's connection was refused or timed out: the endpoint is ejected at once. */
-    private void tryRefused() {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o != null) {
-            o.failure();
-            ejected(edge.context.selector().ejections().refused(endpoint.id(), destination.outlier(),
-                    edge.context.view().current().endpoints(endpoint.service())));
-        }
-    }
-
-    private void ejected(EjectionDecision decision) {
-        if (decision == EjectionDecision.EJECTED) {
+        if (outcome.failed()) {
             edge.record.flag(RequestFlags.EJECTED);
         }
     }
 
-    /** The try's outcome says nothing about the endpoint (the client left, a stale pooled connection). */
-    private void tryIgnored() {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o != null) {
-            o.ignore();
+    private void tryRefused() {
+        if (outcome.refused()) {
+            edge.record.flag(RequestFlags.EJECTED);
         }
+    }
+
+    private void tryIgnored() {
+        outcome.ignored();
     }
 
     /** The chosen backend has nothing left to try: move to another backend of the rule that has. */
@@ -540,7 +508,7 @@ final class Exchange {
         }
         ch.write(request);
         HttpContent c;
-        while ((c = waiting.poll()) != null) {
+        while ((c = body.nextWaiting()) != null) {
             writeUpstream(c);
         }
         ch.flush();
@@ -557,7 +525,7 @@ final class Exchange {
 
     /** Retries are allowed for this request: its body is held for replay and its method may repeat. */
     private boolean canRetry() {
-        return requestDone && replayable && (idempotent || retry.nonIdempotent() || grpcRetries()) && retriesUsed < retry.attempts();
+        return requestDone && body.replayable() && (idempotent || retry.nonIdempotent() || grpcRetries()) && retriesUsed < retry.attempts();
     }
 
     /**
@@ -588,15 +556,10 @@ final class Exchange {
         }, retry.backoffMillis(retriesUsed), TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * The next try sends the held request body again. The held parts move to the waiting queue
-     * (writing them holds them again), so the replay buffer holds the body once, whatever the try.
-     */
+    /** The next try sends the head and the held body again. */
     private void requeueReplay() {
         headSent = false;
-        waiting.addAll(replay);
-        replay.clear();
-        replayBytes = 0;
+        body.requeue();
     }
 
     void onTryTimeoutFired() {
@@ -635,15 +598,7 @@ final class Exchange {
     }
 
     private void writeUpstream(HttpContent c) {
-        if (replayable) {
-            int n = c.content().readableBytes();
-            if (replayBytes + n <= edge.context.settings().proxy().maxRetryBuffer()) {
-                replay.add(c.retainedDuplicate());
-                replayBytes += n;
-            } else {
-                dropReplay();
-            }
-        }
+        body.written(c);
         if (c instanceof LastHttpContent) {
             requestDone = true;
         }
@@ -673,7 +628,7 @@ final class Exchange {
             edge.ctx.channel().config().setAutoRead(false);
         }
         if (!headSent) {
-            waiting.add(c);
+            body.await(c);
             if (last) {
                 requestDone = true;
             }
@@ -734,7 +689,7 @@ final class Exchange {
             } else {
                 tryFailed();
             }
-            resendNow = peerRefused && requestDone && replayable && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget();
+            resendNow = peerRefused && requestDone && body.replayable() && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget();
             boolean grpcRetriable = grpcCall && msg instanceof LastHttpContent && retry.retriesGrpc(grpcStatusOf(response.headers()));
             if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset())
                     || grpcRetriable) && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
@@ -964,7 +919,7 @@ final class Exchange {
         lastError = ProxyErrors.UPSTREAM_RESET;
         lastMessage = describeTarget() + " closed the connection before responding";
         // A stale pooled connection says nothing about the endpoint and costs no retry.
-        boolean stale = reusedConnection && requestDone && replayable && idempotent && attempts < ProxyHandler.MAX_ATTEMPTS;
+        boolean stale = reusedConnection && requestDone && body.replayable() && idempotent && attempts < ProxyHandler.MAX_ATTEMPTS;
         if (stale) {
             tryIgnored();
         } else {
@@ -1097,19 +1052,10 @@ final class Exchange {
     }
 
     private void dropReplay() {
-        replayable = false;
-        for (HttpContent c : replay) {
-            c.release();
-        }
-        replay.clear();
-        replayBytes = 0;
+        body.dropReplay();
     }
 
     private void releaseBuffers() {
-        HttpContent c;
-        while ((c = waiting.poll()) != null) {
-            c.release();
-        }
-        dropReplay();
+        body.release();
     }
 }

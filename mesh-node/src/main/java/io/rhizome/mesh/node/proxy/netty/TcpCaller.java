@@ -16,7 +16,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
-import io.rhizome.mesh.node.loadbalancing.Outstanding;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
@@ -49,7 +48,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     private int attempts;
     private MeshEndpoint endpoint;
     private Destination destination = Destination.DEFAULT;
-    private Outstanding outstanding;
+    private final TryOutcome outcome;
     private Channel upstream;
     /** The peer answered 200: the tunnel joins at the answer's end. */
     private boolean accepted;
@@ -60,6 +59,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     TcpCaller(ProxyContext context, String service) {
         this.context = context;
         this.service = service;
+        this.outcome = new TryOutcome(context);
     }
 
     @Override
@@ -77,7 +77,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!done) { // the client left before the tunnel was joined
             done = true;
-            settle(false);
+            outcome.ignored();
             closeUpstream();
         }
     }
@@ -116,14 +116,14 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
                     + " connections open from this node (circuit-breaker max-connections)");
             return;
         }
-        outstanding = context.destinations().stats().start(endpoint.id());
+        outcome.start(endpoint, destination);
         int timeout = destination.connectTimeoutMillis();
         ChannelFuture connecting;
         if (endpoint.local()) {
             // This node's own instance: the connection goes to it directly, as HTTP's local shortcut.
             if (LocalAdmission.check(context, service, connectRequest(), context.selfIdentity(), null)
                     instanceof LocalAdmission.Refused refused) {
-                settle(false);
+                outcome.ignored();
                 fail(refused.error(), refused.message());
                 return;
             }
@@ -189,7 +189,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
                 if (peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE) {
                     refused(why); // its instance refused, or it drains: nothing reached an instance
                 } else {
-                    settle(false);
+                    outcome.ignored();
                     closeUpstream();
                     fail(peer != null ? peer : ProxyErrors.UPSTREAM_RESET, why);
                 }
@@ -217,7 +217,7 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
 
     private void join() {
         done = true;
-        settle(true);
+        outcome.succeeded();
         Channel client = ctx.channel();
         String peer = endpoint.local() ? endpoint.address().toString() : endpoint.inbound().toString();
         Tunnel.join(client, this, upstream, context.settings().proxy().tunnelIdleTimeout().toMillis(), context.tunnels(),
@@ -229,29 +229,8 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         lastFailure = why;
         lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
         closeUpstream();
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o != null) {
-            o.failure();
-            context.selector().ejections().refused(endpoint.id(), destination.outlier(),
-                    context.view().current().endpoints(endpoint.service()));
-        }
+        outcome.refused();
         next();
-    }
-
-    /** Ends the current try's outstanding mark: a connect latency sample, or a failure. */
-    private void settle(boolean success) {
-        Outstanding o = outstanding;
-        outstanding = null;
-        if (o == null) {
-            return;
-        }
-        if (success) {
-            o.success();
-            context.selector().ejections().succeeded(endpoint.id());
-        } else {
-            o.ignore();
-        }
     }
 
     private void fail(ProxyErrors error, String why) {
