@@ -30,15 +30,11 @@ import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
 import io.rhizome.mesh.node.resilience.circuitbreaker.ConnectionLimit;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
-import io.rhizome.mesh.node.discovery.MeshSnapshot;
-import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
 import io.rhizome.mesh.node.security.PeerIdentity;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * One request and its response on a client connection, from the request line to the response's last
@@ -53,11 +49,11 @@ final class Exchange {
     final HttpVersion clientVersion;
     final boolean idempotent;
     final boolean headRequest;
-    String service;
+    /** Where each try goes (the route's backends, the balancer, what was tried); null for egress and inbound. */
+    final Balance balance;
     final HostPort fixedTarget;
     final String label;
     final RoutedRule rule;
-    SubsetFilter subset;
     final RetryPolicy retry;
     /** The destination's max-requests slot this request holds; released when it ends. */
     final RequestLimit limit;
@@ -81,7 +77,6 @@ final class Exchange {
     ScheduledFuture<?> waitTimer;
     /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
     boolean resendNow;
-    final Set<String> tried = new HashSet<>(4);
     /** The body's parts waiting for the connection and those held for a retry. */
     final HeldBody body;
     boolean keepClient;
@@ -128,11 +123,10 @@ final class Exchange {
         this.idempotent = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
                 || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
         this.headRequest = m.equals(HttpMethod.HEAD);
-        this.service = t.service();
+        this.balance = t.service() == null ? null : new Balance(edge.context, t.service(), t.subset(), t.rule());
         this.fixedTarget = t.address();
         this.label = t.label();
         this.rule = t.rule();
-        this.subset = t.subset();
         this.localService = t.localService();
         this.retry = t.rule() == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule().retries());
         // A non-idempotent request is held for replay only when its route opts in to retrying it.
@@ -174,18 +168,16 @@ final class Exchange {
 
     void connect() {
         int connectTimeoutMillis = 0;
-        if (service != null) {
+        if (balance != null) {
+            String service = balance.service();
+            SubsetFilter subset = balance.subset();
             Destination d = edge.context.destinations().forService(service);
             destination = d;
             connectTimeoutMillis = d.connectTimeoutMillis();
-            MeshSnapshot mesh = edge.context.view().current();
-            EndpointSelector.Pick pick = d.balancer() == null
-                    ? edge.context.selector().pick(mesh, service, tried, subset)
-                    : edge.context.selector().pick(mesh, service, tried, subset, d.balancer(), pickContext(d));
+            EndpointSelector.Pick pick = balance.next(d, () -> pickContext(d));
             if (pick instanceof EndpointSelector.Chosen chosen) {
                 endpoint = chosen.endpoint();
                 target = endpoint.target();
-                tried.add(endpoint.id());
                 edge.record.upstream(target);
                 edge.record.subset(subset.text());
                 edge.record.local(endpoint.local());
@@ -200,7 +192,7 @@ final class Exchange {
                     admittedLocally = true;
                 }
             } else if (attempts > 0) {
-                if (switchBackend()) {
+                if (balance.switchBackend()) {
                     connect();
                     return;
                 }
@@ -222,7 +214,7 @@ final class Exchange {
         }
         upstreamH2 = speaksHttp2();
         attempts++;
-        if (service != null) {
+        if (balance != null) {
             outcome.start(endpoint, destination);
         }
         // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
@@ -360,7 +352,7 @@ final class Exchange {
     /** A circuit breaker turned the request away before anything was sent: 503 overflow. */
     private void overflow(String why) {
         tryIgnored(); // says nothing about the endpoint
-        fail(ProxyErrors.OVERFLOW, "\"" + service + "\" " + why);
+        fail(ProxyErrors.OVERFLOW, "\"" + balance.service() + "\" " + why);
     }
 
     private void endPending() {
@@ -410,51 +402,9 @@ final class Exchange {
         outcome.ignored();
     }
 
-    /** The chosen backend has nothing left to try: move to another backend of the rule that has. */
-    private boolean switchBackend() {
-        if (rule == null) {
-            return false;
-        }
-        MeshSnapshot mesh = edge.context.view().current();
-        for (RouteBackend other : rule.backends().backends()) {
-            boolean same = other.service().equals(service) && other.subset().labels().equals(subset.labels());
-            // Only a backend with an untried endpoint: two fully tried backends would switch forever.
-            if (!same && other.weight() > 0 && hasUntried(mesh, other.service(), other.subset())) {
-                service = other.service();
-                subset = other.subset();
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A retry has somewhere to go: an untried endpoint in this backend or in another of the rule's. */
+    /** A retry has somewhere to go: an untried endpoint of the rule's backends (egress: the same address). */
     private boolean hasNextTarget() {
-        if (service == null) {
-            return true;
-        }
-        MeshSnapshot mesh = edge.context.view().current();
-        if (hasUntried(mesh, service, subset)) {
-            return true;
-        }
-        if (rule != null) {
-            for (RouteBackend other : rule.backends().backends()) {
-                if (other.weight() > 0 && hasUntried(mesh, other.service(), other.subset())) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Some endpoint of {@code svc} in {@code sub} that takes traffic has not been tried by this request. */
-    private boolean hasUntried(MeshSnapshot mesh, String svc, SubsetFilter sub) {
-        for (MeshEndpoint e : mesh.endpoints(svc)) {
-            if (sub.matches(e.labels()) && !tried.contains(e.id()) && edge.context.selector().exclusionReason(e).isEmpty()) {
-                return true;
-            }
-        }
-        return false;
+        return balance == null || balance.hasNext();
     }
 
     private void onConnectFailure(Throwable cause) {
@@ -572,9 +522,6 @@ final class Exchange {
         lastError = ProxyErrors.TIMEOUT;
         lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
                 + retry.perTryTimeoutMillis() + "ms";
-        if (endpoint != null) {
-            tried.add(endpoint.id());
-        }
         if (canRetry() && budgetAllowsRetry()) {
             retryAfterBackoff();
         } else {
@@ -810,7 +757,7 @@ final class Exchange {
             ReferenceCountUtil.release(m); // a client waits for the 101 before it speaks the new protocol
         }
         boolean inbound = edge.mode == ProxyHandler.Mode.INBOUND;
-        String svc = localService != null ? localService : service != null ? service : "egress";
+        String svc = localService != null ? localService : balance != null ? balance.service() : "egress";
         String caller = inbound ? PeerIdentity.of(edge.ctx.channel()).orElse("") : "";
         Tunnel.join(edge.ctx.channel(), edge, up, edge.tunnelIdleMillis(), edge.context.tunnels(), edge.context.tcpStats().opened(
                 inbound ? RequestRecord.Direction.INBOUND : RequestRecord.Direction.OUTBOUND, svc, "upgrade", caller,
@@ -935,7 +882,7 @@ final class Exchange {
         }
         if (canReplay) {
             if (endpoint != null && reusedConnection) {
-                tried.remove(endpoint.id()); // a stale pooled connection says nothing about the endpoint
+                balance.untried(endpoint.id()); // a stale pooled connection says nothing about the endpoint
             }
             requeueReplay();
             if (fixedTarget != null && !reusedConnection) {
