@@ -30,6 +30,17 @@ enum Variant {
         }
     },
     /**
+     * Rhizome's HTTP/1.1 callers' requests cross between the nodes as streams of shared HTTP/2
+     * connections ({@code proxy.peer-protocol = http2}), HTTP/1.1 again toward the instance: the
+     * measurement that decides that setting's default (nginx and HAProxy unchanged).
+     */
+    PEER_H2("as plain, with rhizome.proxy.peer-protocol = http2 (HTTP/1.1 over HTTP/2 between the nodes)", true) {
+        @Override
+        String rhizomeExtra(Pki pki, String identity) {
+            return "proxy.peer-protocol = http2";
+        }
+    },
+    /**
      * As plain, with every resilience stage of the request path configured for the service: a
      * DestinationPolicy, a RateLimit and a Route applied through the admin API (POST /v1/apply) once the
      * nodes are up, at values that never trigger under the benchmark's load, so that what is measured

@@ -74,7 +74,15 @@ public record NodeSettings(
             int maxHeaderSize,
             int maxRetryBuffer,
             int maxHeaderCount,
-            Duration tunnelIdleTimeout) {}
+            Duration tunnelIdleTimeout,
+            PeerProtocol peerProtocol) {}
+
+    /**
+     * How HTTP/1.1 callers' requests cross between sidecars ({@code rhizome.proxy.peer-protocol}): on
+     * HTTP/1.1 connections, or as streams of shared HTTP/2 connections (the far side restores HTTP/1.1
+     * toward the instance). HTTP/2 and gRPC callers' streams cross over HTTP/2 either way.
+     */
+    public enum PeerProtocol { HTTP1, HTTP2 }
 
     /**
      * A local listener for a mesh service this node's app uses ({@code rhizome.upstreams[i]}): each

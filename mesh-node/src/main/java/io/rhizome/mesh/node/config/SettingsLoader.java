@@ -139,7 +139,8 @@ public final class SettingsLoader {
                 r.intIn("rhizome.proxy.max-header-size", 1024, 1 << 20),
                 r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20),
                 r.intIn("rhizome.proxy.max-header-count", 1, 10_000),
-                r.duration("rhizome.proxy.tunnel-idle-timeout", Duration.ofSeconds(1), Duration.ofDays(7)));
+                r.duration("rhizome.proxy.tunnel-idle-timeout", Duration.ofSeconds(1), Duration.ofDays(7)),
+                r.enumValue("rhizome.proxy.peer-protocol", NodeSettings.PeerProtocol.class));
         NodeSettings.Shutdown shutdown = new NodeSettings.Shutdown(
                 r.duration("rhizome.shutdown.drain-delay", Duration.ZERO, Duration.ofMinutes(5)),
                 r.duration("rhizome.shutdown.drain-timeout", Duration.ZERO, Duration.ofHours(1)));

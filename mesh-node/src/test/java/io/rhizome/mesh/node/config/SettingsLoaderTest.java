@@ -38,7 +38,7 @@ class SettingsLoaderTest {
         assertThat(s.services()).isEmpty();
         assertThat(s.tlsEnabled()).isFalse();
         assertThat(s.proxy()).isEqualTo(new NodeSettings.Proxy(
-                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536, 100, Duration.ofHours(1)));
+                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536, 100, Duration.ofHours(1), NodeSettings.PeerProtocol.HTTP1));
         assertThat(s.authorizationDefaultDeny()).isFalse();
         assertThat(s.shutdown()).isEqualTo(new NodeSettings.Shutdown(Duration.ofSeconds(2), Duration.ofSeconds(30)));
         // The whole configuration goes on to Pekko, reference.conf included.

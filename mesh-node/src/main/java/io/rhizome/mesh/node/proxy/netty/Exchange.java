@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.PickContext;
@@ -100,6 +101,8 @@ final class Exchange {
     final boolean grpcCall;
     /** The service of this node an inbound request is for; null otherwise. */
     final String localService;
+    /** A peer's HTTP/1.1 caller's request that crossed over HTTP/2: its instance is called over HTTP/1.1. */
+    final boolean callerSpokeHttp1;
     /** The protocol the request asks to switch to ({@code Upgrade}, e.g. websocket); null for a plain request. */
     final String upgrade;
     /** The upstream answered 101: once its head is written, both connections become a tunnel. */
@@ -109,8 +112,9 @@ final class Exchange {
     String lastMessage = "";
 
     Exchange(ProxyHandler edge, HttpRequest request, boolean clientKeepAlive, TargetResolver.Target t, RequestLimit limit, RetryBudget budget,
-            long callerDeadlineMillis, String upgrade) {
+            long callerDeadlineMillis, String upgrade, boolean callerSpokeHttp1) {
         this.edge = edge;
+        this.callerSpokeHttp1 = callerSpokeHttp1;
         this.grpcCall = edge.grpc;
         this.outcome = new TryOutcome(edge.context);
         this.upgrade = upgrade;
@@ -247,7 +251,8 @@ final class Exchange {
             return false; // an upgrade is HTTP/1.1's (RFC 8441's extended CONNECT is not supported)
         }
         if (endpoint != null && !endpoint.local()) {
-            return edge.http2;
+            // HTTP/2 callers' streams always; HTTP/1.1 callers' requests when proxy.peer-protocol says so.
+            return edge.http2 || edge.context.settings().proxy().peerProtocol() == NodeSettings.PeerProtocol.HTTP2;
         }
         String instance = endpoint != null ? endpoint.service() : localService;
         if (instance == null) {
@@ -256,8 +261,9 @@ final class Exchange {
         if (edge.context.speaksHttp2(instance)) {
             return true;
         }
-        // protocol = http: the caller's protocol, unless the instance was found to speak HTTP/1.1 only.
-        return edge.http2 && (grpcCall || !edge.context.http2().knownHttp1Only(target));
+        // protocol = http: the caller's protocol (a peer's HTTP/1.1 caller's when it crossed over HTTP/2),
+        // unless the instance was found to speak HTTP/1.1 only.
+        return edge.http2 && !callerSpokeHttp1 && (grpcCall || !edge.context.http2().knownHttp1Only(target));
     }
 
     /**
@@ -448,6 +454,11 @@ final class Exchange {
         }
         if (grpcCall && deadlineNanos != 0) {
             request.headers().set(Deadline.GRPC_HEADER, Deadline.formatGrpc(deadlineNanos, System.nanoTime()));
+        }
+        if (upstreamH2 && !edge.http2 && endpoint != null && !endpoint.local()) {
+            request.headers().set(TargetResolver.PROTOCOL_HEADER, TargetResolver.HTTP1); // the far side calls its instance so
+        } else if (!edge.http2) {
+            request.headers().remove(TargetResolver.PROTOCOL_HEADER); // an earlier try's (HTTP/2 to a peer)
         }
         if (teTrailers) { // HopByHop dropped it; HTTP/2 keeps it (an earlier HTTP/2 try may have set it)
             if (upstreamH2) {

@@ -254,7 +254,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             return;
         }
         rc.budget.onRequest(); // once per request, whatever its tries
-        ex = new Exchange(this, request, keepAlive, rc.target, rc.limit, rc.budget, Deadline.millis(rc.deadline), upgrade);
+        // A peer's node sent an HTTP/1.1 caller's request over HTTP/2 (proxy.peer-protocol = http2).
+        boolean callerSpokeHttp1 = false;
+        if (inbound && http2) {
+            callerSpokeHttp1 = TargetResolver.HTTP1.equals(request.headers().get(TargetResolver.PROTOCOL_HEADER));
+            request.headers().remove(TargetResolver.PROTOCOL_HEADER);
+        }
+        ex = new Exchange(this, request, keepAlive, rc.target, rc.limit, rc.budget, Deadline.millis(rc.deadline), upgrade,
+                callerSpokeHttp1);
         context.inFlight().incrementAndGet();
         if (!(request instanceof LastHttpContent) && (HttpUtil.isTransferEncodingChunked(request)
                 || HttpUtil.getContentLength(request, 0L) > 0)) {

@@ -31,6 +31,12 @@ final class TargetResolver {
      * that service. Set only by the mesh: the outbound port drops it from what apps send.
      */
     static final String SERVICE_HEADER = "x-rhizome-service";
+    /**
+     * Says that an HTTP/1.1 caller's request crossed to the peer over HTTP/2 ({@code proxy.peer-protocol =
+     * http2}): the peer calls its instance over HTTP/1.1. Set only by the mesh, dropped from what apps send.
+     */
+    static final String PROTOCOL_HEADER = "x-rhizome-protocol";
+    static final String HTTP1 = "http/1.1";
     private static final String NOT_HTTP = "\"%s\" is a tcp service: it takes connections through an upstream listener"
             + " (rhizome.upstreams), not HTTP requests";
 
@@ -102,6 +108,7 @@ final class TargetResolver {
         addForwardedFor(request, clientIp);
         request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
         request.headers().remove(SERVICE_HEADER); // the mesh's own: set toward a peer when a Route changed the service
+        request.headers().remove(PROTOCOL_HEADER);
         if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
             List<MeshEndpoint> endpoints = context.view().current().endpoints(name);
             if (!endpoints.isEmpty() && endpoints.get(0).tcp()) {

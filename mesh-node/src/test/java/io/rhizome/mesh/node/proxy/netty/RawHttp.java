@@ -56,6 +56,12 @@ final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    RawHttp sendBytes(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
     Response read() throws IOException {
         return read(false);
     }
