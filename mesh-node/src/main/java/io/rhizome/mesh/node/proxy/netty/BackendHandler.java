@@ -2,6 +2,9 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.rhizome.mesh.node.config.HostPort;
@@ -64,11 +67,30 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2GoAwayFrame goAway) {
+            goAway.release(); // the multiplexer tells only the streams above the GOAWAY's last stream id
+            refused(ctx);
+            return;
+        }
+        if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+            refused(ctx); // a reset is an event, not a read: it is not flow-controlled
+            return;
+        }
         if (evt instanceof IdleStateEvent && listener == null) {
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    /** An HTTP/2 stream the peer refused unprocessed: the exchange may send it elsewhere. */
+    private void refused(ChannelHandlerContext ctx) {
+        UpstreamListener l = listener;
+        listener = null;
+        if (l != null) {
+            l.onUpstreamRefused();
+        }
+        ctx.close();
     }
 
     @Override

@@ -134,7 +134,9 @@ final class Exchange {
         this.localService = t.localService();
         this.retry = t.rule() == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule().retries());
         // A non-idempotent request is held for replay only when its route opts in to retrying it.
-        this.body = new HeldBody(idempotent || retry.nonIdempotent() || grpcRetries(),
+        // Held also wherever an HTTP/2 peer may refuse the stream unprocessed: then any method goes elsewhere.
+        boolean mayCrossHttp2 = edge.http2 || edge.context.settings().proxy().peerProtocol() == NodeSettings.PeerProtocol.HTTP2;
+        this.body = new HeldBody(idempotent || retry.nonIdempotent() || grpcRetries() || mayCrossHttp2,
                 edge.context.settings().proxy().maxRetryBuffer());
         long routeMillis = t.rule() != null && t.rule().timeout().isPresent() ? t.rule().timeout().get().toMillis() : 0L;
         if (routeMillis > 0 || callerDeadlineMillis > 0) {
@@ -900,6 +902,33 @@ final class Exchange {
                 fail(lastError, lastMessage);
                 return;
             }
+            connect();
+            return;
+        }
+        fail(lastError, lastMessage);
+    }
+
+    /**
+     * The peer refused the HTTP/2 stream unprocessed (it is going away, or at its stream limit): as
+     * with a refused connect, the request goes to another endpoint at once, no retry spent, whatever its
+     * method, while its body is held.
+     */
+    void onUpstreamRefused() {
+        Channel was = upstream;
+        upstream = null;
+        if (was == null) {
+            return;
+        }
+        if (responseStarted) {
+            truncate();
+            return;
+        }
+        ProxyHandler.cancel(tryTimer);
+        tryIgnored(); // says nothing about the endpoint's health; it is not tried again for this request
+        lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
+        lastMessage = describeTarget() + " refused the stream unprocessed (going away, or at its stream limit)";
+        if (requestDone && body.replayable() && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget()) {
+            requeueReplay();
             connect();
             return;
         }

@@ -497,6 +497,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
     }
 
     @Override
+    public void onUpstreamRefused() {
+        if (ex != null) {
+            ex.onUpstreamRefused();
+        }
+    }
+
+    @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
         if (ex != null && ex.headSent && !ex.requestDone) {
             setAutoRead(ctx.channel(), writable);

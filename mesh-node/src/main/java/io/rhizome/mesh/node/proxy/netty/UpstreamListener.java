@@ -8,4 +8,12 @@ interface UpstreamListener {
     void onUpstreamClosed(Throwable cause);
 
     void onUpstreamWritabilityChanged(boolean writable);
+
+    /**
+     * The peer refused the HTTP/2 stream before processing it (RST_STREAM REFUSED_STREAM, or a GOAWAY
+     * whose last stream id is below it, RFC 9113 §8.7): nothing of the request reached an app.
+     */
+    default void onUpstreamRefused() {
+        onUpstreamClosed(null);
+    }
 }
