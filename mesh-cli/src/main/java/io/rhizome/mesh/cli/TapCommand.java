@@ -118,6 +118,9 @@ final class TapCommand extends NodeCommand {
         .append(Json.string(line, "path")).append(' ')
         .append(Json.string(line, "status")).append(' ')
         .append(StatCommand.millis(StatCommand.decimal(line, "latency-ms")));
+    if (line.containsKey("grpc-status")) {
+      b.append(" grpc-status=").append(Json.number(line, "grpc-status", -1));
+    }
     appendIfSet(b, "caller", Json.string(line, "caller"));
     appendIfSet(b, "endpoint", Json.string(line, "endpoint"));
     appendIfSet(b, "route", Json.string(line, "route"));

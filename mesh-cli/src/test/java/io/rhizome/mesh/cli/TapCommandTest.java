@@ -18,6 +18,12 @@ class TapCommandTest {
   }
 
   @Test
+  void aGrpcCallShowsItsStatus() {
+    String line = TapCommand.format(Json.parse(REQUEST + ",\"grpc-status\":14}"));
+    assertThat(line).endsWith(" 200 1.97ms grpc-status=14 caller=web endpoint=127.0.0.1:15006");
+  }
+
+  @Test
   void includedHeadersFollowIndentedByName() {
     String line = TapCommand.format(Json.parse(REQUEST
         + ",\"headers\":{\"x-tenant\":\"acme\",\"authorization\":\"[redacted]\",\"accept\":\"*/*\"}}"));

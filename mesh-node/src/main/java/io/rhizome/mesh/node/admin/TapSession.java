@@ -73,6 +73,9 @@ final class TapSession {
         m.put("method", e.method());
         m.put("path", e.path());
         m.put("status", e.status());
+        if (e.grpcStatus() >= 0) {
+            m.put("grpc-status", e.grpcStatus()); // gRPC calls only; their path names service and method
+        }
         m.put("error", e.error());
         m.put("latency-ms", Math.round(e.latencyMicros() / 10.0) / 100.0);
         m.put("caller", e.caller());

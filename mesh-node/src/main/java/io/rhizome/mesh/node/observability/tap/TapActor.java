@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * while a tap is open.
  */
 public final class TapActor extends AbstractBehavior<TapActor.Command> {
-    public static final int PROTOCOL_VERSION = 2; // 2: Subscribe.includeHeaders, TapEvent.headers
+    public static final int PROTOCOL_VERSION = 3; // 2: Subscribe.includeHeaders, TapEvent.headers; 3: TapEvent.grpcStatus
     static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
     /** Events per message to the sink. */
     static final int BATCH = 256;

@@ -65,6 +65,27 @@ class TapHubTest {
     }
 
     @Test
+    void aGrpcCallsStatusAndAClosedConnectionReachTheTap() {
+        RequestObservers connections = new RequestObservers();
+        TapHub both = new TapHub(observers, connections, "node-1", "web");
+        TapHub.Tap tap = both.open("g", new TapFilter("greeter", "", "", "all")).orElseThrow();
+        observers.onRequest(new RequestRecord(Direction.OUTBOUND, "greeter", "", "", "POST", "greeter",
+                "/rhizome.example.Greeter/SayHello", 200, "", 1_000L, 2_000_000, 10, 20, "127.0.0.1:15006", "", 0, "", "", "",
+                false, "", java.util.List.of(), 14));
+        connections.onRequest(new RequestRecord(Direction.OUTBOUND, "greeter", "", "", "UPGRADE", "greeter", "", 0, "",
+                1_000L, 9_000_000_000L, 100, 200, "127.0.0.1:15006", "", 0, "tunnel"));
+
+        java.util.List<TapEvent> events = tap.drain(10);
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0).grpcStatus()).isEqualTo(14);
+        assertThat(events.get(1).method()).isEqualTo("UPGRADE");
+        both.close("g");
+        connections.onRequest(new RequestRecord(Direction.OUTBOUND, "greeter", "", "", "TCP", "greeter", "", 0, "",
+                1_000L, 1, 0, 0, "", "", 0, "tunnel"));
+        assertThat(tap.drain(10)).as("a closed tap sees nothing more").isEmpty();
+    }
+
+    @Test
     void aFullBufferDropsAndCountsInsteadOfGrowing() {
         TapHub.Tap tap = hub.open("t1", new TapFilter("", "", "", "all")).orElseThrow();
         for (int i = 0; i < TapHub.BUFFER + 25; i++) {
