@@ -865,17 +865,28 @@ final class Exchange {
         edge.resumeClient();
     }
 
-    void onUpstreamClosed() {
+    /**
+     * The try's upstream went away: true when that happened before the response started (the try can
+     * end in another); a response broken off is truncated; nothing to do when no try was upstream.
+     */
+    private boolean lostBeforeResponse() {
         Channel was = upstream;
         upstream = null;
         if (was == null) {
-            return;
+            return false;
         }
         if (responseStarted) {
             truncate();
-            return;
+            return false;
         }
         ProxyHandler.cancel(tryTimer);
+        return true;
+    }
+
+    void onUpstreamClosed() {
+        if (!lostBeforeResponse()) {
+            return;
+        }
         lastError = ProxyErrors.UPSTREAM_RESET;
         lastMessage = describeTarget() + " closed the connection before responding";
         // A stale pooled connection says nothing about the endpoint and costs no retry.
@@ -914,20 +925,14 @@ final class Exchange {
      * method, while its body is held.
      */
     void onUpstreamRefused() {
-        Channel was = upstream;
-        upstream = null;
-        if (was == null) {
+        if (!lostBeforeResponse()) {
             return;
         }
-        if (responseStarted) {
-            truncate();
-            return;
-        }
-        ProxyHandler.cancel(tryTimer);
         tryIgnored(); // says nothing about the endpoint's health; it is not tried again for this request
         lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
         lastMessage = describeTarget() + " refused the stream unprocessed (going away, or at its stream limit)";
-        if (requestDone && body.replayable() && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget()) {
+        // The body need not have ended: what came of it is held, what is still to come follows the new try.
+        if (body.replayable() && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget()) {
             requeueReplay();
             connect();
             return;
