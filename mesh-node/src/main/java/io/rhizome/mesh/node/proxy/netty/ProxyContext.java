@@ -145,12 +145,24 @@ final class ProxyContext {
 
     /** Whether the instances of {@code service}, a service of this node, are called over HTTP/2 whatever the caller spoke. */
     boolean speaksHttp2(String service) {
+        ServiceSettings s = localService(service);
+        return s != null && s.protocol() == ServiceSettings.Protocol.HTTP2;
+    }
+
+    /** The service of this node named {@code name}, or null. */
+    ServiceSettings localService(String name) {
         for (ServiceSettings s : settings.services()) {
-            if (s.name().equals(service)) {
-                return s.protocol() == ServiceSettings.Protocol.HTTP2;
+            if (s.name().equals(name)) {
+                return s;
             }
         }
-        return false;
+        return null;
+    }
+
+    /** A host as callers name a service ({@code orders} or {@code orders.mesh}) without the mesh suffix. */
+    String serviceName(String host) {
+        String suffix = settings.outbound().meshSuffix();
+        return !suffix.isEmpty() && host.endsWith("." + suffix) ? host.substring(0, host.length() - suffix.length() - 1) : host;
     }
 
     boolean draining() {

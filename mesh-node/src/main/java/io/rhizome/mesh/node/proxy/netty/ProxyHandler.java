@@ -339,15 +339,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements Upstrea
             sendLocal(ProxyErrors.BAD_REQUEST, "CONNECT target \"" + request.uri() + "\" (expected: <service>:<port>)", false);
             return;
         }
-        String suffix = context.settings().outbound().meshSuffix();
-        String name = !suffix.isEmpty() && hp.host().endsWith("." + suffix)
-                ? hp.host().substring(0, hp.host().length() - suffix.length() - 1) : hp.host();
-        ServiceSettings service = null;
-        for (ServiceSettings s : context.settings().services()) {
-            if (s.name().equals(name)) {
-                service = s;
-            }
-        }
+        String name = context.serviceName(hp.host());
+        ServiceSettings service = context.localService(name);
         if (service == null) {
             sendLocal(ProxyErrors.UNKNOWN_SERVICE, "no instance of \"" + name + "\" on node " + context.settings().nodeName(), false);
             return;

@@ -1,14 +1,12 @@
 package io.rhizome.mesh.node.proxy.netty;
 
-import java.util.List;
-import io.rhizome.mesh.node.discovery.MeshEndpoint;
-
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.config.ServiceSettings;
+import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
@@ -18,6 +16,7 @@ import io.rhizome.mesh.node.routing.RouteBackend;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
+import java.util.List;
 
 /**
  * The resolve and route stages: where a request goes, worked out from its target and Host (and, for a
@@ -109,8 +108,9 @@ final class TargetResolver {
         request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
         request.headers().remove(SERVICE_HEADER); // the mesh's own: set toward a peer when a Route changed the service
         request.headers().remove(PROTOCOL_HEADER);
-        if (context.view().current().hasService(name) || context.policy().current().routes().hasRoutes(name)) {
-            List<MeshEndpoint> endpoints = context.view().current().endpoints(name);
+        MeshSnapshot mesh = context.view().current();
+        if (mesh.hasService(name) || context.policy().current().routes().hasRoutes(name)) {
+            List<MeshEndpoint> endpoints = mesh.endpoints(name);
             if (!endpoints.isEmpty() && endpoints.get(0).tcp()) {
                 return Target.error(ProxyErrors.BAD_REQUEST, NOT_HTTP.formatted(name));
             }
@@ -172,21 +172,18 @@ final class TargetResolver {
         if (hp == null) {
             return Target.error(ProxyErrors.BAD_REQUEST, "missing or malformed Host header (expected: Host: <service>)");
         }
-        String suffix = context.settings().outbound().meshSuffix();
-        String name = !suffix.isEmpty() && hp.host().endsWith("." + suffix)
-                ? hp.host().substring(0, hp.host().length() - suffix.length() - 1) : hp.host();
+        String name = context.serviceName(hp.host());
         String routedTo = request.headers().get(SERVICE_HEADER);
         if (routedTo != null) {
             name = routedTo; // a Route of the caller's node sent the request to another service than its Host names
             request.headers().remove(SERVICE_HEADER);
         }
-        for (ServiceSettings service : context.settings().services()) {
-            if (service.name().equals(name)) {
-                if (service.protocol() == ServiceSettings.Protocol.TCP) {
-                    return Target.error(ProxyErrors.BAD_REQUEST, NOT_HTTP.formatted(name));
-                }
-                return Target.local(service, service.name() + " on node " + context.settings().nodeName());
+        ServiceSettings service = context.localService(name);
+        if (service != null) {
+            if (service.protocol() == ServiceSettings.Protocol.TCP) {
+                return Target.error(ProxyErrors.BAD_REQUEST, NOT_HTTP.formatted(name));
             }
+            return Target.local(service, service.name() + " on node " + context.settings().nodeName());
         }
         return Target.error(ProxyErrors.UNKNOWN_SERVICE,
                 "no instance of \"" + name + "\" on node " + context.settings().nodeName());
