@@ -24,6 +24,9 @@ import picocli.CommandLine.Parameters;
     description = {
       "Shows the busiest paths (service, method, path) with their rate, success rate and p50/p99 "
           + "latency, counted from a live tap of every node since top started.",
+      "Connections carried as bytes (TCP services, WebSockets after their handshake, CONNECT "
+          + "tunnels) show as PATH (connections), one row per service and kind: their rate is "
+          + "connections per second and their p50/p99 are connection durations.",
       "On a terminal it refreshes in place and quits on q; otherwise it prints one snapshot after "
           + "--interval and exits."
     })

@@ -12,12 +12,18 @@ import java.util.Map;
 /**
  * What {@code meshctl top} shows: tapped requests counted per (service, method, path) since it
  * started, busiest first. Latency percentiles come from the last {@link #SAMPLES} requests of each
- * path. Thread-safe: the tap reader adds, the screen renders.
+ * path. A connection carried as bytes (a TCP service, a WebSocket after its handshake, a CONNECT
+ * tunnel; flag {@code tunnel}) is one row per service and kind ({@code TCP}, {@code UPGRADE},
+ * {@code CONNECT}) with path {@value #CONNECTIONS}: its rate is connections per second, its
+ * percentiles connection durations, and it failed when it has an error (it has no status).
+ * Thread-safe: the tap reader adds, the screen renders.
  */
 final class TopView {
   static final int SAMPLES = 1000;
   /** Paths tracked at most; the rest are counted under {@code (other)}. */
   static final int MAX_PATHS = 1000;
+  /** The path shown for connections carried as bytes. */
+  static final String CONNECTIONS = "(connections)";
 
   private static final class PathStats {
     final String service;
@@ -44,7 +50,9 @@ final class TopView {
   synchronized void add(ConfigObject request) {
     String service = Json.string(request, "service");
     String method = Json.string(request, "method");
-    String path = Json.string(request, "path");
+    String flags = Json.string(request, "flags");
+    boolean connection = flags != null && java.util.Arrays.asList(flags.split(",")).contains("tunnel");
+    String path = connection ? CONNECTIONS : Json.string(request, "path");
     String key = service + ' ' + method + ' ' + path;
     PathStats s = paths.get(key);
     if (s == null) {
@@ -59,7 +67,9 @@ final class TopView {
     long status = Json.number(request, "status", 0);
     s.latencies[(int) (s.requests % SAMPLES)] = StatCommand.decimal(request, "latency-ms");
     s.requests++;
-    if (status >= 500 || status < 100) {
+    String error = Json.string(request, "error");
+    boolean failed = connection ? error != null && !error.isEmpty() : status >= 500 || status < 100;
+    if (failed) {
       s.failures++;
     }
   }

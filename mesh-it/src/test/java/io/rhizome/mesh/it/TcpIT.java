@@ -57,7 +57,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * a real Redis ({@code redis-server}) as the {@code tcp} service {@code cache}; tcp-1 also fronts a
  * server that speaks first ({@code banner}, tcp) and a WebSocket echo ({@code chat}, http). tcp-3
  * fronts nothing: its app reaches them through upstream listeners ({@code rhizome.upstreams}) with
- * unchanged clients (redis-cli, redis-benchmark, the JDK's WebSocket). Destructive cases run last.
+ * unchanged clients (redis-cli, redis-benchmark, the JDK's WebSocket). tcp-2 also fronts a real
+ * PostgreSQL ({@code db}, tcp; a server that waits for the client's startup message) for psql and
+ * pgbench. Destructive cases run last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -71,17 +73,21 @@ class TcpIT {
     private int cacheListener;
     private int bannerListener;
     private int chatListener;
+    private Postgres postgres;
+    private int dbListener;
     private ServerSocket banner;
     private EventLoopGroup wsGroup;
     private Channel wsServer;
 
     @BeforeAll
     void startMesh() throws Exception {
-        boolean hasRedis = Files.isExecutable(Path.of("/usr/bin/redis-server")) && Files.isExecutable(Path.of("/usr/bin/redis-benchmark"));
-        if (!hasRedis && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("redis-server and redis-benchmark are needed (apt-get install redis-server redis-tools; .ci/run does)");
+        boolean hasServers = Stream.of("redis-server", "redis-benchmark", "psql", "pgbench")
+                .allMatch(c -> Files.isExecutable(Path.of("/usr/bin", c))) && Files.isDirectory(Path.of("/usr/lib/postgresql"));
+        String install = "apt-get install redis-server redis-tools postgresql";
+        if (!hasServers && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("Redis and PostgreSQL with their clients are needed (" + install + "; .ci/run does)");
         }
-        Assumptions.assumeTrue(hasRedis, "TcpIT skipped: redis-server/redis-benchmark not installed (apt-get install redis-server redis-tools)");
+        Assumptions.assumeTrue(hasServers, "TcpIT skipped: Redis or PostgreSQL not installed (" + install + ")");
         for (int n = 1; n <= NODES; n++) {
             deleteTree(Processes.WORK.resolve("data/tcp-" + n));
         }
@@ -90,6 +96,7 @@ class TcpIT {
             redis.add(Processes.start("redis-" + i, java.util.Map.of(), "redis-server", "--port", String.valueOf(redisPorts[i]),
                     "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
         }
+        postgres = Postgres.start();
         banner = new ServerSocket(0, 64, java.net.InetAddress.getLoopbackAddress());
         daemon(this::serveBanner);
         startWebSocketEcho();
@@ -99,6 +106,7 @@ class TcpIT {
         cacheListener = Processes.freePort();
         bannerListener = Processes.freePort();
         chatListener = Processes.freePort();
+        dbListener = Processes.freePort();
         List<String> seeds = List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
         for (int n = 1; n <= NODES; n++) {
             String extra;
@@ -108,9 +116,10 @@ class TcpIT {
                           { service = cache, listen = "127.0.0.1:%d" }
                           { service = banner, listen = "127.0.0.1:%d" }
                           { service = chat, listen = "127.0.0.1:%d" }
+                          { service = db, listen = "127.0.0.1:%d" }
                         ]
                         shutdown { drain-delay = 1s, drain-timeout = 4s }
-                        """.formatted(cacheListener, bannerListener, chatListener);
+                        """.formatted(cacheListener, bannerListener, chatListener, dbListener);
             } else if (n == 1) {
                 extra = """
                         services = [
@@ -120,7 +129,12 @@ class TcpIT {
                         ]
                         """.formatted(redisPorts[1], banner.getLocalPort(), ((InetSocketAddress) wsServer.localAddress()).getPort());
             } else {
-                extra = "services = [ { name = cache, address = \"127.0.0.1:%d\", protocol = tcp } ]".formatted(redisPorts[n]);
+                extra = """
+                        services = [
+                          { name = cache, address = "127.0.0.1:%d", protocol = tcp }
+                          { name = db, address = "127.0.0.1:%d", protocol = tcp }
+                        ]
+                        """.formatted(redisPorts[n], postgres.port());
             }
             nodes[n] = Processes.node("tcp-" + n, TestMesh.writeConfig("tcp-" + n, ports[n], seeds, extra));
         }
@@ -133,7 +147,7 @@ class TcpIT {
                 return TestMesh.status("http://" + ports[node].adminAddress() + "/readyz") == 200;
             });
         }
-        Processes.await("the caller routes to both caches", Duration.ofSeconds(30), () -> routable("cache") == 2 && routable("chat") == 1);
+        Processes.await("the caller routes to both caches", Duration.ofSeconds(30), () -> routable("cache") == 2 && routable("chat") == 1 && routable("db") == 1);
     }
 
     @AfterAll
@@ -152,6 +166,9 @@ class TcpIT {
         }
         if (wsGroup != null) {
             wsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        if (postgres != null) {
+            postgres.stop();
         }
     }
 
@@ -199,6 +216,27 @@ class TcpIT {
 
     @Test
     @Order(4)
+    void psqlAndPgbenchWorkUnchangedThroughTwoSidecars() throws Exception {
+        String db = String.valueOf(dbListener);
+        Processes.Result query = Processes.run(List.of("psql", "-h", "127.0.0.1", "-p", db, "-U", Postgres.USER, "-d", "postgres",
+                "-A", "-t", "-c", "select 'grüße ' || current_setting('port')"), java.util.Map.of("PGCONNECT_TIMEOUT", "10"));
+        assertThat(query.exitCode()).as(query.stderr()).isZero();
+        assertThat(query.stdout().trim()).isEqualTo("grüße " + postgres.port());
+        Processes.Result init = Processes.run(List.of("pgbench", "-h", "127.0.0.1", "-p", db, "-U", Postgres.USER, "-i", "-s", "1", "-q",
+                "postgres"), java.util.Map.of());
+        assertThat(init.exitCode()).as(init.stderr()).isZero();
+        Processes.Result bench = Processes.run(List.of("pgbench", "-h", "127.0.0.1", "-p", db, "-U", Postgres.USER, "-c", "8", "-j", "2",
+                "-t", "100", "-C", "postgres"), java.util.Map.of());
+        System.out.println("FIGURE pgbench -c 8 -t 100 -C (a new connection per transaction) through two sidecars:\n"
+                + bench.stdout().lines().filter(l -> l.startsWith("number of") || l.startsWith("tps") || l.startsWith("latency"))
+                        .reduce("", (a, b) -> a + "  " + b + "\n"));
+        assertThat(bench.exitCode()).as(bench.stderr()).isZero();
+        assertThat(bench.stdout()).contains("number of transactions actually processed: 800/800")
+                .contains("number of failed transactions: 0");
+    }
+
+    @Test
+    @Order(5)
     void aWebSocketOfTheJdkClientEchoesTextAndAMegabyteAndItsCloseCode() throws Exception {
         LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
         WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
@@ -249,7 +287,7 @@ class TcpIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void connectionsAreCountedInTheCallersMetrics() throws Exception {
         String metrics = TestMesh.get("http://" + ports[CALLER].adminAddress() + "/metrics").body();
         assertThat(metrics).containsPattern("rhizome_tcp_connections_opened_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
@@ -263,7 +301,7 @@ class TcpIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void killingACachesNodeFailsNoNewConnection() throws Exception {
         nodes[2].sigkill();
         int failed = 0;
@@ -283,7 +321,7 @@ class TcpIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void sigtermStopsNewConnectionsAndLetsOpenOnesRunWithinTheDrain() throws Exception {
         try (Socket open = new Socket("127.0.0.1", cacheListener)) {
             open.setSoTimeout(10_000);
@@ -302,6 +340,68 @@ class TcpIT {
             long seconds = (System.nanoTime() - start) / 1_000_000_000;
             System.out.println("FIGURE SIGTERM with an open Redis connection: node exited after " + seconds + " s (drain-timeout 4 s)");
             assertThat(open.getInputStream().read()).as("closed once the drain ended").isEqualTo(-1);
+        }
+    }
+
+    /**
+     * A private PostgreSQL server on a free loopback port, its cluster in a temporary directory
+     * (trust authentication, no fsync). PostgreSQL refuses to run as root: as root, initdb and the
+     * server run as the {@code postgres} user of Debian's package ({@code setpriv}, which execs, so
+     * the started process is the server itself).
+     */
+    private record Postgres(Processes.Started server, Path dir, int port) {
+        static final String USER = "rhizome";
+
+        static Postgres start() throws Exception {
+            Path bin;
+            try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+                bin = versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+                        .max(Comparator.naturalOrder()).orElseThrow();
+            } catch (IOException | java.util.NoSuchElementException e) {
+                throw new AssertionError("PostgreSQL is needed (apt-get install postgresql; .ci/run does)");
+            }
+            boolean root = "root".equals(System.getProperty("user.name"));
+            Path dir = Files.createTempDirectory("rhizome-pg");
+            List<String> asPostgres = root
+                    ? List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--")
+                    : List.of();
+            if (root) {
+                Processes.run(List.of("chown", "postgres:postgres", dir.toString()), java.util.Map.of());
+            }
+            List<String> initdb = new ArrayList<>(asPostgres);
+            initdb.addAll(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", USER, "-A", "trust",
+                    "-E", "UTF8", "--locale", "C.UTF-8"));
+            Processes.Result init = Processes.run(initdb, java.util.Map.of());
+            if (init.exitCode() != 0) {
+                throw new AssertionError("initdb failed: " + init.stderr());
+            }
+            int port = Processes.freePort();
+            List<String> server = new ArrayList<>(asPostgres);
+            server.addAll(List.of(bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(), "-p", String.valueOf(port),
+                    "-k", dir.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=50"));
+            Processes.Started started = Processes.start("postgres", java.util.Map.of(), server.toArray(String[]::new));
+            Processes.await("PostgreSQL accepts connections", Duration.ofSeconds(30), () -> {
+                try {
+                    return Processes.run(List.of(bin.resolve("pg_isready").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port)),
+                            java.util.Map.of()).exitCode() == 0;
+                } catch (IOException e) {
+                    return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            });
+            return new Postgres(started, dir, port);
+        }
+
+        void stop() {
+            server.sigterm();
+            try {
+                server.awaitExit(Duration.ofSeconds(10));
+                deleteTree(dir);
+            } catch (Exception e) {
+                server.sigkill();
+            }
         }
     }
 
