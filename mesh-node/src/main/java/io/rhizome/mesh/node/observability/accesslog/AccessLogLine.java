@@ -13,7 +13,7 @@ import java.time.format.DateTimeFormatter;
  * is kept per second, so a line costs no {@code String}, no formatter and no boxing. Not thread
  * safe: one per writer thread.
  */
-final class AccessLogLine {
+public final class AccessLogLine {
     private static final byte[] TIME = ascii("{\"time\":\"");
     private static final byte[] NODE = ascii("\",\"node\":\"");
     private static final byte[] TRACE_ID = ascii("\",\"trace-id\":\"");
@@ -41,12 +41,12 @@ final class AccessLogLine {
     /** {@code time} up to its seconds ({@code 2026-11-26T10:12:01}) for {@link #second}. */
     private byte[] secondText;
 
-    AccessLogLine(String node) {
+    public AccessLogLine(String node) {
         this.node = node;
     }
 
     /** The line of {@code r} as a string, without its newline (tests, benchmarks). */
-    static String of(String node, RequestRecord r) {
+    public static String of(String node, RequestRecord r) {
         LineBuffer b = new LineBuffer(512);
         new AccessLogLine(node).append(r, b);
         String line = b.toString();
@@ -54,7 +54,7 @@ final class AccessLogLine {
     }
 
     /** Appends the line of {@code r}, newline included. */
-    void append(RequestRecord r, LineBuffer b) {
+    public void append(RequestRecord r, LineBuffer b) {
         b.raw(TIME);
         time(r.startMillis(), b);
         b.raw(NODE);

@@ -7,13 +7,13 @@ import java.util.Arrays;
  * A growable byte buffer the writer thread formats lines into, reused from batch to batch: text
  * goes in as UTF-8 with JSON escapes, so no {@code String} is built per line.
  */
-final class LineBuffer {
+public final class LineBuffer {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private byte[] bytes;
     private int length;
 
-    LineBuffer(int capacity) {
+    public LineBuffer(int capacity) {
         bytes = new byte[capacity];
     }
 
@@ -21,11 +21,11 @@ final class LineBuffer {
         return bytes;
     }
 
-    int length() {
+    public int length() {
         return length;
     }
 
-    void clear() {
+    public void clear() {
         length = 0;
     }
 

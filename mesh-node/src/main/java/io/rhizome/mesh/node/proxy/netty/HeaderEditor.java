@@ -4,10 +4,10 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.rhizome.mesh.protocol.v1.HeaderEdits;
 
 /** Applies a route's header edits: remove, then set, then add. */
-final class HeaderEditor {
+public final class HeaderEditor {
     private HeaderEditor() {}
 
-    static void apply(HeaderEdits edits, HttpHeaders headers) {
+    public static void apply(HeaderEdits edits, HttpHeaders headers) {
         if (edits.getRemoveCount() == 0 && edits.getSetCount() == 0 && edits.getAddCount() == 0) {
             return;
         }

@@ -1,6 +1,9 @@
-package io.rhizome.mesh.node.observability.accesslog;
+package io.rhizome.mesh.bench.jmh;
 
 import io.rhizome.mesh.node.config.HostPort;
+import io.rhizome.mesh.node.observability.accesslog.AccessLog;
+import io.rhizome.mesh.node.observability.accesslog.AccessLogLine;
+import io.rhizome.mesh.node.observability.accesslog.LineBuffer;
 import io.rhizome.mesh.node.observability.RequestRecord;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;

@@ -1,4 +1,4 @@
-package io.rhizome.mesh.node.proxy.netty;
+package io.rhizome.mesh.bench.jmh;
 
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.rhizome.mesh.node.proxy.HopByHop;
+import io.rhizome.mesh.node.proxy.netty.HeaderEditor;
 import io.rhizome.mesh.protocol.v1.HeaderEdits;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,8 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Header handling of every proxied message: hop-by-hop stripping (RFC 9110 §7.6.1, with and without
- * a Connection header naming more) and a Route's header edits. It lives in the data plane's package
- * (in the bench module) because HeaderEditor is package-private. Each invocation builds its message
+ * a Connection header naming more) and a Route's header edits. Each invocation builds its message
  * (the headers are mutated); {@code buildOnly} measures that part alone, to subtract.
  */
 @State(Scope.Benchmark)
