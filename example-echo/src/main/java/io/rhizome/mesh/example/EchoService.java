@@ -65,6 +65,7 @@ public final class EchoService implements AutoCloseable {
 
     private final String name;
     private final String host;
+    private static final String NODELAY = "sun.net.httpserver.nodelay";
     private final HttpServer server;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timer;
@@ -98,6 +99,12 @@ public final class EchoService implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("cannot resolve host '" + host + "'");
+        }
+        // The JDK server writes a response's head and body apart; with Nagle's algorithm on, the body
+        // waits for the client's delayed ACK (~40 ms a request on a keep-alive connection). Read once,
+        // when the JDK's server first starts in this JVM.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
         }
         HttpServer server = HttpServer.create(address, BACKLOG);
         ThreadPoolExecutor workers = new ThreadPoolExecutor(

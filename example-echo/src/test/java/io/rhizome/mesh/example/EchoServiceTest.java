@@ -53,6 +53,20 @@ class EchoServiceTest {
     }
 
     @Test
+    void sequential_requests_on_one_keep_alive_connection_answer_in_milliseconds_not_tens() throws Exception {
+        get("/warm-up");
+        long[] millis = new long[20];
+        for (int i = 0; i < millis.length; i++) {
+            long start = System.nanoTime();
+            assertThat(get("/seq/" + i).statusCode()).isEqualTo(200);
+            millis[i] = (System.nanoTime() - start) / 1_000_000;
+        }
+        java.util.Arrays.sort(millis);
+        // Nagle's algorithm meeting delayed ACKs costs ~40 ms per request; the median must be far below.
+        assertThat(millis[millis.length / 2]).as("median ms of %s", java.util.Arrays.toString(millis)).isLessThan(15);
+    }
+
+    @Test
     void control_fail_makes_every_request_but_health_checks_answer_500_until_recover() throws Exception {
         try {
             HttpResponse<String> failing = post("/control/fail");
