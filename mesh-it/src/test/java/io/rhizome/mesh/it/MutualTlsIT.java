@@ -212,8 +212,12 @@ class MutualTlsIT {
     @Test
     @Order(3)
     void aNodeWithAForeignCaCannotJoin() throws Exception {
-        // The intruder has had as long as the others to join; give it a few more of its 1 s join retries.
-        Thread.sleep(3000);
+        // The intruder tried both seeds and each handshake was refused: its certificate chains to another CA.
+        for (int seed = 1; seed <= 2; seed++) {
+            String refused = "TLS handshake of cluster peer 127.0.0.1:" + ports[seed].cluster() + " failed";
+            Processes.await("tls-node-3 is refused by tls-node-" + seed, Duration.ofSeconds(30),
+                    () -> nodes[3].logText().lines().anyMatch(l -> l.contains(refused) && l.contains("does not chain to the trust bundle")));
+        }
         assertThat(nodes[3].process().isAlive()).isTrue();
         assertThat(TestMesh.status("http://" + ports[3].adminAddress() + "/readyz")).isEqualTo(503);
         String members = TestMesh.get("http://" + ports[1].adminAddress() + "/v1/members").body();

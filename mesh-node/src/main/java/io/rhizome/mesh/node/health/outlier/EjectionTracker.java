@@ -42,7 +42,12 @@ public final class EjectionTracker {
 
     /** Outlier detection with the default base ejection of 10 s and {@link System#nanoTime()}. */
     public static EjectionTracker create() {
-        return new EjectionTracker(OutlierPolicy.DEFAULT.baseEjection(), System::nanoTime);
+        return create(System::nanoTime);
+    }
+
+    /** Outlier detection with the default base ejection of 10 s, on {@code nanoClock}. */
+    static EjectionTracker create(LongSupplier nanoClock) {
+        return new EjectionTracker(OutlierPolicy.DEFAULT.baseEjection(), nanoClock);
     }
 
     /** Ejects the endpoint at once, with the tracker's base ejection and no max-ejection-percent. */

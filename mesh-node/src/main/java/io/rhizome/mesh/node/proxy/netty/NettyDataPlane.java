@@ -209,9 +209,13 @@ public final class NettyDataPlane implements DataPlane {
     }
 
     private static HttpDecoderConfig decoderConfig(NodeSettings.Proxy p) {
+        return decoderConfig(p.maxInitialLineLength(), p.maxHeaderSize());
+    }
+
+    static HttpDecoderConfig decoderConfig(int maxInitialLineLength, int maxHeaderSize) {
         return new HttpDecoderConfig()
-                .setMaxInitialLineLength(p.maxInitialLineLength())
-                .setMaxHeaderSize(p.maxHeaderSize())
+                .setMaxInitialLineLength(maxInitialLineLength)
+                .setMaxHeaderSize(maxHeaderSize)
                 .setMaxChunkSize(64 * 1024)
                 // RFC 9112: Content-Length beside Transfer-Encoding, a final coding other than chunked,
                 // and Transfer-Encoding on HTTP/1.0 are errors (smuggling), and so are bare CRs in lines.
@@ -222,12 +226,17 @@ public final class NettyDataPlane implements DataPlane {
     /** HTTP/1.1's handlers at the end of a client connection's pipeline; {@code fixedService}: an upstream listener's. */
     private void http1(ChannelPipeline pipeline, HttpDecoderConfig decoder, RequestValidator validator, ProxyHandler.Mode mode,
             String fixedService) {
+        http1Decoding(pipeline, decoder, validator);
+        pipeline.addLast("proxy", new ProxyHandler(context, mode, false, fixedService));
+    }
+
+    /** What turns a client's HTTP/1.1 bytes into checked requests, before the proxy (tests build the same). */
+    static void http1Decoding(ChannelPipeline pipeline, HttpDecoderConfig decoder, RequestValidator validator) {
         ObsFoldGuard folds = new ObsFoldGuard(); // refuses obs-fold, which the decoder would unfold
         pipeline.addLast("obs-fold", folds)
                 .addLast("codec", new HttpServerCodec(decoder))
                 // validation, the obs-fold tracker and 100-continue in one hop
-                .addLast("validate", new RequestGate(validator, folds))
-                .addLast("proxy", new ProxyHandler(context, mode, false, fixedService));
+                .addLast("validate", new RequestGate(validator, folds));
     }
 
     @Override

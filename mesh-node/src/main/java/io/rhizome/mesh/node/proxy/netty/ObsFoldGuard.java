@@ -13,10 +13,10 @@ import io.netty.handler.codec.http.LastHttpContent;
  * Refuses obs-fold (a header or trailer line that starts with a space or a tab, RFC 9112 §5.2), which
  * Netty's decoder would otherwise unfold silently and has no option or hook to refuse.
  *
- * <p>Two handlers of one connection share this state: the guard, before the decoder, reads the raw bytes
+ * <p>Two places of one connection share this state: the guard, before the decoder, reads the raw bytes
  * of request heads (and of chunk-size and trailer lines), jumping from line end to line end with
  * {@link ByteBuf#indexOf} and looking at the byte after each, copying nothing and skipping body data
- * by count; the {@link #tracker()}, after the decoder and the
+ * by count; {@link #decoded}, called by the {@link RequestGate} after the decoder and the
  * {@link RequestValidator}, marks the request that held a fold as a decoder failure, so the proxy answers
  * it like any other hostile request (400 {@code bad-request}, connection closed, nothing forwarded). The
  * guard does not parse framing itself: it hands each whole head to the decoder and takes the body's
@@ -49,7 +49,6 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
         PASS
     }
 
-    private final Tracker tracker = new Tracker();
     private State state = State.SKIP;
     /** Body bytes still to skip (FIXED_BODY, CHUNK_DATA). */
     private long remaining;
@@ -57,11 +56,6 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
     private boolean chunkSizeEnded;
     private boolean foldInHead;
     private boolean foldInTrailer;
-
-    /** The handler to place after the decoder and the validator. */
-    ChannelInboundHandlerAdapter tracker() {
-        return tracker;
-    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -198,13 +192,10 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * What the {@link #tracker()} does with each decoded message, for a handler after the decoder that
-     * does more than track ({@link RequestGate}).
-     */
+    /** Each message the decoder made, in order: learns each request's framing and refuses one whose head or trailer held a fold. */
     void decoded(Object msg) {
         if (msg instanceof HttpRequest request) {
-            tracker.onRequest(request);
+            onRequest(request);
         } else if (msg instanceof LastHttpContent last && foldInTrailer) {
             foldInTrailer = false;
             if (last.decoderResult().isSuccess()) {
@@ -213,43 +204,34 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** After the decoder: learns each request's framing, and refuses a request whose head held a fold. */
-    private final class Tracker extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            decoded(msg);
-            ctx.fireChannelRead(msg);
+    private void onRequest(HttpRequest request) {
+        if (foldInHead) {
+            foldInHead = false;
+            if (request.decoderResult().isSuccess()) {
+                request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(FOLD)));
+            }
+            state = State.PASS;
+            return;
         }
-
-        private void onRequest(HttpRequest request) {
-            if (foldInHead) {
-                foldInHead = false;
-                if (request.decoderResult().isSuccess()) {
-                    request.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(FOLD)));
-                }
-                state = State.PASS;
+        if (state != State.AWAIT_REQUEST) {
+            return;
+        }
+        if (request.decoderResult().isFailure() || request.method().equals(HttpMethod.CONNECT)) {
+            state = State.PASS; // the connection closes, or becomes a tunnel
+        } else if (HttpUtil.isTransferEncodingChunked(request)) {
+            state = State.CHUNK_SIZE;
+            chunkSize = 0;
+            chunkSizeEnded = false;
+        } else {
+            long length;
+            try {
+                length = HttpUtil.getContentLength(request, 0L);
+            } catch (NumberFormatException e) {
+                state = State.PASS; // not reached: the decoder refuses such a length
                 return;
             }
-            if (state != State.AWAIT_REQUEST) {
-                return;
-            }
-            if (request.decoderResult().isFailure() || request.method().equals(HttpMethod.CONNECT)) {
-                state = State.PASS; // the connection closes, or becomes a tunnel
-            } else if (HttpUtil.isTransferEncodingChunked(request)) {
-                state = State.CHUNK_SIZE;
-                chunkSize = 0;
-                chunkSizeEnded = false;
-            } else {
-                long length;
-                try {
-                    length = HttpUtil.getContentLength(request, 0L);
-                } catch (NumberFormatException e) {
-                    state = State.PASS; // not reached: the decoder refuses such a length
-                    return;
-                }
-                remaining = length;
-                state = length > 0 ? State.FIXED_BODY : State.SKIP;
-            }
+            remaining = length;
+            state = length > 0 ? State.FIXED_BODY : State.SKIP;
         }
     }
 }

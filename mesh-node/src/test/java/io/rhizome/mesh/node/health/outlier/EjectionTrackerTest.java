@@ -73,10 +73,13 @@ class EjectionTrackerTest {
 
     @Test
     void theDefaultEjectionLastsTenSeconds() {
-        EjectionTracker real = EjectionTracker.create();
+        EjectionTracker defaults = EjectionTracker.create(now::get);
 
-        real.eject("node-1/orders");
+        defaults.eject("node-1/orders");
 
-        assertThat(real.isEjected("node-1/orders")).isTrue();
+        advance(Duration.ofSeconds(10).minusMillis(1));
+        assertThat(defaults.isEjected("node-1/orders")).isTrue();
+        advance(Duration.ofMillis(1));
+        assertThat(defaults.isEjected("node-1/orders")).isFalse();
     }
 }
