@@ -89,47 +89,51 @@ public final class AdminServer extends AllDirectives {
      * Bound off loopback (where a credential is required, see SettingsLoader), or HTTPS with client
      * certificates: reads need a credential too.
      */
-    private boolean credentialForReads;
+    private final boolean credentialForReads;
+    private final HostPort address;
     private final NodeMetrics metrics;
     private final ContentType metricsType = ContentTypes.parse(NodeMetrics.contentType());
     private final MeshTls tls;
 
-    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics) {
-        this(system, view, selector, readiness, policy, policyWriter, token, metrics, MeshTls.disabled(),
-                new TapHub(new io.rhizome.mesh.node.observability.RequestObservers(), "", ""));
-    }
+    /** What the admin API reads and writes: the node's parts it answers for. */
+    public record Parts(
+            ActorSystem<?> system,
+            MeshView view,
+            EndpointSelector selector,
+            Readiness readiness,
+            PolicyView policy,
+            ActorRef<PolicyActor.Command> policyWriter,
+            NodeMetrics metrics,
+            MeshTls tls,
+            TapHub taps) {}
 
-    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls,
-            TapHub taps) {
-        this(system, view, selector, readiness, policy, policyWriter, token, metrics, tls, taps, List.of());
-    }
-
-    /** @param clientIdentities callers whose certificates open the API, which then speaks HTTPS only */
-    public AdminServer(ActorSystem<?> system, MeshView view, EndpointSelector selector, Readiness readiness,
-            PolicyView policy, ActorRef<PolicyActor.Command> policyWriter, String token, NodeMetrics metrics, MeshTls tls,
-            TapHub taps, List<String> clientIdentities) {
-        if (!clientIdentities.isEmpty() && !tls.enabled()) {
+    /**
+     * @param address where it listens ({@code rhizome.admin})
+     * @param token the bearer token changes (and, off loopback or over HTTPS, reads) need; "" for none
+     * @param clientIdentities callers whose certificates open the API, which then speaks HTTPS only
+     */
+    public AdminServer(Parts parts, HostPort address, String token, List<String> clientIdentities) {
+        if (!clientIdentities.isEmpty() && !parts.tls().enabled()) {
             throw new IllegalArgumentException("admin client certificates need the node's mTLS on");
         }
+        this.address = address;
         this.clientIdentities = clientIdentities.stream().map(IdentityPattern::new).toList();
-        this.metrics = metrics;
-        this.tls = tls;
-        this.policyRoutes = new PolicyRoutes(system, view, policy, policyWriter);
+        this.credentialForReads = !address.isLoopback() || httpsOnly();
+        this.metrics = parts.metrics();
+        this.tls = parts.tls();
+        this.system = parts.system();
+        this.view = parts.view();
+        this.selector = parts.selector();
+        this.readiness = parts.readiness();
+        this.policyRoutes = new PolicyRoutes(system, view, parts.policy(), parts.policyWriter());
         this.statsRoutes = new StatsRoutes(system, view);
-        this.tapRoutes = new TapRoutes(system, view, taps);
-        this.convergenceRoutes = new ConvergenceRoutes(system, view, policy);
+        this.tapRoutes = new TapRoutes(system, view, parts.taps());
+        this.convergenceRoutes = new ConvergenceRoutes(system, view, parts.policy());
         this.token = token;
-        this.system = system;
-        this.view = view;
-        this.selector = selector;
-        this.readiness = readiness;
     }
 
-    public CompletionStage<ServerBinding> bind(String host, int port) {
-        credentialForReads = !new HostPort(host, port).isLoopback() || httpsOnly();
-        var server = Http.get(system).newServerAt(host, port);
+    public CompletionStage<ServerBinding> bind() {
+        var server = Http.get(system).newServerAt(address.host(), address.port());
         if (httpsOnly()) {
             // A new engine per connection: certificates reloaded since are used by the next handshake.
             server = server.enableHttps(ConnectionContext.httpsServer(tls::newAdminEngine));

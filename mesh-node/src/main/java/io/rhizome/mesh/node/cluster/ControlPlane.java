@@ -148,10 +148,11 @@ public final class ControlPlane {
                 Props.empty());
         sys.systemActorOf(StatsQueryActor.create(settings.nodeName(), stats), "stats-query", Props.empty());
         sys.systemActorOf(TapActor.create(taps), "tap", Props.empty());
-        AdminServer server = new AdminServer(sys, view, selector, this::readiness, policy, policyActor,
-                settings.adminToken(), metrics, tls, taps, settings.adminClientIdentities());
+        AdminServer server = new AdminServer(
+                new AdminServer.Parts(sys, view, selector, this::readiness, policy, policyActor, metrics, tls, taps),
+                settings.admin(), settings.adminToken(), settings.adminClientIdentities());
         try {
-            admin = server.bind(settings.admin().host(), settings.admin().port()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            admin = server.bind().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             leaveAfterFailedStart(sys); // it has begun to join
             throw new BindFailure("rhizome.admin.port", settings.admin().toString(), rootCause(e));

@@ -14,10 +14,17 @@ import java.util.Objects;
  *        service its certificate names); "" when it has none
  * @param authorizationDefaultDeny {@code rhizome.authorization.default-deny}: a local service is
  *        closed to every request no Authorization rule allows
- * @param pekko the full configuration (user file over reference), handed to Pekko
+ * @param zone {@code rhizome.node.zone}: the zone this node runs in ("" when unset). Its services
+ *        carry it as their {@code zone} label, and its data plane prefers endpoints of the same zone
+ * @param observability {@code rhizome.metrics}, {@code rhizome.access-log}, {@code rhizome.tracing}
+ * @param adminClientIdentities {@code rhizome.admin.tls}: the SPIFFE ids (patterns) whose client
+ *        certificates open the admin API, which then speaks HTTPS only; empty when it is off
+ * @param pekko the full configuration (user file over reference), handed to Pekko and read by
+ *        nothing else
  */
 public record NodeSettings(
         String nodeName,
+        String zone,
         Cluster cluster,
         HostPort admin,
         String adminToken,
@@ -32,21 +39,18 @@ public record NodeSettings(
         Shutdown shutdown,
         boolean authorizationDefaultDeny,
         List<Upstream> upstreams,
+        ObservabilitySettings observability,
+        List<String> adminClientIdentities,
         Config pekko) {
 
     public NodeSettings {
         Objects.requireNonNull(nodeName, "nodeName");
         services = List.copyOf(services);
         upstreams = List.copyOf(upstreams);
+        adminClientIdentities = List.copyOf(adminClientIdentities);
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(observability, "observability");
         Objects.requireNonNull(tls, "tls");
-    }
-
-    /**
-     * {@code rhizome.node.zone}: the zone this node runs in ("" when unset). Its services carry it as
-     * their {@code zone} label, and its data plane prefers endpoints of the same zone (locality).
-     */
-    public String zone() {
-        return pekko.hasPath("rhizome.node.zone") ? pekko.getString("rhizome.node.zone") : "";
     }
 
     /** Mutual TLS on the inbound port, to peers' inbound ports and between cluster members. */
@@ -96,22 +100,6 @@ public record NodeSettings(
     /** host:port at which peers reach this node's inbound listener. */
     public HostPort inboundAdvertised() {
         return new HostPort(inboundAdvertiseHost, inbound.port());
-    }
-
-    /** {@code rhizome.metrics}, {@code rhizome.access-log}, {@code rhizome.tracing} (validated by the loader). */
-    public ObservabilitySettings observability() {
-        return ObservabilitySettings.read(pekko);
-    }
-
-    /**
-     * {@code rhizome.admin.tls}: the SPIFFE ids (patterns) whose client certificates open the admin
-     * API, which then speaks HTTPS only; empty when it is off (validated by {@link SettingsLoader}).
-     */
-    public List<String> adminClientIdentities() {
-        if (!pekko.hasPath("rhizome.admin.tls.enabled") || !pekko.getBoolean("rhizome.admin.tls.enabled")) {
-            return List.of();
-        }
-        return List.copyOf(pekko.getStringList("rhizome.admin.tls.allowed-identities"));
     }
 
     /** The admin API is protected by a bearer token. The token itself is never printed. */

@@ -129,7 +129,7 @@ public final class SettingsLoader {
         }
 
         List<ServiceSettings> services = services(full, zone);
-        ObservabilitySettings.read(full); // validated here; NodeSettings.observability() reads it again
+        ObservabilitySettings observability = ObservabilitySettings.read(full);
 
         NodeSettings.Proxy proxy = new NodeSettings.Proxy(
                 r.intIn("rhizome.proxy.io-threads", 1, 64),
@@ -164,13 +164,14 @@ public final class SettingsLoader {
                 throw new ConfigError(e.key(), e.getMessage());
             }
         }
-        adminIdentities(r, adminTls, tls, trustDomain);
+        List<String> adminIdentities = adminIdentities(r, adminTls, tls, trustDomain);
         if (tls.enabled()) {
             clusterIdentities(tls, trustDomain, identity);
         }
 
         return new NodeSettings(
                 nodeName,
+                zone,
                 new NodeSettings.Cluster(clusterAddress, seeds, profile),
                 admin,
                 token,
@@ -185,6 +186,8 @@ public final class SettingsLoader {
                 shutdown,
                 r.bool("rhizome.authorization.default-deny"),
                 upstreams(full, List.of(clusterAddress, admin, outbound, inbound)),
+                observability,
+                adminIdentities,
                 full);
     }
 
