@@ -60,14 +60,14 @@ import org.apache.pekko.http.javadsl.model.SslSessionInfo;
 
 /**
  * The admin HTTP API ({@code rhizome.admin}): what {@code meshctl} and Prometheus talk to. JSON in
- * the shapes of DESIGN §8 (kebab-case keys), or binary protobuf for {@code Accept: application/x-protobuf}.
+ * the shapes of architecture.md §8 (kebab-case keys), or binary protobuf for {@code Accept: application/x-protobuf}.
  */
 public final class AdminServer extends AllDirectives {
     private static final ContentType PROTOBUF = MediaTypes.applicationBinary("x-protobuf", false).toContentType();
     private static final JsonFormat.Printer JSON = JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
     private static final Duration FAN_OUT_TIMEOUT = Duration.ofMillis(1500);
 
-    /** Whether the node is ready, for /readyz (DESIGN §4). */
+    /** Whether the node is ready, for /readyz (architecture.md §4). */
     public interface Readiness {
         ReadyResponse check();
     }
@@ -191,7 +191,7 @@ public final class AdminServer extends AllDirectives {
         return credentialForReads ? authorized(inner) : inner;
     }
 
-    /** Mutations need a credential when one is configured, on loopback too (DESIGN §6). */
+    /** Mutations need a credential when one is configured, on loopback too (architecture.md §6). */
     private Route mutation(Route inner) {
         return token.isEmpty() && !httpsOnly() ? inner : authorized(inner);
     }

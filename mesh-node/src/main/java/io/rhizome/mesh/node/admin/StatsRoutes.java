@@ -30,7 +30,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * {@code GET /v1/stat?window=1m&service=S&routes=true&edges=true&direction=outbound&node=N}: request
  * figures of the whole mesh, gathered from every member (Kryo fan-out) and merged here. The shape
- * is DESIGN §8's ({@code services} with requests, rps, success-rate, p50/p95/p99-ms) plus the
+ * is architecture.md §8's ({@code services} with requests, rps, success-rate, p50/p95/p99-ms) plus the
  * nodes that answered and, when asked, per-Route rows and caller → service edges. {@code node}
  * restricts the figures to what one member saw.
  */

@@ -11,7 +11,7 @@ import java.util.List;
 public final class ClusterConfig {
     public static final String SYSTEM_NAME = "rhizome";
 
-    /** Timings for local demos and tests (DESIGN §4): failures detected and healed in seconds. */
+    /** Timings for local demos and tests (architecture.md §4): failures detected and healed in seconds. */
     static final String FAST_PROFILE = """
             pekko.cluster {
               seed-node-timeout = 1s

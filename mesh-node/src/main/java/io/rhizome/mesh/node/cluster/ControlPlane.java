@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * The cluster-facing side of a node: its ActorSystem (membership, Distributed Data, node-to-node
  * messages) and the admin API served from it. When the Split Brain Resolver downs this node, the
  * system terminates and is recreated in process as a new incarnation that rejoins; the data plane
- * keeps routing with its last snapshot meanwhile (DESIGN §4).
+ * keeps routing with its last snapshot meanwhile (architecture.md §4).
  */
 public final class ControlPlane {
     private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
@@ -127,7 +127,7 @@ public final class ControlPlane {
         }
         system = sys;
         // The join's round trips to the seed nodes overlap the rest of the start (the system actors,
-        // the admin API's binding; start-up, docs/decisions.md §20); readiness still needs all of it.
+        // the admin API's binding; start-up, bench/performance-notes.md); readiness still needs all of it.
         joinSeedNodes(sys);
         registry = sys.systemActorOf(RegistryActor.create(settings, view, health.get()), "registry", Props.empty());
         if (draining) {

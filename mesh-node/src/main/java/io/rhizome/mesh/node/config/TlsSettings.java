@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * {@code rhizome.tls}: mutual TLS between sidecars (DESIGN §6).
+ * {@code rhizome.tls}: mutual TLS between sidecars (architecture.md §6).
  *
  * @param trustBundle PEM CA certificates that peers' certificates must chain to
  * @param cert        PEM certificate (then its intermediates) this node presents; file mode

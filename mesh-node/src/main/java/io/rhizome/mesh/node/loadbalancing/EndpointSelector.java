@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Picks the endpoint of a service for one request among the endpoints that are SERVING, on reachable
  * members and not ejected. When that leaves none, it falls back to every endpoint that is not
- * explicitly NOT_SERVING (Envoy's panic threshold, DESIGN §4) and lets connection attempts decide,
+ * explicitly NOT_SERVING (Envoy's panic threshold, architecture.md §4) and lets connection attempts decide,
  * rather than failing every request. Among healthy candidates, those of the node's own zone come
  * first ({@link Locality}). Which of the candidates is a {@link LoadBalancer}'s choice:
  * the service's DestinationPolicy one when the caller passes it, round robin otherwise.

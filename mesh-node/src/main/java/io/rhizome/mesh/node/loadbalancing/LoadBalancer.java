@@ -14,7 +14,7 @@ import java.util.random.RandomGenerator;
  * requests: cursors, hash rings and Maglev tables live in it. Implementations are lock-free and safe
  * to call from every event loop at once.
  *
- * <p>The algorithms ({@code DestinationPolicy.spec.load-balancer}, DESIGN §9):
+ * <p>The algorithms ({@code DestinationPolicy.spec.load-balancer}, architecture.md §9):
  * <ul>
  *   <li>{@code round-robin} (default): one atomic cursor per service.
  *   <li>{@code weighted-round-robin}: smooth weighted round robin (nginx) by the endpoint label

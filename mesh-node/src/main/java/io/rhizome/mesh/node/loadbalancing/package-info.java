@@ -1,5 +1,5 @@
 /**
- * Which endpoint of a service takes a request (DESIGN §9, docs/resources.md DestinationPolicy).
+ * Which endpoint of a service takes a request (architecture.md §9, docs/resources.md DestinationPolicy).
  *
  * <p>{@link io.rhizome.mesh.node.loadbalancing.EndpointSelector} decides who may take traffic
  * (health, membership, ejection, retries' tried set, the panic fallback);

@@ -12,7 +12,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * The node's application log, configured in code instead of a logback.xml: Logback's XML
  * configuration (Joran, a SAX parser, the model handlers) cost ~0.2 s of a node's start-up on one
- * CPU (docs/decisions.md §20). Lines go to stderr as
+ * CPU (bench/performance-notes.md). Lines go to stderr as
  * {@code HH:mm:ss.SSS LEVEL [node] Logger - message}; {@code -Dlog.level=DEBUG} sets the root level.
  * {@code -Dlogback.configurationFile=FILE} still configures Logback from that file instead.
  */

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes this node accepted that a majority has not acknowledged yet (DESIGN §3: no accepted write
+ * Writes this node accepted that a majority has not acknowledged yet (architecture.md §3: no accepted write
  * is ever lost). Kept in data-dir as length-delimited protobuf; rewritten whole on each change
  * (it holds only what is in flight, normally nothing). A new incarnation re-submits what is left.
  */

@@ -8,7 +8,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * Pekko serializer for the protobuf values Rhizome keeps in Distributed Data. Their schema outlives
- * one build, so they evolve by protobuf rules (DESIGN §5).
+ * one build, so they evolve by protobuf rules (architecture.md §5).
  */
 public final class ProtobufSerializer extends SerializerWithStringManifest {
     public static final int IDENTIFIER = 7_302;

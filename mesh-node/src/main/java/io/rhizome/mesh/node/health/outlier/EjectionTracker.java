@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Passive outlier detection of this node (the caller's view): endpoints ejected by the data plane
- * itself, long before membership notices (DESIGN §4). A refused connection ejects an endpoint at
+ * itself, long before membership notices (architecture.md §4). A refused connection ejects an endpoint at
  * once; other failed tries (5xx, resets, per-try timeouts) eject it when {@code consecutive-errors}
  * come in a row. The n-th ejection lasts n × {@code base-ejection} (see {@link OutlierPolicy});
  * the endpoint then takes traffic again, and its next failure before a success ejects it again.

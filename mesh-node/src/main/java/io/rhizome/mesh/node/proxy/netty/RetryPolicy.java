@@ -5,7 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A route's retries with the mesh defaults filled in (DESIGN §9): without a retries block (or with
+ * A route's retries with the mesh defaults filled in (architecture.md §9): without a retries block (or with
  * {@code attempts = 0}) an idempotent request is retried once on connect-failure or reset.
  */
 record RetryPolicy(int attempts, Set<String> on, Set<Integer> statusCodes, long perTryTimeoutMillis,

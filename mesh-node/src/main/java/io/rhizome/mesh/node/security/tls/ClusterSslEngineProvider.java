@@ -15,7 +15,7 @@ import scala.Option;
  * Artery {@code tls-tcp} with the node's SPIFFE material: both sides present their certificate,
  * and a peer is accepted only if its chain leads to the trust bundle and its one URI SAN is in this
  * node's trust domain (any service: every node of the mesh may be a cluster member). Pekko's own
- * providers compare CN/DNS names and read keystores or RSA keys only (DESIGN §6). Engines come from
+ * providers compare CN/DNS names and read keystores or RSA keys only (architecture.md §6). Engines come from
  * the current material, so a reload applies to new cluster connections.
  */
 public final class ClusterSslEngineProvider implements SSLEngineProvider {
