@@ -108,7 +108,7 @@ public final class DataPlaneBench {
         latency();
         http2.measure(options.loadCpu(), options.throughput(), options.quick() ? Duration.ofSeconds(15) : Duration.ofSeconds(30));
         http2.lines.forEach(l -> notes.add("HTTP/2 and gRPC (h2load -c4 -m8): " + l.strip().replaceAll("\\s+", " ")));
-        tcp.measure(options.loadCpu(), options.quick() ? 50_000 : 200_000);
+        tcp.measure(options.loadCpu(), options.quick() ? 50_000 : 100_000, options.quick() ? 1 : 3);
         tcp.lines.forEach(l -> notes.add("TCP (redis-benchmark -c32 -t set,get): " + l.strip().replaceAll("\\s+", " ")));
         for (Row r : rows) {
             for (Proc p : r.procs) {

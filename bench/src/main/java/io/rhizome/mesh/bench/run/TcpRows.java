@@ -26,8 +26,10 @@ final class TcpRows {
     record Target(String path, String system, int port, List<Proc> procs) {}
 
     final List<Target> targets = new ArrayList<>();
-    /** "path system" → GET requests per second. */
+    /** "path system" → GET requests per second (the goal's figure; median of the runs). */
     final Map<String, Double> rps = new LinkedHashMap<>();
+    /** "path system" → SET requests per second (median of the runs). */
+    private final Map<String, Double> setRps = new LinkedHashMap<>();
     final List<String> lines = new ArrayList<>();
     int redisPort;
     /** Node B's upstream listener (the one hop: to its own instance) and node A's (the mesh path). */
@@ -89,27 +91,56 @@ final class TcpRows {
         targets.add(new Target(path, system, port, procs));
     }
 
-    /** Runs redis-benchmark (SET and GET, 32 connections) on every target; prints and keeps the figures. */
-    void measure(String loadCpu, int requests) throws IOException, InterruptedException {
-        DataPlaneBench.say("TCP: redis-benchmark -c %d -n %d -t set,get against one Redis, through each proxy", CLIENTS, requests);
+    /**
+     * Runs redis-benchmark (SET and GET, 32 connections) {@code repeats} times over every target, the
+     * targets taking turns (so that a slow minute of the machine hits all of them); keeps the median of
+     * each figure, prints every run.
+     */
+    void measure(String loadCpu, int requests, int repeats) throws IOException, InterruptedException {
+        DataPlaneBench.say("TCP: redis-benchmark -c %d -n %d -t set,get against one Redis, through each proxy, %d run(s) each"
+                + " (medians kept)", CLIENTS, requests, repeats);
         for (Target t : targets) {
             if (t.system().equals("rhizome")) {
-                run(loadCpu, t, Math.max(10_000, requests / 4), false); // warm-up: its JIT has seen little TCP so far
+                run(loadCpu, t, Math.max(10_000, requests / 4)); // warm-up: its JIT has seen little TCP so far
             }
-            run(loadCpu, t, requests, true);
+        }
+        Map<String, List<double[]>> runs = new LinkedHashMap<>();
+        for (int i = 0; i < repeats; i++) {
+            for (Target t : targets) {
+                runs.computeIfAbsent(t.path() + " " + t.system(), k -> new ArrayList<>()).add(run(loadCpu, t, requests));
+            }
+        }
+        for (Target t : targets) {
+            String key = t.path() + " " + t.system();
+            double set = median(runs.get(key), 0);
+            double get = median(runs.get(key), 1);
+            rps.put(key, get);
+            setRps.put(key, set);
+            String line = String.format(Locale.ROOT, "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (medians of %d)", t.path(),
+                    t.system(), set, get, repeats);
+            DataPlaneBench.say("  %s", line);
+            lines.add(line);
         }
         for (String path : List.of("one-hop", "mesh")) {
             Double mine = rps.get(path + " rhizome");
             double best = Math.max(rps.getOrDefault(path + " nginx", 0.0), rps.getOrDefault(path + " haproxy", 0.0));
-            if (mine != null && best > 0) {
-                String line = String.format(Locale.ROOT, "%-8s tcp (redis GET) rhizome / best peer: %.2fx", path, mine / best);
+            double bestSet = Math.max(setRps.getOrDefault(path + " nginx", 0.0), setRps.getOrDefault(path + " haproxy", 0.0));
+            if (mine != null && best > 0 && bestSet > 0) {
+                String line = String.format(Locale.ROOT, "%-8s tcp (redis GET) rhizome / best peer: %.2fx (SET: %.2fx)", path,
+                        mine / best, setRps.get(path + " rhizome") / bestSet);
                 DataPlaneBench.say("  %s", line);
                 lines.add(line);
             }
         }
     }
 
-    private void run(String loadCpu, Target t, int requests, boolean keep) throws IOException, InterruptedException {
+    private static double median(List<double[]> runs, int column) {
+        double[] values = runs.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    /** One redis-benchmark run through {@code t}: {SET, GET} requests per second. */
+    private double[] run(String loadCpu, Target t, int requests) throws IOException, InterruptedException {
         List<String> cmd = List.of("taskset", "-c", loadCpu, "redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(t.port()),
                 "-c", Integer.toString(CLIENTS), "-n", Integer.toString(requests), "-t", "set,get", "-q");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -124,14 +155,9 @@ final class TcpRows {
         if (p.exitValue() != 0 || get == 0) {
             throw new BenchFailure("redis-benchmark through " + t.path() + " " + t.system() + " failed: " + out.strip());
         }
-        if (!keep) {
-            return;
-        }
-        rps.put(t.path() + " " + t.system(), get);
-        String line = String.format(Locale.ROOT, "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (GET p50 %s)", t.path(), t.system(),
-                set, get, p50);
-        DataPlaneBench.say("  %s", line);
-        lines.add(line);
+        DataPlaneBench.say("  %s", String.format(Locale.ROOT, "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (GET p50 %s)", t.path(),
+                t.system(), set, get, p50));
+        return new double[] {set, get};
     }
 
     private static double number(String text, String regex) {
