@@ -38,19 +38,19 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Policy convergence benchmark: starts N real node processes through {@code bin/mesh-node}, then for
- * K rounds applies one Route on one node (round robin, alternately a new Route and a change to an
- * existing one) and measures the time from just before the {@code POST /v1/apply} is sent until
+ * Policy convergence benchmark: starts N real node processes through {@code bin/mesh-node}, then
+ * for K rounds applies one Route on one node (round robin, alternately a new Route and a change to
+ * an existing one) and measures the time from just before the {@code POST /v1/apply} is sent until
  * every node's {@code GET /v1/config/digest} reports the digest the applying node has after the
  * write. Each node is polled every 2 ms ({@code --poll-ms}) by its own thread of one fixed pool of
  * N threads; a node's time is the moment the first answer carrying the target digest arrived
  * (answers are recorded from just before the POST, so a node that converged before the POST
  * returned counts as such).
  *
- * <p>Usage: {@code bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]
- * [--poll-ms MS]}.
- * Writes {@code bench/results/convergence-<yyyy-MM-dd'T'HHmm>.md} and {@code convergence-latest.json}.
- * The node processes are always stopped at the end, on failures and on Ctrl-C too.
+ * <p>Usage: {@code bench/convergence [--nodes N] [--rounds K] [--profile production|fast]
+ * [--verbose] [--poll-ms MS]}. Writes {@code bench/results/convergence-<yyyy-MM-dd'T'HHmm>.md} and
+ * {@code convergence-latest.json}. The node processes are always stopped at the end, on failures
+ * and on Ctrl-C too.
  */
 public final class ConvergenceBench {
 
@@ -62,8 +62,9 @@ public final class ConvergenceBench {
 
     /** Command-line options. */
     record Options(int nodes, int rounds, String profile, boolean verbose, int pollMs, int warmup) {
-        static final String USAGE = "usage: bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]"
-                + " [--poll-ms MS] [--warmup N]";
+        static final String USAGE =
+                "usage: bench/convergence [--nodes N] [--rounds K] [--profile production|fast] [--verbose]"
+                        + " [--poll-ms MS] [--warmup N]";
 
         static Options parse(String[] args) {
             int nodes = 5;
@@ -97,7 +98,10 @@ public final class ConvergenceBench {
                             case "--warmup" -> warmup = intIn(a, value, 0, 10_000);
                             default -> {
                                 if (!value.equals("production") && !value.equals("fast")) {
-                                    throw new UsageException("--profile: \"" + value + "\" (expected: production or fast)");
+                                    throw new UsageException(
+                                            "--profile: \""
+                                                    + value
+                                                    + "\" (expected: production or fast)");
                                 }
                                 profile = value;
                             }
@@ -118,7 +122,8 @@ public final class ConvergenceBench {
             } catch (NumberFormatException e) {
                 // below
             }
-            throw new UsageException(flag + ": \"" + value + "\" (expected: an integer " + min + ".." + max + ")");
+            throw new UsageException(
+                    flag + ": \"" + value + "\" (expected: an integer " + min + ".." + max + ")");
         }
     }
 
@@ -136,7 +141,14 @@ public final class ConvergenceBench {
     }
 
     /** One started node. */
-    record Node(String name, int clusterPort, int adminPort, int outboundPort, int inboundPort, Path config, Path log,
+    record Node(
+            String name,
+            int clusterPort,
+            int adminPort,
+            int outboundPort,
+            int inboundPort,
+            Path config,
+            Path log,
             Process process) {
         String base() {
             return "http://127.0.0.1:" + adminPort;
@@ -152,23 +164,36 @@ public final class ConvergenceBench {
         }
     }
 
-    /** One measured (or warm-up) apply; nodeMs: when each node (in node order) first showed the new digest. */
-    record Round(int index, String writer, int writerIndex, String op, String resource, int status, double postMs,
-            double convergenceMs, double[] nodeMs) {
+    /**
+     * One measured (or warm-up) apply; nodeMs: when each node (in node order) first showed the new
+     * digest.
+     */
+    record Round(
+            int index,
+            String writer,
+            int writerIndex,
+            String op,
+            String resource,
+            int status,
+            double postMs,
+            double convergenceMs,
+            double[] nodeMs) {
         double writerMs() {
             return nodeMs[writerIndex];
         }
     }
 
     private static final Pattern DIGEST = Pattern.compile("\"digest\"\\s*:\\s*\"([^\"]*)\"");
-    private static final ConfigParseOptions JSON = ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON);
+    private static final ConfigParseOptions JSON =
+            ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON);
 
     private final Options options;
     private final Path root;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .build();
+    private final HttpClient http =
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
     private final List<Node> nodes = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
@@ -198,17 +223,23 @@ public final class ConvergenceBench {
         }
         Path root = Path.of(System.getProperty("rhizome.root", ".")).toAbsolutePath().normalize();
         if (!Files.isExecutable(root.resolve("bin/mesh-node"))) {
-            System.err.println("convergence: no bin/mesh-node under " + root + " (run from the repository root or set -Drhizome.root)");
+            System.err.println(
+                    "convergence: no bin/mesh-node under "
+                            + root
+                            + " (run from the repository root or set -Drhizome.root)");
             System.exit(2);
         }
         ConvergenceBench bench = new ConvergenceBench(options, root);
         // Ctrl-C, SIGTERM, or any exit: the nodes never outlive the benchmark.
-        Thread hook = new Thread(() -> {
-            bench.stopNodes();
-            if (!bench.failed) {
-                bench.deleteWorkDir();
-            }
-        }, "bench-stop-nodes");
+        Thread hook =
+                new Thread(
+                        () -> {
+                            bench.stopNodes();
+                            if (!bench.failed) {
+                                bench.deleteWorkDir();
+                            }
+                        },
+                        "bench-stop-nodes");
         Runtime.getRuntime().addShutdownHook(hook);
         int exit = 0;
         try {
@@ -240,16 +271,19 @@ public final class ConvergenceBench {
         Instant startedAt = Instant.now();
         startNodes();
         awaitCluster();
-        pollers = Executors.newFixedThreadPool(options.nodes(), new java.util.concurrent.ThreadFactory() {
-            private final AtomicInteger n = new AtomicInteger();
+        pollers =
+                Executors.newFixedThreadPool(
+                        options.nodes(),
+                        new java.util.concurrent.ThreadFactory() {
+                            private final AtomicInteger n = new AtomicInteger();
 
-            @Override
-            public Thread newThread(Runnable r) {
-                Thread t = new Thread(r, "digest-poller-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            }
-        });
+                            @Override
+                            public Thread newThread(Runnable r) {
+                                Thread t = new Thread(r, "digest-poller-" + n.incrementAndGet());
+                                t.setDaemon(true);
+                                return t;
+                            }
+                        });
         try {
             System.err.printf(Locale.ROOT, "warm-up: %d applies%n", options.warmup());
             for (int i = 0; i < options.warmup(); i++) {
@@ -281,8 +315,17 @@ public final class ConvergenceBench {
         for (double ms : r.nodeMs()) {
             perNode.append(String.format(Locale.ROOT, " %6.1f", ms));
         }
-        System.out.printf(Locale.ROOT, "%s  %s %-6s %-10s POST %7.1f ms (%d)  converged %7.1f ms  per node:%s%n",
-                label, r.writer(), r.op(), r.resource(), r.postMs(), r.status(), r.convergenceMs(), perNode);
+        System.out.printf(
+                Locale.ROOT,
+                "%s  %s %-6s %-10s POST %7.1f ms (%d)  converged %7.1f ms  per node:%s%n",
+                label,
+                r.writer(),
+                r.op(),
+                r.resource(),
+                r.postMs(),
+                r.status(),
+                r.convergenceMs(),
+                perNode);
     }
 
     // ---------------------------------------------------------------- nodes
@@ -293,7 +336,12 @@ public final class ConvergenceBench {
         int[] ports = freePorts(4 * n);
         List<String> seeds = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[4]);
         String seedList = String.join(", ", seeds.stream().map(ConvergenceBench::quote).toList());
-        System.err.printf(Locale.ROOT, "starting %d nodes (profile %s) in %s%n", n, options.profile(), workDir);
+        System.err.printf(
+                Locale.ROOT,
+                "starting %d nodes (profile %s) in %s%n",
+                n,
+                options.profile(),
+                workDir);
         for (int i = 0; i < n; i++) {
             String name = "node-" + (i + 1);
             int cluster = ports[4 * i];
@@ -303,7 +351,8 @@ public final class ConvergenceBench {
             // The generated file sets addresses, seeds and the profile only: every timing that
             // matters to convergence is the shipped default of that profile. drain-delay = 0s
             // only shortens the stop at the end.
-            String conf = """
+            String conf =
+                    """
                     rhizome {
                       node.name = %s
                       cluster { host = "127.0.0.1", port = %d, seed-nodes = [%s], profile = %s }
@@ -314,13 +363,27 @@ public final class ConvergenceBench {
                       services = []
                       shutdown { drain-delay = 0s }
                     }
-                    """.formatted(quote(name), cluster, seedList, options.profile(), admin, outbound, inbound,
-                    quote(workDir.resolve("data/" + name).toString()));
+                    """
+                            .formatted(
+                                    quote(name),
+                                    cluster,
+                                    seedList,
+                                    options.profile(),
+                                    admin,
+                                    outbound,
+                                    inbound,
+                                    quote(workDir.resolve("data/" + name).toString()));
             Path config = workDir.resolve(name + ".conf");
             Files.writeString(config, conf);
             Path log = workDir.resolve(name + ".log");
-            ProcessBuilder pb = new ProcessBuilder(root.resolve("bin/mesh-node").toString(), "--config", config.toString())
-                    .directory(root.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(
+                                    root.resolve("bin/mesh-node").toString(),
+                                    "--config",
+                                    config.toString())
+                            .directory(root.toFile())
+                            .redirectErrorStream(true)
+                            .redirectOutput(log.toFile());
             synchronized (this) {
                 if (stopping) {
                     throw new BenchFailure("interrupted while starting nodes");
@@ -347,13 +410,18 @@ public final class ConvergenceBench {
                 }
             }
             if (waiting.isEmpty()) {
-                System.err.printf(Locale.ROOT, "cluster of %d Up after %.1f s%n", nodes.size(), (System.nanoTime() - t0) / 1e9);
+                System.err.printf(
+                        Locale.ROOT,
+                        "cluster of %d Up after %.1f s%n",
+                        nodes.size(),
+                        (System.nanoTime() - t0) / 1e9);
                 return;
             }
             state = String.join("; ", waiting);
             Thread.sleep(250);
         }
-        throw new BenchFailure("the cluster did not form within " + READY_TIMEOUT.toSeconds() + " s: " + state);
+        throw new BenchFailure(
+                "the cluster did not form within " + READY_TIMEOUT.toSeconds() + " s: " + state);
     }
 
     private String notReady(Node node) {
@@ -367,7 +435,8 @@ public final class ConvergenceBench {
                 return "/v1/members " + members.statusCode();
             }
             int up = 0;
-            for (Config m : ConfigFactory.parseString(members.body(), JSON).getConfigList("members")) {
+            for (Config m :
+                    ConfigFactory.parseString(members.body(), JSON).getConfigList("members")) {
                 if (m.getString("status").equals("Up") && m.getBoolean("reachable")) {
                     up++;
                 }
@@ -386,8 +455,12 @@ public final class ConvergenceBench {
     private void checkAlive() {
         for (Node node : nodes) {
             if (!node.process().isAlive()) {
-                throw new BenchFailure(node.name() + " exited with code " + node.process().exitValue() + "; its log ends with:\n"
-                        + node.logTail());
+                throw new BenchFailure(
+                        node.name()
+                                + " exited with code "
+                                + node.process().exitValue()
+                                + "; its log ends with:\n"
+                                + node.logTail());
             }
         }
     }
@@ -419,13 +492,15 @@ public final class ConvergenceBench {
             return;
         }
         try (Stream<Path> walk = Files.walk(workDir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            walk.sorted(Comparator.reverseOrder())
+                    .forEach(
+                            p -> {
+                                try {
+                                    Files.deleteIfExists(p);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
         } catch (IOException | UncheckedIOException e) {
             System.err.println("convergence: could not delete " + workDir + ": " + e.getMessage());
         }
@@ -450,7 +525,10 @@ public final class ConvergenceBench {
 
     // ---------------------------------------------------------------- rounds
 
-    /** Polls one node's digest every --poll-ms (2 ms), recording each new digest with the time its answer arrived. */
+    /**
+     * Polls one node's digest every --poll-ms (2 ms), recording each new digest with the time its
+     * answer arrived.
+     */
     private final class Poller implements java.util.concurrent.Callable<Long> {
         private final Node node;
         private final long pollNanos = TimeUnit.MILLISECONDS.toNanos(options.pollMs());
@@ -521,8 +599,12 @@ public final class ConvergenceBench {
         }
         weights.put(name, weight);
         applied++;
-        String body = "{\"kind\":\"Route\",\"name\":\"" + name + "\",\"spec\":{\"service\":\"echo\",\"rules\":[{\"backends\":[{\"weight\":"
-                + weight + "}]}]}}";
+        String body =
+                "{\"kind\":\"Route\",\"name\":\""
+                        + name
+                        + "\",\"spec\":{\"service\":\"echo\",\"rules\":[{\"backends\":[{\"weight\":"
+                        + weight
+                        + "}]}]}}";
 
         // The digest before the write: the one after it must differ (it carries the new version).
         String before = digest(writer);
@@ -534,26 +616,55 @@ public final class ConvergenceBench {
             futures.add(pollers.submit(p));
         }
         try {
-            HttpRequest post = HttpRequest.newBuilder(URI.create(writer.base() + "/v1/apply")).timeout(HTTP_TIMEOUT)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpRequest post =
+                    HttpRequest.newBuilder(URI.create(writer.base() + "/v1/apply"))
+                            .timeout(HTTP_TIMEOUT)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build();
             long t0 = System.nanoTime();
             HttpResponse<String> answer = http.send(post, HttpResponse.BodyHandlers.ofString());
             long returned = System.nanoTime();
             if (answer.statusCode() != 200 && answer.statusCode() != 202) {
-                throw new BenchFailure("POST /v1/apply on " + writer.name() + " answered " + answer.statusCode() + ": " + answer.body().strip());
+                throw new BenchFailure(
+                        "POST /v1/apply on "
+                                + writer.name()
+                                + " answered "
+                                + answer.statusCode()
+                                + ": "
+                                + answer.body().strip());
             }
-            String status = ConfigFactory.parseString(answer.body(), JSON).getConfigList("results").get(0).getString("status");
+            String status =
+                    ConfigFactory.parseString(answer.body(), JSON)
+                            .getConfigList("results")
+                            .get(0)
+                            .getString("status");
             String expected = create ? "created" : "updated";
             if (!status.equals(expected)) {
-                throw new BenchFailure("POST /v1/apply on " + writer.name() + " of " + name + ": status \"" + status
-                        + "\" (expected: " + expected + "): " + answer.body().strip());
+                throw new BenchFailure(
+                        "POST /v1/apply on "
+                                + writer.name()
+                                + " of "
+                                + name
+                                + ": status \""
+                                + status
+                                + "\" (expected: "
+                                + expected
+                                + "): "
+                                + answer.body().strip());
             }
             long deadline = t0 + ROUND_TIMEOUT.toNanos();
             String after = digest(writer);
             while (after.equals(before)) {
                 if (System.nanoTime() > deadline) {
-                    throw new BenchFailure("POST /v1/apply on " + writer.name() + " answered " + answer.statusCode()
-                            + " but its digest did not change within " + ROUND_TIMEOUT.toSeconds() + " s");
+                    throw new BenchFailure(
+                            "POST /v1/apply on "
+                                    + writer.name()
+                                    + " answered "
+                                    + answer.statusCode()
+                                    + " but its digest did not change within "
+                                    + ROUND_TIMEOUT.toSeconds()
+                                    + " s");
                 }
                 Thread.sleep(1);
                 after = digest(writer);
@@ -571,41 +682,67 @@ public final class ConvergenceBench {
                         throw new BenchFailure(notConverged(index, writer, name, target, ps));
                     }
                     try {
-                        at = futures.get(i).get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+                        at =
+                                futures.get(i)
+                                        .get(
+                                                Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)),
+                                                TimeUnit.NANOSECONDS);
                         if (at == null) {
                             throw new BenchFailure("poller of " + nodes.get(i).name() + " stopped");
                         }
                     } catch (TimeoutException e) {
                         checkAlive();
                     } catch (ExecutionException e) {
-                        throw new BenchFailure("polling " + nodes.get(i).name() + " failed: " + e.getCause());
+                        throw new BenchFailure(
+                                "polling " + nodes.get(i).name() + " failed: " + e.getCause());
                     }
                 }
                 last = Math.max(last, at);
                 nodeMs[i] = (at - t0) / 1e6;
             }
-            return new Round(index, writer.name(), writerIndex, create ? "create" : "update", name, answer.statusCode(),
-                    (returned - t0) / 1e6, (last - t0) / 1e6, nodeMs);
+            return new Round(
+                    index,
+                    writer.name(),
+                    writerIndex,
+                    create ? "create" : "update",
+                    name,
+                    answer.statusCode(),
+                    (returned - t0) / 1e6,
+                    (last - t0) / 1e6,
+                    nodeMs);
         } finally {
             ps.forEach(p -> p.abort = true);
             for (Future<Long> f : futures) {
                 try {
                     f.get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
+                } catch (ExecutionException
+                        | TimeoutException
+                        | java.util.concurrent.CancellationException e) {
                     f.cancel(true);
                 }
             }
         }
     }
 
-    private String notConverged(int index, Node writer, String name, String target, List<Poller> ps) {
+    private String notConverged(
+            int index, Node writer, String name, String target, List<Poller> ps) {
         StringBuilder b = new StringBuilder();
-        b.append(index > 0 ? "round " + index : "warm-up apply " + (-index)).append(" (Route ").append(name).append(" on ")
-                .append(writer.name()).append("): not converged within ").append(ROUND_TIMEOUT.toSeconds())
-                .append(" s; target digest ").append(target).append(':');
+        b.append(index > 0 ? "round " + index : "warm-up apply " + (-index))
+                .append(" (Route ")
+                .append(name)
+                .append(" on ")
+                .append(writer.name())
+                .append("): not converged within ")
+                .append(ROUND_TIMEOUT.toSeconds())
+                .append(" s; target digest ")
+                .append(target)
+                .append(':');
         for (int i = 0; i < ps.size(); i++) {
             Poller p = ps.get(i);
-            b.append("\n  ").append(nodes.get(i).name()).append(": ").append(p.last)
+            b.append("\n  ")
+                    .append(nodes.get(i).name())
+                    .append(": ")
+                    .append(p.last)
                     .append(p.error == null ? "" : " (last poll failed: " + p.error + ")");
         }
         return b.toString();
@@ -614,7 +751,8 @@ public final class ConvergenceBench {
     private String digest(Node node) throws IOException, InterruptedException {
         HttpResponse<String> r = get(node, "/v1/config/digest");
         if (r.statusCode() != 200) {
-            throw new IOException("GET /v1/config/digest on " + node.name() + ": " + r.statusCode());
+            throw new IOException(
+                    "GET /v1/config/digest on " + node.name() + ": " + r.statusCode());
         }
         Matcher m = DIGEST.matcher(r.body());
         if (m.find()) {
@@ -623,8 +761,13 @@ public final class ConvergenceBench {
         return ConfigFactory.parseString(r.body(), JSON).getString("digest");
     }
 
-    private HttpResponse<String> get(Node node, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(node.base() + path)).timeout(HTTP_TIMEOUT).GET().build(),
+    private HttpResponse<String> get(Node node, String path)
+            throws IOException, InterruptedException {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(node.base() + path))
+                        .timeout(HTTP_TIMEOUT)
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -640,19 +783,40 @@ public final class ConvergenceBench {
         static Summary of(double[] values) {
             double[] s = values.clone();
             Arrays.sort(s);
-            return new Summary(s.length, percentile(s, 0.50), percentile(s, 0.90), percentile(s, 0.99), s[s.length - 1]);
+            return new Summary(
+                    s.length,
+                    percentile(s, 0.50),
+                    percentile(s, 0.90),
+                    percentile(s, 0.99),
+                    s[s.length - 1]);
         }
 
         String row(String label) {
-            return String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f |", label, count, p50, p90, p99, max);
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %.1f | %.1f | %.1f | %.1f |",
+                    label,
+                    count,
+                    p50,
+                    p90,
+                    p99,
+                    max);
         }
 
         String json() {
-            return String.format(Locale.ROOT, "{\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, \"max\": %.1f}", p50, p90, p99, max);
+            return String.format(
+                    Locale.ROOT,
+                    "{\"p50\": %.1f, \"p90\": %.1f, \"p99\": %.1f, \"max\": %.1f}",
+                    p50,
+                    p90,
+                    p99,
+                    max);
         }
     }
 
-    private void report(List<Round> rounds, LocalDateTime startedLocal, Instant startedAt, double cpuBusy) throws IOException {
+    private void report(
+            List<Round> rounds, LocalDateTime startedLocal, Instant startedAt, double cpuBusy)
+            throws IOException {
         Summary conv = Summary.of(rounds.stream().mapToDouble(Round::convergenceMs).toArray());
         Summary post = Summary.of(rounds.stream().mapToDouble(Round::postMs).toArray());
         Summary own = Summary.of(rounds.stream().mapToDouble(Round::writerMs).toArray());
@@ -665,24 +829,55 @@ public final class ConvergenceBench {
         String commit = command("git", "-C", root.toString(), "rev-parse", "--short", "HEAD");
         String status = command("git", "-C", root.toString(), "status", "--porcelain");
         boolean dirty = !status.isEmpty() && !status.equals("unknown");
-        String goal = conv.p99() < GOAL_P99_MS
-                ? String.format(Locale.ROOT, "met (p99 %.1f ms < %.0f ms)", conv.p99(), GOAL_P99_MS)
-                : String.format(Locale.ROOT, "NOT met: p99 %.1f ms is %.1f ms over %.0f ms", conv.p99(), conv.p99() - GOAL_P99_MS, GOAL_P99_MS);
+        String goal =
+                conv.p99() < GOAL_P99_MS
+                        ? String.format(
+                                Locale.ROOT, "met (p99 %.1f ms < %.0f ms)", conv.p99(), GOAL_P99_MS)
+                        : String.format(
+                                Locale.ROOT,
+                                "NOT met: p99 %.1f ms is %.1f ms over %.0f ms",
+                                conv.p99(),
+                                conv.p99() - GOAL_P99_MS,
+                                GOAL_P99_MS);
 
-        String title = String.format(Locale.ROOT, "Policy convergence: %d nodes, profile %s, %d rounds (after %d warm-up applies)",
-                options.nodes(), options.profile(), options.rounds(), options.warmup());
-        String machine = String.format(Locale.ROOT, "machine: nproc %s, kernel %s; commit %s%s", nproc, kernel, commit,
-                dirty ? " (with uncommitted changes)" : "");
-        List<String> table = List.of(
-                "| ms | rounds | p50 | p90 | p99 | max |",
-                "|---|---:|---:|---:|---:|---:|",
-                conv.row("convergence (POST sent → all digests equal)"),
-                post.row("POST /v1/apply latency"),
-                own.row("applying node's own digest changed"));
-        String replicating = String.format(Locale.ROOT, "POSTs answered 202 (replicating): %d of %d", accepted, rounds.size());
-        String cpu = cpuBusy < 0 ? "CPU busy while measuring: unknown"
-                : String.format(Locale.ROOT, "CPU busy while measuring (all processes, /proc/stat): %.0f%% of %s CPUs; digests polled every %d ms",
-                        cpuBusy * 100, nproc, options.pollMs());
+        String title =
+                String.format(
+                        Locale.ROOT,
+                        "Policy convergence: %d nodes, profile %s, %d rounds (after %d warm-up applies)",
+                        options.nodes(),
+                        options.profile(),
+                        options.rounds(),
+                        options.warmup());
+        String machine =
+                String.format(
+                        Locale.ROOT,
+                        "machine: nproc %s, kernel %s; commit %s%s",
+                        nproc,
+                        kernel,
+                        commit,
+                        dirty ? " (with uncommitted changes)" : "");
+        List<String> table =
+                List.of(
+                        "| ms | rounds | p50 | p90 | p99 | max |",
+                        "|---|---:|---:|---:|---:|---:|",
+                        conv.row("convergence (POST sent → all digests equal)"),
+                        post.row("POST /v1/apply latency"),
+                        own.row("applying node's own digest changed"));
+        String replicating =
+                String.format(
+                        Locale.ROOT,
+                        "POSTs answered 202 (replicating): %d of %d",
+                        accepted,
+                        rounds.size());
+        String cpu =
+                cpuBusy < 0
+                        ? "CPU busy while measuring: unknown"
+                        : String.format(
+                                Locale.ROOT,
+                                "CPU busy while measuring (all processes, /proc/stat): %.0f%% of %s CPUs; digests polled every %d ms",
+                                cpuBusy * 100,
+                                nproc,
+                                options.pollMs());
 
         System.out.println();
         System.out.println(title);
@@ -696,24 +891,60 @@ public final class ConvergenceBench {
 
         Path dir = root.resolve("bench/results");
         Files.createDirectories(dir);
-        String stamp = startedLocal.format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmm", Locale.ROOT));
+        String stamp =
+                startedLocal.format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmm", Locale.ROOT));
         StringBuilder md = new StringBuilder();
         md.append("# ").append(title).append("\n\n");
         md.append("- started: ").append(startedAt).append('\n');
-        md.append("- profile: `").append(options.profile()).append("`, nodes: ").append(options.nodes())
-                .append(", rounds: ").append(options.rounds()).append(", warm-up applies: ").append(options.warmup()).append('\n');
-        md.append("- machine: nproc ").append(nproc).append(", `uname -r` ").append(kernel).append('\n');
-        md.append("- commit: ").append(commit).append(dirty ? " (with uncommitted changes)" : "").append('\n');
-        md.append("- method: one Route applied per round (`POST /v1/apply`), on the nodes in turn, alternately new and changed;"
-                + " every node's `/v1/config/digest` polled every " + options.pollMs() + " ms; convergence = from just before the POST is sent to the"
-                + " first answer of the last node carrying the applying node's post-write digest; nearest-rank percentiles\n\n");
+        md.append("- profile: `")
+                .append(options.profile())
+                .append("`, nodes: ")
+                .append(options.nodes())
+                .append(", rounds: ")
+                .append(options.rounds())
+                .append(", warm-up applies: ")
+                .append(options.warmup())
+                .append('\n');
+        md.append("- machine: nproc ")
+                .append(nproc)
+                .append(", `uname -r` ")
+                .append(kernel)
+                .append('\n');
+        md.append("- commit: ")
+                .append(commit)
+                .append(dirty ? " (with uncommitted changes)" : "")
+                .append('\n');
+        md.append(
+                "- method: one Route applied per round (`POST /v1/apply`), on the nodes in turn, alternately new and changed;"
+                        + " every node's `/v1/config/digest` polled every "
+                        + options.pollMs()
+                        + " ms; convergence = from just before the POST is sent to the"
+                        + " first answer of the last node carrying the applying node's post-write digest; nearest-rank percentiles\n\n");
         table.forEach(l -> md.append(l).append('\n'));
-        md.append('\n').append(replicating).append("\n\n").append(cpu).append("\n\n").append("Goal p99 < 300 ms: ").append(goal).append("\n\n");
-        md.append("## Rounds\n\nper node: ms until each node (node-1 first) showed the new digest\n\n"
-                + "| round | node | op | route | status | POST ms | convergence ms | per node ms |\n|---:|---|---|---|---:|---:|---:|---|\n");
+        md.append('\n')
+                .append(replicating)
+                .append("\n\n")
+                .append(cpu)
+                .append("\n\n")
+                .append("Goal p99 < 300 ms: ")
+                .append(goal)
+                .append("\n\n");
+        md.append(
+                "## Rounds\n\nper node: ms until each node (node-1 first) showed the new digest\n\n"
+                        + "| round | node | op | route | status | POST ms | convergence ms | per node ms |\n|---:|---|---|---|---:|---:|---:|---|\n");
         for (Round r : rounds) {
-            md.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %d | %.1f | %.1f | %s |%n", r.index(), r.writer(), r.op(),
-                    r.resource(), r.status(), r.postMs(), r.convergenceMs(), msList(r.nodeMs(), " ")));
+            md.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %d | %s | %s | %s | %d | %.1f | %.1f | %s |%n",
+                            r.index(),
+                            r.writer(),
+                            r.op(),
+                            r.resource(),
+                            r.status(),
+                            r.postMs(),
+                            r.convergenceMs(),
+                            msList(r.nodeMs(), " ")));
         }
         Path mdFile = dir.resolve("convergence-" + stamp + ".md");
         Files.writeString(mdFile, md);
@@ -726,30 +957,47 @@ public final class ConvergenceBench {
         json.append("  \"rounds\": ").append(options.rounds()).append(",\n");
         json.append("  \"warmup-applies\": ").append(options.warmup()).append(",\n");
         json.append("  \"poll-interval-ms\": ").append(options.pollMs()).append(",\n");
-        json.append("  \"machine\": {\"nproc\": ").append(nproc.matches("\\d+") ? nproc : quote(nproc))
-                .append(", \"kernel\": ").append(quote(kernel)).append("},\n");
+        json.append("  \"machine\": {\"nproc\": ")
+                .append(nproc.matches("\\d+") ? nproc : quote(nproc))
+                .append(", \"kernel\": ")
+                .append(quote(kernel))
+                .append("},\n");
         json.append("  \"commit\": ").append(quote(commit)).append(",\n");
         json.append("  \"commit-dirty\": ").append(dirty).append(",\n");
         json.append("  \"convergence-ms\": ").append(conv.json()).append(",\n");
         json.append("  \"post-ms\": ").append(post.json()).append(",\n");
         json.append("  \"writer-own-digest-ms\": ").append(own.json()).append(",\n");
         json.append("  \"post-202\": ").append(accepted).append(",\n");
-        json.append("  \"cpu-busy-while-measuring\": ").append(cpuBusy < 0 ? "null" : String.format(Locale.ROOT, "%.2f", cpuBusy))
+        json.append("  \"cpu-busy-while-measuring\": ")
+                .append(cpuBusy < 0 ? "null" : String.format(Locale.ROOT, "%.2f", cpuBusy))
                 .append(",\n");
         json.append("  \"goal-p99-ms\": ").append((int) GOAL_P99_MS).append(",\n");
         json.append("  \"goal-met\": ").append(conv.p99() < GOAL_P99_MS).append(",\n");
         json.append("  \"per-round\": [\n");
         for (int i = 0; i < rounds.size(); i++) {
             Round r = rounds.get(i);
-            json.append(String.format(Locale.ROOT,
-                    "    {\"round\": %d, \"node\": %s, \"op\": %s, \"route\": %s, \"status\": %d, \"post-ms\": %.1f, \"convergence-ms\": %.1f, \"nodes-ms\": [%s]}%s%n",
-                    r.index(), quote(r.writer()), quote(r.op()), quote(r.resource()), r.status(), r.postMs(), r.convergenceMs(),
-                    msList(r.nodeMs(), ", "), i + 1 < rounds.size() ? "," : ""));
+            json.append(
+                    String.format(
+                            Locale.ROOT,
+                            "    {\"round\": %d, \"node\": %s, \"op\": %s, \"route\": %s, \"status\": %d, \"post-ms\": %.1f, \"convergence-ms\": %.1f, \"nodes-ms\": [%s]}%s%n",
+                            r.index(),
+                            quote(r.writer()),
+                            quote(r.op()),
+                            quote(r.resource()),
+                            r.status(),
+                            r.postMs(),
+                            r.convergenceMs(),
+                            msList(r.nodeMs(), ", "),
+                            i + 1 < rounds.size() ? "," : ""));
         }
         json.append("  ]\n}\n");
         Files.writeString(dir.resolve("convergence-latest.json"), json);
         System.out.println();
-        System.out.println("wrote " + root.relativize(mdFile) + " and " + root.relativize(dir.resolve("convergence-latest.json")));
+        System.out.println(
+                "wrote "
+                        + root.relativize(mdFile)
+                        + " and "
+                        + root.relativize(dir.resolve("convergence-latest.json")));
     }
 
     private static String msList(double[] values, String separator) {
@@ -774,7 +1022,10 @@ public final class ConvergenceBench {
         }
     }
 
-    /** Share of CPU time not idle (idle and iowait are fields 4 and 5) between two samples; -1 if unknown. */
+    /**
+     * Share of CPU time not idle (idle and iowait are fields 4 and 5) between two samples; -1 if
+     * unknown.
+     */
     static double cpuBusy(long[] before, long[] after) {
         if (before == null || after == null || before.length < 5 || after.length != before.length) {
             return -1;
@@ -791,7 +1042,11 @@ public final class ConvergenceBench {
     /** Runs a short command; its trimmed standard output, or "unknown". */
     private String command(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p =
+                    new ProcessBuilder(command)
+                            .redirectErrorStream(false)
+                            .redirectError(ProcessBuilder.Redirect.DISCARD)
+                            .start();
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 p.destroyForcibly();

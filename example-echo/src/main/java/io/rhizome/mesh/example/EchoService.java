@@ -3,7 +3,6 @@ package io.rhizome.mesh.example;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,29 +26,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The example HTTP service of the demo and of the multi-process tests. JDK only.
  *
  * <p>Routes (every response carries {@code x-echo-instance: NAME}):
+ *
  * <ul>
- *   <li>{@code GET /healthz}: 200 {@code ok}</li>
- *   <li>{@code GET /download?bytes=N}: 200, N bytes of filler, chunked, streamed in 64 KiB writes</li>
- *   <li>{@code /status/CODE}: that status (200..599) with a short body</li>
- *   <li>{@code /delay/MS}: waits MS milliseconds (without holding a worker thread), then echoes</li>
- *   <li>{@code POST /control/fail}: from now on every request except {@code /healthz} and
- *       {@code /control/*} is answered 500 {@code failing} (the health check still passes: an
- *       instance with a broken application, for outlier-detection tests and demos);
- *       {@code POST /control/recover} ends that; both answer 200 with the new state</li>
- *   <li>anything else, any method: 200 JSON describing the request; the request body is counted
- *       as it streams in, never held in memory</li>
+ *   <li>{@code GET /healthz}: 200 {@code ok}
+ *   <li>{@code GET /download?bytes=N}: 200, N bytes of filler, chunked, streamed in 64 KiB writes
+ *   <li>{@code /status/CODE}: that status (200..599) with a short body
+ *   <li>{@code /delay/MS}: waits MS milliseconds (without holding a worker thread), then echoes
+ *   <li>{@code POST /control/fail}: from now on every request except {@code /healthz} and {@code
+ *       /control/*} is answered 500 {@code failing} (the health check still passes: an instance
+ *       with a broken application, for outlier-detection tests and demos); {@code POST
+ *       /control/recover} ends that; both answer 200 with the new state
+ *   <li>anything else, any method: 200 JSON describing the request; the request body is counted as
+ *       it streams in, never held in memory
  * </ul>
+ *
  * HEAD gets the same status and headers with no body.
  *
- * <p>In-process use (tests): {@link #start(String, String, int)} (port 0 picks a free port),
- * {@link #port()}, {@link #stop()}.
+ * <p>In-process use (tests): {@link #start(String, String, int)} (port 0 picks a free port), {@link
+ * #port()}, {@link #stop()}.
  */
 public final class EchoService implements AutoCloseable {
 
     /** Response header naming the instance that answered. */
     public static final String INSTANCE_HEADER = "x-echo-instance";
 
-    static final String USAGE = "usage: echo-service --name NAME --port PORT [--host 127.0.0.1] [--tcp-port PORT]";
+    static final String USAGE =
+            "usage: echo-service --name NAME --port PORT [--host 127.0.0.1] [--tcp-port PORT]";
 
     private static final int WORKER_THREADS = 64;
     private static final int BACKLOG = 512;
@@ -69,11 +71,18 @@ public final class EchoService implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timer;
-    /** Set by {@code POST /control/fail}: answer 500 to everything but health checks and control. */
+
+    /**
+     * Set by {@code POST /control/fail}: answer 500 to everything but health checks and control.
+     */
     private volatile boolean failing;
 
-    private EchoService(String name, String host, HttpServer server,
-                        ThreadPoolExecutor workers, ScheduledExecutorService timer) {
+    private EchoService(
+            String name,
+            String host,
+            HttpServer server,
+            ThreadPoolExecutor workers,
+            ScheduledExecutorService timer) {
         this.name = name;
         this.host = host;
         this.server = server;
@@ -100,19 +109,27 @@ public final class EchoService implements AutoCloseable {
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("cannot resolve host '" + host + "'");
         }
-        // The JDK server writes a response's head and body apart; with Nagle's algorithm on, the body
-        // waits for the client's delayed ACK (~40 ms a request on a keep-alive connection). Read once,
+        // The JDK server writes a response's head and body apart; with Nagle's algorithm on, the
+        // body
+        // waits for the client's delayed ACK (~40 ms a request on a keep-alive connection). Read
+        // once,
         // when the JDK's server first starts in this JVM.
         if (System.getProperty(NODELAY) == null) {
             System.setProperty(NODELAY, "true");
         }
         HttpServer server = HttpServer.create(address, BACKLOG);
-        ThreadPoolExecutor workers = new ThreadPoolExecutor(
-                WORKER_THREADS, WORKER_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads("echo-" + name + "-worker-"));
+        ThreadPoolExecutor workers =
+                new ThreadPoolExecutor(
+                        WORKER_THREADS,
+                        WORKER_THREADS,
+                        30,
+                        TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(),
+                        daemonThreads("echo-" + name + "-worker-"));
         workers.allowCoreThreadTimeOut(true);
         ScheduledExecutorService timer =
-                Executors.newSingleThreadScheduledExecutor(daemonThreads("echo-" + name + "-timer-"));
+                Executors.newSingleThreadScheduledExecutor(
+                        daemonThreads("echo-" + name + "-timer-"));
         EchoService service = new EchoService(name, host, server, workers, timer);
         server.createContext("/", service::handle);
         server.setExecutor(workers);
@@ -239,23 +256,27 @@ public final class EchoService implements AutoCloseable {
             return;
         }
         // Wait without holding a worker: the timer hands the answer back to the worker pool.
-        Runnable answer = () -> {
-            try {
-                echo(ex, bodyBytes);
-            } catch (IOException e) {
-                ex.close();
-            } catch (RuntimeException e) {
-                fail(ex, e);
-            }
-        };
+        Runnable answer =
+                () -> {
+                    try {
+                        echo(ex, bodyBytes);
+                    } catch (IOException e) {
+                        ex.close();
+                    } catch (RuntimeException e) {
+                        fail(ex, e);
+                    }
+                };
         try {
-            timer.schedule(() -> {
-                try {
-                    workers.execute(answer);
-                } catch (RejectedExecutionException e) {
-                    ex.close();
-                }
-            }, ms, TimeUnit.MILLISECONDS);
+            timer.schedule(
+                    () -> {
+                        try {
+                            workers.execute(answer);
+                        } catch (RejectedExecutionException e) {
+                            ex.close();
+                        }
+                    },
+                    ms,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             ex.close(); // stopping
         }
@@ -263,11 +284,15 @@ public final class EchoService implements AutoCloseable {
 
     private void echo(HttpExchange ex, long bodyBytes) throws IOException {
         StringBuilder json = new StringBuilder(512);
-        json.append("{\"instance\": ").append(quote(name))
-            .append(", \"method\": ").append(quote(ex.getRequestMethod()))
-            .append(", \"path\": ").append(quote(rawPath(ex)))
-            .append(", \"query\": ").append(quote(rawQuery(ex)))
-            .append(", \"headers\": {");
+        json.append("{\"instance\": ")
+                .append(quote(name))
+                .append(", \"method\": ")
+                .append(quote(ex.getRequestMethod()))
+                .append(", \"path\": ")
+                .append(quote(rawPath(ex)))
+                .append(", \"query\": ")
+                .append(quote(rawQuery(ex)))
+                .append(", \"headers\": {");
         boolean first = true;
         for (Map.Entry<String, String> e : lowerCaseHeaders(ex.getRequestHeaders()).entrySet()) {
             if (!first) {
@@ -385,20 +410,36 @@ public final class EchoService implements AutoCloseable {
         return (int) v;
     }
 
-    /** A JSON string literal for {@code s}, with quotes, backslashes and control characters escaped. */
+    /**
+     * A JSON string literal for {@code s}, with quotes, backslashes and control characters escaped.
+     */
     static String quote(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2);
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                case '\b': b.append("\\b"); break;
-                case '\f': b.append("\\f"); break;
+                case '"':
+                    b.append("\\\"");
+                    break;
+                case '\\':
+                    b.append("\\\\");
+                    break;
+                case '\n':
+                    b.append("\\n");
+                    break;
+                case '\r':
+                    b.append("\\r");
+                    break;
+                case '\t':
+                    b.append("\\t");
+                    break;
+                case '\b':
+                    b.append("\\b");
+                    break;
+                case '\f':
+                    b.append("\\f");
+                    break;
                 default:
                     if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
                         b.append(String.format("\\u%04x", (int) c));
@@ -434,9 +475,11 @@ public final class EchoService implements AutoCloseable {
     // ------------------------------------------------------------------ command line
 
     /** Parsed command line. */
-    /** {@code tcpPort}: also a plain TCP echo that speaks first ({@link TcpEcho}) on this port; -1: none. */
-    record Args(String name, String host, int port, boolean help, int tcpPort) {
-    }
+    /**
+     * {@code tcpPort}: also a plain TCP echo that speaks first ({@link TcpEcho}) on this port; -1:
+     * none.
+     */
+    record Args(String name, String host, int port, boolean help, int tcpPort) {}
 
     /** A bad command line; the message is one line. */
     static final class UsageException extends Exception {
@@ -462,7 +505,10 @@ public final class EchoService implements AutoCloseable {
                 option = arg.substring(0, eq);
                 value = arg.substring(eq + 1);
             }
-            if (!option.equals("--name") && !option.equals("--port") && !option.equals("--host") && !option.equals("--tcp-port")) {
+            if (!option.equals("--name")
+                    && !option.equals("--port")
+                    && !option.equals("--host")
+                    && !option.equals("--tcp-port")) {
                 throw new UsageException("unknown argument '" + arg + "'");
             }
             if (value == null) {
@@ -472,10 +518,18 @@ public final class EchoService implements AutoCloseable {
                 value = args[++i];
             }
             switch (option) {
-                case "--name": name = value; break;
-                case "--host": host = value; break;
-                case "--tcp-port": tcpPort = value; break;
-                default: port = value; break;
+                case "--name":
+                    name = value;
+                    break;
+                case "--host":
+                    host = value;
+                    break;
+                case "--tcp-port":
+                    tcpPort = value;
+                    break;
+                default:
+                    port = value;
+                    break;
             }
         }
         if (name == null || name.isEmpty()) {
@@ -500,7 +554,8 @@ public final class EchoService implements AutoCloseable {
         if (tcpPort != null) {
             tp = parseLongOrMinus1(tcpPort);
             if (tp < 1 || tp > 65535) {
-                throw new UsageException("--tcp-port must be a number 1..65535, got '" + tcpPort + "'");
+                throw new UsageException(
+                        "--tcp-port must be a number 1..65535, got '" + tcpPort + "'");
             }
         }
         return new Args(name, host, (int) p, false, (int) tp);
@@ -533,17 +588,27 @@ public final class EchoService implements AutoCloseable {
         } catch (BindException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.toLowerCase(Locale.ROOT).contains("in use")) {
-                System.err.println("echo-service: port " + args.port() + " is already in use ("
-                        + hostPort(args.host(), args.port()) + ")");
+                System.err.println(
+                        "echo-service: port "
+                                + args.port()
+                                + " is already in use ("
+                                + hostPort(args.host(), args.port())
+                                + ")");
             } else {
-                System.err.println("echo-service: cannot bind "
-                        + hostPort(args.host(), args.port()) + ": " + msg);
+                System.err.println(
+                        "echo-service: cannot bind "
+                                + hostPort(args.host(), args.port())
+                                + ": "
+                                + msg);
             }
             System.exit(1);
             return;
         } catch (IOException e) {
-            System.err.println("echo-service: cannot start on "
-                    + hostPort(args.host(), args.port()) + ": " + e);
+            System.err.println(
+                    "echo-service: cannot start on "
+                            + hostPort(args.host(), args.port())
+                            + ": "
+                            + e);
             System.exit(1);
             return;
         }
@@ -551,15 +616,22 @@ public final class EchoService implements AutoCloseable {
             try {
                 TcpEcho.start(args.name(), args.host(), args.tcpPort());
             } catch (IOException e) {
-                System.err.println("echo-service: cannot listen on " + hostPort(args.host(), args.tcpPort()) + " (--tcp-port): "
-                        + e.getMessage());
+                System.err.println(
+                        "echo-service: cannot listen on "
+                                + hostPort(args.host(), args.tcpPort())
+                                + " (--tcp-port): "
+                                + e.getMessage());
                 System.exit(1);
                 return;
             }
-            System.out.println("echo " + args.name() + " tcp echo listening on " + hostPort(args.host(), args.tcpPort()));
+            System.out.println(
+                    "echo "
+                            + args.name()
+                            + " tcp echo listening on "
+                            + hostPort(args.host(), args.tcpPort()));
         }
-        System.out.println("echo " + args.name() + " listening on "
-                + hostPort(args.host(), service.port()));
+        System.out.println(
+                "echo " + args.name() + " listening on " + hostPort(args.host(), service.port()));
         System.out.flush();
         // HttpServer's dispatcher thread keeps the JVM alive until it is killed.
     }

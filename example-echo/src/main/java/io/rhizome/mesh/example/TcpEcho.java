@@ -9,9 +9,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A plain TCP service beside the HTTP one ({@code --tcp-port}): it speaks first, one line
- * {@code NAME ready}, as SMTP and MySQL servers do, then echoes every byte it receives. The demo
- * fronts it as a {@code protocol = tcp} service. A thread per connection (demo traffic only).
+ * A plain TCP service beside the HTTP one ({@code --tcp-port}): it speaks first, one line {@code
+ * NAME ready}, as SMTP and MySQL servers do, then echoes every byte it receives. The demo fronts it
+ * as a {@code protocol = tcp} service. A thread per connection (demo traffic only).
  */
 final class TcpEcho implements AutoCloseable {
     private final ServerSocket server;
@@ -48,7 +48,9 @@ final class TcpEcho implements AutoCloseable {
     }
 
     private static void serve(Socket s, String name) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        try (s;
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream()) {
             out.write((name + " ready\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             byte[] buf = new byte[8192];

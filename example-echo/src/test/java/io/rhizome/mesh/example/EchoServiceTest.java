@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,10 +25,11 @@ class EchoServiceTest {
     @BeforeAll
     static void startService() throws IOException {
         service = EchoService.start("echo-t", "127.0.0.1", 0);
-        client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
+        client =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
     }
 
     @AfterAll
@@ -42,18 +42,26 @@ class EchoServiceTest {
     }
 
     private static HttpResponse<String> get(String pathAndQuery) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(10)).GET().build();
+        HttpRequest req =
+                HttpRequest.newBuilder(uri(pathAndQuery))
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build();
         return client.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(String path) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest req =
+                HttpRequest.newBuilder(uri(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build();
         return client.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
-    void sequential_requests_on_one_keep_alive_connection_answer_in_milliseconds_not_tens() throws Exception {
+    void sequential_requests_on_one_keep_alive_connection_answer_in_milliseconds_not_tens()
+            throws Exception {
         get("/warm-up");
         long[] millis = new long[20];
         for (int i = 0; i < millis.length; i++) {
@@ -62,12 +70,16 @@ class EchoServiceTest {
             millis[i] = (System.nanoTime() - start) / 1_000_000;
         }
         java.util.Arrays.sort(millis);
-        // Nagle's algorithm meeting delayed ACKs costs ~40 ms per request; the median must be far below.
-        assertThat(millis[millis.length / 2]).as("median ms of %s", java.util.Arrays.toString(millis)).isLessThan(15);
+        // Nagle's algorithm meeting delayed ACKs costs ~40 ms per request; the median must be far
+        // below.
+        assertThat(millis[millis.length / 2])
+                .as("median ms of %s", java.util.Arrays.toString(millis))
+                .isLessThan(15);
     }
 
     @Test
-    void control_fail_makes_every_request_but_health_checks_answer_500_until_recover() throws Exception {
+    void control_fail_makes_every_request_but_health_checks_answer_500_until_recover()
+            throws Exception {
         try {
             HttpResponse<String> failing = post("/control/fail");
             assertThat(failing.statusCode()).isEqualTo(200);
@@ -75,7 +87,9 @@ class EchoServiceTest {
             HttpResponse<String> r = get("/any/path");
             assertThat(r.statusCode()).isEqualTo(500);
             assertThat(r.headers().firstValue("x-echo-instance")).hasValue("echo-t");
-            assertThat(get("/healthz").statusCode()).as("the health check still passes").isEqualTo(200);
+            assertThat(get("/healthz").statusCode())
+                    .as("the health check still passes")
+                    .isEqualTo(200);
         } finally {
             assertThat(post("/control/recover").body().trim()).isEqualTo("ok");
         }
@@ -101,13 +115,14 @@ class EchoServiceTest {
     @Test
     void echoes_a_post_with_method_path_query_headers_and_body_size() throws Exception {
         byte[] body = new byte[300_000];
-        HttpRequest req = HttpRequest.newBuilder(uri("/some/p%20ath?a=1&b=x%20y"))
-                .timeout(Duration.ofSeconds(10))
-                .header("X-Test", "hello \"quoted\"")
-                .header("X-Multi", "a")
-                .header("X-Multi", "b")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+        HttpRequest req =
+                HttpRequest.newBuilder(uri("/some/p%20ath?a=1&b=x%20y"))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("X-Test", "hello \"quoted\"")
+                        .header("X-Multi", "a")
+                        .header("X-Multi", "b")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build();
         HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
 
         assertThat(r.statusCode()).isEqualTo(200);
@@ -127,15 +142,22 @@ class EchoServiceTest {
     void echoes_a_get_without_query_as_empty_string() throws Exception {
         HttpResponse<String> r = get("/x");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).contains("\"method\": \"GET\"", "\"path\": \"/x\"", "\"query\": \"\"",
-                "\"body-bytes\": 0}");
+        assertThat(r.body())
+                .contains(
+                        "\"method\": \"GET\"",
+                        "\"path\": \"/x\"",
+                        "\"query\": \"\"",
+                        "\"body-bytes\": 0}");
     }
 
     @Test
     void download_streams_the_requested_number_of_bytes() throws Exception {
         long want = 1_000_003;
-        HttpRequest req = HttpRequest.newBuilder(uri("/download?bytes=" + want))
-                .timeout(Duration.ofSeconds(20)).GET().build();
+        HttpRequest req =
+                HttpRequest.newBuilder(uri("/download?bytes=" + want))
+                        .timeout(Duration.ofSeconds(20))
+                        .GET()
+                        .build();
         HttpResponse<InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("content-type")).hasValue("application/octet-stream");
@@ -188,9 +210,11 @@ class EchoServiceTest {
 
     @Test
     void head_has_headers_and_no_body() throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(uri("/anything"))
-                .timeout(Duration.ofSeconds(10))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest req =
+                HttpRequest.newBuilder(uri("/anything"))
+                        .timeout(Duration.ofSeconds(10))
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build();
         HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).isEmpty();
@@ -214,8 +238,9 @@ class EchoServiceTest {
 
     @Test
     void headers_are_lower_cased_and_joined() {
-        Map<String, String> h = EchoService.lowerCaseHeaders(
-                Map.of("X-Foo", List.of("1", "2"), "Accept", List.of("*/*")));
+        Map<String, String> h =
+                EchoService.lowerCaseHeaders(
+                        Map.of("X-Foo", List.of("1", "2"), "Accept", List.of("*/*")));
         assertThat(h).containsExactly(Map.entry("accept", "*/*"), Map.entry("x-foo", "1, 2"));
     }
 
@@ -225,19 +250,28 @@ class EchoServiceTest {
         assertThat(a.name()).isEqualTo("v1");
         assertThat(a.port()).isEqualTo(8080);
         assertThat(a.host()).isEqualTo("127.0.0.1");
-        EchoService.Args b = EchoService.parseArgs(new String[] {"--name=v2", "--port=1", "--host", "0.0.0.0"});
+        EchoService.Args b =
+                EchoService.parseArgs(new String[] {"--name=v2", "--port=1", "--host", "0.0.0.0"});
         assertThat(b.host()).isEqualTo("0.0.0.0");
 
         assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--port", "1"}))
-                .isInstanceOf(EchoService.UsageException.class).hasMessageContaining("--name");
+                .isInstanceOf(EchoService.UsageException.class)
+                .hasMessageContaining("--name");
         assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name", "x"}))
-                .isInstanceOf(EchoService.UsageException.class).hasMessageContaining("--port");
-        assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name", "x", "--port", "70000"}))
-                .isInstanceOf(EchoService.UsageException.class).hasMessageContaining("0..65535");
+                .isInstanceOf(EchoService.UsageException.class)
+                .hasMessageContaining("--port");
+        assertThatThrownBy(
+                        () ->
+                                EchoService.parseArgs(
+                                        new String[] {"--name", "x", "--port", "70000"}))
+                .isInstanceOf(EchoService.UsageException.class)
+                .hasMessageContaining("0..65535");
         assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name", "x", "--bogus"}))
-                .isInstanceOf(EchoService.UsageException.class).hasMessageContaining("--bogus");
+                .isInstanceOf(EchoService.UsageException.class)
+                .hasMessageContaining("--bogus");
         assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name"}))
-                .isInstanceOf(EchoService.UsageException.class).hasMessageContaining("needs a value");
+                .isInstanceOf(EchoService.UsageException.class)
+                .hasMessageContaining("needs a value");
     }
 
     @Test
@@ -245,14 +279,27 @@ class EchoServiceTest {
         try (TcpEcho echo = TcpEcho.start("v9", "127.0.0.1", 0);
                 java.net.Socket s = new java.net.Socket("127.0.0.1", echo.port())) {
             s.setSoTimeout(5_000);
-            java.io.BufferedReader in = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            java.io.BufferedReader in =
+                    new java.io.BufferedReader(
+                            new java.io.InputStreamReader(
+                                    s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
             assertThat(in.readLine()).isEqualTo("v9 ready");
             s.getOutputStream().write("hällo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             assertThat(in.readLine()).isEqualTo("hällo");
         }
-        assertThatThrownBy(() -> EchoService.parseArgs(new String[] {"--name", "x", "--port", "1", "--tcp-port", "0"}))
+        assertThatThrownBy(
+                        () ->
+                                EchoService.parseArgs(
+                                        new String[] {
+                                            "--name", "x", "--port", "1", "--tcp-port", "0"
+                                        }))
                 .hasMessage("--tcp-port must be a number 1..65535, got '0'");
-        assertThat(EchoService.parseArgs(new String[] {"--name", "x", "--port", "1", "--tcp-port", "9001"}).tcpPort()).isEqualTo(9001);
+        assertThat(
+                        EchoService.parseArgs(
+                                        new String[] {
+                                            "--name", "x", "--port", "1", "--tcp-port", "9001"
+                                        })
+                                .tcpPort())
+                .isEqualTo(9001);
     }
 }

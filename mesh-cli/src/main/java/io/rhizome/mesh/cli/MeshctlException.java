@@ -7,21 +7,21 @@ package io.rhizome.mesh.cli;
  */
 class MeshctlException extends RuntimeException {
 
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final int exitCode;
+    private final int exitCode;
 
-  MeshctlException(String message, int exitCode) {
-    super(message, null, false, false);
-    this.exitCode = exitCode;
-  }
+    MeshctlException(String message, int exitCode) {
+        super(message, null, false, false);
+        this.exitCode = exitCode;
+    }
 
-  int exitCode() {
-    return exitCode;
-  }
+    int exitCode() {
+        return exitCode;
+    }
 
-  /** Bad input that picocli could not see, e.g. a malformed {@code $MESH_NODE}: exit 2. */
-  static MeshctlException usage(String message) {
-    return new MeshctlException(message, Meshctl.EXIT_USAGE);
-  }
+    /** Bad input that picocli could not see, e.g. a malformed {@code $MESH_NODE}: exit 2. */
+    static MeshctlException usage(String message) {
+        return new MeshctlException(message, Meshctl.EXIT_USAGE);
+    }
 }

@@ -5,15 +5,15 @@ import picocli.CommandLine.Option;
 /** The {@code -o table|json} option, mixed into every command that prints a node's answer. */
 final class OutputOption {
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "FORMAT",
-      defaultValue = "table",
-      converter = OutputFormat.Converter.class,
-      description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  private OutputFormat format = OutputFormat.TABLE;
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "table",
+            converter = OutputFormat.Converter.class,
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private OutputFormat format = OutputFormat.TABLE;
 
-  OutputFormat format() {
-    return format;
-  }
+    OutputFormat format() {
+        return format;
+    }
 }

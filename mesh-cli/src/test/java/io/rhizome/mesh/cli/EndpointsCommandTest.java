@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class EndpointsCommandTest {
 
-  private static final String ENDPOINTS =
-      """
+    private static final String ENDPOINTS =
+            """
       {"service": "orders", "endpoints": [
         {"node": "node-a", "address": "10.0.0.1:8080", "inbound": "10.0.0.1:15006",
          "labels": {"zone": "eu-1", "version": "v2"}, "status": "SERVING",
@@ -21,78 +21,80 @@ class EndpointsCommandTest {
       ]}
       """;
 
-  private FakeNode node;
+    private FakeNode node;
 
-  @BeforeEach
-  void startNode() throws IOException {
-    node = FakeNode.start().answer("/v1/services/orders/endpoints", ENDPOINTS);
-  }
+    @BeforeEach
+    void startNode() throws IOException {
+        node = FakeNode.start().answer("/v1/services/orders/endpoints", ENDPOINTS);
+    }
 
-  @AfterEach
-  void stopNode() {
-    node.close();
-  }
+    @AfterEach
+    void stopNode() {
+        node.close();
+    }
 
-  @Test
-  void printsEndpointsWithReasonsAndSortedLabels() {
-    Cli.Result result = Cli.run("--node", node.address(), "endpoints", "orders");
+    @Test
+    void printsEndpointsWithReasonsAndSortedLabels() {
+        Cli.Result result = Cli.run("--node", node.address(), "endpoints", "orders");
 
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.err()).isEmpty();
-    assertThat(result.outLines())
-        .containsExactly(
-            "NODE     ADDRESS         INBOUND          STATUS        REACHABLE   ROUTABLE   REASON                 LABELS",
-            "node-a   10.0.0.1:8080   10.0.0.1:15006   SERVING       yes         yes        -                      version=v2,zone=eu-1",
-            "node-b   10.0.0.2:8080   10.0.0.2:15006   NOT_SERVING   yes         no         health check failing   -");
-  }
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.err()).isEmpty();
+        assertThat(result.outLines())
+                .containsExactly(
+                        "NODE     ADDRESS         INBOUND          STATUS        REACHABLE   ROUTABLE   REASON                 LABELS",
+                        "node-a   10.0.0.1:8080   10.0.0.1:15006   SERVING       yes         yes        -                      version=v2,zone=eu-1",
+                        "node-b   10.0.0.2:8080   10.0.0.2:15006   NOT_SERVING   yes         no         health check failing   -");
+    }
 
-  @Test
-  void printsJsonWithLabelsAsAnObject() {
-    Cli.Result result = Cli.run("--node", node.address(), "endpoints", "orders", "-o", "json");
+    @Test
+    void printsJsonWithLabelsAsAnObject() {
+        Cli.Result result = Cli.run("--node", node.address(), "endpoints", "orders", "-o", "json");
 
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.out())
-        .startsWith("{\n  \"service\": \"orders\",")
-        .contains("\"labels\": {\n      \"zone\": \"eu-1\",\n      \"version\": \"v2\"\n    }")
-        .contains("\"labels\": {\n    }")
-        .contains("\"routable\": false")
-        .contains("\"reason\": \"\"");
-  }
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out())
+                .startsWith("{\n  \"service\": \"orders\",")
+                .contains(
+                        "\"labels\": {\n      \"zone\": \"eu-1\",\n      \"version\": \"v2\"\n    }")
+                .contains("\"labels\": {\n    }")
+                .contains("\"routable\": false")
+                .contains("\"reason\": \"\"");
+    }
 
-  @Test
-  void encodesTheServiceNameAsOnePathSegment() {
-    node.answer("/v1/services/billing%20v2%2Fbeta/endpoints", "{\"service\": \"billing v2/beta\"}");
+    @Test
+    void encodesTheServiceNameAsOnePathSegment() {
+        node.answer(
+                "/v1/services/billing%20v2%2Fbeta/endpoints", "{\"service\": \"billing v2/beta\"}");
 
-    Cli.Result result = Cli.run("--node", node.address(), "endpoints", "billing v2/beta");
+        Cli.Result result = Cli.run("--node", node.address(), "endpoints", "billing v2/beta");
 
-    assertThat(result.exitCode()).isZero();
-    assertThat(node.requests())
-        .extracting(FakeNode.Request::path)
-        .containsExactly("/v1/services/billing%20v2%2Fbeta/endpoints");
-  }
+        assertThat(result.exitCode()).isZero();
+        assertThat(node.requests())
+                .extracting(FakeNode.Request::path)
+                .containsExactly("/v1/services/billing%20v2%2Fbeta/endpoints");
+    }
 
-  @Test
-  void unknownServiceIsOneLineAndExitCodeOne() {
-    node.answer(
-        "/v1/services/nope/endpoints",
-        404,
-        "{\"error\": \"not-found\", \"message\": \"service 'nope' is not registered\"}");
+    @Test
+    void unknownServiceIsOneLineAndExitCodeOne() {
+        node.answer(
+                "/v1/services/nope/endpoints",
+                404,
+                "{\"error\": \"not-found\", \"message\": \"service 'nope' is not registered\"}");
 
-    Cli.Result result = Cli.run("--node", node.address(), "endpoints", "nope");
+        Cli.Result result = Cli.run("--node", node.address(), "endpoints", "nope");
 
-    assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.out()).isEmpty();
-    assertThat(result.errLines()).containsExactly("meshctl: service 'nope' is not registered");
-  }
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.errLines()).containsExactly("meshctl: service 'nope' is not registered");
+    }
 
-  @Test
-  void missingServiceIsAUsageError() {
-    Cli.Result result = Cli.run("--node", node.address(), "endpoints");
+    @Test
+    void missingServiceIsAUsageError() {
+        Cli.Result result = Cli.run("--node", node.address(), "endpoints");
 
-    assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.errLines())
-        .containsExactly(
-            "meshctl: Missing required parameter: 'SERVICE' (see 'meshctl endpoints --help')");
-    assertThat(node.requests()).isEmpty();
-  }
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.errLines())
+                .containsExactly(
+                        "meshctl: Missing required parameter: 'SERVICE' (see 'meshctl endpoints --help')");
+        assertThat(node.requests()).isEmpty();
+    }
 }

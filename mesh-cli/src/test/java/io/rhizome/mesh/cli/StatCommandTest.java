@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class StatCommandTest {
 
-  private static final String ANSWER =
-      """
+    private static final String ANSWER =
+            """
       {"window": "1m", "direction": "outbound",
        "services": [
          {"service": "echo", "direction": "outbound", "requests": 120, "rps": 2.0, "success-rate": 0.975,
@@ -21,72 +21,84 @@ class StatCommandTest {
        "nodes": ["node-1", "node-2"], "missing": ["node-3"], "other-version": []}
       """;
 
-  private FakeNode node;
+    private FakeNode node;
 
-  @BeforeEach
-  void startNode() throws IOException {
-    node = FakeNode.start().answer("/v1/stat", ANSWER);
-  }
+    @BeforeEach
+    void startNode() throws IOException {
+        node = FakeNode.start().answer("/v1/stat", ANSWER);
+    }
 
-  @AfterEach
-  void stopNode() {
-    node.close();
-  }
+    @AfterEach
+    void stopNode() {
+        node.close();
+    }
 
-  @Test
-  void printsATablePerServiceAndWarnsAboutMembersThatDidNotAnswer() {
-    Cli.Result result = Cli.run("--node", node.address(), "stat", "echo", "--window", "30s");
+    @Test
+    void printsATablePerServiceAndWarnsAboutMembersThatDidNotAnswer() {
+        Cli.Result result = Cli.run("--node", node.address(), "stat", "echo", "--window", "30s");
 
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.outLines())
-        .containsExactly(
-            "SERVICE   REQUESTS   SUCCESS   RPS   P50      P95      P99     REFUSED",
-            "echo      120        97.50%    2.0   0.84ms   12.5ms   1.25s   1");
-    assertThat(result.err()).isEqualTo("warning: figures of 2/3 nodes; no answer from node-3\n");
-    assertThat(node.requests().get(0).path()).isEqualTo("/v1/stat");
-  }
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.outLines())
+                .containsExactly(
+                        "SERVICE   REQUESTS   SUCCESS   RPS   P50      P95      P99     REFUSED",
+                        "echo      120        97.50%    2.0   0.84ms   12.5ms   1.25s   1");
+        assertThat(result.err())
+                .isEqualTo("warning: figures of 2/3 nodes; no answer from node-3\n");
+        assertThat(node.requests().get(0).path()).isEqualTo("/v1/stat");
+    }
 
-  @Test
-  void connectionsOfTcpServicesFollowInATableOfTheirOwn() throws IOException {
-    node.close();
-    node = FakeNode.start().answer("/v1/stat", """
+    @Test
+    void connectionsOfTcpServicesFollowInATableOfTheirOwn() throws IOException {
+        node.close();
+        node =
+                FakeNode.start()
+                        .answer(
+                                "/v1/stat",
+                                """
         {"window": "1m", "direction": "outbound", "services": [],
          "tcp": [{"service": "cache", "direction": "outbound", "connections": 22, "connections-per-second": 0.37,
                   "success-rate": 0.9545, "bytes": 366000, "bytes-per-second": 6100.0, "p50-duration-ms": 1500.0,
                   "p99-duration-ms": 9800.0, "failures": 1}],
          "nodes": ["node-1"], "missing": [], "other-version": []}
         """);
-    Cli.Result result = Cli.run("--node", node.address(), "stat");
+        Cli.Result result = Cli.run("--node", node.address(), "stat");
 
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.outLines()).containsSubsequence(
-        "TCP SERVICE   CONNECTIONS   SUCCESS   CONN/S   BYTES/S   P50 LIFE   P99 LIFE",
-        "cache         22            95.45%    0.4      6.1kB     1.50s      9.80s");
-  }
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.outLines())
+                .containsSubsequence(
+                        "TCP SERVICE   CONNECTIONS   SUCCESS   CONN/S   BYTES/S   P50 LIFE   P99 LIFE",
+                        "cache         22            95.45%    0.4      6.1kB     1.50s      9.80s");
+    }
 
-  @Test
-  void routesAddASecondTable() {
-    Cli.Result result = Cli.run("--node", node.address(), "stat", "--routes");
+    @Test
+    void routesAddASecondTable() {
+        Cli.Result result = Cli.run("--node", node.address(), "stat", "--routes");
 
-    assertThat(result.outLines()).contains("SERVICE   ROUTE         REQUESTS   SUCCESS   RPS   P50      P95      P99      REFUSED");
-    assertThat(result.outLines()).contains("echo      echo-canary   20         100.00%   0.3   1.00ms   2.00ms   3.00ms   0");
-  }
+        assertThat(result.outLines())
+                .contains(
+                        "SERVICE   ROUTE         REQUESTS   SUCCESS   RPS   P50      P95      P99      REFUSED");
+        assertThat(result.outLines())
+                .contains(
+                        "echo      echo-canary   20         100.00%   0.3   1.00ms   2.00ms   3.00ms   0");
+    }
 
-  @Test
-  void jsonIsTheNodesAnswerInDesignsShape() {
-    Cli.Result result = Cli.run("--node", node.address(), "stat", "-o", "json");
+    @Test
+    void jsonIsTheNodesAnswerInDesignsShape() {
+        Cli.Result result = Cli.run("--node", node.address(), "stat", "-o", "json");
 
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.out()).contains("\"success-rate\": 0.975", "\"p99-ms\": 1250", "\"rps\": 2");
-  }
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out())
+                .contains("\"success-rate\": 0.975", "\"p99-ms\": 1250", "\"rps\": 2");
+    }
 
-  @Test
-  void aWindowOutsideTenSecondsToFiveMinutesIsAUsageError() {
-    Cli.Result result = Cli.run("--node", node.address(), "stat", "--window", "7s");
+    @Test
+    void aWindowOutsideTenSecondsToFiveMinutesIsAUsageError() {
+        Cli.Result result = Cli.run("--node", node.address(), "stat", "--window", "7s");
 
-    assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.err())
-        .isEqualTo("meshctl: --window: '7s' (expected: 10s..5m in steps of 10s, e.g. 30s or 1m)\n");
-    assertThat(node.requests()).isEmpty();
-  }
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err())
+                .isEqualTo(
+                        "meshctl: --window: '7s' (expected: 10s..5m in steps of 10s, e.g. 30s or 1m)\n");
+        assertThat(node.requests()).isEmpty();
+    }
 }

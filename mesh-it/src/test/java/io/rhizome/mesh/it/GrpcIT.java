@@ -37,10 +37,11 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * gRPC through real sidecars, as an app with grpc-java sees it: nodes grpc-1..grpc-3 (bin/mesh-node)
- * each front one instance of the example greeter (bin/greeter-service, grpc-java speaking h2c);
- * grpc-4 fronts none and is the caller. The client here holds one channel (one HTTP/2 connection) to
- * grpc-4's outbound port, naming the service as its authority. Destructive cases run last.
+ * gRPC through real sidecars, as an app with grpc-java sees it: nodes grpc-1..grpc-3
+ * (bin/mesh-node) each front one instance of the example greeter (bin/greeter-service, grpc-java
+ * speaking h2c); grpc-4 fronts none and is the caller. The client here holds one channel (one
+ * HTTP/2 connection) to grpc-4's outbound port, naming the service as its authority. Destructive
+ * cases run last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -65,28 +66,43 @@ class GrpcIT {
         for (int n = 1; n <= NODES; n++) {
             ports[n] = TestMesh.NodePorts.free();
         }
-        List<String> seeds = List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
+        List<String> seeds =
+                List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
         for (int n = 1; n <= NODES; n++) {
-            String services = n == CALLER ? "" : "services = [ { name = greeter, address = \"127.0.0.1:%d\" } ]"
-                    .formatted(greeterPorts[n]);
-            nodes[n] = Processes.node("grpc-" + n, TestMesh.writeConfig("grpc-" + n, ports[n], seeds, services));
+            String services =
+                    n == CALLER
+                            ? ""
+                            : "services = [ { name = greeter, address = \"127.0.0.1:%d\" } ]"
+                                    .formatted(greeterPorts[n]);
+            nodes[n] =
+                    Processes.node(
+                            "grpc-" + n,
+                            TestMesh.writeConfig("grpc-" + n, ports[n], seeds, services));
         }
         for (int n = 1; n <= NODES; n++) {
             int node = n;
-            Processes.await("grpc-" + n + " /readyz 200", Duration.ofSeconds(60), () -> {
-                if (!nodes[node].process().isAlive()) {
-                    throw new AssertionError("grpc-" + node + " exited:\n" + nodes[node].tail());
-                }
-                return TestMesh.status("http://" + ports[node].adminAddress() + "/readyz") == 200;
-            });
+            Processes.await(
+                    "grpc-" + n + " /readyz 200",
+                    Duration.ofSeconds(60),
+                    () -> {
+                        if (!nodes[node].process().isAlive()) {
+                            throw new AssertionError(
+                                    "grpc-" + node + " exited:\n" + nodes[node].tail());
+                        }
+                        return TestMesh.status("http://" + ports[node].adminAddress() + "/readyz")
+                                == 200;
+                    });
         }
-        Processes.await("the caller routes to all three greeter instances", Duration.ofSeconds(30),
+        Processes.await(
+                "the caller routes to all three greeter instances",
+                Duration.ofSeconds(30),
                 () -> routable() == 3);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", ports[CALLER].outbound())
-                .usePlaintext()
-                .overrideAuthority("greeter")
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .build();
+        channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", ports[CALLER].outbound())
+                        .usePlaintext()
+                        .overrideAuthority("greeter")
+                        .maxInboundMessageSize(64 * 1024 * 1024)
+                        .build();
     }
 
     @AfterAll
@@ -103,26 +119,37 @@ class GrpcIT {
 
     @Test
     @Order(1)
-    void unaryStreamingAndBidirectionalCallsOfFourMegabytesPassThroughTwoSidecars() throws Exception {
+    void unaryStreamingAndBidirectionalCallsOfFourMegabytesPassThroughTwoSidecars()
+            throws Exception {
         String big = "x".repeat(4 * 1024 * 1024 + 7);
-        String answer = ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(30), big);
-        assertThat(answer).startsWith("hello xxx").hasSize("hello ".length() + big.length() + " from greeter-1".length());
+        String answer =
+                ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(30), big);
+        assertThat(answer)
+                .startsWith("hello xxx")
+                .hasSize("hello ".length() + big.length() + " from greeter-1".length());
 
-        Iterator<String> counted = ClientCalls.blockingServerStreamingCall(channel, Greeter.COUNT, deadline(30), "1000");
+        Iterator<String> counted =
+                ClientCalls.blockingServerStreamingCall(
+                        channel, Greeter.COUNT, deadline(30), "1000");
         List<String> seen = new ArrayList<>();
         counted.forEachRemaining(seen::add);
         assertThat(seen).hasSize(1000).startsWith("0").endsWith("999");
 
         Collected sum = new Collected();
-        StreamObserver<String> up = ClientCalls.asyncClientStreamingCall(channel.newCall(Greeter.SUM, deadline(30)), sum);
+        StreamObserver<String> up =
+                ClientCalls.asyncClientStreamingCall(
+                        channel.newCall(Greeter.SUM, deadline(30)), sum);
         for (int i = 0; i < 5; i++) {
             up.onNext(big);
         }
         up.onCompleted();
-        assertThat(sum.done.get(30, TimeUnit.SECONDS)).containsExactly(Long.toString(5L * big.length()));
+        assertThat(sum.done.get(30, TimeUnit.SECONDS))
+                .containsExactly(Long.toString(5L * big.length()));
 
         Collected chat = new Collected();
-        StreamObserver<String> both = ClientCalls.asyncBidiStreamingCall(channel.newCall(Greeter.CHAT, deadline(30)), chat);
+        StreamObserver<String> both =
+                ClientCalls.asyncBidiStreamingCall(
+                        channel.newCall(Greeter.CHAT, deadline(30)), chat);
         for (int i = 0; i < 20; i++) {
             both.onNext("m" + i);
         }
@@ -137,10 +164,12 @@ class GrpcIT {
     void oneChannelsCallsAreSpreadOverEveryInstance() {
         Map<String, Integer> byInstance = new HashMap<>();
         for (int i = 0; i < 99; i++) {
-            String answer = ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(10), "lb");
+            String answer =
+                    ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(10), "lb");
             byInstance.merge(answer.substring(answer.lastIndexOf(' ') + 1), 1, Integer::sum);
         }
-        System.out.println("FIGURE 99 gRPC calls on one client connection through the mesh: " + byInstance);
+        System.out.println(
+                "FIGURE 99 gRPC calls on one client connection through the mesh: " + byInstance);
         assertThat(byInstance).containsOnlyKeys("greeter-1", "greeter-2", "greeter-3");
         assertThat(byInstance.values()).allSatisfy(n -> assertThat(n).isBetween(23, 43));
     }
@@ -150,27 +179,50 @@ class GrpcIT {
     void aDeadlineEndsTheCallPromptlyAndTheInstanceSeesTheCancellation() throws Exception {
         int before = cancelledOnInstances();
         long start = System.nanoTime();
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, Greeter.HANG,
-                CallOptions.DEFAULT.withDeadlineAfter(500, TimeUnit.MILLISECONDS), ""))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThatThrownBy(
+                        () ->
+                                ClientCalls.blockingUnaryCall(
+                                        channel,
+                                        Greeter.HANG,
+                                        CallOptions.DEFAULT.withDeadlineAfter(
+                                                500, TimeUnit.MILLISECONDS),
+                                        ""))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e ->
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
         long millis = (System.nanoTime() - start) / 1_000_000;
-        System.out.println("FIGURE a gRPC call with a 500 ms deadline ended after " + millis + " ms");
+        System.out.println(
+                "FIGURE a gRPC call with a 500 ms deadline ended after " + millis + " ms");
         assertThat(millis).isLessThan(1500);
-        Processes.await("the instance sees the call cancelled", Duration.ofSeconds(10), () -> cancelledOnInstances() == before + 1);
+        Processes.await(
+                "the instance sees the call cancelled",
+                Duration.ofSeconds(10),
+                () -> cancelledOnInstances() == before + 1);
     }
 
     @Test
     @Order(4)
     void anUnknownServiceIsUnimplemented() throws Exception {
-        ManagedChannel nowhere = NettyChannelBuilder.forAddress("127.0.0.1", ports[CALLER].outbound())
-                .usePlaintext().overrideAuthority("nosuch").build();
+        ManagedChannel nowhere =
+                NettyChannelBuilder.forAddress("127.0.0.1", ports[CALLER].outbound())
+                        .usePlaintext()
+                        .overrideAuthority("nosuch")
+                        .build();
         try {
-            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(nowhere, Greeter.SAY_HELLO, deadline(10), "x"))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                        assertThat(e.getStatus().getDescription()).startsWith("unknown-service");
-                    });
+            assertThatThrownBy(
+                            () ->
+                                    ClientCalls.blockingUnaryCall(
+                                            nowhere, Greeter.SAY_HELLO, deadline(10), "x"))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> {
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(Status.Code.UNIMPLEMENTED);
+                                assertThat(e.getStatus().getDescription())
+                                        .startsWith("unknown-service");
+                            });
         } finally {
             nowhere.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -185,7 +237,9 @@ class GrpcIT {
         for (int i = 0; i < streams; i++) {
             Collected c = new Collected();
             calls.add(c);
-            senders.add(ClientCalls.asyncBidiStreamingCall(channel.newCall(Greeter.CHAT, deadline(60)), c));
+            senders.add(
+                    ClientCalls.asyncBidiStreamingCall(
+                            channel.newCall(Greeter.CHAT, deadline(60)), c));
         }
         // Every stream is open at once (none has ended); each now sends 16 KB in four messages.
         String chunk = "y".repeat(4096);
@@ -202,10 +256,16 @@ class GrpcIT {
         String metrics = TestMesh.get("http://" + ports[CALLER].adminAddress() + "/metrics").body();
         double used = heapMetric(metrics, "jvm_memory_bytes_used");
         double max = heapMetric(metrics, "jvm_memory_bytes_max");
-        System.out.printf("FIGURE %d concurrent gRPC streams on one connection through two sidecars: the caller's heap %.1f MiB"
-                + " used of %.1f MiB after them%n", streams, used / 1048576, max / 1048576);
-        // The launcher bounds the heap (a sidecar's small -Xmx): all the streams fit in it, none failed.
-        assertThat(max).as("the caller's maximum heap").isPositive().isLessThanOrEqualTo(128 * 1048576);
+        System.out.printf(
+                "FIGURE %d concurrent gRPC streams on one connection through two sidecars: the caller's heap %.1f MiB"
+                        + " used of %.1f MiB after them%n",
+                streams, used / 1048576, max / 1048576);
+        // The launcher bounds the heap (a sidecar's small -Xmx): all the streams fit in it, none
+        // failed.
+        assertThat(max)
+                .as("the caller's maximum heap")
+                .isPositive()
+                .isLessThanOrEqualTo(128 * 1048576);
         assertThat(used).isLessThan(max);
     }
 
@@ -224,45 +284,67 @@ class GrpcIT {
     @Order(6)
     void aServingNodeStoppedWithSigtermUnderLoadFailsNoCall() throws Exception {
         try (CallLoad load = new CallLoad(channel, 8)) {
-            Processes.await("load runs on every instance", Duration.ofSeconds(20), () -> load.okByInstance.size() == 3);
+            Processes.await(
+                    "load runs on every instance",
+                    Duration.ofSeconds(20),
+                    () -> load.okByInstance.size() == 3);
             nodes[3].sigterm();
             long stoppedAt = System.nanoTime();
-            assertThat(nodes[3].process().waitFor(30, TimeUnit.SECONDS)).as("grpc-3 exits after draining").isTrue();
+            assertThat(nodes[3].process().waitFor(30, TimeUnit.SECONDS))
+                    .as("grpc-3 exits after draining")
+                    .isTrue();
             load.awaitMore(200, Duration.ofSeconds(20));
             load.stop();
-            System.out.printf("FIGURE SIGTERM of a serving node under gRPC load (8 callers): %d calls failed of %d; it exited %d ms"
-                    + " after the signal%n", load.failures.size(), load.ok(), (System.nanoTime() - stoppedAt) / 1_000_000);
-            assertThat(load.failures).as("calls failed while a node drained (GOAWAY, then stop)").isEmpty();
+            System.out.printf(
+                    "FIGURE SIGTERM of a serving node under gRPC load (8 callers): %d calls failed of %d; it exited %d ms"
+                            + " after the signal%n",
+                    load.failures.size(), load.ok(), (System.nanoTime() - stoppedAt) / 1_000_000);
+            assertThat(load.failures)
+                    .as("calls failed while a node drained (GOAWAY, then stop)")
+                    .isEmpty();
         }
     }
 
     @Test
     @Order(7)
-    void killingAServingNodeFailsOnlyCallsInFlightThereAndThoseEndPromptlyAsUnavailable() throws Exception {
+    void killingAServingNodeFailsOnlyCallsInFlightThereAndThoseEndPromptlyAsUnavailable()
+            throws Exception {
         try (CallLoad load = new CallLoad(channel, 8)) {
-            Processes.await("load runs on both instances left", Duration.ofSeconds(20),
-                    () -> load.okByInstance.keySet().containsAll(List.of("greeter-1", "greeter-2")));
+            Processes.await(
+                    "load runs on both instances left",
+                    Duration.ofSeconds(20),
+                    () ->
+                            load.okByInstance
+                                    .keySet()
+                                    .containsAll(List.of("greeter-1", "greeter-2")));
             nodes[2].sigkill();
             long killedAt = System.nanoTime();
             load.awaitMore(200, Duration.ofSeconds(20));
             load.stop();
             long worst = load.failures.stream().mapToLong(f -> f[1]).max().orElse(0);
-            System.out.printf("FIGURE kill -9 of a serving node under gRPC load (8 callers): %d calls failed (worst after %d ms),"
-                    + " %d ms of load after the kill%n", load.failures.size(), worst, (System.nanoTime() - killedAt) / 1_000_000);
-            // Calls already at the killed node fail (one per caller at most), and so can a call written to its
-            // connection before the reset was read (a POST, not retried): at most two per caller, all
+            System.out.printf(
+                    "FIGURE kill -9 of a serving node under gRPC load (8 callers): %d calls failed (worst after %d ms),"
+                            + " %d ms of load after the kill%n",
+                    load.failures.size(), worst, (System.nanoTime() - killedAt) / 1_000_000);
+            // Calls already at the killed node fail (one per caller at most), and so can a call
+            // written to its
+            // connection before the reset was read (a POST, not retried): at most two per caller,
+            // all
             // UNAVAILABLE, none hanging.
             assertThat(load.failures.size()).isLessThanOrEqualTo(16);
-            assertThat(load.failures).allSatisfy(f -> {
-                assertThat(f[0]).isEqualTo(Status.Code.UNAVAILABLE.value());
-                assertThat(f[1]).isLessThan(5000);
-            });
+            assertThat(load.failures)
+                    .allSatisfy(
+                            f -> {
+                                assertThat(f[0]).isEqualTo(Status.Code.UNAVAILABLE.value());
+                                assertThat(f[1]).isLessThan(5000);
+                            });
         }
     }
 
     /** Callers that make unary calls back to back on the shared channel until stopped. */
     private static final class CallLoad implements AutoCloseable {
-        final ConcurrentLinkedQueue<long[]> failures = new ConcurrentLinkedQueue<>(); // {status code, millis}
+        final ConcurrentLinkedQueue<long[]> failures =
+                new ConcurrentLinkedQueue<>(); // {status code, millis}
         final Map<String, Integer> okByInstance = new ConcurrentHashMap<>();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final ExecutorService callers;
@@ -271,17 +353,32 @@ class GrpcIT {
         CallLoad(ManagedChannel channel, int callers) {
             this.callers = Executors.newFixedThreadPool(callers);
             for (int t = 0; t < callers; t++) {
-                loops.add(CompletableFuture.runAsync(() -> {
-                    while (running.get()) {
-                        long start = System.nanoTime();
-                        try {
-                            String answer = ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO, deadline(10), "load");
-                            okByInstance.merge(answer.substring(answer.lastIndexOf(' ') + 1), 1, Integer::sum);
-                        } catch (StatusRuntimeException e) {
-                            failures.add(new long[] {e.getStatus().getCode().value(), (System.nanoTime() - start) / 1_000_000});
-                        }
-                    }
-                }, this.callers));
+                loops.add(
+                        CompletableFuture.runAsync(
+                                () -> {
+                                    while (running.get()) {
+                                        long start = System.nanoTime();
+                                        try {
+                                            String answer =
+                                                    ClientCalls.blockingUnaryCall(
+                                                            channel,
+                                                            Greeter.SAY_HELLO,
+                                                            deadline(10),
+                                                            "load");
+                                            okByInstance.merge(
+                                                    answer.substring(answer.lastIndexOf(' ') + 1),
+                                                    1,
+                                                    Integer::sum);
+                                        } catch (StatusRuntimeException e) {
+                                            failures.add(
+                                                    new long[] {
+                                                        e.getStatus().getCode().value(),
+                                                        (System.nanoTime() - start) / 1_000_000
+                                                    });
+                                        }
+                                    }
+                                },
+                                this.callers));
             }
         }
 
@@ -296,7 +393,8 @@ class GrpcIT {
 
         void stop() throws Exception {
             running.set(false);
-            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            CompletableFuture.allOf(loops.toArray(CompletableFuture[]::new))
+                    .get(30, TimeUnit.SECONDS);
         }
 
         @Override
@@ -308,10 +406,17 @@ class GrpcIT {
 
     private int routable() {
         try {
-            String body = TestMesh.get("http://" + ports[CALLER].adminAddress() + "/v1/services/greeter/endpoints").body();
+            String body =
+                    TestMesh.get(
+                                    "http://"
+                                            + ports[CALLER].adminAddress()
+                                            + "/v1/services/greeter/endpoints")
+                            .body();
             @SuppressWarnings("unchecked")
-            List<Map<String, Object>> endpoints = (List<Map<String, Object>>) TestMesh.json(body).get("endpoints");
-            return (int) endpoints.stream().filter(e -> Boolean.TRUE.equals(e.get("routable"))).count();
+            List<Map<String, Object>> endpoints =
+                    (List<Map<String, Object>>) TestMesh.json(body).get("endpoints");
+            return (int)
+                    endpoints.stream().filter(e -> Boolean.TRUE.equals(e.get("routable"))).count();
         } catch (Exception e) {
             return 0;
         }
@@ -321,9 +426,13 @@ class GrpcIT {
     private int cancelledOnInstances() {
         int total = 0;
         for (int i = 1; i < NODES; i++) {
-            ManagedChannel direct = NettyChannelBuilder.forAddress("127.0.0.1", greeterPorts[i]).usePlaintext().build();
+            ManagedChannel direct =
+                    NettyChannelBuilder.forAddress("127.0.0.1", greeterPorts[i])
+                            .usePlaintext()
+                            .build();
             try {
-                String stats = ClientCalls.blockingUnaryCall(direct, Greeter.STATS, deadline(5), "");
+                String stats =
+                        ClientCalls.blockingUnaryCall(direct, Greeter.STATS, deadline(5), "");
                 total += Integer.parseInt(stats.substring(stats.indexOf('=') + 1));
             } finally {
                 direct.shutdownNow();

@@ -20,7 +20,9 @@ import java.util.function.Predicate;
  */
 final class MeshLoad implements AutoCloseable {
 
-    /** One finished request. {@code status} -1: no HTTP answer (the exception is in {@code error}). */
+    /**
+     * One finished request. {@code status} -1: no HTTP answer (the exception is in {@code error}).
+     */
     record Call(long startNanos, long endNanos, int status, String instance, String error) {
         boolean failed() {
             return status != 200;
@@ -54,10 +56,21 @@ final class MeshLoad implements AutoCloseable {
             long start = System.nanoTime();
             try {
                 HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-                calls.add(new Call(start, System.nanoTime(), r.statusCode(),
-                        r.headers().firstValue("x-echo-instance").orElse(""),
-                        r.statusCode() == 200 ? "" : r.statusCode() + " "
-                                + r.headers().firstValue("x-rhizome-error").orElse("") + " " + r.body().strip()));
+                calls.add(
+                        new Call(
+                                start,
+                                System.nanoTime(),
+                                r.statusCode(),
+                                r.headers().firstValue("x-echo-instance").orElse(""),
+                                r.statusCode() == 200
+                                        ? ""
+                                        : r.statusCode()
+                                                + " "
+                                                + r.headers()
+                                                        .firstValue("x-rhizome-error")
+                                                        .orElse("")
+                                                + " "
+                                                + r.body().strip()));
             } catch (Exception e) {
                 calls.add(new Call(start, System.nanoTime(), -1, "", e.toString()));
             }
@@ -87,7 +100,8 @@ final class MeshLoad implements AutoCloseable {
     static Map<String, Long> perInstance(List<Call> calls) {
         Map<String, Long> out = new TreeMap<>();
         for (Call c : calls) {
-            out.merge(c.instance().isEmpty() ? "status-" + c.status() : c.instance(), 1L, Long::sum);
+            out.merge(
+                    c.instance().isEmpty() ? "status-" + c.status() : c.instance(), 1L, Long::sum);
         }
         return out;
     }

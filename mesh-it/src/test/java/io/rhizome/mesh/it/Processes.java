@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
 
 /** Starts the project's launchers (bin/) as real processes, the way a user does. */
 final class Processes {
-    static final Path ROOT = Path.of(System.getProperty("rhizome.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT =
+            Path.of(System.getProperty("rhizome.root", "..")).toAbsolutePath().normalize();
     static final Path WORK = ROOT.resolve("mesh-it/target/it");
 
     private Processes() {}
@@ -53,7 +54,8 @@ final class Processes {
 
         int awaitExit(Duration timeout) throws InterruptedException {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError(name + " did not exit within " + timeout + "; log:\n" + tail());
+                throw new AssertionError(
+                        name + " did not exit within " + timeout + "; log:\n" + tail());
             }
             return process.exitValue();
         }
@@ -64,36 +66,63 @@ final class Processes {
         }
     }
 
-    static Started start(String name, Map<String, String> env, String... command) throws IOException {
+    static Started start(String name, Map<String, String> env, String... command)
+            throws IOException {
         Files.createDirectories(WORK);
         Path log = WORK.resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command)
+                        .directory(ROOT.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
         pb.environment().putAll(env);
         return new Started(name, pb.start(), log);
     }
 
     static Started node(String name, Path config) throws IOException {
-        return start(name, Map.of(), ROOT.resolve("bin/mesh-node").toString(), "--config", config.toString());
+        return start(
+                name,
+                Map.of(),
+                ROOT.resolve("bin/mesh-node").toString(),
+                "--config",
+                config.toString());
     }
 
     static Started greeter(String name, int port) throws IOException {
-        return start(name, Map.of(), ROOT.resolve("bin/greeter-service").toString(), "--name", name, "--port", String.valueOf(port));
+        return start(
+                name,
+                Map.of(),
+                ROOT.resolve("bin/greeter-service").toString(),
+                "--name",
+                name,
+                "--port",
+                String.valueOf(port));
     }
 
     static Started echo(String name, int port) throws IOException {
-        return start(name, Map.of(), ROOT.resolve("bin/echo-service").toString(), "--name", name, "--port", String.valueOf(port));
+        return start(
+                name,
+                Map.of(),
+                ROOT.resolve("bin/echo-service").toString(),
+                "--name",
+                name,
+                "--port",
+                String.valueOf(port));
     }
 
     /** Result of one short command. */
     record Result(int exitCode, String stdout, String stderr) {}
 
-    static Result run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+    static Result run(List<String> command, Map<String, String> env)
+            throws IOException, InterruptedException {
         Files.createDirectories(WORK);
         Path out = Files.createTempFile(WORK, "cmd", ".out");
         Path err = Files.createTempFile(WORK, "cmd", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command)
+                        .directory(ROOT.toFile())
+                        .redirectOutput(out.toFile())
+                        .redirectError(err.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -111,10 +140,10 @@ final class Processes {
     }
 
     /**
-     * A port free now, picked below Linux's ephemeral range (32768–60999): a port the kernel hands out
-     * for port 0 can be given again to any outbound connection (a node's connect to an instance,
-     * Artery's) before the process meant to listen on it binds, seconds later. Never the same port
-     * twice in this JVM.
+     * A port free now, picked below Linux's ephemeral range (32768–60999): a port the kernel hands
+     * out for port 0 can be given again to any outbound connection (a node's connect to an
+     * instance, Artery's) before the process meant to listen on it binds, seconds later. Never the
+     * same port twice in this JVM.
      */
     static int freePort() throws IOException {
         for (int tries = 0; tries < 2_000; tries++) {
@@ -136,8 +165,12 @@ final class Processes {
             new java.util.concurrent.atomic.AtomicInteger(
                     java.util.concurrent.ThreadLocalRandom.current().nextInt(PORT_SPAN));
 
-    /** Polls {@code condition} every 50 ms until it holds; fails with {@code what} after {@code timeout}. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Polls {@code condition} every 50 ms until it holds; fails with {@code what} after {@code
+     * timeout}.
+     */
+    static void await(String what, Duration timeout, BooleanSupplier condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try {

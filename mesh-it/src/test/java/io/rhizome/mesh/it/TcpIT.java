@@ -38,7 +38,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -81,20 +80,39 @@ class TcpIT {
 
     @BeforeAll
     void startMesh() throws Exception {
-        boolean hasServers = Stream.of("redis-server", "redis-benchmark", "psql", "pgbench")
-                .allMatch(c -> Files.isExecutable(Path.of("/usr/bin", c))) && Files.isDirectory(Path.of("/usr/lib/postgresql"));
+        boolean hasServers =
+                Stream.of("redis-server", "redis-benchmark", "psql", "pgbench")
+                                .allMatch(c -> Files.isExecutable(Path.of("/usr/bin", c)))
+                        && Files.isDirectory(Path.of("/usr/lib/postgresql"));
         String install = "apt-get install redis-server redis-tools postgresql";
         if (!hasServers && "true".equals(System.getenv("CI"))) {
-            throw new AssertionError("Redis and PostgreSQL with their clients are needed (" + install + "; .ci/run does)");
+            throw new AssertionError(
+                    "Redis and PostgreSQL with their clients are needed ("
+                            + install
+                            + "; .ci/run does)");
         }
-        Assumptions.assumeTrue(hasServers, "TcpIT skipped: Redis or PostgreSQL not installed (" + install + ")");
+        Assumptions.assumeTrue(
+                hasServers, "TcpIT skipped: Redis or PostgreSQL not installed (" + install + ")");
         for (int n = 1; n <= NODES; n++) {
             deleteTree(Processes.WORK.resolve("data/tcp-" + n));
         }
         for (int i = 1; i < NODES; i++) {
             redisPorts[i] = Processes.freePort();
-            redis.add(Processes.start("redis-" + i, java.util.Map.of(), "redis-server", "--port", String.valueOf(redisPorts[i]),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"));
+            redis.add(
+                    Processes.start(
+                            "redis-" + i,
+                            java.util.Map.of(),
+                            "redis-server",
+                            "--port",
+                            String.valueOf(redisPorts[i]),
+                            "--bind",
+                            "127.0.0.1",
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no",
+                            "--protected-mode",
+                            "no"));
         }
         postgres = Postgres.start();
         banner = new ServerSocket(0, 64, java.net.InetAddress.getLoopbackAddress());
@@ -107,11 +125,13 @@ class TcpIT {
         bannerListener = Processes.freePort();
         chatListener = Processes.freePort();
         dbListener = Processes.freePort();
-        List<String> seeds = List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
+        List<String> seeds =
+                List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
         for (int n = 1; n <= NODES; n++) {
             String extra;
             if (n == CALLER) {
-                extra = """
+                extra =
+                        """
                         upstreams = [
                           { service = cache, listen = "127.0.0.1:%d" }
                           { service = banner, listen = "127.0.0.1:%d" }
@@ -119,35 +139,53 @@ class TcpIT {
                           { service = db, listen = "127.0.0.1:%d" }
                         ]
                         shutdown { drain-delay = 1s, drain-timeout = 4s }
-                        """.formatted(cacheListener, bannerListener, chatListener, dbListener);
+                        """
+                                .formatted(cacheListener, bannerListener, chatListener, dbListener);
             } else if (n == 1) {
-                extra = """
+                extra =
+                        """
                         services = [
                           { name = cache, address = "127.0.0.1:%d", protocol = tcp }
                           { name = banner, address = "127.0.0.1:%d", protocol = tcp }
                           { name = chat, address = "127.0.0.1:%d" }
                         ]
-                        """.formatted(redisPorts[1], banner.getLocalPort(), ((InetSocketAddress) wsServer.localAddress()).getPort());
+                        """
+                                .formatted(
+                                        redisPorts[1],
+                                        banner.getLocalPort(),
+                                        ((InetSocketAddress) wsServer.localAddress()).getPort());
             } else {
-                extra = """
+                extra =
+                        """
                         services = [
                           { name = cache, address = "127.0.0.1:%d", protocol = tcp }
                           { name = db, address = "127.0.0.1:%d", protocol = tcp }
                         ]
-                        """.formatted(redisPorts[n], postgres.port());
+                        """
+                                .formatted(redisPorts[n], postgres.port());
             }
-            nodes[n] = Processes.node("tcp-" + n, TestMesh.writeConfig("tcp-" + n, ports[n], seeds, extra));
+            nodes[n] =
+                    Processes.node(
+                            "tcp-" + n, TestMesh.writeConfig("tcp-" + n, ports[n], seeds, extra));
         }
         for (int n = 1; n <= NODES; n++) {
             int node = n;
-            Processes.await("tcp-" + n + " /readyz 200", Duration.ofSeconds(60), () -> {
-                if (!nodes[node].process().isAlive()) {
-                    throw new AssertionError("tcp-" + node + " exited:\n" + nodes[node].tail());
-                }
-                return TestMesh.status("http://" + ports[node].adminAddress() + "/readyz") == 200;
-            });
+            Processes.await(
+                    "tcp-" + n + " /readyz 200",
+                    Duration.ofSeconds(60),
+                    () -> {
+                        if (!nodes[node].process().isAlive()) {
+                            throw new AssertionError(
+                                    "tcp-" + node + " exited:\n" + nodes[node].tail());
+                        }
+                        return TestMesh.status("http://" + ports[node].adminAddress() + "/readyz")
+                                == 200;
+                    });
         }
-        Processes.await("the caller routes to both caches", Duration.ofSeconds(30), () -> routable("cache") == 2 && routable("chat") == 1 && routable("db") == 1);
+        Processes.await(
+                "the caller routes to both caches",
+                Duration.ofSeconds(30),
+                () -> routable("cache") == 2 && routable("chat") == 1 && routable("db") == 1);
     }
 
     @AfterAll
@@ -175,16 +213,46 @@ class TcpIT {
     @Test
     @Order(1)
     void redisCliAndRedisBenchmarkWorkUnchangedThroughTwoSidecars() throws Exception {
-        Processes.Result set = Processes.run(List.of("redis-cli", "-p", String.valueOf(cacheListener), "SET", "greeting", "hällo"), java.util.Map.of());
+        Processes.Result set =
+                Processes.run(
+                        List.of(
+                                "redis-cli",
+                                "-p",
+                                String.valueOf(cacheListener),
+                                "SET",
+                                "greeting",
+                                "hällo"),
+                        java.util.Map.of());
         assertThat(set.exitCode()).isZero();
         assertThat(set.stdout().trim()).isEqualTo("OK");
-        Processes.Result bench = Processes.run(List.of("redis-benchmark", "-p", String.valueOf(cacheListener), "-n", "20000", "-c", "20",
-                "-t", "set,get", "-q"), java.util.Map.of());
-        List<String> results = bench.stdout().replace('\r', '\n').lines().filter(l -> l.contains("requests per second")).toList();
-        System.out.println("FIGURE redis-benchmark -c 20 through two sidecars (tcp-3 -> tcp-1/2): " + results);
+        Processes.Result bench =
+                Processes.run(
+                        List.of(
+                                "redis-benchmark",
+                                "-p",
+                                String.valueOf(cacheListener),
+                                "-n",
+                                "20000",
+                                "-c",
+                                "20",
+                                "-t",
+                                "set,get",
+                                "-q"),
+                        java.util.Map.of());
+        List<String> results =
+                bench.stdout()
+                        .replace('\r', '\n')
+                        .lines()
+                        .filter(l -> l.contains("requests per second"))
+                        .toList();
+        System.out.println(
+                "FIGURE redis-benchmark -c 20 through two sidecars (tcp-3 -> tcp-1/2): " + results);
         assertThat(bench.exitCode()).isZero();
         assertThat(bench.stdout()).doesNotContain("rror");
-        assertThat(results).hasSize(2).anySatisfy(l -> assertThat(l).startsWith("SET: ")).anySatisfy(l -> assertThat(l).startsWith("GET: "));
+        assertThat(results)
+                .hasSize(2)
+                .anySatisfy(l -> assertThat(l).startsWith("SET: "))
+                .anySatisfy(l -> assertThat(l).startsWith("GET: "));
     }
 
     @Test
@@ -192,12 +260,22 @@ class TcpIT {
     void eachConnectionIsBalancedOverBothRedisInstances() throws Exception {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 10; i++) {
-            Processes.Result info = Processes.run(List.of("redis-cli", "-p", String.valueOf(cacheListener), "CONFIG", "GET", "port"),
-                    java.util.Map.of());
+            Processes.Result info =
+                    Processes.run(
+                            List.of(
+                                    "redis-cli",
+                                    "-p",
+                                    String.valueOf(cacheListener),
+                                    "CONFIG",
+                                    "GET",
+                                    "port"),
+                            java.util.Map.of());
             assertThat(info.exitCode()).isZero();
             seen.add(info.stdout().trim().split("\\s+")[1]);
         }
-        assertThat(seen).containsExactlyInAnyOrder(String.valueOf(redisPorts[1]), String.valueOf(redisPorts[2]));
+        assertThat(seen)
+                .containsExactlyInAnyOrder(
+                        String.valueOf(redisPorts[1]), String.valueOf(redisPorts[2]));
     }
 
     @Test
@@ -208,7 +286,10 @@ class TcpIT {
             long start = System.nanoTime();
             String line = readLine(s.getInputStream());
             long millis = (System.nanoTime() - start) / 1_000_000;
-            System.out.println("FIGURE a banner-first server's greeting through two sidecars after " + millis + " ms");
+            System.out.println(
+                    "FIGURE a banner-first server's greeting through two sidecars after "
+                            + millis
+                            + " ms");
             assertThat(line).isEqualTo("220 banner ready");
             assertThat(millis).isLessThan(1_000);
         }
@@ -218,20 +299,74 @@ class TcpIT {
     @Order(4)
     void psqlAndPgbenchWorkUnchangedThroughTwoSidecars() throws Exception {
         String db = String.valueOf(dbListener);
-        Processes.Result query = Processes.run(List.of("psql", "-h", "127.0.0.1", "-p", db, "-U", Postgres.USER, "-d", "postgres",
-                "-A", "-t", "-c", "select 'grüße ' || current_setting('port')"), java.util.Map.of("PGCONNECT_TIMEOUT", "10"));
+        Processes.Result query =
+                Processes.run(
+                        List.of(
+                                "psql",
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                db,
+                                "-U",
+                                Postgres.USER,
+                                "-d",
+                                "postgres",
+                                "-A",
+                                "-t",
+                                "-c",
+                                "select 'grüße ' || current_setting('port')"),
+                        java.util.Map.of("PGCONNECT_TIMEOUT", "10"));
         assertThat(query.exitCode()).as(query.stderr()).isZero();
         assertThat(query.stdout().trim()).isEqualTo("grüße " + postgres.port());
-        Processes.Result init = Processes.run(List.of("pgbench", "-h", "127.0.0.1", "-p", db, "-U", Postgres.USER, "-i", "-s", "1", "-q",
-                "postgres"), java.util.Map.of());
+        Processes.Result init =
+                Processes.run(
+                        List.of(
+                                "pgbench",
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                db,
+                                "-U",
+                                Postgres.USER,
+                                "-i",
+                                "-s",
+                                "1",
+                                "-q",
+                                "postgres"),
+                        java.util.Map.of());
         assertThat(init.exitCode()).as(init.stderr()).isZero();
-        Processes.Result bench = Processes.run(List.of("pgbench", "-h", "127.0.0.1", "-p", db, "-U", Postgres.USER, "-c", "8", "-j", "2",
-                "-t", "100", "-C", "postgres"), java.util.Map.of());
-        System.out.println("FIGURE pgbench -c 8 -t 100 -C (a new connection per transaction) through two sidecars:\n"
-                + bench.stdout().lines().filter(l -> l.startsWith("number of") || l.startsWith("tps") || l.startsWith("latency"))
-                        .reduce("", (a, b) -> a + "  " + b + "\n"));
+        Processes.Result bench =
+                Processes.run(
+                        List.of(
+                                "pgbench",
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                db,
+                                "-U",
+                                Postgres.USER,
+                                "-c",
+                                "8",
+                                "-j",
+                                "2",
+                                "-t",
+                                "100",
+                                "-C",
+                                "postgres"),
+                        java.util.Map.of());
+        System.out.println(
+                "FIGURE pgbench -c 8 -t 100 -C (a new connection per transaction) through two sidecars:\n"
+                        + bench.stdout()
+                                .lines()
+                                .filter(
+                                        l ->
+                                                l.startsWith("number of")
+                                                        || l.startsWith("tps")
+                                                        || l.startsWith("latency"))
+                                .reduce("", (a, b) -> a + "  " + b + "\n"));
         assertThat(bench.exitCode()).as(bench.stderr()).isZero();
-        assertThat(bench.stdout()).contains("number of transactions actually processed: 800/800")
+        assertThat(bench.stdout())
+                .contains("number of transactions actually processed: 800/800")
                 .contains("number of failed transactions: 0");
     }
 
@@ -239,41 +374,50 @@ class TcpIT {
     @Order(5)
     void aWebSocketOfTheJdkClientEchoesTextAndAMegabyteAndItsCloseCode() throws Exception {
         LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + chatListener + "/room"), new WebSocket.Listener() {
-                    private final StringBuilder text = new StringBuilder();
-                    private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        WebSocket ws =
+                HttpClient.newHttpClient()
+                        .newWebSocketBuilder()
+                        .buildAsync(
+                                URI.create("ws://127.0.0.1:" + chatListener + "/room"),
+                                new WebSocket.Listener() {
+                                    private final StringBuilder text = new StringBuilder();
+                                    private final ByteArrayOutputStream binary =
+                                            new ByteArrayOutputStream();
 
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        text.append(data);
-                        if (last) {
-                            received.add(text.toString());
-                            text.setLength(0);
-                        }
-                        w.request(1);
-                        return null;
-                    }
+                                    @Override
+                                    public CompletionStage<?> onText(
+                                            WebSocket w, CharSequence data, boolean last) {
+                                        text.append(data);
+                                        if (last) {
+                                            received.add(text.toString());
+                                            text.setLength(0);
+                                        }
+                                        w.request(1);
+                                        return null;
+                                    }
 
-                    @Override
-                    public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
-                        byte[] b = new byte[data.remaining()];
-                        data.get(b);
-                        binary.writeBytes(b);
-                        if (last) {
-                            received.add(binary.toByteArray());
-                            binary.reset();
-                        }
-                        w.request(1);
-                        return null;
-                    }
+                                    @Override
+                                    public CompletionStage<?> onBinary(
+                                            WebSocket w, ByteBuffer data, boolean last) {
+                                        byte[] b = new byte[data.remaining()];
+                                        data.get(b);
+                                        binary.writeBytes(b);
+                                        if (last) {
+                                            received.add(binary.toByteArray());
+                                            binary.reset();
+                                        }
+                                        w.request(1);
+                                        return null;
+                                    }
 
-                    @Override
-                    public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
-                        received.add(status + " " + reason);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
+                                    @Override
+                                    public CompletionStage<?> onClose(
+                                            WebSocket w, int status, String reason) {
+                                        received.add(status + " " + reason);
+                                        return null;
+                                    }
+                                })
+                        .get(10, TimeUnit.SECONDS);
         ws.sendText("grüße", true).get(5, TimeUnit.SECONDS);
         assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("echo: grüße");
         byte[] big = new byte[1 << 20];
@@ -290,14 +434,25 @@ class TcpIT {
     @Order(6)
     void connectionsAreCountedInTheCallersMetrics() throws Exception {
         String metrics = TestMesh.get("http://" + ports[CALLER].adminAddress() + "/metrics").body();
-        assertThat(metrics).containsPattern("rhizome_tcp_connections_opened_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
-        assertThat(metrics).containsPattern("rhizome_tcp_received_bytes_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
-        assertThat(metrics).contains("rhizome_tcp_connection_duration_seconds_bucket{direction=\"outbound\",service=\"cache\",le=\"+Inf\"}");
-        // meshctl stat, asked of any node, shows the TCP service's connections mesh-wide beside the request table.
-        Processes.Result stat = Processes.meshctl("--node", ports[1].adminAddress(), "stat", "--window", "5m");
+        assertThat(metrics)
+                .containsPattern(
+                        "rhizome_tcp_connections_opened_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
+        assertThat(metrics)
+                .containsPattern(
+                        "rhizome_tcp_received_bytes_total\\{direction=\"outbound\",service=\"cache\"} [1-9]");
+        assertThat(metrics)
+                .contains(
+                        "rhizome_tcp_connection_duration_seconds_bucket{direction=\"outbound\",service=\"cache\",le=\"+Inf\"}");
+        // meshctl stat, asked of any node, shows the TCP service's connections mesh-wide beside the
+        // request table.
+        Processes.Result stat =
+                Processes.meshctl("--node", ports[1].adminAddress(), "stat", "--window", "5m");
         assertThat(stat.exitCode()).as(stat.stderr()).isZero();
-        System.out.println("FIGURE meshctl stat after the Redis and WebSocket cases:\n" + stat.stdout());
-        assertThat(stat.stdout()).contains("TCP SERVICE").containsPattern("(?m)^cache +[1-9]\\d* +100\\.00%");
+        System.out.println(
+                "FIGURE meshctl stat after the Redis and WebSocket cases:\n" + stat.stdout());
+        assertThat(stat.stdout())
+                .contains("TCP SERVICE")
+                .containsPattern("(?m)^cache +[1-9]\\d* +100\\.00%");
     }
 
     @Test
@@ -316,7 +471,10 @@ class TcpIT {
                 failed++;
             }
         }
-        System.out.println("FIGURE 100 new Redis connections after kill -9 of one cache's node: " + failed + " failed");
+        System.out.println(
+                "FIGURE 100 new Redis connections after kill -9 of one cache's node: "
+                        + failed
+                        + " failed");
         assertThat(failed).isZero();
     }
 
@@ -328,18 +486,30 @@ class TcpIT {
             assertThat(ping(open)).isEqualTo("+PONG");
             long start = System.nanoTime();
             nodes[CALLER].sigterm();
-            Processes.await("the upstream listener refuses new connections", Duration.ofSeconds(10), () -> {
-                try (Socket s = new Socket("127.0.0.1", cacheListener)) {
-                    return false;
-                } catch (IOException refused) {
-                    return true;
-                }
-            });
-            assertThat(ping(open)).as("an open connection runs on while the node drains").isEqualTo("+PONG");
-            assertThat(nodes[CALLER].process().waitFor(30, TimeUnit.SECONDS)).as("tcp-3 exits after draining").isTrue();
+            Processes.await(
+                    "the upstream listener refuses new connections",
+                    Duration.ofSeconds(10),
+                    () -> {
+                        try (Socket s = new Socket("127.0.0.1", cacheListener)) {
+                            return false;
+                        } catch (IOException refused) {
+                            return true;
+                        }
+                    });
+            assertThat(ping(open))
+                    .as("an open connection runs on while the node drains")
+                    .isEqualTo("+PONG");
+            assertThat(nodes[CALLER].process().waitFor(30, TimeUnit.SECONDS))
+                    .as("tcp-3 exits after draining")
+                    .isTrue();
             long seconds = (System.nanoTime() - start) / 1_000_000_000;
-            System.out.println("FIGURE SIGTERM with an open Redis connection: node exited after " + seconds + " s (drain-timeout 4 s)");
-            assertThat(open.getInputStream().read()).as("closed once the drain ended").isEqualTo(-1);
+            System.out.println(
+                    "FIGURE SIGTERM with an open Redis connection: node exited after "
+                            + seconds
+                            + " s (drain-timeout 4 s)");
+            assertThat(open.getInputStream().read())
+                    .as("closed once the drain ended")
+                    .isEqualTo(-1);
         }
     }
 
@@ -355,42 +525,89 @@ class TcpIT {
         static Postgres start() throws Exception {
             Path bin;
             try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
-                bin = versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
-                        .max(Comparator.naturalOrder()).orElseThrow();
+                bin =
+                        versions.map(v -> v.resolve("bin"))
+                                .filter(b -> Files.isExecutable(b.resolve("initdb")))
+                                .max(Comparator.naturalOrder())
+                                .orElseThrow();
             } catch (IOException | java.util.NoSuchElementException e) {
-                throw new AssertionError("PostgreSQL is needed (apt-get install postgresql; .ci/run does)");
+                throw new AssertionError(
+                        "PostgreSQL is needed (apt-get install postgresql; .ci/run does)");
             }
             boolean root = "root".equals(System.getProperty("user.name"));
             Path dir = Files.createTempDirectory("rhizome-pg");
-            List<String> asPostgres = root
-                    ? List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--")
-                    : List.of();
+            List<String> asPostgres =
+                    root
+                            ? List.of(
+                                    "setpriv",
+                                    "--reuid=postgres",
+                                    "--regid=postgres",
+                                    "--init-groups",
+                                    "--")
+                            : List.of();
             if (root) {
-                Processes.run(List.of("chown", "postgres:postgres", dir.toString()), java.util.Map.of());
+                Processes.run(
+                        List.of("chown", "postgres:postgres", dir.toString()), java.util.Map.of());
             }
             List<String> initdb = new ArrayList<>(asPostgres);
-            initdb.addAll(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", USER, "-A", "trust",
-                    "-E", "UTF8", "--locale", "C.UTF-8"));
+            initdb.addAll(
+                    List.of(
+                            bin.resolve("initdb").toString(),
+                            "-D",
+                            dir.resolve("data").toString(),
+                            "-U",
+                            USER,
+                            "-A",
+                            "trust",
+                            "-E",
+                            "UTF8",
+                            "--locale",
+                            "C.UTF-8"));
             Processes.Result init = Processes.run(initdb, java.util.Map.of());
             if (init.exitCode() != 0) {
                 throw new AssertionError("initdb failed: " + init.stderr());
             }
             int port = Processes.freePort();
             List<String> server = new ArrayList<>(asPostgres);
-            server.addAll(List.of(bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(), "-p", String.valueOf(port),
-                    "-k", dir.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=50"));
-            Processes.Started started = Processes.start("postgres", java.util.Map.of(), server.toArray(String[]::new));
-            Processes.await("PostgreSQL accepts connections", Duration.ofSeconds(30), () -> {
-                try {
-                    return Processes.run(List.of(bin.resolve("pg_isready").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port)),
-                            java.util.Map.of()).exitCode() == 0;
-                } catch (IOException e) {
-                    return false;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            });
+            server.addAll(
+                    List.of(
+                            bin.resolve("postgres").toString(),
+                            "-D",
+                            dir.resolve("data").toString(),
+                            "-p",
+                            String.valueOf(port),
+                            "-k",
+                            dir.toString(),
+                            "-c",
+                            "listen_addresses=127.0.0.1",
+                            "-c",
+                            "fsync=off",
+                            "-c",
+                            "max_connections=50"));
+            Processes.Started started =
+                    Processes.start("postgres", java.util.Map.of(), server.toArray(String[]::new));
+            Processes.await(
+                    "PostgreSQL accepts connections",
+                    Duration.ofSeconds(30),
+                    () -> {
+                        try {
+                            return Processes.run(
+                                                    List.of(
+                                                            bin.resolve("pg_isready").toString(),
+                                                            "-h",
+                                                            "127.0.0.1",
+                                                            "-p",
+                                                            String.valueOf(port)),
+                                                    java.util.Map.of())
+                                            .exitCode()
+                                    == 0;
+                        } catch (IOException e) {
+                            return false;
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
+                    });
             return new Postgres(started, dir, port);
         }
 
@@ -420,15 +637,19 @@ class TcpIT {
         while (!banner.isClosed()) {
             try {
                 Socket s = banner.accept();
-                daemon(() -> {
-                    try (s) {
-                        s.getOutputStream().write("220 banner ready\n".getBytes(StandardCharsets.US_ASCII));
-                        s.getOutputStream().flush();
-                        s.getInputStream().transferTo(s.getOutputStream());
-                    } catch (IOException e) {
-                        // the client left
-                    }
-                });
+                daemon(
+                        () -> {
+                            try (s) {
+                                s.getOutputStream()
+                                        .write(
+                                                "220 banner ready\n"
+                                                        .getBytes(StandardCharsets.US_ASCII));
+                                s.getOutputStream().flush();
+                                s.getInputStream().transferTo(s.getOutputStream());
+                            } catch (IOException e) {
+                                // the client left
+                            }
+                        });
             } catch (IOException e) {
                 return;
             }
@@ -437,26 +658,52 @@ class TcpIT {
 
     private void startWebSocketEcho() throws InterruptedException {
         wsGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath("/").checkStartsWith(true).maxFramePayloadLength(2 << 20).build();
-        wsServer = new ServerBootstrap().group(wsGroup).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketServerProtocolHandler(config), new SimpleChannelInboundHandler<WebSocketFrame>() {
+        WebSocketServerProtocolConfig config =
+                WebSocketServerProtocolConfig.newBuilder()
+                        .websocketPath("/")
+                        .checkStartsWith(true)
+                        .maxFramePayloadLength(2 << 20)
+                        .build();
+        wsServer =
+                new ServerBootstrap()
+                        .group(wsGroup)
+                        .channel(NioServerSocketChannel.class)
+                        .childHandler(
+                                new ChannelInitializer<SocketChannel>() {
                                     @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-                                        if (frame instanceof TextWebSocketFrame text) {
-                                            ctx.writeAndFlush(new TextWebSocketFrame("echo: " + text.text()));
-                                        } else if (frame instanceof BinaryWebSocketFrame) {
-                                            ctx.writeAndFlush(frame.retain());
-                                        }
+                                    protected void initChannel(SocketChannel ch) {
+                                        ch.pipeline()
+                                                .addLast(
+                                                        new HttpServerCodec(),
+                                                        new HttpObjectAggregator(65536),
+                                                        new WebSocketServerProtocolHandler(config),
+                                                        new SimpleChannelInboundHandler<
+                                                                WebSocketFrame>() {
+                                                            @Override
+                                                            protected void channelRead0(
+                                                                    ChannelHandlerContext ctx,
+                                                                    WebSocketFrame frame) {
+                                                                if (frame
+                                                                        instanceof
+                                                                        TextWebSocketFrame text) {
+                                                                    ctx.writeAndFlush(
+                                                                            new TextWebSocketFrame(
+                                                                                    "echo: "
+                                                                                            + text
+                                                                                                    .text()));
+                                                                } else if (frame
+                                                                        instanceof
+                                                                        BinaryWebSocketFrame) {
+                                                                    ctx.writeAndFlush(
+                                                                            frame.retain());
+                                                                }
+                                                            }
+                                                        });
                                     }
-                                });
-                    }
-                })
-                .bind("127.0.0.1", 0).sync().channel();
+                                })
+                        .bind("127.0.0.1", 0)
+                        .sync()
+                        .channel();
     }
 
     private static String readLine(InputStream in) throws IOException {
@@ -470,10 +717,19 @@ class TcpIT {
 
     private int routable(String service) {
         try {
-            String body = TestMesh.get("http://" + ports[CALLER].adminAddress() + "/v1/services/" + service + "/endpoints").body();
+            String body =
+                    TestMesh.get(
+                                    "http://"
+                                            + ports[CALLER].adminAddress()
+                                            + "/v1/services/"
+                                            + service
+                                            + "/endpoints")
+                            .body();
             @SuppressWarnings("unchecked")
-            List<java.util.Map<String, Object>> endpoints = (List<java.util.Map<String, Object>>) TestMesh.json(body).get("endpoints");
-            return (int) endpoints.stream().filter(e -> Boolean.TRUE.equals(e.get("routable"))).count();
+            List<java.util.Map<String, Object>> endpoints =
+                    (List<java.util.Map<String, Object>>) TestMesh.json(body).get("endpoints");
+            return (int)
+                    endpoints.stream().filter(e -> Boolean.TRUE.equals(e.get("routable"))).count();
         } catch (Exception e) {
             return 0;
         }

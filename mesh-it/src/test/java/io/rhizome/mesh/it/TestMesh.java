@@ -18,7 +18,11 @@ final class TestMesh {
 
     record NodePorts(int cluster, int admin, int outbound, int inbound) {
         static NodePorts free() throws IOException {
-            return new NodePorts(Processes.freePort(), Processes.freePort(), Processes.freePort(), Processes.freePort());
+            return new NodePorts(
+                    Processes.freePort(),
+                    Processes.freePort(),
+                    Processes.freePort(),
+                    Processes.freePort());
         }
 
         String adminAddress() {
@@ -28,9 +32,11 @@ final class TestMesh {
 
     private TestMesh() {}
 
-    static Path writeConfig(String name, NodePorts ports, List<String> seeds, String extra) throws IOException {
+    static Path writeConfig(String name, NodePorts ports, List<String> seeds, String extra)
+            throws IOException {
         String seedList = String.join(", ", seeds.stream().map(s -> "\"" + s + "\"").toList());
-        String conf = """
+        String conf =
+                """
                 rhizome {
                   node.name = "%s"
                   cluster { host = "127.0.0.1", port = %d, seed-nodes = [%s], profile = fast }
@@ -41,18 +47,28 @@ final class TestMesh {
                   shutdown { drain-delay = 1s }
                   %s
                 }
-                """.formatted(name, ports.cluster(), seedList, ports.admin(), ports.outbound(), ports.inbound(),
-                Processes.WORK.resolve("data/" + name), extra);
+                """
+                        .formatted(
+                                name,
+                                ports.cluster(),
+                                seedList,
+                                ports.admin(),
+                                ports.outbound(),
+                                ports.inbound(),
+                                Processes.WORK.resolve("data/" + name),
+                                extra);
         Files.createDirectories(Processes.WORK);
         Path file = Processes.WORK.resolve(name + ".conf");
         Files.writeString(file, conf);
         return file;
     }
 
-    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     static HttpResponse<String> get(String url) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return CLIENT.send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -143,7 +159,10 @@ final class TestMesh {
                 case "true" -> Boolean.TRUE;
                 case "false" -> Boolean.FALSE;
                 case "null" -> null;
-                default -> word.matches("-?\\d+") ? (Object) Long.parseLong(word) : (Object) Double.parseDouble(word);
+                default ->
+                        word.matches("-?\\d+")
+                                ? (Object) Long.parseLong(word)
+                                : (Object) Double.parseDouble(word);
             };
         }
 

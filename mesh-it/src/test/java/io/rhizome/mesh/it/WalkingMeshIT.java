@@ -56,41 +56,67 @@ class WalkingMeshIT {
         for (int n = 1; n <= 3; n++) {
             ports[n] = TestMesh.NodePorts.free();
         }
-        List<String> seeds = List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
+        List<String> seeds =
+                List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
         int closed = Processes.freePort(); // nothing listens here
-        configs[1] = TestMesh.writeConfig("node-1", ports[1], seeds, """
+        configs[1] =
+                TestMesh.writeConfig(
+                        "node-1",
+                        ports[1],
+                        seeds,
+                        """
                 services = [ { name = echo, address = "127.0.0.1:%d", labels { version = v1 },
                                health-check { protocol = http, path = "/healthz", interval = 500ms } } ]
-                """.formatted(echoV1Port));
-        configs[2] = TestMesh.writeConfig("node-2", ports[2], seeds, """
+                """
+                                .formatted(echoV1Port));
+        configs[2] =
+                TestMesh.writeConfig(
+                        "node-2",
+                        ports[2],
+                        seeds,
+                        """
                 services = [ { name = echo, address = "127.0.0.1:%d", labels { version = v2 },
                                health-check { protocol = http, path = "/healthz", interval = 500ms } }
                              { name = refusing, address = "127.0.0.1:%d", health-check { protocol = none } } ]
-                """.formatted(echoV2Port, closed));
-        configs[3] = TestMesh.writeConfig("node-3", ports[3], seeds, """
+                """
+                                .formatted(echoV2Port, closed));
+        configs[3] =
+                TestMesh.writeConfig(
+                        "node-3",
+                        ports[3],
+                        seeds,
+                        """
                 services = [ { name = down, address = "127.0.0.1:%d", health-check { protocol = tcp, interval = 500ms } } ]
                 outbound.egress = deny
-                """.formatted(closed));
+                """
+                                .formatted(closed));
         for (int n = 1; n <= 3; n++) {
             nodes[n] = Processes.node("node-" + n, configs[n]);
         }
         for (int n = 1; n <= 3; n++) {
             awaitReady(n, Duration.ofSeconds(60));
         }
-        viaNode3 = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", ports[3].outbound())))
-                .connectTimeout(Duration.ofSeconds(2)).build();
+        viaNode3 =
+                HttpClient.newBuilder()
+                        .proxy(
+                                ProxySelector.of(
+                                        new InetSocketAddress("127.0.0.1", ports[3].outbound())))
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build();
         // Every node sees both echo instances before the cases start.
         for (int n = 1; n <= 3; n++) {
             int node = n;
-            Processes.await("node-" + n + " sees 2 routable echo endpoints", Duration.ofSeconds(30),
+            Processes.await(
+                    "node-" + n + " sees 2 routable echo endpoints",
+                    Duration.ofSeconds(30),
                     () -> routableCount(node, "echo") == 2);
         }
     }
 
     @AfterAll
     void stopMesh() {
-        for (Processes.Started p : new Processes.Started[] {nodes[1], nodes[2], nodes[3], echoV1, echoV2}) {
+        for (Processes.Started p :
+                new Processes.Started[] {nodes[1], nodes[2], nodes[3], echoV1, echoV2}) {
             if (p != null) {
                 p.sigkill();
             }
@@ -98,18 +124,30 @@ class WalkingMeshIT {
     }
 
     private void awaitReady(int n, Duration timeout) throws InterruptedException {
-        Processes.await("node-" + n + " /readyz 200", timeout, () -> {
-            if (!nodes[n].process().isAlive()) {
-                throw new AssertionError("node-" + n + " exited:\n" + nodes[n].tail());
-            }
-            return TestMesh.status("http://" + ports[n].adminAddress() + "/readyz") == 200;
-        });
+        Processes.await(
+                "node-" + n + " /readyz 200",
+                timeout,
+                () -> {
+                    if (!nodes[n].process().isAlive()) {
+                        throw new AssertionError("node-" + n + " exited:\n" + nodes[n].tail());
+                    }
+                    return TestMesh.status("http://" + ports[n].adminAddress() + "/readyz") == 200;
+                });
     }
 
     private long routableCount(int node, String service) {
         try {
-            String body = TestMesh.get("http://" + ports[node].adminAddress() + "/v1/services/" + service + "/endpoints").body();
-            return endpoints(body).stream().filter(e -> Boolean.TRUE.equals(e.get("routable"))).count();
+            String body =
+                    TestMesh.get(
+                                    "http://"
+                                            + ports[node].adminAddress()
+                                            + "/v1/services/"
+                                            + service
+                                            + "/endpoints")
+                            .body();
+            return endpoints(body).stream()
+                    .filter(e -> Boolean.TRUE.equals(e.get("routable")))
+                    .count();
         } catch (Exception e) {
             return -1;
         }
@@ -121,7 +159,8 @@ class WalkingMeshIT {
     }
 
     private HttpResponse<String> viaProxy(String url) throws IOException, InterruptedException {
-        return viaNode3.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return viaNode3.send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -129,36 +168,55 @@ class WalkingMeshIT {
         return r.headers().firstValue("x-echo-instance").orElse("?");
     }
 
-    // ------------------------------------------------------------------ members, services, endpoints
+    // ------------------------------------------------------------------ members, services,
+    // endpoints
 
     @Test
     @Order(1)
     void meshctlMembersShowsEveryNodeWithItsServicesVersionAndUptime() throws Exception {
-        // Versions and uptimes come from the members themselves, once the receptionist has gossiped them.
-        Processes.await("every member reports its version", Duration.ofSeconds(15), () -> {
-            try {
-                return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members").body().contains("\"unknown\"");
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        Processes.Result json = Processes.meshctl("--node", ports[3].adminAddress(), "members", "-o", "json");
+        // Versions and uptimes come from the members themselves, once the receptionist has gossiped
+        // them.
+        Processes.await(
+                "every member reports its version",
+                Duration.ofSeconds(15),
+                () -> {
+                    try {
+                        return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members")
+                                .body()
+                                .contains("\"unknown\"");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+        Processes.Result json =
+                Processes.meshctl("--node", ports[3].adminAddress(), "members", "-o", "json");
         assertThat(json.exitCode()).as(json.stderr()).isZero();
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> members = (List<Map<String, Object>>) TestMesh.json(json.stdout()).get("members");
-        assertThat(members).extracting(m -> m.get("name")).containsExactly("node-1", "node-2", "node-3");
-        assertThat(members).allSatisfy(m -> {
-            assertThat(m.get("status")).isEqualTo("Up");
-            assertThat(m.get("reachable")).isEqualTo(true);
-            assertThat((String) m.get("version")).isNotEqualTo("unknown").isNotBlank();
-            assertThat((Long) m.get("uptime-seconds")).isGreaterThanOrEqualTo(0L);
-        });
+        List<Map<String, Object>> members =
+                (List<Map<String, Object>>) TestMesh.json(json.stdout()).get("members");
+        assertThat(members)
+                .extracting(m -> m.get("name"))
+                .containsExactly("node-1", "node-2", "node-3");
+        assertThat(members)
+                .allSatisfy(
+                        m -> {
+                            assertThat(m.get("status")).isEqualTo("Up");
+                            assertThat(m.get("reachable")).isEqualTo(true);
+                            assertThat((String) m.get("version"))
+                                    .isNotEqualTo("unknown")
+                                    .isNotBlank();
+                            assertThat((Long) m.get("uptime-seconds")).isGreaterThanOrEqualTo(0L);
+                        });
         assertThat(members.get(0).get("services")).isEqualTo(List.of("echo"));
         assertThat(members.get(1).get("services")).isEqualTo(List.of("echo", "refusing"));
 
         Processes.Result table = Processes.meshctl("--node", ports[1].adminAddress(), "members");
         assertThat(table.exitCode()).isZero();
-        assertThat(table.stdout()).contains("NAME").contains("node-2").contains("Up").contains("echo, refusing".replace(", ", ","));
+        assertThat(table.stdout())
+                .contains("NAME")
+                .contains("node-2")
+                .contains("Up")
+                .contains("echo, refusing".replace(", ", ","));
 
         long rss = nodes[3].rssKib();
         System.out.printf("FIGURE idle node RSS: %d MiB%n", rss / 1024);
@@ -168,44 +226,75 @@ class WalkingMeshIT {
     @Order(2)
     void meshctlReportsAnUnreachableNodeAndAnUnknownServiceInOneLine() throws Exception {
         int closed = Processes.freePort();
-        Processes.Result unreachable = Processes.meshctl("--node", "127.0.0.1:" + closed, "members");
+        Processes.Result unreachable =
+                Processes.meshctl("--node", "127.0.0.1:" + closed, "members");
         assertThat(unreachable.exitCode()).isEqualTo(3);
         assertThat(unreachable.stderr().strip().lines()).hasSize(1);
         assertThat(unreachable.stderr()).contains("cannot reach node");
 
-        Processes.Result unknown = Processes.meshctl("--node", ports[2].adminAddress(), "endpoints", "nosuch");
+        Processes.Result unknown =
+                Processes.meshctl("--node", ports[2].adminAddress(), "endpoints", "nosuch");
         assertThat(unknown.exitCode()).isEqualTo(1);
         assertThat(unknown.stderr().strip().lines()).hasSize(1);
         assertThat(unknown.stderr()).contains("nosuch");
 
-        Processes.Result services = Processes.meshctl("--node", ports[2].adminAddress(), "services", "-o", "json");
+        Processes.Result services =
+                Processes.meshctl("--node", ports[2].adminAddress(), "services", "-o", "json");
         assertThat(services.exitCode()).isZero();
-        assertThat(services.stdout()).contains("\"echo\"").contains("\"down\"").contains("\"refusing\"");
+        assertThat(services.stdout())
+                .contains("\"echo\"")
+                .contains("\"down\"")
+                .contains("\"refusing\"");
     }
 
     @Test
     @Order(3)
     void endpointsSayWhetherAndWhyTrafficGoesThere() throws Exception {
-        var echo = endpoints(TestMesh.get("http://" + ports[3].adminAddress() + "/v1/services/echo/endpoints").body());
-        assertThat(echo).hasSize(2).allSatisfy(e -> {
-            assertThat(e.get("status")).isEqualTo("SERVING");
-            assertThat(e.get("routable")).isEqualTo(true);
-            assertThat(e.get("reason")).isEqualTo("");
-        });
-        assertThat(echo).extracting(e -> e.get("node")).containsExactlyInAnyOrder("node-1", "node-2");
-        assertThat(echo).extracting(e -> e.get("inbound"))
-                .containsExactlyInAnyOrder("127.0.0.1:" + ports[1].inbound(), "127.0.0.1:" + ports[2].inbound());
+        var echo =
+                endpoints(
+                        TestMesh.get(
+                                        "http://"
+                                                + ports[3].adminAddress()
+                                                + "/v1/services/echo/endpoints")
+                                .body());
+        assertThat(echo)
+                .hasSize(2)
+                .allSatisfy(
+                        e -> {
+                            assertThat(e.get("status")).isEqualTo("SERVING");
+                            assertThat(e.get("routable")).isEqualTo(true);
+                            assertThat(e.get("reason")).isEqualTo("");
+                        });
+        assertThat(echo)
+                .extracting(e -> e.get("node"))
+                .containsExactlyInAnyOrder("node-1", "node-2");
+        assertThat(echo)
+                .extracting(e -> e.get("inbound"))
+                .containsExactlyInAnyOrder(
+                        "127.0.0.1:" + ports[1].inbound(), "127.0.0.1:" + ports[2].inbound());
 
-        Processes.await("the down service is seen NOT_SERVING by node-1", Duration.ofSeconds(10), () -> {
-            try {
-                var down = endpoints(TestMesh.get("http://" + ports[1].adminAddress() + "/v1/services/down/endpoints").body());
-                return down.size() == 1 && down.get(0).get("status").equals("NOT_SERVING")
-                        && down.get(0).get("routable").equals(false) && down.get(0).get("reason").equals("not-serving");
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        Processes.Result table = Processes.meshctl("--node", ports[1].adminAddress(), "endpoints", "down");
+        Processes.await(
+                "the down service is seen NOT_SERVING by node-1",
+                Duration.ofSeconds(10),
+                () -> {
+                    try {
+                        var down =
+                                endpoints(
+                                        TestMesh.get(
+                                                        "http://"
+                                                                + ports[1].adminAddress()
+                                                                + "/v1/services/down/endpoints")
+                                                .body());
+                        return down.size() == 1
+                                && down.get(0).get("status").equals("NOT_SERVING")
+                                && down.get(0).get("routable").equals(false)
+                                && down.get(0).get("reason").equals("not-serving");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+        Processes.Result table =
+                Processes.meshctl("--node", ports[1].adminAddress(), "endpoints", "down");
         assertThat(table.exitCode()).isZero();
         assertThat(table.stdout()).contains("NOT_SERVING").contains("not-serving");
     }
@@ -213,7 +302,8 @@ class WalkingMeshIT {
     @Test
     @Order(4)
     void healthAndReadinessEndpointsAnswer() throws Exception {
-        assertThat(TestMesh.status("http://" + ports[2].adminAddress() + "/healthz")).isEqualTo(200);
+        assertThat(TestMesh.status("http://" + ports[2].adminAddress() + "/healthz"))
+                .isEqualTo(200);
         var ready = TestMesh.get("http://" + ports[2].adminAddress() + "/readyz");
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(ready.body()).contains("\"member-status\": \"Up\"");
@@ -239,7 +329,12 @@ class WalkingMeshIT {
         for (int i = 0; i < 4; i++) {
             try (Socket s = new Socket("127.0.0.1", ports[1].outbound())) {
                 String host = i % 2 == 0 ? "echo" : "echo.mesh";
-                String response = rawExchange(s, "GET /hostform HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+                String response =
+                        rawExchange(
+                                s,
+                                "GET /hostform HTTP/1.1\r\nHost: "
+                                        + host
+                                        + "\r\nConnection: close\r\n\r\n");
                 assertThat(response).startsWith("HTTP/1.1 200");
                 hostForm.add(response.replaceAll("(?s).*\"instance\": \"([^\"]+)\".*", "$1"));
             }
@@ -252,22 +347,31 @@ class WalkingMeshIT {
     void methodPathQueryHeadersAndBodyPassButHopByHopHeadersDoNot() throws Exception {
         try (Socket s = new Socket("127.0.0.1", ports[3].outbound())) {
             String body = "hello mesh";
-            String response = rawExchange(s, "POST http://echo/orders/42?sort=desc&x=%20y HTTP/1.1\r\n"
-                    + "Host: ignored-for-absolute-form\r\n"
-                    + "X-Custom: kept\r\n"
-                    + "Connection: close, X-Hop\r\n"
-                    + "X-Hop: dropped\r\n"
-                    + "Keep-Alive: timeout=5\r\n"
-                    + "Proxy-Authorization: Basic c2VjcmV0\r\n"
-                    + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            String response =
+                    rawExchange(
+                            s,
+                            "POST http://echo/orders/42?sort=desc&x=%20y HTTP/1.1\r\n"
+                                    + "Host: ignored-for-absolute-form\r\n"
+                                    + "X-Custom: kept\r\n"
+                                    + "Connection: close, X-Hop\r\n"
+                                    + "X-Hop: dropped\r\n"
+                                    + "Keep-Alive: timeout=5\r\n"
+                                    + "Proxy-Authorization: Basic c2VjcmV0\r\n"
+                                    + "Content-Length: "
+                                    + body.length()
+                                    + "\r\n\r\n"
+                                    + body);
             assertThat(response).startsWith("HTTP/1.1 200");
-            Map<String, Object> echo = TestMesh.json(response.substring(response.indexOf("\r\n\r\n") + 4));
+            Map<String, Object> echo =
+                    TestMesh.json(response.substring(response.indexOf("\r\n\r\n") + 4));
             assertThat(echo.get("method")).isEqualTo("POST");
             assertThat(echo.get("path")).isEqualTo("/orders/42");
             assertThat(echo.get("query")).isEqualTo("sort=desc&x=%20y");
             assertThat(echo.get("body-bytes")).isEqualTo((long) body.length());
             Map<String, String> headers = TestMesh.headers(echo);
-            assertThat(headers).containsEntry("x-custom", "kept").containsEntry("host", "echo")
+            assertThat(headers)
+                    .containsEntry("x-custom", "kept")
+                    .containsEntry("host", "echo")
                     .containsKey("x-forwarded-for")
                     .doesNotContainKeys("x-hop", "keep-alive", "proxy-authorization", "connection");
         }
@@ -277,18 +381,23 @@ class WalkingMeshIT {
     @Order(12)
     void twoHundredMegabytesStreamBothWaysThroughNodesWithA64MegabyteHeap() throws Exception {
         long size = 200L * 1024 * 1024;
-        // Upload of unknown length (chunked) through node-3 and on to an instance behind another node.
-        HttpRequest upload = HttpRequest.newBuilder(URI.create("http://echo/upload"))
-                .timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(size)))
-                .build();
+        // Upload of unknown length (chunked) through node-3 and on to an instance behind another
+        // node.
+        HttpRequest upload =
+                HttpRequest.newBuilder(URI.create("http://echo/upload"))
+                        .timeout(Duration.ofSeconds(120))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(size)))
+                        .build();
         HttpResponse<String> up = viaNode3.send(upload, HttpResponse.BodyHandlers.ofString());
         assertThat(up.statusCode()).isEqualTo(200);
         assertThat(TestMesh.json(up.body()).get("body-bytes")).isEqualTo(size);
 
-        HttpRequest download = HttpRequest.newBuilder(URI.create("http://echo/download?bytes=" + size))
-                .timeout(Duration.ofSeconds(120)).build();
-        HttpResponse<InputStream> down = viaNode3.send(download, HttpResponse.BodyHandlers.ofInputStream());
+        HttpRequest download =
+                HttpRequest.newBuilder(URI.create("http://echo/download?bytes=" + size))
+                        .timeout(Duration.ofSeconds(120))
+                        .build();
+        HttpResponse<InputStream> down =
+                viaNode3.send(download, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(down.statusCode()).isEqualTo(200);
         long count = 0;
         try (InputStream in = down.body()) {
@@ -299,7 +408,8 @@ class WalkingMeshIT {
             }
         }
         assertThat(count).isEqualTo(size);
-        // The launcher gives nodes -Xmx64m and exits on OutOfMemoryError: all alive means bodies streamed.
+        // The launcher gives nodes -Xmx64m and exits on OutOfMemoryError: all alive means bodies
+        // streamed.
         for (int n = 1; n <= 3; n++) {
             assertThat(nodes[n].process().isAlive()).as("node-" + n + " alive").isTrue();
         }
@@ -319,7 +429,8 @@ class WalkingMeshIT {
 
         HttpResponse<String> refusing = viaProxy("http://refusing/x");
         assertThat(refusing.statusCode()).isEqualTo(502);
-        assertThat(refusing.headers().firstValue("x-rhizome-error")).hasValue("upstream-connect-failure");
+        assertThat(refusing.headers().firstValue("x-rhizome-error"))
+                .hasValue("upstream-connect-failure");
         assertThat(refusing.body()).contains("refusing");
 
         // node-3 has egress = deny; node-1 allows it, CONNECT tunnels included.
@@ -327,22 +438,41 @@ class WalkingMeshIT {
         assertThat(denied.statusCode()).isEqualTo(403);
         assertThat(denied.headers().firstValue("x-rhizome-error")).hasValue("egress-denied");
         try (Socket s = new Socket("127.0.0.1", ports[3].outbound())) {
-            assertThat(rawExchange(s, "CONNECT 127.0.0.1:" + echoV1Port + " HTTP/1.1\r\nHost: x\r\n\r\n"))
-                    .startsWith("HTTP/1.1 403").contains("egress-denied");
+            assertThat(
+                            rawExchange(
+                                    s,
+                                    "CONNECT 127.0.0.1:"
+                                            + echoV1Port
+                                            + " HTTP/1.1\r\nHost: x\r\n\r\n"))
+                    .startsWith("HTTP/1.1 403")
+                    .contains("egress-denied");
         }
-        HttpClient viaNode1 = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", ports[1].outbound()))).build();
-        HttpResponse<String> egress = viaNode1.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + echoV2Port + "/egress")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpClient viaNode1 =
+                HttpClient.newBuilder()
+                        .proxy(
+                                ProxySelector.of(
+                                        new InetSocketAddress("127.0.0.1", ports[1].outbound())))
+                        .build();
+        HttpResponse<String> egress =
+                viaNode1.send(
+                        HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + echoV2Port + "/egress"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(egress.statusCode()).isEqualTo(200);
         assertThat(instance(egress)).isEqualTo("echo-v2");
         try (Socket s = new Socket("127.0.0.1", ports[1].outbound())) {
             s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
-            out.write(("CONNECT 127.0.0.1:" + echoV2Port + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("CONNECT 127.0.0.1:" + echoV2Port + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String established = readHead(s.getInputStream());
             assertThat(established).startsWith("HTTP/1.1 200");
-            String tunnelled = rawExchange(s, "GET /through-tunnel HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            String tunnelled =
+                    rawExchange(
+                            s,
+                            "GET /through-tunnel HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             assertThat(tunnelled).startsWith("HTTP/1.1 200").contains("/through-tunnel");
         }
     }
@@ -354,20 +484,27 @@ class WalkingMeshIT {
         for (int port : httpPorts) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 assertThat(rawExchange(s, "GET / HTTP/1.1\r\nHost: echo\r\nNo-Colon-Here\r\n\r\n"))
-                        .as("port " + port).matches("(?s)HTTP/1\\.1 4\\d\\d.*");
+                        .as("port " + port)
+                        .matches("(?s)HTTP/1\\.1 4\\d\\d.*");
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
-                String huge = "GET / HTTP/1.1\r\nHost: echo\r\nX-Big: " + "a".repeat(70_000) + "\r\n\r\n";
-                assertThat(rawExchange(s, huge)).as("port " + port).matches("(?s)HTTP/1\\.1 4\\d\\d.*");
+                String huge =
+                        "GET / HTTP/1.1\r\nHost: echo\r\nX-Big: " + "a".repeat(70_000) + "\r\n\r\n";
+                assertThat(rawExchange(s, huge))
+                        .as("port " + port)
+                        .matches("(?s)HTTP/1\\.1 4\\d\\d.*");
             }
         }
-        assertThat(TestMesh.status("http://" + ports[1].adminAddress() + "/healthz")).isEqualTo(200);
+        assertThat(TestMesh.status("http://" + ports[1].adminAddress() + "/healthz"))
+                .isEqualTo(200);
         assertThat(viaProxy("http://echo/still-fine").statusCode()).isEqualTo(200);
     }
 
-    // ------------------------------------------------------------------ policy: Routes applied on any node
+    // ------------------------------------------------------------------ policy: Routes applied on
+    // any node
 
-    private static final String CANARY = """
+    private static final String CANARY =
+            """
             # echo: requests with x-canary: 1 go to v2; the rest split 90/10 between v1 and v2
             resources = [
               { kind = Route, name = echo-canary, spec {
@@ -383,7 +520,9 @@ class WalkingMeshIT {
         java.util.Set<String> out = new HashSet<>();
         for (int n = 1; n <= 3; n++) {
             if (nodes[n].process().isAlive()) {
-                String body = TestMesh.get("http://" + ports[n].adminAddress() + "/v1/config/digest").body();
+                String body =
+                        TestMesh.get("http://" + ports[n].adminAddress() + "/v1/config/digest")
+                                .body();
                 out.add((String) TestMesh.json(body).get("digest"));
             }
         }
@@ -395,16 +534,21 @@ class WalkingMeshIT {
     void aRouteAppliedOnOneNodeSplitsTrafficThroughAnotherByWeightAndHeader() throws Exception {
         java.nio.file.Path file = Processes.WORK.resolve("echo-canary.conf");
         java.nio.file.Files.writeString(file, CANARY);
-        Processes.Result applied = Processes.meshctl("--node", ports[2].adminAddress(), "apply", "-f", file.toString());
+        Processes.Result applied =
+                Processes.meshctl(
+                        "--node", ports[2].adminAddress(), "apply", "-f", file.toString());
         assertThat(applied.exitCode()).as(applied.stderr()).isZero();
         assertThat(applied.stdout().strip()).matches("echo-canary\\s+created\\s+seen by 3/3 nodes");
-        Processes.await("equal digests on every node", Duration.ofSeconds(5), () -> {
-            try {
-                return digests().size() == 1;
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        Processes.await(
+                "equal digests on every node",
+                Duration.ofSeconds(5),
+                () -> {
+                    try {
+                        return digests().size() == 1;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
         Map<String, Integer> counts = new ConcurrentHashMap<>();
         for (int i = 0; i < 2000; i++) {
             counts.merge(instance(viaProxy("http://echo/split")), 1, Integer::sum);
@@ -413,8 +557,12 @@ class WalkingMeshIT {
         System.out.printf("FIGURE 90/10 split over 2000 requests: v2 share %.3f%n", v2);
         assertThat(v2).isBetween(0.07, 0.13);
         for (int i = 0; i < 20; i++) {
-            HttpResponse<String> r = viaNode3.send(HttpRequest.newBuilder(URI.create("http://echo/canary"))
-                    .header("x-canary", "1").build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r =
+                    viaNode3.send(
+                            HttpRequest.newBuilder(URI.create("http://echo/canary"))
+                                    .header("x-canary", "1")
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(instance(r)).isEqualTo("echo-v2");
         }
         Processes.Result check = Processes.meshctl("--node", ports[1].adminAddress(), "check");
@@ -424,25 +572,38 @@ class WalkingMeshIT {
     @Test
     @Order(16)
     void whatGetPrintsAppliesBackUnchangedAndABadFileChangesNothing() throws Exception {
-        Processes.Result json = Processes.meshctl("--node", ports[3].adminAddress(), "get", "route", "echo-canary", "-o", "json");
+        Processes.Result json =
+                Processes.meshctl(
+                        "--node",
+                        ports[3].adminAddress(),
+                        "get",
+                        "route",
+                        "echo-canary",
+                        "-o",
+                        "json");
         assertThat(json.exitCode()).isZero();
         java.nio.file.Path printed = Processes.WORK.resolve("echo-canary.json");
         java.nio.file.Files.writeString(printed, json.stdout());
-        Processes.Result again = Processes.meshctl("--node", ports[1].adminAddress(), "apply", "-f", printed.toString());
+        Processes.Result again =
+                Processes.meshctl(
+                        "--node", ports[1].adminAddress(), "apply", "-f", printed.toString());
         assertThat(again.exitCode()).isZero();
         assertThat(again.stdout()).contains("unchanged");
 
         java.util.Set<String> before = digests();
         java.nio.file.Path bad = Processes.WORK.resolve("bad.conf");
         java.nio.file.Files.writeString(bad, CANARY.replace("weight = 10", "weight = -5"));
-        Processes.Result refused = Processes.meshctl("--node", ports[2].adminAddress(), "apply", "-f", bad.toString());
+        Processes.Result refused =
+                Processes.meshctl("--node", ports[2].adminAddress(), "apply", "-f", bad.toString());
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.stderr().strip().lines()).hasSize(1);
-        assertThat(refused.stderr()).contains("resources[0].spec.rules[1].backends[1].weight: -5 (expected: 0..1000)");
+        assertThat(refused.stderr())
+                .contains("resources[0].spec.rules[1].backends[1].weight: -5 (expected: 0..1000)");
         assertThat(digests()).isEqualTo(before).hasSize(1);
     }
 
-    // ------------------------------------------------------------------ failures (destructive, last)
+    // ------------------------------------------------------------------ failures (destructive,
+    // last)
 
     /** Steady concurrent GETs through node-3; counts failures. */
     private final class Load implements AutoCloseable {
@@ -454,21 +615,24 @@ class WalkingMeshIT {
 
         Load(int concurrency) {
             for (int i = 0; i < concurrency; i++) {
-                Thread t = new Thread(() -> {
-                    while (running.get()) {
-                        try {
-                            HttpResponse<String> r = viaProxy("http://echo/load");
-                            if (r.statusCode() == 200) {
-                                ok.incrementAndGet();
-                                lastSeenAt.put(instance(r), System.nanoTime());
-                            } else {
-                                failures.add(r.statusCode() + " " + r.body().strip());
-                            }
-                        } catch (Exception e) {
-                            failures.add(e.toString());
-                        }
-                    }
-                });
+                Thread t =
+                        new Thread(
+                                () -> {
+                                    while (running.get()) {
+                                        try {
+                                            HttpResponse<String> r = viaProxy("http://echo/load");
+                                            if (r.statusCode() == 200) {
+                                                ok.incrementAndGet();
+                                                lastSeenAt.put(instance(r), System.nanoTime());
+                                            } else {
+                                                failures.add(
+                                                        r.statusCode() + " " + r.body().strip());
+                                            }
+                                        } catch (Exception e) {
+                                            failures.add(e.toString());
+                                        }
+                                    }
+                                });
                 t.start();
                 threads.add(t);
             }
@@ -492,66 +656,111 @@ class WalkingMeshIT {
             int exit = nodes[1].awaitExit(Duration.ofSeconds(40));
             assertThat(exit).as("exit code after SIGTERM").isIn(0, 143);
             int before = load.ok.get();
-            Processes.await("requests keep succeeding after node-1 left", Duration.ofSeconds(10), () -> load.ok.get() > before + 50);
+            Processes.await(
+                    "requests keep succeeding after node-1 left",
+                    Duration.ofSeconds(10),
+                    () -> load.ok.get() > before + 50);
             load.close();
             assertThat(load.failures).as("failed requests during drain").isEmpty();
         }
         assertThat(nodes[1].logText()).contains("draining").contains("node node-1 stopped");
-        Processes.await("node-1 leaves the member list", Duration.ofSeconds(20), () -> {
-            try {
-                return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members").body().contains("\"node-1\"");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        Processes.await(
+                "node-1 leaves the member list",
+                Duration.ofSeconds(20),
+                () -> {
+                    try {
+                        return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members")
+                                .body()
+                                .contains("\"node-1\"");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
 
         long start = System.nanoTime();
         nodes[1] = Processes.node("node-1-restarted", configs[1]);
         awaitReady(1, Duration.ofSeconds(30));
-        System.out.printf("FIGURE start to /readyz 200, node joining a running cluster: %d ms%n",
+        System.out.printf(
+                "FIGURE start to /readyz 200, node joining a running cluster: %d ms%n",
                 (System.nanoTime() - start) / 1_000_000);
-        Processes.await("node-3 routes to node-1 again", Duration.ofSeconds(20), () -> routableCount(3, "echo") == 2);
+        Processes.await(
+                "node-3 routes to node-1 again",
+                Duration.ofSeconds(20),
+                () -> routableCount(3, "echo") == 2);
     }
 
     @Test
     @Order(21)
-    void killNineLosesNoRequestAndTheDeadEndpointLeavesLoadBalancingWithinTenSeconds() throws Exception {
+    void killNineLosesNoRequestAndTheDeadEndpointLeavesLoadBalancingWithinTenSeconds()
+            throws Exception {
         try (Load load = new Load(4)) {
-            Processes.await("load reaches both instances", Duration.ofSeconds(10),
-                    () -> load.lastSeenAt.containsKey("echo-v1") && load.lastSeenAt.containsKey("echo-v2"));
+            Processes.await(
+                    "load reaches both instances",
+                    Duration.ofSeconds(10),
+                    () ->
+                            load.lastSeenAt.containsKey("echo-v1")
+                                    && load.lastSeenAt.containsKey("echo-v2"));
             long killedAt = System.nanoTime();
             nodes[2].sigkill();
-            Processes.await("node-2's echo endpoint leaves load balancing", Duration.ofSeconds(10),
+            Processes.await(
+                    "node-2's echo endpoint leaves load balancing",
+                    Duration.ofSeconds(10),
                     () -> routableCount(3, "echo") == 1);
             long leftMs = (System.nanoTime() - killedAt) / 1_000_000;
-            System.out.printf("FIGURE kill -9 to dead endpoint out of load balancing on node-3: %d ms%n", leftMs);
-            Processes.await("node-3's failure detector marks node-2 unreachable", Duration.ofSeconds(10), () -> {
-                try {
-                    String body = TestMesh.get("http://" + ports[3].adminAddress() + "/v1/services/echo/endpoints").body();
-                    return endpoints(body).stream().noneMatch(e -> e.get("node").equals("node-2"))
-                            || endpoints(body).stream().anyMatch(e -> e.get("node").equals("node-2")
-                                    && e.get("reason").equals("member-unreachable"));
-                } catch (Exception e) {
-                    return false;
-                }
-            });
-            System.out.printf("FIGURE kill -9 to node-2 unreachable (membership) on node-3: %d ms%n",
+            System.out.printf(
+                    "FIGURE kill -9 to dead endpoint out of load balancing on node-3: %d ms%n",
+                    leftMs);
+            Processes.await(
+                    "node-3's failure detector marks node-2 unreachable",
+                    Duration.ofSeconds(10),
+                    () -> {
+                        try {
+                            String body =
+                                    TestMesh.get(
+                                                    "http://"
+                                                            + ports[3].adminAddress()
+                                                            + "/v1/services/echo/endpoints")
+                                            .body();
+                            return endpoints(body).stream()
+                                            .noneMatch(e -> e.get("node").equals("node-2"))
+                                    || endpoints(body).stream()
+                                            .anyMatch(
+                                                    e ->
+                                                            e.get("node").equals("node-2")
+                                                                    && e.get("reason")
+                                                                            .equals(
+                                                                                    "member-unreachable"));
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+            System.out.printf(
+                    "FIGURE kill -9 to node-2 unreachable (membership) on node-3: %d ms%n",
                     (System.nanoTime() - killedAt) / 1_000_000);
             int before = load.ok.get();
-            Processes.await("requests keep succeeding", Duration.ofSeconds(10), () -> load.ok.get() > before + 100);
+            Processes.await(
+                    "requests keep succeeding",
+                    Duration.ofSeconds(10),
+                    () -> load.ok.get() > before + 100);
             long lastToDead = load.lastSeenAt.getOrDefault("echo-v2", killedAt);
-            System.out.printf("FIGURE kill -9 to last request answered by the dead instance: %d ms%n",
+            System.out.printf(
+                    "FIGURE kill -9 to last request answered by the dead instance: %d ms%n",
                     Math.max(0, (lastToDead - killedAt) / 1_000_000));
             load.close();
             assertThat(load.failures).as("failed requests after kill -9").isEmpty();
         }
-        Processes.await("the Split Brain Resolver downs node-2 and the cluster heals", Duration.ofSeconds(30), () -> {
-            try {
-                return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members").body().contains("\"node-2\"");
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        Processes.await(
+                "the Split Brain Resolver downs node-2 and the cluster heals",
+                Duration.ofSeconds(30),
+                () -> {
+                    try {
+                        return !TestMesh.get("http://" + ports[3].adminAddress() + "/v1/members")
+                                .body()
+                                .contains("\"node-2\"");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
     }
 
     @Test
@@ -567,14 +776,23 @@ class WalkingMeshIT {
         for (int n = 1; n <= 3; n++) {
             awaitReady(n, Duration.ofSeconds(60));
         }
-        Processes.await("node-3 routes to both echo instances", Duration.ofSeconds(30), () -> routableCount(3, "echo") == 2);
+        Processes.await(
+                "node-3 routes to both echo instances",
+                Duration.ofSeconds(30),
+                () -> routableCount(3, "echo") == 2);
         Processes.Result get = Processes.meshctl("--node", ports[3].adminAddress(), "get", "route");
         assertThat(get.exitCode()).isZero();
         assertThat(get.stdout()).contains("echo-canary");
         for (int i = 0; i < 10; i++) {
-            HttpResponse<String> r = viaNode3.send(HttpRequest.newBuilder(URI.create("http://echo/after-restart"))
-                    .header("x-canary", "1").build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(instance(r)).as("the route is in force after the restart").isEqualTo("echo-v2");
+            HttpResponse<String> r =
+                    viaNode3.send(
+                            HttpRequest.newBuilder(URI.create("http://echo/after-restart"))
+                                    .header("x-canary", "1")
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(instance(r))
+                    .as("the route is in force after the restart")
+                    .isEqualTo("echo-v2");
         }
     }
 

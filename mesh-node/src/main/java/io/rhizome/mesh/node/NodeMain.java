@@ -22,7 +22,8 @@ public final class NodeMain {
                     config = Path.of(args[++i]);
                 }
                 case "--help", "-h" -> {
-                    System.out.println("usage: mesh-node --config FILE   (keys: see config/node.conf)");
+                    System.out.println(
+                            "usage: mesh-node --config FILE   (keys: see config/node.conf)");
                     System.exit(0);
                 }
                 case "--version" -> {
@@ -39,7 +40,8 @@ public final class NodeMain {
         RhizomeNode node;
         try {
             settings = SettingsLoader.load(config);
-            System.setProperty("log.node", settings.nodeName()); // read by the log pattern (LogConfigurator)
+            System.setProperty(
+                    "log.node", settings.nodeName()); // read by the log pattern (LogConfigurator)
             node = RhizomeNode.start(settings);
         } catch (ConfigError e) {
             System.err.println("mesh-node: " + e.getMessage());
@@ -51,10 +53,14 @@ public final class NodeMain {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.shutdown();
-            stopped.countDown();
-        }, "rhizome-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    node.shutdown();
+                                    stopped.countDown();
+                                },
+                                "rhizome-shutdown"));
         try {
             stopped.await();
         } catch (InterruptedException e) {

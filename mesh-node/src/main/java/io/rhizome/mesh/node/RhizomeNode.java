@@ -1,6 +1,5 @@
 package io.rhizome.mesh.node;
 
-import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
 import io.rhizome.mesh.node.cluster.ControlPlane;
 import io.rhizome.mesh.node.config.ConfigError;
 import io.rhizome.mesh.node.config.NodeSettings;
@@ -15,10 +14,11 @@ import io.rhizome.mesh.node.observability.tap.TapHub;
 import io.rhizome.mesh.node.policy.PolicyJournal;
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.proxy.DataPlane;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.rhizome.mesh.node.proxy.netty.NettyDataPlane;
 import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.node.security.tls.TlsMaterialException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -45,21 +45,49 @@ public final class RhizomeNode implements AutoCloseable {
 
     private RhizomeNode(NodeSettings settings) {
         this.settings = settings;
-        this.selector = new EndpointSelector(EjectionTracker.create(), Locality.of(settings.zone()));
+        this.selector =
+                new EndpointSelector(EjectionTracker.create(), Locality.of(settings.zone()));
         this.health = new LocalHealthChecker(settings.services());
         this.tls = startTls(settings);
         this.dataPlane = NettyDataPlane.create(settings, view, selector, policy, tls);
-        StatsRecorder stats = StatsRecorder.create(settings.identityService(),
-                settings.services().stream().map(s -> s.name()).toList(), settings.nodeName(), System::currentTimeMillis);
+        StatsRecorder stats =
+                StatsRecorder.create(
+                        settings.identityService(),
+                        settings.services().stream().map(s -> s.name()).toList(),
+                        settings.nodeName(),
+                        System::currentTimeMillis);
         dataPlane.observers().register(stats);
         dataPlane.tcpStats().connections().register(stats.connectionObserver());
-        this.observability = Observability.attach(settings.nodeName(), settings.identityService(),
-                stats.localCallerService(), settings.observability(), dataPlane, view, policy,
-                selector, tls.stats());
-        this.controlPlane = new ControlPlane(settings, view, selector, BuildInfo.version(), System.currentTimeMillis(),
-                health::current, () -> bound, policy, new PolicyJournal(settings.dataDir()), stats,
-                new TapHub(dataPlane.observers(), dataPlane.tcpStats().connections(), settings.nodeName(), stats.localCaller()),
-                observability.metrics(), tls);
+        this.observability =
+                Observability.attach(
+                        settings.nodeName(),
+                        settings.identityService(),
+                        stats.localCallerService(),
+                        settings.observability(),
+                        dataPlane,
+                        view,
+                        policy,
+                        selector,
+                        tls.stats());
+        this.controlPlane =
+                new ControlPlane(
+                        settings,
+                        view,
+                        selector,
+                        BuildInfo.version(),
+                        System.currentTimeMillis(),
+                        health::current,
+                        () -> bound,
+                        policy,
+                        new PolicyJournal(settings.dataDir()),
+                        stats,
+                        new TapHub(
+                                dataPlane.observers(),
+                                dataPlane.tcpStats().connections(),
+                                settings.nodeName(),
+                                stats.localCaller()),
+                        observability.metrics(),
+                        tls);
         controlPlane.shareRateLimits(dataPlane.rateLimits());
     }
 
@@ -82,8 +110,15 @@ public final class RhizomeNode implements AutoCloseable {
         try {
             Files.createDirectories(settings.dataDir());
         } catch (IOException e) {
-            throw new ConfigError("rhizome.data-dir", "\"" + settings.dataDir() + "\" cannot be created ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            throw new ConfigError(
+                    "rhizome.data-dir",
+                    "\""
+                            + settings.dataDir()
+                            + "\" cannot be created ("
+                            + e.getClass().getSimpleName()
+                            + ": "
+                            + e.getMessage()
+                            + ")");
         }
         RhizomeNode node = new RhizomeNode(settings);
         node.health.checkAllOnce();
@@ -116,8 +151,8 @@ public final class RhizomeNode implements AutoCloseable {
     }
 
     /**
-     * Graceful stop (SIGTERM): endpoints go DRAINING so peers stop choosing them, in-flight requests
-     * finish, then the node leaves the cluster and closes its listeners.
+     * Graceful stop (SIGTERM): endpoints go DRAINING so peers stop choosing them, in-flight
+     * requests finish, then the node leaves the cluster and closes its listeners.
      */
     public synchronized void shutdown() {
         if (stopped) {
@@ -125,12 +160,16 @@ public final class RhizomeNode implements AutoCloseable {
         }
         stopped = true;
         NodeSettings.Shutdown s = settings.shutdown();
-        log.info("shutting down: draining ({} requests in flight, {} tunnels open)", dataPlane.inFlight(), dataPlane.openTunnels());
+        log.info(
+                "shutting down: draining ({} requests in flight, {} tunnels open)",
+                dataPlane.inFlight(),
+                dataPlane.openTunnels());
         dataPlane.drain();
         controlPlane.drain(Duration.ofSeconds(3));
         sleep(s.drainDelay());
         long deadline = System.nanoTime() + s.drainTimeout().toNanos();
-        // Open WebSockets and TCP connections run on within the drain timeout, then close with the listeners.
+        // Open WebSockets and TCP connections run on within the drain timeout, then close with the
+        // listeners.
         while (dataPlane.inFlight() + dataPlane.openTunnels() > 0 && System.nanoTime() < deadline) {
             sleep(Duration.ofMillis(20));
         }

@@ -51,12 +51,18 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class CertificateAuthority {
     /** {@code ca.pem} and {@code ca-key.pem}: the root that {@code meshctl ca init} writes. */
     public static final String CA_CERT = "ca.pem";
+
     public static final String CA_KEY = "ca-key.pem";
+
     /** {@code cert.pem} and {@code key.pem}: what {@code meshctl ca issue} writes. */
     public static final String CERT = "cert.pem";
+
     public static final String KEY = "key.pem";
 
-    /** Issued certificates start this much in the past, so that a peer whose clock lags accepts them. */
+    /**
+     * Issued certificates start this much in the past, so that a peer whose clock lags accepts
+     * them.
+     */
     static final Duration BACKDATE = Duration.ofMinutes(1);
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -77,19 +83,32 @@ public final class CertificateAuthority {
         KeyPair pair = newKeyPair();
         Instant now = clock.instant();
         X500Name name = name("Rhizome CA", trustDomain);
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minus(BACKDATE)),
-                Date.from(now.plus(ttl)), name, pair.getPublic());
+        X509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(
+                        name,
+                        serial(),
+                        Date.from(now.minus(BACKDATE)),
+                        Date.from(now.plus(ttl)),
+                        name,
+                        pair.getPublic());
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            b.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
+                    ext.createSubjectKeyIdentifier(pair.getPublic()));
             b.addExtension(Extension.subjectAlternativeName, false, uri("spiffe://" + trustDomain));
         } catch (CertIOException | GeneralSecurityException e) {
             throw new PkiException("cannot build a CA certificate", e);
         }
         X509Certificate cert = sign(b, pair.getPrivate());
-        return new CertificateAuthority(new Issued(List.of(cert), pair.getPrivate()), trustDomain, clock);
+        return new CertificateAuthority(
+                new Issued(List.of(cert), pair.getPrivate()), trustDomain, clock);
     }
 
     /** The root in {@code dir} ({@code ca.pem}, {@code ca-key.pem}). */
@@ -103,16 +122,27 @@ public final class CertificateAuthority {
         PrivateKey key = Pem.readPrivateKey(keyFile);
         X509Certificate cert = chain.get(0);
         if (cert.getBasicConstraints() < 0) {
-            throw new PkiException("\"" + certFile + "\" is not a CA certificate (expected: basicConstraints CA:true)");
+            throw new PkiException(
+                    "\""
+                            + certFile
+                            + "\" is not a CA certificate (expected: basicConstraints CA:true)");
         }
         if (!Keys.matches(key, cert.getPublicKey())) {
-            throw new PkiException("\"" + keyFile + "\" is not the key of the certificate in \"" + certFile + "\"");
+            throw new PkiException(
+                    "\""
+                            + keyFile
+                            + "\" is not the key of the certificate in \""
+                            + certFile
+                            + "\"");
         }
         SpiffeId id;
         try {
             id = SpiffeId.of(cert);
         } catch (PkiException e) {
-            throw new PkiException("\"" + certFile + "\" does not name its trust domain (expected: one URI SAN spiffe://<trust-domain>)");
+            throw new PkiException(
+                    "\""
+                            + certFile
+                            + "\" does not name its trust domain (expected: one URI SAN spiffe://<trust-domain>)");
         }
         return new CertificateAuthority(new Issued(chain, key), id.trustDomain(), clock);
     }
@@ -141,11 +171,25 @@ public final class CertificateAuthority {
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-            b.addExtension(Extension.extendedKeyUsage, false,
-                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate()));
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            b.addExtension(
+                    Extension.extendedKeyUsage,
+                    false,
+                    new ExtendedKeyUsage(
+                            new KeyPurposeId[] {
+                                KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                            }));
+            b.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
+                    ext.createSubjectKeyIdentifier(pair.getPublic()));
+            b.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
+                    ext.createAuthorityKeyIdentifier(certificate()));
             b.addExtension(Extension.subjectAlternativeName, false, uri(id.toString()));
         } catch (CertIOException | GeneralSecurityException e) {
             throw new PkiException("cannot build a workload certificate", e);
@@ -154,23 +198,40 @@ public final class CertificateAuthority {
     }
 
     /**
-     * An intermediate CA for the node that serves {@code service}: it may sign end-entity certificates
-     * only (path length 0), whose URIs lie in this trust domain (a name constraint).
+     * An intermediate CA for the node that serves {@code service}: it may sign end-entity
+     * certificates only (path length 0), whose URIs lie in this trust domain (a name constraint).
      */
     public Issued issueIntermediate(String service, Duration ttl) {
         SpiffeId.checkServiceName(service, "service");
         KeyPair pair = newKeyPair();
-        X509v3CertificateBuilder b = builder(name(service + " issuer", trustDomain), pair.getPublic(), ttl);
+        X509v3CertificateBuilder b =
+                builder(name(service + " issuer", trustDomain), pair.getPublic(), ttl);
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-            b.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
-            b.addExtension(Extension.nameConstraints, true, new NameConstraints(
-                    new GeneralSubtree[] {new GeneralSubtree(new GeneralName(GeneralName.uniformResourceIdentifier, trustDomain))},
-                    null));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate()));
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(
+                            KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+            b.addExtension(
+                    Extension.nameConstraints,
+                    true,
+                    new NameConstraints(
+                            new GeneralSubtree[] {
+                                new GeneralSubtree(
+                                        new GeneralName(
+                                                GeneralName.uniformResourceIdentifier, trustDomain))
+                            },
+                            null));
+            b.addExtension(
+                    Extension.subjectKeyIdentifier,
+                    false,
+                    ext.createSubjectKeyIdentifier(pair.getPublic()));
+            b.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
+                    ext.createAuthorityKeyIdentifier(certificate()));
             b.addExtension(Extension.subjectAlternativeName, false, uri("spiffe://" + trustDomain));
         } catch (CertIOException | GeneralSecurityException e) {
             throw new PkiException("cannot build an intermediate certificate", e);
@@ -194,8 +255,10 @@ public final class CertificateAuthority {
         if (notBefore.isBefore(caNotBefore)) {
             notBefore = caNotBefore;
         }
-        X500Name issuer = X500Name.getInstance(certificate().getSubjectX500Principal().getEncoded());
-        return new JcaX509v3CertificateBuilder(issuer, serial(), Date.from(notBefore), Date.from(notAfter), subject, key);
+        X500Name issuer =
+                X500Name.getInstance(certificate().getSubjectX500Principal().getEncoded());
+        return new JcaX509v3CertificateBuilder(
+                issuer, serial(), Date.from(notBefore), Date.from(notAfter), subject, key);
     }
 
     private List<X509Certificate> chainWith(X509Certificate leaf) {
@@ -213,9 +276,12 @@ public final class CertificateAuthority {
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key) {
         String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
         try {
-            return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(key)));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder(algorithm).build(key)));
         } catch (OperatorCreationException | GeneralSecurityException e) {
-            throw new PkiException("cannot sign a certificate with the " + key.getAlgorithm() + " key", e);
+            throw new PkiException(
+                    "cannot sign a certificate with the " + key.getAlgorithm() + " key", e);
         }
     }
 
@@ -224,7 +290,10 @@ public final class CertificateAuthority {
     }
 
     private static X500Name name(String commonName, String trustDomain) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, trustDomain).addRDN(BCStyle.CN, commonName).build();
+        return new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, trustDomain)
+                .addRDN(BCStyle.CN, commonName)
+                .build();
     }
 
     private static BigInteger serial() {
@@ -242,7 +311,10 @@ public final class CertificateAuthority {
         }
     }
 
-    /** Writes {@code issued} as {@code cert.pem} (with its chain) and {@code key.pem} in {@code dir}: key first. */
+    /**
+     * Writes {@code issued} as {@code cert.pem} (with its chain) and {@code key.pem} in {@code
+     * dir}: key first.
+     */
     public static void writeIssued(Issued issued, Path dir) {
         Pem.write(dir.resolve(KEY), Pem.privateKey(issued.key()), true);
         Pem.write(dir.resolve(CERT), Pem.certificates(issued.chain()), false);

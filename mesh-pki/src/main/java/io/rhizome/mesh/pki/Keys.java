@@ -10,8 +10,12 @@ import java.security.Signature;
 public final class Keys {
     private Keys() {}
 
-    /** Key managers that present {@code chain} (the certificate first) with {@code key}, for a JDK {@code SSLContext}. */
-    public static javax.net.ssl.KeyManager[] keyManagers(PrivateKey key, java.util.List<java.security.cert.X509Certificate> chain)
+    /**
+     * Key managers that present {@code chain} (the certificate first) with {@code key}, for a JDK
+     * {@code SSLContext}.
+     */
+    public static javax.net.ssl.KeyManager[] keyManagers(
+            PrivateKey key, java.util.List<java.security.cert.X509Certificate> chain)
             throws GeneralSecurityException {
         char[] password = new char[0];
         java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
@@ -20,14 +24,19 @@ public final class Keys {
         } catch (java.io.IOException e) {
             throw new GeneralSecurityException(e);
         }
-        store.setKeyEntry("key", key, password, chain.toArray(java.security.cert.X509Certificate[]::new));
+        store.setKeyEntry(
+                "key", key, password, chain.toArray(java.security.cert.X509Certificate[]::new));
         javax.net.ssl.KeyManagerFactory factory =
-                javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                javax.net.ssl.KeyManagerFactory.getInstance(
+                        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
         factory.init(store, password);
         return factory.getKeyManagers();
     }
 
-    /** Whether {@code key} is the private half of {@code publicKey}: it signs, the public key verifies. */
+    /**
+     * Whether {@code key} is the private half of {@code publicKey}: it signs, the public key
+     * verifies.
+     */
     public static boolean matches(PrivateKey key, PublicKey publicKey) {
         if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
             return false;

@@ -39,18 +39,31 @@ public final class Pem {
                 certificates.add((X509Certificate) c);
             }
             if (certificates.isEmpty()) {
-                throw new PkiException("\"" + file + "\" holds no certificate (expected: PEM \"BEGIN CERTIFICATE\" blocks)");
+                throw new PkiException(
+                        "\""
+                                + file
+                                + "\" holds no certificate (expected: PEM \"BEGIN CERTIFICATE\" blocks)");
             }
             return List.copyOf(certificates);
         } catch (CertificateException e) {
-            throw new PkiException("\"" + file + "\" is not a PEM certificate file (" + oneLine(e.getMessage()) + ")", e);
+            throw new PkiException(
+                    "\""
+                            + file
+                            + "\" is not a PEM certificate file ("
+                            + oneLine(e.getMessage())
+                            + ")",
+                    e);
         }
     }
 
-    /** The private key in a PEM file: PKCS#8 ("PRIVATE KEY"), SEC1 ("EC PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY"). */
+    /**
+     * The private key in a PEM file: PKCS#8 ("PRIVATE KEY"), SEC1 ("EC PRIVATE KEY") or PKCS#1
+     * ("RSA PRIVATE KEY").
+     */
     public static PrivateKey readPrivateKey(Path file) {
         String text = new String(read(file), StandardCharsets.US_ASCII);
-        try (Reader reader = new StringReader(text); PEMParser parser = new PEMParser(reader)) {
+        try (Reader reader = new StringReader(text);
+                PEMParser parser = new PEMParser(reader)) {
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
             Object object;
             while ((object = parser.readObject()) != null) {
@@ -63,9 +76,18 @@ public final class Pem {
             }
         } catch (IOException | RuntimeException e) {
             // The message never includes key material: only the file and the kind of problem.
-            throw new PkiException("\"" + file + "\" is not a readable private key (" + e.getClass().getSimpleName() + ")", e);
+            throw new PkiException(
+                    "\""
+                            + file
+                            + "\" is not a readable private key ("
+                            + e.getClass().getSimpleName()
+                            + ")",
+                    e);
         }
-        throw new PkiException("\"" + file + "\" holds no unencrypted private key (expected: PEM \"BEGIN PRIVATE KEY\")");
+        throw new PkiException(
+                "\""
+                        + file
+                        + "\" holds no unencrypted private key (expected: PEM \"BEGIN PRIVATE KEY\")");
     }
 
     /** PEM text of {@code certificates}, in order. */
@@ -93,8 +115,9 @@ public final class Pem {
     }
 
     /**
-     * Writes {@code text} to {@code file} atomically (a temporary file moved over it), so that a node
-     * watching the file never reads half of it. {@code secret} files are readable by the owner only.
+     * Writes {@code text} to {@code file} atomically (a temporary file moved over it), so that a
+     * node watching the file never reads half of it. {@code secret} files are readable by the owner
+     * only.
      */
     public static void write(Path file, String text, boolean secret) {
         Path dir = file.toAbsolutePath().getParent();
@@ -104,14 +127,19 @@ public final class Pem {
             try {
                 if (secret) {
                     try {
-                        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+                        Files.setPosixFilePermissions(
+                                tmp, PosixFilePermissions.fromString("rw-------"));
                     } catch (UnsupportedOperationException e) {
                         // not a POSIX file system: the platform's defaults apply
                     }
                 }
                 Files.writeString(tmp, text, StandardCharsets.US_ASCII);
                 try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(
+                            tmp,
+                            file,
+                            StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
                 }
@@ -119,7 +147,15 @@ public final class Pem {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new PkiException("cannot write \"" + file + "\" (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new PkiException(
+                    "cannot write \""
+                            + file
+                            + "\" ("
+                            + e.getClass().getSimpleName()
+                            + ": "
+                            + e.getMessage()
+                            + ")",
+                    e);
         }
     }
 
@@ -129,7 +165,8 @@ public final class Pem {
         } catch (NoSuchFileException e) {
             throw new PkiException("\"" + file + "\" does not exist", e);
         } catch (IOException e) {
-            throw new PkiException("cannot read \"" + file + "\" (" + e.getClass().getSimpleName() + ")", e);
+            throw new PkiException(
+                    "cannot read \"" + file + "\" (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 

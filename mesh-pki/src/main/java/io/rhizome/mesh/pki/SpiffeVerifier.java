@@ -43,7 +43,8 @@ public final class SpiffeVerifier {
         this.anchors = Set.copyOf(set);
     }
 
-    public static SpiffeVerifier create(List<X509Certificate> bundle, String trustDomain, Clock clock) {
+    public static SpiffeVerifier create(
+            List<X509Certificate> bundle, String trustDomain, Clock clock) {
         return new SpiffeVerifier(bundle, trustDomain, clock);
     }
 
@@ -72,18 +73,32 @@ public final class SpiffeVerifier {
             throw new CertificateException(e.getMessage());
         }
         if (!id.trustDomain().equals(trustDomain)) {
-            throw new CertificateException("peer " + id + " is of trust domain \"" + id.trustDomain()
-                    + "\" (expected: \"" + trustDomain + "\")");
+            throw new CertificateException(
+                    "peer "
+                            + id
+                            + " is of trust domain \""
+                            + id.trustDomain()
+                            + "\" (expected: \""
+                            + trustDomain
+                            + "\")");
         }
         if (leaf.getBasicConstraints() >= 0) {
-            throw new CertificateException("peer " + id + " presents a CA certificate (expected: an end-entity certificate)");
+            throw new CertificateException(
+                    "peer "
+                            + id
+                            + " presents a CA certificate (expected: an end-entity certificate)");
         }
         Instant now = clock.instant();
         if (now.isAfter(leaf.getNotAfter().toInstant())) {
-            throw new CertificateException("peer " + id + " certificate expired at " + leaf.getNotAfter().toInstant());
+            throw new CertificateException(
+                    "peer " + id + " certificate expired at " + leaf.getNotAfter().toInstant());
         }
         if (now.isBefore(leaf.getNotBefore().toInstant())) {
-            throw new CertificateException("peer " + id + " certificate is not valid before " + leaf.getNotBefore().toInstant());
+            throw new CertificateException(
+                    "peer "
+                            + id
+                            + " certificate is not valid before "
+                            + leaf.getNotBefore().toInstant());
         }
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -100,10 +115,21 @@ public final class SpiffeVerifier {
             params.setDate(Date.from(now));
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
         } catch (CertPathValidatorException e) {
-            throw new CertificateException("peer " + id + " certificate does not chain to the trust bundle ("
-                    + oneLine(e.getMessage()) + ")", e);
+            throw new CertificateException(
+                    "peer "
+                            + id
+                            + " certificate does not chain to the trust bundle ("
+                            + oneLine(e.getMessage())
+                            + ")",
+                    e);
         } catch (GeneralSecurityException e) {
-            throw new CertificateException("peer " + id + " certificate cannot be checked (" + oneLine(e.getMessage()) + ")", e);
+            throw new CertificateException(
+                    "peer "
+                            + id
+                            + " certificate cannot be checked ("
+                            + oneLine(e.getMessage())
+                            + ")",
+                    e);
         }
         return id;
     }

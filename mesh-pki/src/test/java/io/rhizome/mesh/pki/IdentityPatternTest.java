@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** SPIFFE id patterns: '*' within one segment, everything else literal; when two patterns share an identity. */
+/**
+ * SPIFFE id patterns: '*' within one segment, everything else literal; when two patterns share an
+ * identity.
+ */
 class IdentityPatternTest {
 
     private static boolean matches(String pattern, String id) {
@@ -17,12 +20,25 @@ class IdentityPatternTest {
 
     @Test
     void aStarMatchesWithinItsSegmentOnlyAndEverythingElseLiterally() {
-        assertThat(matches("spiffe://example.org/service/ord*", "spiffe://example.org/service/orders")).isTrue();
-        assertThat(matches("spiffe://example.org/service/*", "spiffe://example.org/service/web")).isTrue();
-        assertThat(matches("spiffe://example.org/service/ord*", "spiffe://example.org/service/orders/x")).isFalse();
-        assertThat(matches("spiffe://example.org/service/*s", "spiffe://example.org/service/web")).isFalse();
-        assertThat(matches("spiffe://example.org/service/web", "spiffe://exampleXorg/service/web")).as("'.' is literal").isFalse();
-        assertThat(matches("spiffe://example.org/service/web", "spiffe://example.org/service/web2")).isFalse();
+        assertThat(
+                        matches(
+                                "spiffe://example.org/service/ord*",
+                                "spiffe://example.org/service/orders"))
+                .isTrue();
+        assertThat(matches("spiffe://example.org/service/*", "spiffe://example.org/service/web"))
+                .isTrue();
+        assertThat(
+                        matches(
+                                "spiffe://example.org/service/ord*",
+                                "spiffe://example.org/service/orders/x"))
+                .isFalse();
+        assertThat(matches("spiffe://example.org/service/*s", "spiffe://example.org/service/web"))
+                .isFalse();
+        assertThat(matches("spiffe://example.org/service/web", "spiffe://exampleXorg/service/web"))
+                .as("'.' is literal")
+                .isFalse();
+        assertThat(matches("spiffe://example.org/service/web", "spiffe://example.org/service/web2"))
+                .isFalse();
     }
 
     @Test
@@ -38,7 +54,8 @@ class IdentityPatternTest {
 
     @Test
     void theServiceFormIsOneTrustDomainAndAServiceNameWithStars() {
-        assertThat(IdentityPattern.isServicePattern("spiffe://example_org.x/service/ops-*")).isTrue();
+        assertThat(IdentityPattern.isServicePattern("spiffe://example_org.x/service/ops-*"))
+                .isTrue();
         assertThat(IdentityPattern.isServicePattern("spiffe://*/service/ops")).isFalse();
         assertThat(IdentityPattern.isServicePattern("ops")).isFalse();
         assertThat(IdentityPattern.isServicePattern(null)).isFalse();

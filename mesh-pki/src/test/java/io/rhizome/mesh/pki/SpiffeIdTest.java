@@ -16,15 +16,20 @@ class SpiffeIdTest {
 
     @Test
     void refusesWhatIsNotASpiffeId() {
-        assertThatThrownBy(() -> SpiffeId.parse("https://example.org/x")).hasMessageContaining("expected: a SPIFFE id");
-        assertThatThrownBy(() -> SpiffeId.parse("spiffe://Example.ORG/x")).hasMessageContaining("trust domain");
-        assertThatThrownBy(() -> SpiffeId.parse("spiffe://example.org/a/../b")).hasMessageContaining("path segments");
+        assertThatThrownBy(() -> SpiffeId.parse("https://example.org/x"))
+                .hasMessageContaining("expected: a SPIFFE id");
+        assertThatThrownBy(() -> SpiffeId.parse("spiffe://Example.ORG/x"))
+                .hasMessageContaining("trust domain");
+        assertThatThrownBy(() -> SpiffeId.parse("spiffe://example.org/a/../b"))
+                .hasMessageContaining("path segments");
     }
 
     @Test
     void checksServiceNamesAndTrustDomains() {
         assertThatThrownBy(() -> SpiffeId.forService("example.org", "Orders"))
-                .hasMessage("service: \"Orders\" (expected: lower-case letters, digits and '-', at most 63)");
-        assertThatThrownBy(() -> SpiffeId.forService("exa mple", "orders")).hasMessageStartingWith("trust domain: \"exa mple\"");
+                .hasMessage(
+                        "service: \"Orders\" (expected: lower-case letters, digits and '-', at most 63)");
+        assertThatThrownBy(() -> SpiffeId.forService("exa mple", "orders"))
+                .hasMessageStartingWith("trust domain: \"exa mple\"");
     }
 }

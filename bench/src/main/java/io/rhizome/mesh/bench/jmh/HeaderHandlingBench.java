@@ -38,16 +38,30 @@ public class HeaderHandlingBench {
 
     @Setup
     public void setUp() {
-        edits = HeaderEdits.newBuilder().putSet("x-route", "orders-v2").putAdd("x-added", "1").addRemove("x-debug").build();
+        edits =
+                HeaderEdits.newBuilder()
+                        .putSet("x-route", "orders-v2")
+                        .putAdd("x-added", "1")
+                        .addRemove("x-debug")
+                        .build();
     }
 
     private static HttpRequest request(boolean connectionTokens) {
-        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/v1/items?page=2");
-        r.headers().add("host", "orders").add("user-agent", "curl/8.5.0").add("accept", "*/*")
-                .add("x-request-id", "3f1c2a").add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        HttpRequest r =
+                new DefaultHttpRequest(
+                        HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/v1/items?page=2");
+        r.headers()
+                .add("host", "orders")
+                .add("user-agent", "curl/8.5.0")
+                .add("accept", "*/*")
+                .add("x-request-id", "3f1c2a")
+                .add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
                 .add("x-debug", "1");
         if (connectionTokens) {
-            r.headers().add("connection", "keep-alive, x-private").add("keep-alive", "timeout=5").add("x-private", "secret");
+            r.headers()
+                    .add("connection", "keep-alive, x-private")
+                    .add("keep-alive", "timeout=5")
+                    .add("x-private", "secret");
         }
         return r;
     }
@@ -81,8 +95,12 @@ public class HeaderHandlingBench {
     @Benchmark
     public HttpResponse responseHopByHop() {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        r.headers().add("content-type", "text/plain").add("content-length", "3").add("connection", "keep-alive")
-                .add("date", "Thu, 26 Nov 2026 10:00:00 GMT").add("server", "nginx");
+        r.headers()
+                .add("content-type", "text/plain")
+                .add("content-length", "3")
+                .add("connection", "keep-alive")
+                .add("date", "Thu, 26 Nov 2026 10:00:00 GMT")
+                .add("server", "nginx");
         HopByHop.strip(r.headers());
         return r;
     }

@@ -23,7 +23,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** One load-balancer pick among {@code endpoints} candidates, for the balancers a DestinationPolicy names. */
+/**
+ * One load-balancer pick among {@code endpoints} candidates, for the balancers a DestinationPolicy
+ * names.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,12 +47,28 @@ public class LoadBalancerPickBench {
     @Setup
     public void setUp() {
         EndpointStats stats = EndpointStats.create();
-        lb = LoadBalancer.of(DestinationPolicySpec.newBuilder().setService("orders").setLoadBalancer(balancer).build(), stats);
+        lb =
+                LoadBalancer.of(
+                        DestinationPolicySpec.newBuilder()
+                                .setService("orders")
+                                .setLoadBalancer(balancer)
+                                .build(),
+                        stats);
         candidates = new ArrayList<>();
         for (int i = 0; i < endpoints; i++) {
             String node = String.format("node-%03d", i);
-            candidates.add(new MeshEndpoint(node + "/orders", "orders", node, new HostPort("127.0.0.1", 8080 + i),
-                    new HostPort("127.0.0.1", 15006 + i), Map.of("version", "v1"), EndpointStatus.SERVING, false, true, "Up"));
+            candidates.add(
+                    new MeshEndpoint(
+                            node + "/orders",
+                            "orders",
+                            node,
+                            new HostPort("127.0.0.1", 8080 + i),
+                            new HostPort("127.0.0.1", 15006 + i),
+                            Map.of("version", "v1"),
+                            EndpointStatus.SERVING,
+                            false,
+                            true,
+                            "Up"));
             // A little history for least-request's latency estimates.
             stats.start(node + "/orders").success();
         }

@@ -1,12 +1,12 @@
 package io.rhizome.mesh.bench.jmh;
 
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.observability.accesslog.AccessLog;
-import io.rhizome.mesh.node.observability.accesslog.AccessLogLine;
-import io.rhizome.mesh.node.observability.accesslog.LineBuffer;
 import io.rhizome.mesh.node.observability.RequestRecord;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import io.rhizome.mesh.node.observability.RequestRecordBuilder;
+import io.rhizome.mesh.node.observability.accesslog.AccessLog;
+import io.rhizome.mesh.node.observability.accesslog.AccessLogLine;
+import io.rhizome.mesh.node.observability.accesslog.LineBuffer;
 import io.rhizome.mesh.node.observability.metrics.RequestMetrics;
 import io.rhizome.mesh.node.observability.stats.StatsRecorder;
 import java.util.List;
@@ -25,11 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * What recording one finished request costs the event loop, piece by piece: building its
- * {@link RequestRecord}, counting it in the Prometheus metrics, in {@code stat}'s window, and
- * formatting and queueing its access-log line (to {@code /dev/null}, so the writer thread never
- * falls behind; this measures the event loop's side only). Compare with the CPU a proxied request
- * costs in {@code bench/run} (tens of microseconds).
+ * What recording one finished request costs the event loop, piece by piece: building its {@link
+ * RequestRecord}, counting it in the Prometheus metrics, in {@code stat}'s window, and formatting
+ * and queueing its access-log line (to {@code /dev/null}, so the writer thread never falls behind;
+ * this measures the event loop's side only). Compare with the CPU a proxied request costs in {@code
+ * bench/run} (tens of microseconds).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,9 +52,29 @@ public class RequestRecordingBench {
         metrics = RequestMetrics.create(2000, "web");
         stats = StatsRecorder.create("web", List.of(), "node-1", System::currentTimeMillis);
         accessLog = AccessLog.start("bench", "/dev/null");
-        record = new RequestRecord(Direction.OUTBOUND, "bench", "bench-api", "", "GET", "bench", "/", 200, "",
-                System.currentTimeMillis(), 180_000, 0, 3, "127.0.0.1:15006", "4bf92f3577b34da6a3ce929d0e0e4736", 0, "",
-                "00f067aa0ba902b7", "", true, "version=v1");
+        record =
+                new RequestRecord(
+                        Direction.OUTBOUND,
+                        "bench",
+                        "bench-api",
+                        "",
+                        "GET",
+                        "bench",
+                        "/",
+                        200,
+                        "",
+                        System.currentTimeMillis(),
+                        180_000,
+                        0,
+                        3,
+                        "127.0.0.1:15006",
+                        "4bf92f3577b34da6a3ce929d0e0e4736",
+                        0,
+                        "",
+                        "00f067aa0ba902b7",
+                        "",
+                        true,
+                        "version=v1");
     }
 
     @TearDown

@@ -1,8 +1,8 @@
 package io.rhizome.mesh.bench.jmh;
 
+import io.rhizome.mesh.node.routing.RequestView;
 import io.rhizome.mesh.node.routing.RouteDecision;
 import io.rhizome.mesh.node.routing.RouteTable;
-import io.rhizome.mesh.node.routing.RequestView;
 import io.rhizome.mesh.protocol.v1.Backend;
 import io.rhizome.mesh.protocol.v1.Resource;
 import io.rhizome.mesh.protocol.v1.RouteMatch;
@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Route matching on the request path: one service with {@code rules} rules (path prefixes, one exact
- * path, header and method conditions, one regex), matched against a request that wins the last
- * prefix rule, one that needs a header match, and one that matches nothing.
+ * Route matching on the request path: one service with {@code rules} rules (path prefixes, one
+ * exact path, header and method conditions, one regex), matched against a request that wins the
+ * last prefix rule, one that needs a header match, and one that matches nothing.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,23 +50,45 @@ public class RouteMatchBench {
     public void setUp() {
         List<RouteRule> list = new ArrayList<>();
         for (int i = 0; i < rules - 2; i++) {
-            list.add(rule(RouteMatch.newBuilder().setPathPrefix("/api/v" + i).setMethod(i % 2 == 0 ? "GET" : "")));
+            list.add(
+                    rule(
+                            RouteMatch.newBuilder()
+                                    .setPathPrefix("/api/v" + i)
+                                    .setMethod(i % 2 == 0 ? "GET" : "")));
         }
         list.add(rule(RouteMatch.newBuilder().setPathExact("/healthz")));
-        list.add(rule(RouteMatch.newBuilder().setPathRegex("/users/[0-9]+/orders")
-                .addHeaders(ValueMatch.newBuilder().setName("x-canary").setExact("1"))));
-        Resource route = Resource.newBuilder().setKind("Route").setName("orders")
-                .setRoute(RouteSpec.newBuilder().setService("orders").addAllRules(list))
-                .setVersion(Version.newBuilder().setPhysicalMillis(1_000).setNode("node-1")).build();
+        list.add(
+                rule(
+                        RouteMatch.newBuilder()
+                                .setPathRegex("/users/[0-9]+/orders")
+                                .addHeaders(
+                                        ValueMatch.newBuilder()
+                                                .setName("x-canary")
+                                                .setExact("1"))));
+        Resource route =
+                Resource.newBuilder()
+                        .setKind("Route")
+                        .setName("orders")
+                        .setRoute(RouteSpec.newBuilder().setService("orders").addAllRules(list))
+                        .setVersion(Version.newBuilder().setPhysicalMillis(1_000).setNode("node-1"))
+                        .build();
         table = RouteTable.build(List.of(route));
-        prefixHit = RequestView.of("GET", "/api/v" + (rules - 4) + "/items?page=2",
-                Map.of("host", "orders", "user-agent", "bench", "accept", "*/*"));
-        headerHit = RequestView.of("POST", "/users/42/orders", Map.of("host", "orders", "x-canary", "1"));
+        prefixHit =
+                RequestView.of(
+                        "GET",
+                        "/api/v" + (rules - 4) + "/items?page=2",
+                        Map.of("host", "orders", "user-agent", "bench", "accept", "*/*"));
+        headerHit =
+                RequestView.of(
+                        "POST", "/users/42/orders", Map.of("host", "orders", "x-canary", "1"));
         miss = RequestView.of("DELETE", "/nothing/here", Map.of("host", "orders"));
     }
 
     private static RouteRule rule(RouteMatch.Builder match) {
-        return RouteRule.newBuilder().addMatches(match).addBackends(Backend.newBuilder().setWeight(1)).build();
+        return RouteRule.newBuilder()
+                .addMatches(match)
+                .addBackends(Backend.newBuilder().setWeight(1))
+                .build();
     }
 
     @Benchmark

@@ -24,15 +24,19 @@ import org.HdrHistogram.Histogram;
  *
  * <p>One thread and one selector drive {@code connections} keep-alive connections; a due request
  * goes out on the connection that has been idle longest, or waits (its clock running) until one is
- * free. Responses are delimited by Content-Length or chunked encoding; anything but 200 counts as an
- * error.
+ * free. Responses are delimited by Content-Length or chunked encoding; anything but 200 counts as
+ * an error.
  */
 public final class FixedRateLoad {
 
     /** What to send where. */
     public record Target(InetSocketAddress address, String host, String path) {
         byte[] request() {
-            return ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: rhizome-bench\r\n\r\n")
+            return ("GET "
+                            + path
+                            + " HTTP/1.1\r\nHost: "
+                            + host
+                            + "\r\nUser-Agent: rhizome-bench\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
         }
     }
@@ -41,8 +45,15 @@ public final class FixedRateLoad {
      * The outcome of a run. {@code latencyMicros}: one value per request due in the measured window
      * (after the warm-up), from when it was due to its response's last byte.
      */
-    public record Result(int rate, Histogram latencyMicros, long completed, long errors, long late,
-            double achievedRate, String firstError, Histogram sendLateMicros) {
+    public record Result(
+            int rate,
+            Histogram latencyMicros,
+            long completed,
+            long errors,
+            long late,
+            double achievedRate,
+            String firstError,
+            Histogram sendLateMicros) {
 
         /** The generator's own error: how late requests went out, at percentile {@code p}, ms. */
         public double sendLateMillis(double p) {
@@ -59,12 +70,14 @@ public final class FixedRateLoad {
     }
 
     private static final long PARK_NANOS = 40_000;
+
     /**
      * Waiting for the next due time by parking costs 0.1-2 ms of wake-up latency on this kind of VM
-     * (an idle vCPU halts); yielding in a loop keeps the CPU awake and still lets the upstream on the
-     * same CPU run the moment it has work. {@code -Dbench.park=true} parks instead.
+     * (an idle vCPU halts); yielding in a loop keeps the CPU awake and still lets the upstream on
+     * the same CPU run the moment it has work. {@code -Dbench.park=true} parks instead.
      */
     private static final boolean PARK = Boolean.getBoolean("bench.park");
+
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final Target target;
@@ -76,8 +89,12 @@ public final class FixedRateLoad {
     private Selector selector;
     private long measureFrom;
     private Histogram histogram;
-    /** How late requests went out (µs after they were due): the generator's own scheduling error. */
+
+    /**
+     * How late requests went out (µs after they were due): the generator's own scheduling error.
+     */
     private final Histogram sendLate = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+
     private long completed;
     private long errors;
     private String firstError;
@@ -88,7 +105,10 @@ public final class FixedRateLoad {
         this.request = target.request();
     }
 
-    /** Sends {@code rate} requests per second for {@code warmup + duration}; records those due after the warm-up. */
+    /**
+     * Sends {@code rate} requests per second for {@code warmup + duration}; records those due after
+     * the warm-up.
+     */
     public Result run(int rate, Duration warmup, Duration duration) throws IOException {
         histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         sendLate.reset();
@@ -151,11 +171,22 @@ public final class FixedRateLoad {
                 }
             }
             if (late > 0) {
-                error("requests still unanswered " + DRAIN_NANOS / 1_000_000_000 + " s after the last one was due");
+                error(
+                        "requests still unanswered "
+                                + DRAIN_NANOS / 1_000_000_000
+                                + " s after the last one was due");
             }
             errors += lateMeasured;
             double achieved = completed / (duration.toNanos() / 1e9);
-            return new Result(rate, histogram, completed, errors, late, achieved, firstError, sendLate.copy());
+            return new Result(
+                    rate,
+                    histogram,
+                    completed,
+                    errors,
+                    late,
+                    achieved,
+                    firstError,
+                    sendLate.copy());
         } finally {
             for (Conn c : conns) {
                 c.close();
@@ -176,11 +207,22 @@ public final class FixedRateLoad {
         FixedRateLoad load = new FixedRateLoad(t, args.length > 4 ? Integer.parseInt(args[4]) : 32);
         load.run(rate, Duration.ofSeconds(1), Duration.ofSeconds(2));
         Result r = load.run(rate, Duration.ofSeconds(1), d);
-        System.out.printf(java.util.Locale.ROOT, "%d rps: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms, errors %d%n", rate,
-                r.percentileMillis(50), r.percentileMillis(90), r.percentileMillis(99), r.percentileMillis(99.9), r.maxMillis(),
+        System.out.printf(
+                java.util.Locale.ROOT,
+                "%d rps: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms, errors %d%n",
+                rate,
+                r.percentileMillis(50),
+                r.percentileMillis(90),
+                r.percentileMillis(99),
+                r.percentileMillis(99.9),
+                r.maxMillis(),
                 r.errors());
-        System.out.printf(java.util.Locale.ROOT, "  sent late: p50 %.3f p99 %.3f p99.9 %.3f ms%n", r.sendLateMillis(50),
-                r.sendLateMillis(99), r.sendLateMillis(99.9));
+        System.out.printf(
+                java.util.Locale.ROOT,
+                "  sent late: p50 %.3f p99 %.3f p99.9 %.3f ms%n",
+                r.sendLateMillis(50),
+                r.sendLateMillis(99),
+                r.sendLateMillis(99.9));
     }
 
     private int busy() {
@@ -236,6 +278,7 @@ public final class FixedRateLoad {
         private final ByteBuffer out = ByteBuffer.allocate(request.length);
         private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         private final ResponseParser parser = new ResponseParser();
+
         /** When the request in flight was due (nanoTime), 0 when idle. */
         long due;
 
@@ -244,7 +287,11 @@ public final class FixedRateLoad {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             connected = ch.connect(target.address());
-            key = ch.register(selector, connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
+            key =
+                    ch.register(
+                            selector,
+                            connected ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT,
+                            this);
             parser.reset();
         }
 
@@ -252,7 +299,9 @@ public final class FixedRateLoad {
             try {
                 ch.finishConnect();
                 connected = true;
-                key.interestOps(SelectionKey.OP_READ | (out.hasRemaining() && due != 0 ? SelectionKey.OP_WRITE : 0));
+                key.interestOps(
+                        SelectionKey.OP_READ
+                                | (out.hasRemaining() && due != 0 ? SelectionKey.OP_WRITE : 0));
                 if (due != 0) {
                     flush();
                 }
@@ -282,7 +331,8 @@ public final class FixedRateLoad {
                 return;
             }
             if (key.isValid()) {
-                key.interestOps(SelectionKey.OP_READ | (out.hasRemaining() ? SelectionKey.OP_WRITE : 0));
+                key.interestOps(
+                        SelectionKey.OP_READ | (out.hasRemaining() ? SelectionKey.OP_WRITE : 0));
             }
         }
 
@@ -317,7 +367,10 @@ public final class FixedRateLoad {
             long now = System.nanoTime();
             if (due != 0) {
                 if (due >= measureFrom) {
-                    histogram.recordValue(Math.min(histogram.getHighestTrackableValue(), Math.max(1, (now - due) / 1000)));
+                    histogram.recordValue(
+                            Math.min(
+                                    histogram.getHighestTrackableValue(),
+                                    Math.max(1, (now - due) / 1000)));
                     if (ok) {
                         completed++;
                     } else {

@@ -9,9 +9,21 @@ import java.util.Locale;
  * then the body is skipped. Fed incrementally; what it consumes is gone from the buffer.
  */
 final class ResponseParser {
-    enum State { MORE, DONE, MALFORMED }
+    enum State {
+        MORE,
+        DONE,
+        MALFORMED
+    }
 
-    private enum Phase { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILERS, UNTIL_CLOSE }
+    private enum Phase {
+        HEAD,
+        BODY,
+        CHUNK_SIZE,
+        CHUNK_DATA,
+        CHUNK_CRLF,
+        TRAILERS,
+        UNTIL_CLOSE
+    }
 
     private static final int MAX_LINE = 16 * 1024;
 
@@ -99,7 +111,8 @@ final class ResponseParser {
                     return State.MORE;
                 }
                 if (l.isEmpty()) {
-                    if (status >= 100 && status < 200) { // an interim response: the real one follows
+                    if (status >= 100
+                            && status < 200) { // an interim response: the real one follows
                         reset();
                         return State.MORE;
                     }
@@ -135,7 +148,8 @@ final class ResponseParser {
                             return malformed("Content-Length \"" + value + "\"");
                         }
                     }
-                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "transfer-encoding" ->
+                            chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                     case "connection" -> {
                         String v = value.toLowerCase(Locale.ROOT);
                         if (v.contains("close")) {

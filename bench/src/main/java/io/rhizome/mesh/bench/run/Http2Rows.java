@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * The HTTP/2 and gRPC rows of {@code bench/run}, in the same run as the HTTP/1.1 ones: h2load with
  * prior knowledge (h2c) through Rhizome, nginx ({@code grpc_pass}, HTTP/2 both sides) and HAProxy
  * ({@code proto h2} both sides), one hop and the mesh path, for a tiny GET to an h2c nginx and for
- * unary gRPC calls to the example greeter (grpc-java). Same CPUs as the HTTP/1.1 rows: every proxy on
- * the proxy CPU, h2load and the upstreams on the load CPU.
+ * unary gRPC calls to the example greeter (grpc-java). Same CPUs as the HTTP/1.1 rows: every proxy
+ * on the proxy CPU, h2load and the upstreams on the load CPU.
  */
 final class Http2Rows {
     static final String H2_SERVICE = "bench-h2";
@@ -33,8 +33,10 @@ final class Http2Rows {
     private final Path dir;
     final List<Target> h2 = new ArrayList<>();
     final List<Target> grpc = new ArrayList<>();
+
     /** "path system kind" → requests per second. */
     final Map<String, Double> rps = new LinkedHashMap<>();
+
     final List<String> lines = new ArrayList<>();
     int h2UpstreamPort;
     int greeterPort;
@@ -62,10 +64,14 @@ final class Http2Rows {
                     location / { return 200 "ok\\n"; }
                   }
                 }
-                """.formatted(dir, port);
+                """
+                .formatted(dir, port);
     }
 
-    /** nginx as a one-worker HTTP/2 proxy: h2c in, HTTP/2 out ({@code grpc_pass}) to the h2 upstream or the greeter. */
+    /**
+     * nginx as a one-worker HTTP/2 proxy: h2c in, HTTP/2 out ({@code grpc_pass}) to the h2 upstream
+     * or the greeter.
+     */
     static String nginx(Path dir, String name, int port, int h2Upstream, int greeter) {
         return """
                 worker_processes 1;
@@ -87,7 +93,8 @@ final class Http2Rows {
                     location / { grpc_pass grpc://h2up; grpc_set_header X-Forwarded-For $remote_addr; }
                   }
                 }
-                """.formatted(dir, name, port, h2Upstream, greeter);
+                """
+                .formatted(dir, name, port, h2Upstream, greeter);
     }
 
     /** HAProxy with one thread, HTTP/2 on both sides. */
@@ -115,52 +122,132 @@ final class Http2Rows {
 
                 backend greeter
                   server g1 127.0.0.1:%d proto h2
-                """.formatted(port, h2Upstream, greeter);
+                """
+                .formatted(port, h2Upstream, greeter);
     }
 
     /** The services node B fronts beside {@code bench}. */
     String rhizomeServices() {
-        return "{ name = " + H2_SERVICE + ", address = \"127.0.0.1:" + h2UpstreamPort + "\" }, { name = " + GRPC_SERVICE
-                + ", address = \"127.0.0.1:" + greeterPort + "\" }";
+        return "{ name = "
+                + H2_SERVICE
+                + ", address = \"127.0.0.1:"
+                + h2UpstreamPort
+                + "\" }, { name = "
+                + GRPC_SERVICE
+                + ", address = \"127.0.0.1:"
+                + greeterPort
+                + "\" }";
     }
 
-    /** A path to both upstreams: {@code h2Port} for the tiny GETs, {@code grpcPort} for the gRPC calls (the same for a proxy). */
-    void add(String path, String system, int h2Port, int grpcPort, boolean rhizome, List<Proc> procs) {
+    /**
+     * A path to both upstreams: {@code h2Port} for the tiny GETs, {@code grpcPort} for the gRPC
+     * calls (the same for a proxy).
+     */
+    void add(
+            String path,
+            String system,
+            int h2Port,
+            int grpcPort,
+            boolean rhizome,
+            List<Proc> procs) {
         h2.add(new Target(path, system, h2Port, rhizome ? H2_SERVICE : null, procs));
         grpc.add(new Target(path, system, grpcPort, rhizome ? GRPC_SERVICE : null, procs));
     }
 
-    /** Runs h2load on every target for {@code duration}, tiny GETs then unary gRPC calls; prints and keeps the figures. */
-    void measure(String loadCpu, Duration duration, Duration warmUp) throws IOException, InterruptedException {
+    /**
+     * Runs h2load on every target for {@code duration}, tiny GETs then unary gRPC calls; prints and
+     * keeps the figures.
+     */
+    void measure(String loadCpu, Duration duration, Duration warmUp)
+            throws IOException, InterruptedException {
         Path body = dir.resolve("grpc-hello.bin");
-        Files.write(body, new byte[] {0, 0, 0, 0, 5, 'b', 'e', 'n', 'c', 'h'}); // one uncompressed message "bench"
-        DataPlaneBench.say("HTTP/2 and gRPC: h2load -c%d -m%d (h2c, prior knowledge), %d s per run; Rhizome's HTTP/2 code"
-                + " warmed %d s per path and kind first (its JIT has seen only HTTP/1.1 so far)", CLIENTS, STREAMS,
-                duration.toSeconds(), warmUp.toSeconds());
+        Files.write(
+                body,
+                new byte[] {
+                    0, 0, 0, 0, 5, 'b', 'e', 'n', 'c', 'h'
+                }); // one uncompressed message "bench"
+        DataPlaneBench.say(
+                "HTTP/2 and gRPC: h2load -c%d -m%d (h2c, prior knowledge), %d s per run; Rhizome's HTTP/2 code"
+                        + " warmed %d s per path and kind first (its JIT has seen only HTTP/1.1 so far)",
+                CLIENTS, STREAMS, duration.toSeconds(), warmUp.toSeconds());
         for (Target t : h2) {
             if (t.authority() != null) {
-                run(loadCpu, warmUp, t, "h2 tiny", List.of("http://127.0.0.1:" + t.port() + "/"), null, false);
+                run(
+                        loadCpu,
+                        warmUp,
+                        t,
+                        "h2 tiny",
+                        List.of("http://127.0.0.1:" + t.port() + "/"),
+                        null,
+                        false);
             }
-            run(loadCpu, duration, t, "h2 tiny", List.of("http://127.0.0.1:" + t.port() + "/"), null, true);
+            run(
+                    loadCpu,
+                    duration,
+                    t,
+                    "h2 tiny",
+                    List.of("http://127.0.0.1:" + t.port() + "/"),
+                    null,
+                    true);
         }
         for (Target t : grpc) {
             if (t.authority() != null) {
-                run(loadCpu, warmUp, t, "grpc unary", List.of("http://127.0.0.1:" + t.port() + GRPC_PATH), body, false);
+                run(
+                        loadCpu,
+                        warmUp,
+                        t,
+                        "grpc unary",
+                        List.of("http://127.0.0.1:" + t.port() + GRPC_PATH),
+                        body,
+                        false);
             }
-            run(loadCpu, duration, t, "grpc unary", List.of("http://127.0.0.1:" + t.port() + GRPC_PATH), body, true);
+            run(
+                    loadCpu,
+                    duration,
+                    t,
+                    "grpc unary",
+                    List.of("http://127.0.0.1:" + t.port() + GRPC_PATH),
+                    body,
+                    true);
         }
         ratios();
     }
 
-    private void run(String loadCpu, Duration duration, Target t, String kind, List<String> urls, Path body, boolean keep)
+    private void run(
+            String loadCpu,
+            Duration duration,
+            Target t,
+            String kind,
+            List<String> urls,
+            Path body,
+            boolean keep)
             throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", loadCpu, "h2load", "-c", Integer.toString(CLIENTS),
-                "-m", Integer.toString(STREAMS), "-D", Long.toString(duration.toSeconds()), "--warm-up-time=1"));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                "taskset",
+                                "-c",
+                                loadCpu,
+                                "h2load",
+                                "-c",
+                                Integer.toString(CLIENTS),
+                                "-m",
+                                Integer.toString(STREAMS),
+                                "-D",
+                                Long.toString(duration.toSeconds()),
+                                "--warm-up-time=1"));
         if (t.authority() != null) {
             cmd.addAll(List.of("-H", ":authority: " + t.authority()));
         }
         if (body != null) {
-            cmd.addAll(List.of("-d", body.toString(), "-H", "content-type: application/grpc", "-H", "te: trailers"));
+            cmd.addAll(
+                    List.of(
+                            "-d",
+                            body.toString(),
+                            "-H",
+                            "content-type: application/grpc",
+                            "-H",
+                            "te: trailers"));
         }
         cmd.addAll(urls);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -172,13 +259,32 @@ final class Http2Rows {
         double reqs = number(out, "finished in [^,]+, ([0-9.]+) req/s");
         long failed = (long) number(out, "(\\d+) failed");
         long errored = (long) number(out, "(\\d+) errored");
-        long non2xx = (long) (number(out, "\\d+ 2xx, (\\d+) 3xx") + number(out, "(\\d+) 4xx") + number(out, "(\\d+) 5xx"));
+        long non2xx =
+                (long)
+                        (number(out, "\\d+ 2xx, (\\d+) 3xx")
+                                + number(out, "(\\d+) 4xx")
+                                + number(out, "(\\d+) 5xx"));
         if (!keep) {
             return; // a warm-up run
         }
         rps.put(t.path() + " " + t.system() + " " + kind, reqs);
-        String line = String.format(Locale.ROOT, "%-8s %-8s %-10s %9.0f rps%s", t.path(), t.system(), kind, reqs,
-                failed + errored + non2xx == 0 ? "" : "  (failed " + failed + ", errored " + errored + ", non-2xx " + non2xx + ")");
+        String line =
+                String.format(
+                        Locale.ROOT,
+                        "%-8s %-8s %-10s %9.0f rps%s",
+                        t.path(),
+                        t.system(),
+                        kind,
+                        reqs,
+                        failed + errored + non2xx == 0
+                                ? ""
+                                : "  (failed "
+                                        + failed
+                                        + ", errored "
+                                        + errored
+                                        + ", non-2xx "
+                                        + non2xx
+                                        + ")");
         DataPlaneBench.say("  %s", line);
         lines.add(line);
     }
@@ -188,9 +294,18 @@ final class Http2Rows {
         for (String kind : List.of("h2 tiny", "grpc unary")) {
             for (String path : List.of("one-hop", "mesh")) {
                 Double mine = rps.get(path + " rhizome " + kind);
-                double best = Math.max(rps.getOrDefault(path + " nginx " + kind, 0.0), rps.getOrDefault(path + " haproxy " + kind, 0.0));
+                double best =
+                        Math.max(
+                                rps.getOrDefault(path + " nginx " + kind, 0.0),
+                                rps.getOrDefault(path + " haproxy " + kind, 0.0));
                 if (mine != null && best > 0) {
-                    String line = String.format(Locale.ROOT, "%-8s %-10s rhizome / best peer: %.2fx", path, kind, mine / best);
+                    String line =
+                            String.format(
+                                    Locale.ROOT,
+                                    "%-8s %-10s rhizome / best peer: %.2fx",
+                                    path,
+                                    kind,
+                                    mine / best);
                     DataPlaneBench.say("  %s", line);
                     lines.add(line);
                 }

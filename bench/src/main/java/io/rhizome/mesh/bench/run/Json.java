@@ -4,7 +4,9 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 
-/** A small JSON writer for the report: maps, collections, strings, numbers (NaN as null), booleans. */
+/**
+ * A small JSON writer for the report: maps, collections, strings, numbers (NaN as null), booleans.
+ */
 final class Json {
     private Json() {}
 
@@ -43,7 +45,12 @@ final class Json {
             }
             b.append(']');
         } else if (v instanceof Double d) {
-            b.append(d.isNaN() || d.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", d).replaceAll("0+$", "").replaceAll("\\.$", ""));
+            b.append(
+                    d.isNaN() || d.isInfinite()
+                            ? "null"
+                            : String.format(Locale.ROOT, "%.4f", d)
+                                    .replaceAll("0+$", "")
+                                    .replaceAll("\\.$", ""));
         } else if (v instanceof Number || v instanceof Boolean) {
             b.append(v);
         } else {

@@ -22,7 +22,8 @@ final class PeerConfigs {
                 error_log %1$s/%2$s-error.log warn;
                 worker_rlimit_nofile 16384;
                 events { worker_connections 8192; }
-                """.formatted(dir, name);
+                """
+                .formatted(dir, name);
     }
 
     private static String nginxHttpCommon(Path dir, String name) {
@@ -35,12 +36,19 @@ final class PeerConfigs {
                   scgi_temp_path %1$s/%2$s-tmp/scgi;
                   keepalive_requests 1000000;
                   keepalive_timeout 60s;
-                """.formatted(dir, name);
+                """
+                .formatted(dir, name);
     }
 
-    /** The upstream: {@code /} answers a tiny body, {@code /4k} the 4096-byte file {@code www/4k}; both with Content-Length. */
+    /**
+     * The upstream: {@code /} answers a tiny body, {@code /4k} the 4096-byte file {@code www/4k};
+     * both with Content-Length.
+     */
     static String upstream(Path dir, int port) {
-        return nginxCommon(dir, "upstream") + "http {\n" + nginxHttpCommon(dir, "upstream") + """
+        return nginxCommon(dir, "upstream")
+                + "http {\n"
+                + nginxHttpCommon(dir, "upstream")
+                + """
                   default_type text/plain;
                   server {
                     listen 127.0.0.1:%d backlog=4096;
@@ -48,7 +56,8 @@ final class PeerConfigs {
                     location / { return 200 "ok\\n"; }
                   }
                 }
-                """.formatted(port, dir);
+                """
+                        .formatted(port, dir);
     }
 
     /** nginx as a one-worker reverse proxy to {@code upstreamPort}, keep-alive both ways. */
@@ -62,8 +71,16 @@ final class PeerConfigs {
      * upstream with this proxy's client certificate, the upstream's certificate verified (name
      * {@code bench}, its CN) and sessions reused over keep-alive connections.
      */
-    static String nginxProxy(Path dir, String name, int port, int upstreamPort, Pki pki, int tlsPort, boolean upstreamTls) {
-        String location = """
+    static String nginxProxy(
+            Path dir,
+            String name,
+            int port,
+            int upstreamPort,
+            Pki pki,
+            int tlsPort,
+            boolean upstreamTls) {
+        String location =
+                """
                       location / {
                         proxy_pass %s://up;
                         proxy_http_version 1.1;
@@ -71,7 +88,11 @@ final class PeerConfigs {
                         proxy_set_header Host $host;
                         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
                 %s      }
-                """.formatted(upstreamTls ? "https" : "http", upstreamTls ? """
+                """
+                        .formatted(
+                                upstreamTls ? "https" : "http",
+                                upstreamTls
+                                        ? """
                         proxy_ssl_protocols TLSv1.2 TLSv1.3;
                         proxy_ssl_certificate %s;
                         proxy_ssl_certificate_key %s;
@@ -79,9 +100,17 @@ final class PeerConfigs {
                         proxy_ssl_verify on;
                         proxy_ssl_name %s;
                         proxy_ssl_session_reuse on;
-                """.formatted(pki.cert(MeshNodes.CLIENT_IDENTITY), pki.key(MeshNodes.CLIENT_IDENTITY), pki.ca(),
-                MeshNodes.SERVICE) : "");
-        String tlsServer = tlsPort < 0 ? "" : """
+                """
+                                                .formatted(
+                                                        pki.cert(MeshNodes.CLIENT_IDENTITY),
+                                                        pki.key(MeshNodes.CLIENT_IDENTITY),
+                                                        pki.ca(),
+                                                        MeshNodes.SERVICE)
+                                        : "");
+        String tlsServer =
+                tlsPort < 0
+                        ? ""
+                        : """
                   server {
                     listen 127.0.0.1:%d ssl backlog=4096;
                     ssl_protocols TLSv1.2 TLSv1.3;
@@ -90,8 +119,17 @@ final class PeerConfigs {
                     ssl_verify_client on;
                     ssl_client_certificate %s;
                 %s  }
-                """.formatted(tlsPort, pki.cert(MeshNodes.SERVICE), pki.key(MeshNodes.SERVICE), pki.ca(), location);
-        return nginxCommon(dir, name) + "http {\n" + nginxHttpCommon(dir, name) + """
+                """
+                                .formatted(
+                                        tlsPort,
+                                        pki.cert(MeshNodes.SERVICE),
+                                        pki.key(MeshNodes.SERVICE),
+                                        pki.ca(),
+                                        location);
+        return nginxCommon(dir, name)
+                + "http {\n"
+                + nginxHttpCommon(dir, name)
+                + """
                   upstream up {
                     server 127.0.0.1:%d;
                     keepalive 64;
@@ -101,24 +139,33 @@ final class PeerConfigs {
                     listen 127.0.0.1:%d backlog=4096;
                 %s  }
                 %s}
-                """.formatted(upstreamPort, port, location, tlsServer);
+                """
+                        .formatted(upstreamPort, port, location, tlsServer);
     }
 
-    /** HAProxy with one thread as a reverse proxy to {@code upstreamPort}, connections to it reused. */
+    /**
+     * HAProxy with one thread as a reverse proxy to {@code upstreamPort}, connections to it reused.
+     */
     static String haproxy(int port, int upstreamPort) {
         return haproxy(port, upstreamPort, null, -1, false);
     }
 
     /**
-     * HAProxy as above; with {@code pki}: a second bind on {@code tlsPort} (when not -1) speaking TLS
-     * and requiring a client certificate of the CA, and, with {@code upstreamTls}, TLS to the
+     * HAProxy as above; with {@code pki}: a second bind on {@code tlsPort} (when not -1) speaking
+     * TLS and requiring a client certificate of the CA, and, with {@code upstreamTls}, TLS to the
      * upstream with this proxy's client certificate and the upstream's certificate verified.
      */
     static String haproxy(int port, int upstreamPort, Pki pki, int tlsPort, boolean upstreamTls) {
-        String tlsBind = tlsPort < 0 ? "" : "  bind 127.0.0.1:%d ssl crt %s ca-file %s verify required\n"
-                .formatted(tlsPort, pki.combined(MeshNodes.SERVICE), pki.ca());
-        String serverTls = !upstreamTls ? "" : " ssl crt %s ca-file %s verify required"
-                .formatted(pki.combined(MeshNodes.CLIENT_IDENTITY), pki.ca());
+        String tlsBind =
+                tlsPort < 0
+                        ? ""
+                        : "  bind 127.0.0.1:%d ssl crt %s ca-file %s verify required\n"
+                                .formatted(tlsPort, pki.combined(MeshNodes.SERVICE), pki.ca());
+        String serverTls =
+                !upstreamTls
+                        ? ""
+                        : " ssl crt %s ca-file %s verify required"
+                                .formatted(pki.combined(MeshNodes.CLIENT_IDENTITY), pki.ca());
         return """
                 global
                   nbthread 1
@@ -142,6 +189,7 @@ final class PeerConfigs {
 
                 backend up
                   server up1 127.0.0.1:%d%s
-                """.formatted(port, tlsBind, upstreamPort, serverTls);
+                """
+                .formatted(port, tlsBind, upstreamPort, serverTls);
     }
 }

@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Certificates of the {@code tls} variant, minted with the real tool ({@code bin/meshctl ca init}
- * and {@code ca issue}): one CA of the trust domain {@code bench.local} and one EC P-256 certificate
- * per service identity. Rhizome nodes, nginx and HAProxy all use the same files, so every TLS hop
- * of the run does the same cryptography.
+ * and {@code ca issue}): one CA of the trust domain {@code bench.local} and one EC P-256
+ * certificate per service identity. Rhizome nodes, nginx and HAProxy all use the same files, so
+ * every TLS hop of the run does the same cryptography.
  */
 final class Pki {
     static final String TRUST_DOMAIN = "bench.local";
@@ -23,14 +23,33 @@ final class Pki {
     }
 
     /** Mints the CA and a certificate for each of {@code services} under {@code dir}/pki. */
-    static Pki mint(Path root, Path dir, List<String> services) throws IOException, InterruptedException {
+    static Pki mint(Path root, Path dir, List<String> services)
+            throws IOException, InterruptedException {
         Pki pki = new Pki(dir.resolve("pki"));
-        meshctl(root, dir, "ca", "init", "--trust-domain", TRUST_DOMAIN, "--out", pki.dir.resolve("ca").toString());
+        meshctl(
+                root,
+                dir,
+                "ca",
+                "init",
+                "--trust-domain",
+                TRUST_DOMAIN,
+                "--out",
+                pki.dir.resolve("ca").toString());
         for (String s : services) {
-            meshctl(root, dir, "ca", "issue", "--ca", pki.dir.resolve("ca").toString(), "--service", s, "--out",
+            meshctl(
+                    root,
+                    dir,
+                    "ca",
+                    "issue",
+                    "--ca",
+                    pki.dir.resolve("ca").toString(),
+                    "--service",
+                    s,
+                    "--out",
                     pki.dir.resolve(s).toString());
             // HAProxy wants the certificate and its key in one file.
-            Files.writeString(pki.combined(s), Files.readString(pki.cert(s)) + Files.readString(pki.key(s)));
+            Files.writeString(
+                    pki.combined(s), Files.readString(pki.cert(s)) + Files.readString(pki.key(s)));
         }
         return pki;
     }
@@ -52,19 +71,29 @@ final class Pki {
         return dir.resolve(service).resolve("combined.pem");
     }
 
-    private static void meshctl(Path root, Path dir, String... args) throws IOException, InterruptedException {
+    private static void meshctl(Path root, Path dir, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(root.resolve("bin/meshctl").toString()));
         cmd.addAll(List.of(args));
         Path log = dir.resolve("meshctl.log");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p =
+                new ProcessBuilder(cmd)
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new BenchFailure("meshctl " + String.join(" ", args) + ": no answer within 60 s");
         }
         if (p.exitValue() != 0) {
-            throw new BenchFailure("meshctl " + String.join(" ", args) + " exited " + p.exitValue() + ": "
-                    + Files.readString(log).strip());
+            throw new BenchFailure(
+                    "meshctl "
+                            + String.join(" ", args)
+                            + " exited "
+                            + p.exitValue()
+                            + ": "
+                            + Files.readString(log).strip());
         }
     }
 }

@@ -27,8 +27,17 @@ public final class Proc {
         this.log = log;
     }
 
-    /** Starts {@code command} pinned to {@code cpus} (taskset -c; taskset execs, so the pid is the command's). */
-    public static Proc start(String name, String cpus, List<String> command, Path log, Map<String, String> env, Path dir)
+    /**
+     * Starts {@code command} pinned to {@code cpus} (taskset -c; taskset execs, so the pid is the
+     * command's).
+     */
+    public static Proc start(
+            String name,
+            String cpus,
+            List<String> command,
+            Path log,
+            Map<String, String> env,
+            Path dir)
             throws IOException {
         List<String> full = new ArrayList<>();
         if (cpus != null) {
@@ -37,7 +46,8 @@ public final class Proc {
             full.add(cpus);
         }
         full.addAll(command);
-        ProcessBuilder pb = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
         if (dir != null) {
             pb.directory(dir.toFile());
         }
@@ -65,7 +75,8 @@ public final class Proc {
     public double cpuSeconds() {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
-            // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+            // The command name (field 2) may hold spaces; fields after its closing parenthesis are
+            // fixed.
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
             long utime = Long.parseLong(f[11]);
             long stime = Long.parseLong(f[12]);
@@ -75,7 +86,10 @@ public final class Proc {
         }
     }
 
-    /** CPU seconds used so far by the JVM's JIT compiler threads ("C1/C2 CompilerThread"); 0 for other processes. */
+    /**
+     * CPU seconds used so far by the JVM's JIT compiler threads ("C1/C2 CompilerThread"); 0 for
+     * other processes.
+     */
     public double compilerCpuSeconds() {
         double s = 0;
         try (var tasks = Files.list(Path.of("/proc/" + pid() + "/task"))) {
@@ -102,9 +116,9 @@ public final class Proc {
     }
 
     /**
-     * Proportional set size now (Pss from /proc/PID/smaps_rollup), MiB; NaN if unknown. Unlike VmRSS it
-     * counts a page shared with N other processes (the class-data-sharing archives, libjvm, jars mapped
-     * by every JVM node on the host) as 1/N.
+     * Proportional set size now (Pss from /proc/PID/smaps_rollup), MiB; NaN if unknown. Unlike
+     * VmRSS it counts a page shared with N other processes (the class-data-sharing archives,
+     * libjvm, jars mapped by every JVM node on the host) as 1/N.
      */
     public double pssMiB() {
         try {

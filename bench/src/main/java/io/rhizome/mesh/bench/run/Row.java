@@ -12,29 +12,47 @@ import java.util.Map;
  */
 final class Row {
     /**
-     * Latency of one open-loop run at a fixed rate, in ms; added: minus the direct path's.
-     * {@code sendLateP99}: the generator's own error (how late the p99 request went out).
+     * Latency of one open-loop run at a fixed rate, in ms; added: minus the direct path's. {@code
+     * sendLateP99}: the generator's own error (how late the p99 request went out).
      */
-    record Latency(int rate, double p50, double p99, double p999, double max, long errors, double achievedRate,
+    record Latency(
+            int rate,
+            double p50,
+            double p99,
+            double p999,
+            double max,
+            long errors,
+            double achievedRate,
             double sendLateP99) {}
 
     final String path;
     final String system;
+
     /** Processes doing the proxying (empty for the direct path). */
     final List<Proc> procs;
+
     /** Body variant ("tiny", "4k") → closed-loop requests per second. */
     final Map<String, Double> rps = new LinkedHashMap<>();
+
     /** Body variant → wrk's own (closed-loop, not corrected) p99 in ms, for reference. */
     final Map<String, Double> closedP99 = new LinkedHashMap<>();
+
     /** Proxy CPU seconds per 1000 requests at saturation (wrk, tiny body). */
     double cpuPer1000Saturated = Double.NaN;
+
     /** Proxy CPU seconds per 1000 requests at the lowest fixed rate (idle work included). */
     double cpuPer1000AtRate = Double.NaN;
+
     final Map<Integer, Latency> latency = new LinkedHashMap<>();
+
     /** RSS of each proxy process after all load, MiB. */
     final Map<String, Double> rssMiB = new LinkedHashMap<>();
-    /** PSS of each proxy process at the same moment, MiB (shared pages divided among their sharers). */
+
+    /**
+     * PSS of each proxy process at the same moment, MiB (shared pages divided among their sharers).
+     */
     final Map<String, Double> pssMiB = new LinkedHashMap<>();
+
     long errors;
     int port;
     String host;

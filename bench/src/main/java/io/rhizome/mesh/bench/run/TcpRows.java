@@ -12,28 +12,37 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The opaque TCP rows of {@code bench/run}, in the same run as the HTTP ones: {@code redis-benchmark}
- * against a real Redis through Rhizome's upstream listeners (a {@code protocol = tcp} service), nginx
- * ({@code stream} module) and HAProxy ({@code mode tcp}), one hop and the mesh path. Every proxy on the
- * proxy CPU, Redis and redis-benchmark on the load CPU.
+ * The opaque TCP rows of {@code bench/run}, in the same run as the HTTP ones: {@code
+ * redis-benchmark} against a real Redis through Rhizome's upstream listeners (a {@code protocol =
+ * tcp} service), nginx ({@code stream} module) and HAProxy ({@code mode tcp}), one hop and the mesh
+ * path. Every proxy on the proxy CPU, Redis and redis-benchmark on the load CPU.
  */
 final class TcpRows {
     static final String SERVICE = "bench-cache";
+
     /** nginx's stream module (Debian libnginx-mod-stream). */
     static final String NGINX_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
     private static final int CLIENTS = 32;
 
     record Target(String path, String system, int port, List<Proc> procs) {}
 
     final List<Target> targets = new ArrayList<>();
+
     /** "path system" → GET requests per second (the goal's figure; median of the runs). */
     final Map<String, Double> rps = new LinkedHashMap<>();
+
     /** "path system" → SET requests per second (median of the runs). */
     private final Map<String, Double> setRps = new LinkedHashMap<>();
+
     final List<String> lines = new ArrayList<>();
     int redisPort;
-    /** Node B's upstream listener (the one hop: to its own instance) and node A's (the mesh path). */
+
+    /**
+     * Node B's upstream listener (the one hop: to its own instance) and node A's (the mesh path).
+     */
     int listenerB;
+
     int listenerA;
 
     /** nginx as a one-worker TCP proxy ({@code stream}). */
@@ -52,7 +61,8 @@ final class TcpRows {
                     proxy_pass 127.0.0.1:%4$d;
                   }
                 }
-                """.formatted(dir, name, port, upstream, NGINX_STREAM_MODULE);
+                """
+                .formatted(dir, name, port, upstream, NGINX_STREAM_MODULE);
     }
 
     /** HAProxy with one thread, {@code mode tcp}. */
@@ -74,12 +84,17 @@ final class TcpRows {
 
                 backend cache
                   server c1 127.0.0.1:%d
-                """.formatted(port, upstream);
+                """
+                .formatted(port, upstream);
     }
 
     /** The tcp service node B fronts beside {@code bench}. */
     String rhizomeService() {
-        return "{ name = " + SERVICE + ", address = \"127.0.0.1:" + redisPort + "\", protocol = tcp }";
+        return "{ name = "
+                + SERVICE
+                + ", address = \"127.0.0.1:"
+                + redisPort
+                + "\", protocol = tcp }";
     }
 
     /** An upstream listener for the service (a node's {@code rhizome.upstreams}). */
@@ -92,22 +107,31 @@ final class TcpRows {
     }
 
     /**
-     * Runs redis-benchmark (SET and GET, 32 connections) {@code repeats} times over every target, the
-     * targets taking turns (so that a slow minute of the machine hits all of them); keeps the median of
-     * each figure, prints every run.
+     * Runs redis-benchmark (SET and GET, 32 connections) {@code repeats} times over every target,
+     * the targets taking turns (so that a slow minute of the machine hits all of them); keeps the
+     * median of each figure, prints every run.
      */
-    void measure(String loadCpu, int requests, int repeats) throws IOException, InterruptedException {
-        DataPlaneBench.say("TCP: redis-benchmark -c %d -n %d -t set,get against one Redis, through each proxy, %d run(s) each"
-                + " (medians kept)", CLIENTS, requests, repeats);
+    void measure(String loadCpu, int requests, int repeats)
+            throws IOException, InterruptedException {
+        DataPlaneBench.say(
+                "TCP: redis-benchmark -c %d -n %d -t set,get against one Redis, through each proxy, %d run(s) each"
+                        + " (medians kept)",
+                CLIENTS, requests, repeats);
         for (Target t : targets) {
             if (t.system().equals("rhizome")) {
-                run(loadCpu, t, Math.max(10_000, requests / 4)); // warm-up: its JIT has seen little TCP so far
+                run(
+                        loadCpu,
+                        t,
+                        Math.max(
+                                10_000,
+                                requests / 4)); // warm-up: its JIT has seen little TCP so far
             }
         }
         Map<String, List<double[]>> runs = new LinkedHashMap<>();
         for (int i = 0; i < repeats; i++) {
             for (Target t : targets) {
-                runs.computeIfAbsent(t.path() + " " + t.system(), k -> new ArrayList<>()).add(run(loadCpu, t, requests));
+                runs.computeIfAbsent(t.path() + " " + t.system(), k -> new ArrayList<>())
+                        .add(run(loadCpu, t, requests));
             }
         }
         for (Target t : targets) {
@@ -116,18 +140,36 @@ final class TcpRows {
             double get = median(runs.get(key), 1);
             rps.put(key, get);
             setRps.put(key, set);
-            String line = String.format(Locale.ROOT, "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (medians of %d)", t.path(),
-                    t.system(), set, get, repeats);
+            String line =
+                    String.format(
+                            Locale.ROOT,
+                            "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (medians of %d)",
+                            t.path(),
+                            t.system(),
+                            set,
+                            get,
+                            repeats);
             DataPlaneBench.say("  %s", line);
             lines.add(line);
         }
         for (String path : List.of("one-hop", "mesh")) {
             Double mine = rps.get(path + " rhizome");
-            double best = Math.max(rps.getOrDefault(path + " nginx", 0.0), rps.getOrDefault(path + " haproxy", 0.0));
-            double bestSet = Math.max(setRps.getOrDefault(path + " nginx", 0.0), setRps.getOrDefault(path + " haproxy", 0.0));
+            double best =
+                    Math.max(
+                            rps.getOrDefault(path + " nginx", 0.0),
+                            rps.getOrDefault(path + " haproxy", 0.0));
+            double bestSet =
+                    Math.max(
+                            setRps.getOrDefault(path + " nginx", 0.0),
+                            setRps.getOrDefault(path + " haproxy", 0.0));
             if (mine != null && best > 0 && bestSet > 0) {
-                String line = String.format(Locale.ROOT, "%-8s tcp (redis GET) rhizome / best peer: %.2fx (SET: %.2fx)", path,
-                        mine / best, setRps.get(path + " rhizome") / bestSet);
+                String line =
+                        String.format(
+                                Locale.ROOT,
+                                "%-8s tcp (redis GET) rhizome / best peer: %.2fx (SET: %.2fx)",
+                                path,
+                                mine / best,
+                                setRps.get(path + " rhizome") / bestSet);
                 DataPlaneBench.say("  %s", line);
                 lines.add(line);
             }
@@ -140,9 +182,25 @@ final class TcpRows {
     }
 
     /** One redis-benchmark run through {@code t}: {SET, GET} requests per second. */
-    private double[] run(String loadCpu, Target t, int requests) throws IOException, InterruptedException {
-        List<String> cmd = List.of("taskset", "-c", loadCpu, "redis-benchmark", "-h", "127.0.0.1", "-p", Integer.toString(t.port()),
-                "-c", Integer.toString(CLIENTS), "-n", Integer.toString(requests), "-t", "set,get", "-q");
+    private double[] run(String loadCpu, Target t, int requests)
+            throws IOException, InterruptedException {
+        List<String> cmd =
+                List.of(
+                        "taskset",
+                        "-c",
+                        loadCpu,
+                        "redis-benchmark",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        Integer.toString(t.port()),
+                        "-c",
+                        Integer.toString(CLIENTS),
+                        "-n",
+                        Integer.toString(requests),
+                        "-t",
+                        "set,get",
+                        "-q");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).replace('\r', '\n');
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -153,10 +211,24 @@ final class TcpRows {
         double get = number(out, "GET: ([0-9.]+) requests per second");
         String p50 = text(out, "GET: [0-9.]+ requests per second, p50=([0-9.]+ msec)");
         if (p.exitValue() != 0 || get == 0) {
-            throw new BenchFailure("redis-benchmark through " + t.path() + " " + t.system() + " failed: " + out.strip());
+            throw new BenchFailure(
+                    "redis-benchmark through "
+                            + t.path()
+                            + " "
+                            + t.system()
+                            + " failed: "
+                            + out.strip());
         }
-        DataPlaneBench.say("  %s", String.format(Locale.ROOT, "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (GET p50 %s)", t.path(),
-                t.system(), set, get, p50));
+        DataPlaneBench.say(
+                "  %s",
+                String.format(
+                        Locale.ROOT,
+                        "%-8s %-8s tcp SET %9.0f rps, GET %9.0f rps (GET p50 %s)",
+                        t.path(),
+                        t.system(),
+                        set,
+                        get,
+                        p50));
         return new double[] {set, get};
     }
 

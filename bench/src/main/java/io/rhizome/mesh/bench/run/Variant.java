@@ -7,23 +7,32 @@ import java.util.stream.Collectors;
 /**
  * A way of setting up every proxy of one run ({@code bench/run --variant NAME}). Each variant says
  * what it adds to a Rhizome node's file and to the peers' configurations, so that a feature is
- * measured with its equivalent switched on in nginx and HAProxy too (TLS against TLS). Adding one is
- * a new constant here plus what the features need; the measurements do not change.
+ * measured with its equivalent switched on in nginx and HAProxy too (TLS against TLS). Adding one
+ * is a new constant here plus what the features need; the measurements do not change.
  */
 enum Variant {
     /** Plain HTTP/1.1 between every hop, every optional feature at its default. */
-    PLAIN("plain HTTP/1.1 on every hop, node defaults (request metrics on; no policy resources, so round-robin,"
-            + " and only the stages that are on without a policy: default outlier detection, retry budget, one retry on"
-            + " connect-failure/reset, connect timeout 1s)", true),
-    /** Rhizome's request metrics off (nginx and HAProxy keep none by default): what metrics cost. */
+    PLAIN(
+            "plain HTTP/1.1 on every hop, node defaults (request metrics on; no policy resources, so round-robin,"
+                    + " and only the stages that are on without a policy: default outlier detection, retry budget, one retry on"
+                    + " connect-failure/reset, connect timeout 1s)",
+            true),
+    /**
+     * Rhizome's request metrics off (nginx and HAProxy keep none by default): what metrics cost.
+     */
     METRICS_OFF("as plain, with rhizome.metrics.enabled = off", true) {
         @Override
         String rhizomeExtra(Pki pki, String identity) {
             return "metrics.enabled = off";
         }
     },
-    /** The JSON access log on, one line per request to the node's stdout (its log file here): what it costs. */
-    ACCESS_LOG("as plain, with rhizome.access-log.enabled = on (target stdout, the node's log file here)", true) {
+    /**
+     * The JSON access log on, one line per request to the node's stdout (its log file here): what
+     * it costs.
+     */
+    ACCESS_LOG(
+            "as plain, with rhizome.access-log.enabled = on (target stdout, the node's log file here)",
+            true) {
         @Override
         String rhizomeExtra(Pki pki, String identity) {
             return "access-log { enabled = on, target = stdout }";
@@ -34,7 +43,9 @@ enum Variant {
      * connections ({@code proxy.peer-protocol = http2}), HTTP/1.1 again toward the instance: the
      * measurement that decides that setting's default (nginx and HAProxy unchanged).
      */
-    PEER_H2("as plain, with rhizome.proxy.peer-protocol = http2 (HTTP/1.1 over HTTP/2 between the nodes)", true) {
+    PEER_H2(
+            "as plain, with rhizome.proxy.peer-protocol = http2 (HTTP/1.1 over HTTP/2 between the nodes)",
+            true) {
         @Override
         String rhizomeExtra(Pki pki, String identity) {
             return "proxy.peer-protocol = http2";
@@ -42,13 +53,16 @@ enum Variant {
     },
     /**
      * As plain, with every resilience stage of the request path configured for the service: a
-     * DestinationPolicy, a RateLimit and a Route applied through the admin API (POST /v1/apply) once the
-     * nodes are up, at values that never trigger under the benchmark's load, so that what is measured
-     * is the cost of the stages on the path (nginx and HAProxy unchanged: their plain configs).
+     * DestinationPolicy, a RateLimit and a Route applied through the admin API (POST /v1/apply)
+     * once the nodes are up, at values that never trigger under the benchmark's load, so that what
+     * is measured is the cost of the stages on the path (nginx and HAProxy unchanged: their plain
+     * configs).
      */
-    RESILIENCE("as plain, plus a DestinationPolicy (least-request, outlier detection, retry budget,"
-            + " circuit breaker, connect timeout), a RateLimit and a Route with timeout and retries for the service,"
-            + " at values that never trigger", true) {
+    RESILIENCE(
+            "as plain, plus a DestinationPolicy (least-request, outlier detection, retry budget,"
+                    + " circuit breaker, connect timeout), a RateLimit and a Route with timeout and retries for the service,"
+                    + " at values that never trigger",
+            true) {
         @Override
         String resources() {
             return """
@@ -76,13 +90,16 @@ enum Variant {
         }
     },
     /**
-     * Mutual TLS on the mesh path's middle hop: Rhizome nodes with {@code tls.enabled = on} (node A's
-     * outbound → node B's inbound, and cluster traffic), nginx A → nginx B and HAProxy A → HAProxy B
-     * over TLS with client certificates verified on both sides. The caller's hop to the first proxy
-     * (the local app's hop) and the one-hop rows stay plaintext, as Rhizome's local shortcut does.
+     * Mutual TLS on the mesh path's middle hop: Rhizome nodes with {@code tls.enabled = on} (node
+     * A's outbound → node B's inbound, and cluster traffic), nginx A → nginx B and HAProxy A →
+     * HAProxy B over TLS with client certificates verified on both sides. The caller's hop to the
+     * first proxy (the local app's hop) and the one-hop rows stay plaintext, as Rhizome's local
+     * shortcut does.
      */
-    TLS("mTLS on the mesh path's middle hop (proxy A → proxy B, client certificates verified both ways, EC P-256 from"
-            + " meshctl ca); the caller's hop to proxy A and the one-hop rows stay plaintext", true) {
+    TLS(
+            "mTLS on the mesh path's middle hop (proxy A → proxy B, client certificates verified both ways, EC P-256 from"
+                    + " meshctl ca); the caller's hop to proxy A and the one-hop rows stay plaintext",
+            true) {
         @Override
         boolean tls() {
             return true;
@@ -144,7 +161,11 @@ enum Variant {
                 return v;
             }
         }
-        throw new IllegalArgumentException("--variant: \"" + s + "\" (expected: "
-                + Arrays.stream(values()).map(Variant::id).collect(Collectors.joining(", ")) + ")");
+        throw new IllegalArgumentException(
+                "--variant: \""
+                        + s
+                        + "\" (expected: "
+                        + Arrays.stream(values()).map(Variant::id).collect(Collectors.joining(", "))
+                        + ")");
     }
 }

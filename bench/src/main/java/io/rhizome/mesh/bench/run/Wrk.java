@@ -9,10 +9,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Closed-loop throughput with wrk: {@code connections} connections, each sending its next request when the last one is answered. */
+/**
+ * Closed-loop throughput with wrk: {@code connections} connections, each sending its next request
+ * when the last one is answered.
+ */
 final class Wrk {
     /** What one wrk run reported. */
-    record Result(double rps, long requests, long non2xx, long socketErrors, double p99Millis, String output) {
+    record Result(
+            double rps,
+            long requests,
+            long non2xx,
+            long socketErrors,
+            double p99Millis,
+            String output) {
         boolean clean() {
             return requests > 0 && non2xx == 0 && socketErrors == 0;
         }
@@ -21,15 +30,29 @@ final class Wrk {
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern NON2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
-    private static final Pattern SOCKET = Pattern.compile(
-            "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+    private static final Pattern SOCKET =
+            Pattern.compile(
+                    "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern P99 = Pattern.compile("\\s99%\\s+([0-9.]+)(us|ms|s)");
 
     private Wrk() {}
 
-    static Result run(String cpus, String url, String host, int connections, Duration duration) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", cpus, "wrk", "-t1", "-c" + connections,
-                "-d" + duration.toSeconds() + "s", "--latency", "-H", "Host: " + host, url));
+    static Result run(String cpus, String url, String host, int connections, Duration duration)
+            throws IOException, InterruptedException {
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                "taskset",
+                                "-c",
+                                cpus,
+                                "wrk",
+                                "-t1",
+                                "-c" + connections,
+                                "-d" + duration.toSeconds() + "s",
+                                "--latency",
+                                "-H",
+                                "Host: " + host,
+                                url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(duration.toSeconds() + 30, TimeUnit.SECONDS)) {
@@ -58,12 +81,19 @@ final class Wrk {
         m = P99.matcher(text);
         if (m.find()) {
             double v = Double.parseDouble(m.group(1));
-            p99 = switch (m.group(2)) {
-                case "us" -> v / 1000;
-                case "s" -> v * 1000;
-                default -> v;
-            };
+            p99 =
+                    switch (m.group(2)) {
+                        case "us" -> v / 1000;
+                        case "s" -> v * 1000;
+                        default -> v;
+                    };
         }
-        return new Result(Double.parseDouble(rps.group(1)), Long.parseLong(requests.group(1)), non2xx, socket, p99, text);
+        return new Result(
+                Double.parseDouble(rps.group(1)),
+                Long.parseLong(requests.group(1)),
+                non2xx,
+                socket,
+                p99,
+                text);
     }
 }

@@ -12,7 +12,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Calls the greeter the way an app behind a sidecar does: one gRPC channel (one HTTP/2 connection)
  * to the node's outbound port, the service named as the authority.
- * <pre>GreeterClient [--via 127.0.0.1:15001] [--service greeter] [--name you] [--calls 1] [--deadline-ms 5000]</pre>
+ *
+ * <pre>
+ * GreeterClient [--via 127.0.0.1:15001] [--service greeter] [--name you] [--calls 1] [--deadline-ms 5000]
+ * </pre>
+ *
  * Prints each answer, then how many calls each instance answered; exit 1 if any call failed.
  */
 public final class GreeterClient {
@@ -42,30 +46,47 @@ public final class GreeterClient {
         if (colon <= 0) {
             usage("--via " + via + " (expected: host:port)");
         }
-        ManagedChannel channel = NettyChannelBuilder.forAddress(via.substring(0, colon), positive("--via", via.substring(colon + 1)))
-                .usePlaintext()
-                .overrideAuthority(service)
-                .build();
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress(
+                                via.substring(0, colon),
+                                positive("--via", via.substring(colon + 1)))
+                        .usePlaintext()
+                        .overrideAuthority(service)
+                        .build();
         Map<String, Integer> byInstance = new TreeMap<>();
         int failed = 0;
         try {
             for (int i = 0; i < calls; i++) {
                 try {
-                    String answer = ClientCalls.blockingUnaryCall(channel, Greeter.SAY_HELLO,
-                            CallOptions.DEFAULT.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS), name);
+                    String answer =
+                            ClientCalls.blockingUnaryCall(
+                                    channel,
+                                    Greeter.SAY_HELLO,
+                                    CallOptions.DEFAULT.withDeadlineAfter(
+                                            deadlineMs, TimeUnit.MILLISECONDS),
+                                    name);
                     if (calls <= 10) {
                         System.out.println(answer);
                     }
-                    byInstance.merge(answer.substring(answer.lastIndexOf(' ') + 1), 1, Integer::sum);
+                    byInstance.merge(
+                            answer.substring(answer.lastIndexOf(' ') + 1), 1, Integer::sum);
                 } catch (StatusRuntimeException e) {
                     failed++;
-                    System.out.println("failed: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+                    System.out.println(
+                            "failed: "
+                                    + e.getStatus().getCode()
+                                    + ": "
+                                    + e.getStatus().getDescription());
                 }
             }
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        System.out.println(calls + " calls on one connection: " + byInstance + (failed > 0 ? ", " + failed + " failed" : ""));
+        System.out.println(
+                calls
+                        + " calls on one connection: "
+                        + byInstance
+                        + (failed > 0 ? ", " + failed + " failed" : ""));
         System.exit(failed > 0 ? 1 : 0);
     }
 
@@ -83,8 +104,11 @@ public final class GreeterClient {
     }
 
     private static void usage(String problem) {
-        System.err.println("greeter-call: " + problem + " (usage: greeter-call [--via HOST:PORT] [--service NAME] [--name TEXT]"
-                + " [--calls N] [--deadline-ms MS])");
+        System.err.println(
+                "greeter-call: "
+                        + problem
+                        + " (usage: greeter-call [--via HOST:PORT] [--service NAME] [--name TEXT]"
+                        + " [--calls N] [--deadline-ms MS])");
         System.exit(2);
     }
 }

@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The example gRPC service, speaking HTTP/2 without TLS (h2c), as an instance behind a sidecar does.
+ * The example gRPC service, speaking HTTP/2 without TLS (h2c), as an instance behind a sidecar
+ * does.
+ *
  * <pre>GreeterService --name NAME --port PORT [--host 127.0.0.1]</pre>
  */
 public final class GreeterService implements AutoCloseable {
@@ -20,67 +22,95 @@ public final class GreeterService implements AutoCloseable {
     private final AtomicInteger cancelled = new AtomicInteger();
 
     private GreeterService(String name, String host, int port) throws IOException {
-        ServerServiceDefinition definition = ServerServiceDefinition.builder(Greeter.SERVICE)
-                .addMethod(Greeter.SAY_HELLO, ServerCalls.asyncUnaryCall((who, out) -> {
-                    out.onNext("hello " + who + " from " + name);
-                    out.onCompleted();
-                }))
-                .addMethod(Greeter.COUNT, ServerCalls.asyncServerStreamingCall((n, out) -> {
-                    int count;
-                    try {
-                        count = Integer.parseInt(n.trim());
-                    } catch (NumberFormatException e) {
-                        out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("not a number: " + n).asRuntimeException());
-                        return;
-                    }
-                    for (int i = 0; i < count; i++) {
-                        out.onNext(Integer.toString(i));
-                    }
-                    out.onCompleted();
-                }))
-                .addMethod(Greeter.SUM, ServerCalls.asyncClientStreamingCall(out -> new StreamObserver<String>() {
-                    long total;
+        ServerServiceDefinition definition =
+                ServerServiceDefinition.builder(Greeter.SERVICE)
+                        .addMethod(
+                                Greeter.SAY_HELLO,
+                                ServerCalls.asyncUnaryCall(
+                                        (who, out) -> {
+                                            out.onNext("hello " + who + " from " + name);
+                                            out.onCompleted();
+                                        }))
+                        .addMethod(
+                                Greeter.COUNT,
+                                ServerCalls.asyncServerStreamingCall(
+                                        (n, out) -> {
+                                            int count;
+                                            try {
+                                                count = Integer.parseInt(n.trim());
+                                            } catch (NumberFormatException e) {
+                                                out.onError(
+                                                        io.grpc.Status.INVALID_ARGUMENT
+                                                                .withDescription(
+                                                                        "not a number: " + n)
+                                                                .asRuntimeException());
+                                                return;
+                                            }
+                                            for (int i = 0; i < count; i++) {
+                                                out.onNext(Integer.toString(i));
+                                            }
+                                            out.onCompleted();
+                                        }))
+                        .addMethod(
+                                Greeter.SUM,
+                                ServerCalls.asyncClientStreamingCall(
+                                        out ->
+                                                new StreamObserver<String>() {
+                                                    long total;
 
-                    @Override
-                    public void onNext(String value) {
-                        total += value.length();
-                    }
+                                                    @Override
+                                                    public void onNext(String value) {
+                                                        total += value.length();
+                                                    }
 
-                    @Override
-                    public void onError(Throwable t) {}
+                                                    @Override
+                                                    public void onError(Throwable t) {}
 
-                    @Override
-                    public void onCompleted() {
-                        out.onNext(Long.toString(total));
-                        out.onCompleted();
-                    }
-                }))
-                .addMethod(Greeter.CHAT, ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<String>() {
-                    @Override
-                    public void onNext(String value) {
-                        out.onNext(name + ": " + value);
-                    }
+                                                    @Override
+                                                    public void onCompleted() {
+                                                        out.onNext(Long.toString(total));
+                                                        out.onCompleted();
+                                                    }
+                                                }))
+                        .addMethod(
+                                Greeter.CHAT,
+                                ServerCalls.asyncBidiStreamingCall(
+                                        out ->
+                                                new StreamObserver<String>() {
+                                                    @Override
+                                                    public void onNext(String value) {
+                                                        out.onNext(name + ": " + value);
+                                                    }
 
-                    @Override
-                    public void onError(Throwable t) {}
+                                                    @Override
+                                                    public void onError(Throwable t) {}
 
-                    @Override
-                    public void onCompleted() {
-                        out.onCompleted();
-                    }
-                }))
-                .addMethod(Greeter.HANG, ServerCalls.asyncUnaryCall((ignored, out) ->
-                        ((ServerCallStreamObserver<String>) out).setOnCancelHandler(cancelled::incrementAndGet)))
-                .addMethod(Greeter.STATS, ServerCalls.asyncUnaryCall((ignored, out) -> {
-                    out.onNext("cancelled=" + cancelled.get());
-                    out.onCompleted();
-                }))
-                .build();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .maxInboundMessageSize(64 * 1024 * 1024)
-                .addService(definition)
-                .build()
-                .start();
+                                                    @Override
+                                                    public void onCompleted() {
+                                                        out.onCompleted();
+                                                    }
+                                                }))
+                        .addMethod(
+                                Greeter.HANG,
+                                ServerCalls.asyncUnaryCall(
+                                        (ignored, out) ->
+                                                ((ServerCallStreamObserver<String>) out)
+                                                        .setOnCancelHandler(
+                                                                cancelled::incrementAndGet)))
+                        .addMethod(
+                                Greeter.STATS,
+                                ServerCalls.asyncUnaryCall(
+                                        (ignored, out) -> {
+                                            out.onNext("cancelled=" + cancelled.get());
+                                            out.onCompleted();
+                                        }))
+                        .build();
+        server =
+                NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                        .maxInboundMessageSize(64 * 1024 * 1024)
+                        .addService(definition)
+                        .build()
+                        .start();
     }
 
     /** Starts an instance named {@code name} on {@code host:port} (port 0: any free one). */
@@ -118,14 +148,18 @@ public final class GreeterService implements AutoCloseable {
             usage("--port is required");
         }
         GreeterService service = start(name, host, port);
-        System.out.println("greeter " + name + " serving gRPC (h2c) on " + host + ":" + service.port());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                service.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
+        System.out.println(
+                "greeter " + name + " serving gRPC (h2c) on " + host + ":" + service.port());
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        service.close();
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                }));
         service.server.awaitTermination();
     }
 
@@ -143,7 +177,10 @@ public final class GreeterService implements AutoCloseable {
     }
 
     private static void usage(String problem) {
-        System.err.println("greeter-service: " + problem + " (usage: greeter-service --name NAME --port PORT [--host HOST])");
+        System.err.println(
+                "greeter-service: "
+                        + problem
+                        + " (usage: greeter-service --name NAME --port PORT [--host HOST])");
         System.exit(2);
     }
 }

@@ -49,54 +49,76 @@ final class ConvergenceRoutes extends AllDirectives {
     }
 
     private CompletionStage<HttpResponse> convergence() {
-        return held().thenApply(answers -> {
-            int members = (int) mesh.current().members().stream()
-                    .filter(m -> !m.status().equals("Removed") && !m.status().equals("Down")).count();
-            List<Map<String, String>> byNode = new ArrayList<>();
-            List<Object> answered = new ArrayList<>();
-            for (PolicyQueryActor.HeldVersions h : answers) {
-                Map<String, String> versions = new HashMap<>();
-                for (int i = 0; i < h.keys().length; i++) {
-                    versions.put(h.keys()[i], h.versions()[i]);
-                }
-                byNode.add(versions);
-                answered.add(h.node());
-            }
-            answered.sort(Comparator.comparing(Object::toString));
-            List<Resource> live = new ArrayList<>(policy.current().allLive());
-            live.sort(Comparator.comparing(Resource::getKind).thenComparing(Resource::getName));
-            List<Object> resources = new ArrayList<>();
-            for (Resource r : live) {
-                String key = r.getKind() + "/" + r.getName();
-                int seen = 0;
-                for (Map<String, String> versions : byNode) {
-                    String theirs = versions.get(key);
-                    if (theirs != null && r.hasVersion() && atLeast(theirs, r.getVersion())) {
-                        seen++;
-                    }
-                }
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("kind", r.getKind());
-                row.put("name", r.getName());
-                row.put("version", r.hasVersion() ? Versions.format(r.getVersion()) : "");
-                row.put("written-at", r.hasVersion() ? Instant.ofEpochMilli(r.getVersion().getPhysicalMillis()).toString() : "");
-                row.put("seen-by", seen);
-                row.put("members", Math.max(members, answered.size()));
-                resources.add(row);
-            }
-            List<Object> silent = new ArrayList<>();
-            for (MemberView m : mesh.current().members()) {
-                if (!answered.contains(m.name()) && !m.status().equals("Removed") && !m.status().equals("Down")) {
-                    silent.add(m.name());
-                }
-            }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("members", Math.max(members, answered.size()));
-            body.put("answered", answered);
-            body.put("missing", silent);
-            body.put("resources", resources);
-            return Json.response(StatusCodes.OK, body);
-        });
+        return held().thenApply(
+                        answers -> {
+                            int members =
+                                    (int)
+                                            mesh.current().members().stream()
+                                                    .filter(
+                                                            m ->
+                                                                    !m.status().equals("Removed")
+                                                                            && !m.status()
+                                                                                    .equals("Down"))
+                                                    .count();
+                            List<Map<String, String>> byNode = new ArrayList<>();
+                            List<Object> answered = new ArrayList<>();
+                            for (PolicyQueryActor.HeldVersions h : answers) {
+                                Map<String, String> versions = new HashMap<>();
+                                for (int i = 0; i < h.keys().length; i++) {
+                                    versions.put(h.keys()[i], h.versions()[i]);
+                                }
+                                byNode.add(versions);
+                                answered.add(h.node());
+                            }
+                            answered.sort(Comparator.comparing(Object::toString));
+                            List<Resource> live = new ArrayList<>(policy.current().allLive());
+                            live.sort(
+                                    Comparator.comparing(Resource::getKind)
+                                            .thenComparing(Resource::getName));
+                            List<Object> resources = new ArrayList<>();
+                            for (Resource r : live) {
+                                String key = r.getKind() + "/" + r.getName();
+                                int seen = 0;
+                                for (Map<String, String> versions : byNode) {
+                                    String theirs = versions.get(key);
+                                    if (theirs != null
+                                            && r.hasVersion()
+                                            && atLeast(theirs, r.getVersion())) {
+                                        seen++;
+                                    }
+                                }
+                                Map<String, Object> row = new LinkedHashMap<>();
+                                row.put("kind", r.getKind());
+                                row.put("name", r.getName());
+                                row.put(
+                                        "version",
+                                        r.hasVersion() ? Versions.format(r.getVersion()) : "");
+                                row.put(
+                                        "written-at",
+                                        r.hasVersion()
+                                                ? Instant.ofEpochMilli(
+                                                                r.getVersion().getPhysicalMillis())
+                                                        .toString()
+                                                : "");
+                                row.put("seen-by", seen);
+                                row.put("members", Math.max(members, answered.size()));
+                                resources.add(row);
+                            }
+                            List<Object> silent = new ArrayList<>();
+                            for (MemberView m : mesh.current().members()) {
+                                if (!answered.contains(m.name())
+                                        && !m.status().equals("Removed")
+                                        && !m.status().equals("Down")) {
+                                    silent.add(m.name());
+                                }
+                            }
+                            Map<String, Object> body = new LinkedHashMap<>();
+                            body.put("members", Math.max(members, answered.size()));
+                            body.put("answered", answered);
+                            body.put("missing", silent);
+                            body.put("resources", resources);
+                            return Json.response(StatusCodes.OK, body);
+                        });
     }
 
     /** Whether {@code formatted} ({@code physical.logical@node}) is {@code v} or newer. */
@@ -110,30 +132,49 @@ final class ConvergenceRoutes extends AllDirectives {
             return false;
         }
         try {
-            return Versions.isNewer(io.rhizome.mesh.protocol.v1.Version.newBuilder()
-                    .setPhysicalMillis(Long.parseLong(formatted.substring(0, dot)))
-                    .setLogical(Integer.parseInt(formatted.substring(dot + 1, at)))
-                    .setNode(formatted.substring(at + 1)).build(), v);
+            return Versions.isNewer(
+                    io.rhizome.mesh.protocol.v1.Version.newBuilder()
+                            .setPhysicalMillis(Long.parseLong(formatted.substring(0, dot)))
+                            .setLogical(Integer.parseInt(formatted.substring(dot + 1, at)))
+                            .setNode(formatted.substring(at + 1))
+                            .build(),
+                    v);
         } catch (NumberFormatException e) {
             return false;
         }
     }
 
     private CompletionStage<List<PolicyQueryActor.HeldVersions>> held() {
-        CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
-                replyTo -> Receptionist.find(PolicyQueryActor.KEY, replyTo), FAN_OUT_TIMEOUT, system.scheduler());
-        return listing.thenCompose(l -> {
-            List<CompletableFuture<Optional<PolicyQueryActor.HeldVersions>>> asks = new ArrayList<>();
-            for (ActorRef<PolicyQueryActor.Query> ref : l.getServiceInstances(PolicyQueryActor.KEY)) {
-                CompletionStage<PolicyQueryActor.HeldVersions> ask = AskPattern.ask(ref,
-                        replyTo -> new PolicyQueryActor.GetVersions(1, replyTo), FAN_OUT_TIMEOUT, system.scheduler());
-                asks.add(ask.thenApply(Optional::of).exceptionally(t -> Optional.empty()).toCompletableFuture());
-            }
-            return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                List<PolicyQueryActor.HeldVersions> out = new ArrayList<>();
-                asks.forEach(f -> f.join().ifPresent(out::add));
-                return out;
-            });
-        });
+        CompletionStage<Receptionist.Listing> listing =
+                AskPattern.ask(
+                        system.receptionist(),
+                        replyTo -> Receptionist.find(PolicyQueryActor.KEY, replyTo),
+                        FAN_OUT_TIMEOUT,
+                        system.scheduler());
+        return listing.thenCompose(
+                l -> {
+                    List<CompletableFuture<Optional<PolicyQueryActor.HeldVersions>>> asks =
+                            new ArrayList<>();
+                    for (ActorRef<PolicyQueryActor.Query> ref :
+                            l.getServiceInstances(PolicyQueryActor.KEY)) {
+                        CompletionStage<PolicyQueryActor.HeldVersions> ask =
+                                AskPattern.ask(
+                                        ref,
+                                        replyTo -> new PolicyQueryActor.GetVersions(1, replyTo),
+                                        FAN_OUT_TIMEOUT,
+                                        system.scheduler());
+                        asks.add(
+                                ask.thenApply(Optional::of)
+                                        .exceptionally(t -> Optional.empty())
+                                        .toCompletableFuture());
+                    }
+                    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+                            .thenApply(
+                                    v -> {
+                                        List<PolicyQueryActor.HeldVersions> out = new ArrayList<>();
+                                        asks.forEach(f -> f.join().ifPresent(out::add));
+                                        return out;
+                                    });
+                });
     }
 }

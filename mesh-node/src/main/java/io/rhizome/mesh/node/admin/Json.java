@@ -9,7 +9,8 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 
 /** Renders plain maps and lists as JSON responses (for shapes without a protobuf schema). */
 final class Json {
-    private static final ConfigRenderOptions JSON = ConfigRenderOptions.concise().setJson(true).setFormatted(true);
+    private static final ConfigRenderOptions JSON =
+            ConfigRenderOptions.concise().setJson(true).setFormatted(true);
 
     private Json() {}
 
@@ -25,7 +26,9 @@ final class Json {
     }
 
     static HttpResponse response(StatusCode status, Map<String, ?> body) {
-        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, render(body));
+        return HttpResponse.create()
+                .withStatus(status)
+                .withEntity(ContentTypes.APPLICATION_JSON, render(body));
     }
 
     static HttpResponse error(StatusCode status, String error, String message) {

@@ -28,11 +28,11 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /v1/stat?window=1m&service=S&routes=true&edges=true&direction=outbound&node=N}: request
- * figures of the whole mesh, gathered from every member (Kryo fan-out) and merged here. The shape
- * is architecture.md §8's ({@code services} with requests, rps, success-rate, p50/p95/p99-ms) plus the
- * nodes that answered and, when asked, per-Route rows and caller → service edges. {@code node}
- * restricts the figures to what one member saw.
+ * {@code GET /v1/stat?window=1m&service=S&routes=true&edges=true&direction=outbound&node=N}:
+ * request figures of the whole mesh, gathered from every member (Kryo fan-out) and merged here. The
+ * shape is architecture.md §8's ({@code services} with requests, rps, success-rate, p50/p95/p99-ms)
+ * plus the nodes that answered and, when asked, per-Route rows and caller → service edges. {@code
+ * node} restricts the figures to what one member saw.
  */
 final class StatsRoutes extends AllDirectives {
     static final Duration FAN_OUT_TIMEOUT = Duration.ofMillis(1500);
@@ -47,42 +47,75 @@ final class StatsRoutes extends AllDirectives {
     }
 
     Route routes() {
-        return path("stat", () -> get(() -> parameterMap(params -> completeWithFuture(stat(params)))));
+        return path(
+                "stat", () -> get(() -> parameterMap(params -> completeWithFuture(stat(params)))));
     }
 
     private CompletionStage<HttpResponse> stat(Map<String, String> params) {
         Optional<Duration> window = parseWindow(params.getOrDefault("window", "1m"));
         if (window.isEmpty()) {
-            return CompletableFuture.completedFuture(Json.error(StatusCodes.BAD_REQUEST, "invalid-parameter",
-                    "window: \"" + params.get("window") + "\" (expected: 10s..5m in steps of 10s, e.g. 30s or 1m)"));
+            return CompletableFuture.completedFuture(
+                    Json.error(
+                            StatusCodes.BAD_REQUEST,
+                            "invalid-parameter",
+                            "window: \""
+                                    + params.get("window")
+                                    + "\" (expected: 10s..5m in steps of 10s, e.g. 30s or 1m)"));
         }
         String direction = params.getOrDefault("direction", "outbound");
         if (!direction.equals("outbound") && !direction.equals("inbound")) {
-            return CompletableFuture.completedFuture(Json.error(StatusCodes.BAD_REQUEST, "invalid-parameter",
-                    "direction: \"" + direction + "\" (expected: outbound or inbound)"));
+            return CompletableFuture.completedFuture(
+                    Json.error(
+                            StatusCodes.BAD_REQUEST,
+                            "invalid-parameter",
+                            "direction: \"" + direction + "\" (expected: outbound or inbound)"));
         }
         String service = params.getOrDefault("service", "");
         boolean routes = "true".equals(params.get("routes"));
         boolean edges = "true".equals(params.get("edges"));
         String only = params.getOrDefault("node", "");
-        return gather(system, window.get(), only).thenApply(g -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("window", params.getOrDefault("window", "1m"));
-            body.put("direction", direction);
-            body.put("services", rows(g.stats().rows(StatRow.SERVICE, direction), service, false));
-            if (routes) {
-                body.put("routes", rows(g.stats().rows(StatRow.ROUTE, direction), service, false));
-            }
-            if (edges) {
-                body.put("edges", rows(g.stats().rows(StatRow.EDGE, direction), service, true));
-            }
-            body.put("tcp", tcpRows(g.stats().rows(StatRow.TCP, direction), service));
-            body.put("nodes", new ArrayList<>(g.answered()));
-            body.put("missing", only.isEmpty() ? missing(g.answered(), g.otherVersion())
-                    : g.answered().isEmpty() && g.otherVersion().isEmpty() ? List.of(only) : List.of());
-            body.put("other-version", new ArrayList<>(g.otherVersion()));
-            return Json.response(StatusCodes.OK, body);
-        });
+        return gather(system, window.get(), only)
+                .thenApply(
+                        g -> {
+                            Map<String, Object> body = new LinkedHashMap<>();
+                            body.put("window", params.getOrDefault("window", "1m"));
+                            body.put("direction", direction);
+                            body.put(
+                                    "services",
+                                    rows(
+                                            g.stats().rows(StatRow.SERVICE, direction),
+                                            service,
+                                            false));
+                            if (routes) {
+                                body.put(
+                                        "routes",
+                                        rows(
+                                                g.stats().rows(StatRow.ROUTE, direction),
+                                                service,
+                                                false));
+                            }
+                            if (edges) {
+                                body.put(
+                                        "edges",
+                                        rows(
+                                                g.stats().rows(StatRow.EDGE, direction),
+                                                service,
+                                                true));
+                            }
+                            body.put(
+                                    "tcp",
+                                    tcpRows(g.stats().rows(StatRow.TCP, direction), service));
+                            body.put("nodes", new ArrayList<>(g.answered()));
+                            body.put(
+                                    "missing",
+                                    only.isEmpty()
+                                            ? missing(g.answered(), g.otherVersion())
+                                            : g.answered().isEmpty() && g.otherVersion().isEmpty()
+                                                    ? List.of(only)
+                                                    : List.of());
+                            body.put("other-version", new ArrayList<>(g.otherVersion()));
+                            return Json.response(StatusCodes.OK, body);
+                        });
     }
 
     /** What every member answered, merged, and who answered. */
@@ -93,41 +126,79 @@ final class StatsRoutes extends AllDirectives {
     }
 
     /** {@code onlyNode}: merge only that member's answer ({@code ""}: every member's). */
-    static CompletionStage<Gathered> gather(ActorSystem<?> system, Duration window, String onlyNode) {
-        CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
-                replyTo -> Receptionist.find(StatsQueryActor.KEY, replyTo), FAN_OUT_TIMEOUT, system.scheduler());
-        return listing.thenCompose(l -> {
-            List<CompletableFuture<Optional<StatsQueryActor.Stats>>> asks = new ArrayList<>();
-            for (ActorRef<StatsQueryActor.GetStats> ref : l.getServiceInstances(StatsQueryActor.KEY)) {
-                CompletionStage<StatsQueryActor.Stats> ask = AskPattern.ask(ref,
-                        replyTo -> new StatsQueryActor.GetStats(StatsQueryActor.PROTOCOL_VERSION, window.toMillis(), replyTo),
-                        FAN_OUT_TIMEOUT, system.scheduler());
-                asks.add(ask.thenApply(Optional::of).exceptionally(t -> Optional.empty()).toCompletableFuture());
-            }
-            return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                MeshStats merged = new MeshStats();
-                TreeSet<String> answered = new TreeSet<>();
-                TreeSet<String> otherVersion = new TreeSet<>();
-                for (var f : asks) {
-                    f.join().filter(s -> onlyNode.isEmpty() || s.node().equals(onlyNode)).ifPresent(s -> {
-                        if (s.protocolVersion() != StatsQueryActor.PROTOCOL_VERSION) {
-                            otherVersion.add(s.node());
-                        } else {
-                            answered.add(s.node());
-                            merged.add(new NodeStats(s.coveredMillis(), List.of(s.rows())));
-                        }
-                    });
-                }
-                return new Gathered(merged, answered, otherVersion);
-            });
-        });
+    static CompletionStage<Gathered> gather(
+            ActorSystem<?> system, Duration window, String onlyNode) {
+        CompletionStage<Receptionist.Listing> listing =
+                AskPattern.ask(
+                        system.receptionist(),
+                        replyTo -> Receptionist.find(StatsQueryActor.KEY, replyTo),
+                        FAN_OUT_TIMEOUT,
+                        system.scheduler());
+        return listing.thenCompose(
+                l -> {
+                    List<CompletableFuture<Optional<StatsQueryActor.Stats>>> asks =
+                            new ArrayList<>();
+                    for (ActorRef<StatsQueryActor.GetStats> ref :
+                            l.getServiceInstances(StatsQueryActor.KEY)) {
+                        CompletionStage<StatsQueryActor.Stats> ask =
+                                AskPattern.ask(
+                                        ref,
+                                        replyTo ->
+                                                new StatsQueryActor.GetStats(
+                                                        StatsQueryActor.PROTOCOL_VERSION,
+                                                        window.toMillis(),
+                                                        replyTo),
+                                        FAN_OUT_TIMEOUT,
+                                        system.scheduler());
+                        asks.add(
+                                ask.thenApply(Optional::of)
+                                        .exceptionally(t -> Optional.empty())
+                                        .toCompletableFuture());
+                    }
+                    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+                            .thenApply(
+                                    v -> {
+                                        MeshStats merged = new MeshStats();
+                                        TreeSet<String> answered = new TreeSet<>();
+                                        TreeSet<String> otherVersion = new TreeSet<>();
+                                        for (var f : asks) {
+                                            f.join()
+                                                    .filter(
+                                                            s ->
+                                                                    onlyNode.isEmpty()
+                                                                            || s.node()
+                                                                                    .equals(
+                                                                                            onlyNode))
+                                                    .ifPresent(
+                                                            s -> {
+                                                                if (s.protocolVersion()
+                                                                        != StatsQueryActor
+                                                                                .PROTOCOL_VERSION) {
+                                                                    otherVersion.add(s.node());
+                                                                } else {
+                                                                    answered.add(s.node());
+                                                                    merged.add(
+                                                                            new NodeStats(
+                                                                                    s
+                                                                                            .coveredMillis(),
+                                                                                    List.of(
+                                                                                            s
+                                                                                                    .rows())));
+                                                                }
+                                                            });
+                                        }
+                                        return new Gathered(merged, answered, otherVersion);
+                                    });
+                });
     }
 
     private List<Object> missing(TreeSet<String> answered, TreeSet<String> otherVersion) {
         List<Object> out = new ArrayList<>();
         for (MemberView m : mesh.current().members()) {
-            if (!answered.contains(m.name()) && !otherVersion.contains(m.name())
-                    && !m.status().equals("Removed") && !m.status().equals("Down")) {
+            if (!answered.contains(m.name())
+                    && !otherVersion.contains(m.name())
+                    && !m.status().equals("Removed")
+                    && !m.status().equals("Down")) {
                 out.add(m.name());
             }
         }

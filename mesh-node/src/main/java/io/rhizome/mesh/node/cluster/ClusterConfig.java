@@ -11,8 +11,12 @@ import java.util.List;
 public final class ClusterConfig {
     public static final String SYSTEM_NAME = "rhizome";
 
-    /** Timings for local demos and tests (architecture.md §4): failures detected and healed in seconds. */
-    static final String FAST_PROFILE = """
+    /**
+     * Timings for local demos and tests (architecture.md §4): failures detected and healed in
+     * seconds.
+     */
+    static final String FAST_PROFILE =
+            """
             pekko.cluster {
               seed-node-timeout = 1s
               retry-unsuccessful-join-after = 1s
@@ -41,22 +45,45 @@ public final class ClusterConfig {
 
     public static Config pekkoConfig(NodeSettings settings, String version) {
         HostPort address = settings.cluster().address();
-        Config generated = ConfigFactory.empty()
-                .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(address.host()))
-                .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(address.port()))
-                // ControlPlane joins the seed nodes itself, so that a restarted first seed rejoins
-                // the running cluster instead of forming an island.
-                .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(List.of()))
-                .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(MemberNames.role(settings.nodeName()))))
-                .withValue("pekko.cluster.app-version", ConfigValueFactory.fromAnyRef(appVersion(version)))
-                .withValue("pekko.cluster.distributed-data.durable.lmdb.dir",
-                        ConfigValueFactory.fromAnyRef(settings.dataDir().toAbsolutePath().resolve("ddata").toString()));
+        Config generated =
+                ConfigFactory.empty()
+                        .withValue(
+                                "pekko.remote.artery.canonical.hostname",
+                                ConfigValueFactory.fromAnyRef(address.host()))
+                        .withValue(
+                                "pekko.remote.artery.canonical.port",
+                                ConfigValueFactory.fromAnyRef(address.port()))
+                        // ControlPlane joins the seed nodes itself, so that a restarted first seed
+                        // rejoins
+                        // the running cluster instead of forming an island.
+                        .withValue(
+                                "pekko.cluster.seed-nodes",
+                                ConfigValueFactory.fromIterable(List.of()))
+                        .withValue(
+                                "pekko.cluster.roles",
+                                ConfigValueFactory.fromIterable(
+                                        List.of(MemberNames.role(settings.nodeName()))))
+                        .withValue(
+                                "pekko.cluster.app-version",
+                                ConfigValueFactory.fromAnyRef(appVersion(version)))
+                        .withValue(
+                                "pekko.cluster.distributed-data.durable.lmdb.dir",
+                                ConfigValueFactory.fromAnyRef(
+                                        settings.dataDir()
+                                                .toAbsolutePath()
+                                                .resolve("ddata")
+                                                .toString()));
         if (settings.tlsEnabled()) {
             // The engines come from ClusterSslEngineProvider, given to the ActorSystem as a setup.
-            generated = generated.withValue("pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"));
+            generated =
+                    generated.withValue(
+                            "pekko.remote.artery.transport",
+                            ConfigValueFactory.fromAnyRef("tls-tcp"));
         }
-        Config profile = settings.cluster().profile() == NodeSettings.Profile.FAST
-                ? ConfigFactory.parseString(FAST_PROFILE) : ConfigFactory.empty();
+        Config profile =
+                settings.cluster().profile() == NodeSettings.Profile.FAST
+                        ? ConfigFactory.parseString(FAST_PROFILE)
+                        : ConfigFactory.empty();
         return generated.withFallback(profile).withFallback(settings.pekko());
     }
 

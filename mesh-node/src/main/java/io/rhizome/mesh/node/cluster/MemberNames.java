@@ -24,6 +24,8 @@ public final class MemberNames {
     }
 
     public static String hostPort(Address address) {
-        return address.getHost().orElse("?") + ":" + address.getPort().map(String::valueOf).orElse("?");
+        return address.getHost().orElse("?")
+                + ":"
+                + address.getPort().map(String::valueOf).orElse("?");
     }
 }

@@ -2,7 +2,8 @@ package io.rhizome.mesh.node.config;
 
 /**
  * A configuration value is missing, malformed or unknown. The message is one line that names the
- * key and the expected form, e.g. {@code rhizome.admin.port: "abc" (expected: an integer 1..65535)}.
+ * key and the expected form, e.g. {@code rhizome.admin.port: "abc" (expected: an integer
+ * 1..65535)}.
  */
 public final class ConfigError extends RuntimeException {
     private final String key;

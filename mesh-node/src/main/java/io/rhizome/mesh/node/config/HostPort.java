@@ -49,9 +49,15 @@ public record HostPort(String host, int port) {
     /** True when the host is a wildcard address (0.0.0.0, ::) that peers cannot dial. */
     /** 127.0.0.0/8, ::1 or localhost: reachable from this host only. */
     public boolean isLoopback() {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
-                || (h.startsWith("127.") && h.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+        String h =
+                host.startsWith("[") && host.endsWith("]")
+                        ? host.substring(1, host.length() - 1)
+                        : host;
+        return h.equals("localhost")
+                || h.equals("::1")
+                || h.equals("0:0:0:0:0:0:0:1")
+                || (h.startsWith("127.")
+                        && h.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
     }
 
     public boolean isWildcard() {

@@ -7,20 +7,20 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A node's validated configuration: the {@code rhizome} section of its HOCON file over
- * {@code reference.conf}. Build it with {@link SettingsLoader}.
+ * A node's validated configuration: the {@code rhizome} section of its HOCON file over {@code
+ * reference.conf}. Build it with {@link SettingsLoader}.
  *
  * @param identityService the workload identity this node presents (rhizome.identity.service, or the
- *        service its certificate names); "" when it has none
+ *     service its certificate names); "" when it has none
  * @param authorizationDefaultDeny {@code rhizome.authorization.default-deny}: a local service is
- *        closed to every request no Authorization rule allows
+ *     closed to every request no Authorization rule allows
  * @param zone {@code rhizome.node.zone}: the zone this node runs in ("" when unset). Its services
- *        carry it as their {@code zone} label, and its data plane prefers endpoints of the same zone
+ *     carry it as their {@code zone} label, and its data plane prefers endpoints of the same zone
  * @param observability {@code rhizome.metrics}, {@code rhizome.access-log}, {@code rhizome.tracing}
  * @param adminClientIdentities {@code rhizome.admin.tls}: the SPIFFE ids (patterns) whose client
- *        certificates open the admin API, which then speaks HTTPS only; empty when it is off
+ *     certificates open the admin API, which then speaks HTTPS only; empty when it is off
  * @param pekko the full configuration (user file over reference), handed to Pekko and read by
- *        nothing else
+ *     nothing else
  */
 public record NodeSettings(
         String nodeName,
@@ -58,9 +58,15 @@ public record NodeSettings(
         return tls.enabled();
     }
 
-    public enum Egress { ALLOW, DENY }
+    public enum Egress {
+        ALLOW,
+        DENY
+    }
 
-    public enum Profile { PRODUCTION, FAST }
+    public enum Profile {
+        PRODUCTION,
+        FAST
+    }
 
     public record Cluster(HostPort address, List<HostPort> seedNodes, Profile profile) {
         public Cluster {
@@ -82,16 +88,19 @@ public record NodeSettings(
             PeerProtocol peerProtocol) {}
 
     /**
-     * How HTTP/1.1 callers' requests cross between sidecars ({@code rhizome.proxy.peer-protocol}): on
-     * HTTP/1.1 connections, or as streams of shared HTTP/2 connections (the far side restores HTTP/1.1
-     * toward the instance). HTTP/2 and gRPC callers' streams cross over HTTP/2 either way.
+     * How HTTP/1.1 callers' requests cross between sidecars ({@code rhizome.proxy.peer-protocol}):
+     * on HTTP/1.1 connections, or as streams of shared HTTP/2 connections (the far side restores
+     * HTTP/1.1 toward the instance). HTTP/2 and gRPC callers' streams cross over HTTP/2 either way.
      */
-    public enum PeerProtocol { HTTP1, HTTP2 }
+    public enum PeerProtocol {
+        HTTP1,
+        HTTP2
+    }
 
     /**
      * A local listener for a mesh service this node's app uses ({@code rhizome.upstreams[i]}): each
-     * connection to {@code listen} goes to that service, as opaque bytes for a {@code tcp} service and
-     * as HTTP naming the service for others.
+     * connection to {@code listen} goes to that service, as opaque bytes for a {@code tcp} service
+     * and as HTTP naming the service for others.
      */
     public record Upstream(String service, HostPort listen) {}
 
@@ -110,7 +119,16 @@ public record NodeSettings(
     @Override
     public String toString() {
         // Keeps the admin token out of logs and error messages.
-        return "NodeSettings[" + nodeName + ", cluster=" + cluster.address() + ", admin=" + admin
-                + ", outbound=" + outbound.address() + ", inbound=" + inbound + "]";
+        return "NodeSettings["
+                + nodeName
+                + ", cluster="
+                + cluster.address()
+                + ", admin="
+                + admin
+                + ", outbound="
+                + outbound.address()
+                + ", inbound="
+                + inbound
+                + "]";
     }
 }

@@ -1,7 +1,5 @@
 package io.rhizome.mesh.node.config;
 
-import io.rhizome.mesh.pki.IdentityPattern;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -10,11 +8,12 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import io.rhizome.mesh.node.security.tls.TlsMaterial;
 import io.rhizome.mesh.node.security.tls.TlsMaterialException;
 import io.rhizome.mesh.node.security.tls.TlsProviders;
+import io.rhizome.mesh.pki.IdentityPattern;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,24 +32,39 @@ import java.util.regex.Pattern;
  */
 public final class SettingsLoader {
 
-    private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern SERVICE_NAME =
+            Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final String ADMIN_IDENTITY_FORM = IdentityPattern.SERVICE_FORM;
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
-    private static final Set<String> SERVICE_KEYS = Set.of("name", "address", "labels", "health-check", "protocol");
+    private static final Set<String> SERVICE_KEYS =
+            Set.of("name", "address", "labels", "health-check", "protocol");
     private static final Set<String> UPSTREAM_KEYS = Set.of("service", "listen");
     private static final Set<String> HEALTH_KEYS =
-            Set.of("protocol", "path", "interval", "timeout", "unhealthy-threshold", "healthy-threshold");
+            Set.of(
+                    "protocol",
+                    "path",
+                    "interval",
+                    "timeout",
+                    "unhealthy-threshold",
+                    "healthy-threshold");
 
     private SettingsLoader() {}
 
-    /** Loads {@code file} over {@code reference.conf}, with JVM system properties ({@code -Drhizome...}) on top. */
+    /**
+     * Loads {@code file} over {@code reference.conf}, with JVM system properties ({@code
+     * -Drhizome...}) on top.
+     */
     public static NodeSettings load(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigError("--config", "\"" + file + "\" (expected: a readable HOCON file)");
         }
         Config user;
         try {
-            user = ConfigFactory.parseFile(file.toFile(), com.typesafe.config.ConfigParseOptions.defaults().setAllowMissing(false));
+            user =
+                    ConfigFactory.parseFile(
+                            file.toFile(),
+                            com.typesafe.config.ConfigParseOptions.defaults()
+                                    .setAllowMissing(false));
         } catch (ConfigException e) {
             throw new ConfigError(file.toString(), oneLine(e.getMessage()));
         }
@@ -70,52 +84,72 @@ public final class SettingsLoader {
 
         String nodeName = r.string("rhizome.node.name");
         if (nodeName.isEmpty()) {
-            throw new ConfigError("rhizome.node.name", "missing (expected: a unique name such as \"node-1\")");
+            throw new ConfigError(
+                    "rhizome.node.name", "missing (expected: a unique name such as \"node-1\")");
         }
         if (!NODE_NAME.matcher(nodeName).matches()) {
-            throw new ConfigError("rhizome.node.name",
-                    HostPort.quote(nodeName) + " (expected: letters, digits, '.', '_' or '-', at most 63)");
+            throw new ConfigError(
+                    "rhizome.node.name",
+                    HostPort.quote(nodeName)
+                            + " (expected: letters, digits, '.', '_' or '-', at most 63)");
         }
 
         String zone = r.string("rhizome.node.zone");
         if (!zone.isEmpty() && !NODE_NAME.matcher(zone).matches()) {
-            throw new ConfigError("rhizome.node.zone",
-                    HostPort.quote(zone) + " (expected: letters, digits, '.', '_' or '-', at most 63)");
+            throw new ConfigError(
+                    "rhizome.node.zone",
+                    HostPort.quote(zone)
+                            + " (expected: letters, digits, '.', '_' or '-', at most 63)");
         }
 
-        // Port 0 (any free port) serves in-process tests; peers then need its actual address as a seed.
-        HostPort clusterAddress = new HostPort(r.host("rhizome.cluster.host"), r.intIn("rhizome.cluster.port", 0, 65535));
+        // Port 0 (any free port) serves in-process tests; peers then need its actual address as a
+        // seed.
+        HostPort clusterAddress =
+                new HostPort(
+                        r.host("rhizome.cluster.host"), r.intIn("rhizome.cluster.port", 0, 65535));
         List<HostPort> seeds = new ArrayList<>();
         List<String> seedStrings = r.stringList("rhizome.cluster.seed-nodes");
         for (int i = 0; i < seedStrings.size(); i++) {
             seeds.add(HostPort.parse("rhizome.cluster.seed-nodes[" + i + "]", seedStrings.get(i)));
         }
-        NodeSettings.Profile profile = r.enumValue("rhizome.cluster.profile", NodeSettings.Profile.class);
+        NodeSettings.Profile profile =
+                r.enumValue("rhizome.cluster.profile", NodeSettings.Profile.class);
 
         HostPort admin = new HostPort(r.host("rhizome.admin.host"), r.port("rhizome.admin.port"));
         String token = r.string("rhizome.admin.token");
         boolean adminTls = r.bool("rhizome.admin.tls.enabled");
         if (token.isEmpty() && !adminTls && !admin.isLoopback()) {
             // Off loopback, anyone who can reach the port could rewrite the whole mesh's policy.
-            throw new ConfigError("rhizome.admin.token", "missing while rhizome.admin.host = " + HostPort.quote(admin.host())
-                    + " is not loopback (expected: a secret token, rhizome.admin.tls.enabled = on with allowed-identities,"
-                    + " or rhizome.admin.host = \"127.0.0.1\")");
+            throw new ConfigError(
+                    "rhizome.admin.token",
+                    "missing while rhizome.admin.host = "
+                            + HostPort.quote(admin.host())
+                            + " is not loopback (expected: a secret token, rhizome.admin.tls.enabled = on with allowed-identities,"
+                            + " or rhizome.admin.host = \"127.0.0.1\")");
         }
-        if (!token.isEmpty() && (token.length() < 16 || !token.chars().allMatch(c -> c > 32 && c < 127))) {
+        if (!token.isEmpty()
+                && (token.length() < 16 || !token.chars().allMatch(c -> c > 32 && c < 127))) {
             // The value itself is never echoed: it is a secret.
-            throw new ConfigError("rhizome.admin.token", "(not shown) is " + token.length()
-                    + " characters (expected: at least 16 printable ASCII characters without spaces)");
+            throw new ConfigError(
+                    "rhizome.admin.token",
+                    "(not shown) is "
+                            + token.length()
+                            + " characters (expected: at least 16 printable ASCII characters without spaces)");
         }
 
-        HostPort outbound = new HostPort(r.host("rhizome.outbound.host"), r.port("rhizome.outbound.port"));
-        NodeSettings.Egress egress = r.enumValue("rhizome.outbound.egress", NodeSettings.Egress.class);
+        HostPort outbound =
+                new HostPort(r.host("rhizome.outbound.host"), r.port("rhizome.outbound.port"));
+        NodeSettings.Egress egress =
+                r.enumValue("rhizome.outbound.egress", NodeSettings.Egress.class);
         String suffix = r.string("rhizome.outbound.mesh-suffix");
         if (!suffix.isEmpty() && !SERVICE_NAME.matcher(suffix).matches()) {
-            throw new ConfigError("rhizome.outbound.mesh-suffix",
+            throw new ConfigError(
+                    "rhizome.outbound.mesh-suffix",
                     HostPort.quote(suffix) + " (expected: a DNS label such as \"mesh\", or \"\")");
         }
 
-        HostPort inbound = new HostPort(r.host("rhizome.inbound.host"), r.port("rhizome.inbound.port"));
+        HostPort inbound =
+                new HostPort(r.host("rhizome.inbound.host"), r.port("rhizome.inbound.port"));
         String advertise = r.string("rhizome.inbound.advertise-host");
         if (advertise.isEmpty()) {
             advertise = inbound.isWildcard() ? clusterAddress.host() : inbound.host();
@@ -131,32 +165,54 @@ public final class SettingsLoader {
         List<ServiceSettings> services = services(full, zone);
         ObservabilitySettings observability = ObservabilitySettings.read(full);
 
-        NodeSettings.Proxy proxy = new NodeSettings.Proxy(
-                r.intIn("rhizome.proxy.io-threads", 1, 64),
-                r.duration("rhizome.proxy.connect-timeout", Duration.ofMillis(10), Duration.ofMinutes(1)),
-                r.duration("rhizome.proxy.idle-timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
-                r.intIn("rhizome.proxy.max-initial-line-length", 256, 1 << 20),
-                r.intIn("rhizome.proxy.max-header-size", 1024, 1 << 20),
-                r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20),
-                r.intIn("rhizome.proxy.max-header-count", 1, 10_000),
-                r.duration("rhizome.proxy.tunnel-idle-timeout", Duration.ofSeconds(1), Duration.ofDays(7)),
-                r.enumValue("rhizome.proxy.peer-protocol", NodeSettings.PeerProtocol.class));
-        NodeSettings.Shutdown shutdown = new NodeSettings.Shutdown(
-                r.duration("rhizome.shutdown.drain-delay", Duration.ZERO, Duration.ofMinutes(5)),
-                r.duration("rhizome.shutdown.drain-timeout", Duration.ZERO, Duration.ofHours(1)));
+        NodeSettings.Proxy proxy =
+                new NodeSettings.Proxy(
+                        r.intIn("rhizome.proxy.io-threads", 1, 64),
+                        r.duration(
+                                "rhizome.proxy.connect-timeout",
+                                Duration.ofMillis(10),
+                                Duration.ofMinutes(1)),
+                        r.duration(
+                                "rhizome.proxy.idle-timeout",
+                                Duration.ofSeconds(1),
+                                Duration.ofDays(1)),
+                        r.intIn("rhizome.proxy.max-initial-line-length", 256, 1 << 20),
+                        r.intIn("rhizome.proxy.max-header-size", 1024, 1 << 20),
+                        r.intIn("rhizome.proxy.max-retry-buffer", 0, 16 << 20),
+                        r.intIn("rhizome.proxy.max-header-count", 1, 10_000),
+                        r.duration(
+                                "rhizome.proxy.tunnel-idle-timeout",
+                                Duration.ofSeconds(1),
+                                Duration.ofDays(7)),
+                        r.enumValue(
+                                "rhizome.proxy.peer-protocol", NodeSettings.PeerProtocol.class));
+        NodeSettings.Shutdown shutdown =
+                new NodeSettings.Shutdown(
+                        r.duration(
+                                "rhizome.shutdown.drain-delay",
+                                Duration.ZERO,
+                                Duration.ofMinutes(5)),
+                        r.duration(
+                                "rhizome.shutdown.drain-timeout",
+                                Duration.ZERO,
+                                Duration.ofHours(1)));
 
         String identity = r.string("rhizome.identity.service");
         if (!identity.isEmpty() && !SERVICE_NAME.matcher(identity).matches()) {
-            throw new ConfigError("rhizome.identity.service",
-                    HostPort.quote(identity) + " (expected: lower-case letters, digits and '-', at most 63, or \"\")");
+            throw new ConfigError(
+                    "rhizome.identity.service",
+                    HostPort.quote(identity)
+                            + " (expected: lower-case letters, digits and '-', at most 63, or \"\")");
         }
         TlsSettings tls = tls(r);
         String trustDomain = "";
         if (tls.enabled()) {
-            // Checked whole now (files exist, parse, match, chain to the bundle), so that a node never
+            // Checked whole now (files exist, parse, match, chain to the bundle), so that a node
+            // never
             // starts with TLS it cannot use; the identity defaults to the certificate's.
             try {
-                io.rhizome.mesh.pki.SpiffeId own = TlsMaterial.load(tls, identity, Clock.systemUTC()).identity();
+                io.rhizome.mesh.pki.SpiffeId own =
+                        TlsMaterial.load(tls, identity, Clock.systemUTC()).identity();
                 identity = own.service();
                 trustDomain = own.trustDomain();
                 TlsProviders.resolve(tls.provider());
@@ -192,36 +248,49 @@ public final class SettingsLoader {
     }
 
     /**
-     * {@code rhizome.admin.tls}: HTTPS on the admin port with the node's own certificate, so it needs
-     * mTLS on; the callers it lets in are named, in the node's trust domain (a certificate of another
-     * domain never passes the handshake, so such a pattern could only be a mistake).
+     * {@code rhizome.admin.tls}: HTTPS on the admin port with the node's own certificate, so it
+     * needs mTLS on; the callers it lets in are named, in the node's trust domain (a certificate of
+     * another domain never passes the handshake, so such a pattern could only be a mistake).
      */
-    private static List<String> adminIdentities(Reader r, boolean enabled, TlsSettings tls, String domain) {
-        List<String> identities = r.stringList("rhizome.admin.tls.allowed-identities", ADMIN_IDENTITY_FORM);
+    private static List<String> adminIdentities(
+            Reader r, boolean enabled, TlsSettings tls, String domain) {
+        List<String> identities =
+                r.stringList("rhizome.admin.tls.allowed-identities", ADMIN_IDENTITY_FORM);
         if (!enabled) {
             return List.of();
         }
         if (!tls.enabled()) {
-            throw new ConfigError("rhizome.admin.tls.enabled", "on while rhizome.tls.enabled = off (expected: mTLS on,"
-                    + " whose certificate and trust bundle the admin port uses, or rhizome.admin.tls.enabled = off)");
+            throw new ConfigError(
+                    "rhizome.admin.tls.enabled",
+                    "on while rhizome.tls.enabled = off (expected: mTLS on,"
+                            + " whose certificate and trust bundle the admin port uses, or rhizome.admin.tls.enabled = off)");
         }
         if (identities.isEmpty()) {
-            throw new ConfigError("rhizome.admin.tls.allowed-identities", "[] while rhizome.admin.tls.enabled = on"
-                    + " (expected: at least one " + ADMIN_IDENTITY_FORM + ")");
+            throw new ConfigError(
+                    "rhizome.admin.tls.allowed-identities",
+                    "[] while rhizome.admin.tls.enabled = on"
+                            + " (expected: at least one "
+                            + ADMIN_IDENTITY_FORM
+                            + ")");
         }
         checkIdentityPatterns("rhizome.admin.tls.allowed-identities", identities, domain);
         if (tls.clusterIdentities().isEmpty()) {
             // The operators' certificates come from the mesh's CA: unless the cluster names its
             // members, such a certificate could join the cluster and write policy there directly.
-            throw new ConfigError("rhizome.tls.cluster-identities", "[] while rhizome.admin.tls.enabled = on (expected:"
-                    + " the identities of the mesh's sidecars, so that an admin client's certificate cannot join the cluster)");
+            throw new ConfigError(
+                    "rhizome.tls.cluster-identities",
+                    "[] while rhizome.admin.tls.enabled = on (expected:"
+                            + " the identities of the mesh's sidecars, so that an admin client's certificate cannot join the cluster)");
         }
         for (int i = 0; i < identities.size(); i++) {
             for (String member : tls.clusterIdentities()) {
                 if (new IdentityPattern(identities.get(i)).overlaps(new IdentityPattern(member))) {
-                    throw new ConfigError("rhizome.admin.tls.allowed-identities[" + i + "]", HostPort.quote(identities.get(i))
-                            + " can also be a cluster member through rhizome.tls.cluster-identities " + HostPort.quote(member)
-                            + " (expected: admin clients whose identities no cluster member may have)");
+                    throw new ConfigError(
+                            "rhizome.admin.tls.allowed-identities[" + i + "]",
+                            HostPort.quote(identities.get(i))
+                                    + " can also be a cluster member through rhizome.tls.cluster-identities "
+                                    + HostPort.quote(member)
+                                    + " (expected: admin clients whose identities no cluster member may have)");
                 }
             }
         }
@@ -240,8 +309,11 @@ public final class SettingsLoader {
         checkIdentityPatterns("rhizome.tls.cluster-identities", identities, domain);
         String own = "spiffe://" + domain + "/service/" + ownService;
         if (identities.stream().noneMatch(p -> new IdentityPattern(p).matches(own))) {
-            throw new ConfigError("rhizome.tls.cluster-identities", "does not include this node's own identity " + own
-                    + " (expected: a list that does, or [] for any identity of the trust domain)");
+            throw new ConfigError(
+                    "rhizome.tls.cluster-identities",
+                    "does not include this node's own identity "
+                            + own
+                            + " (expected: a list that does, or [] for any identity of the trust domain)");
         }
     }
 
@@ -250,11 +322,16 @@ public final class SettingsLoader {
             String id = identities.get(i);
             String at = key + "[" + i + "]";
             if (!IdentityPattern.isServicePattern(id)) {
-                throw new ConfigError(at, HostPort.quote(id) + " (expected: " + ADMIN_IDENTITY_FORM + ")");
+                throw new ConfigError(
+                        at, HostPort.quote(id) + " (expected: " + ADMIN_IDENTITY_FORM + ")");
             }
             if (!id.startsWith("spiffe://" + domain + "/")) {
-                throw new ConfigError(at, HostPort.quote(id) + " is not in this node's trust domain (expected: spiffe://"
-                        + domain + "/service/NAME)");
+                throw new ConfigError(
+                        at,
+                        HostPort.quote(id)
+                                + " is not in this node's trust domain (expected: spiffe://"
+                                + domain
+                                + "/service/NAME)");
             }
         }
     }
@@ -268,28 +345,47 @@ public final class SettingsLoader {
                 r.path("rhizome.tls.key"),
                 issuer.isBlank() ? null : Path.of(issuer),
                 r.duration("rhizome.tls.workload-ttl", Duration.ofSeconds(10), Duration.ofDays(30)),
-                r.duration("rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)),
+                r.duration(
+                        "rhizome.tls.reload-interval", Duration.ofMillis(100), Duration.ofHours(1)),
                 r.enumValue("rhizome.tls.provider", TlsSettings.Provider.class),
                 r.stringList("rhizome.tls.cluster-identities", ADMIN_IDENTITY_FORM));
     }
 
-    private static void checkDistinctPorts(HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {
+    private static void checkDistinctPorts(
+            HostPort cluster, HostPort admin, HostPort outbound, HostPort inbound) {
         Map<Integer, String> seen = new LinkedHashMap<>();
-        for (var e : List.of(Map.entry("rhizome.cluster.port", cluster), Map.entry("rhizome.admin.port", admin),
-                Map.entry("rhizome.outbound.port", outbound), Map.entry("rhizome.inbound.port", inbound))) {
+        for (var e :
+                List.of(
+                        Map.entry("rhizome.cluster.port", cluster),
+                        Map.entry("rhizome.admin.port", admin),
+                        Map.entry("rhizome.outbound.port", outbound),
+                        Map.entry("rhizome.inbound.port", inbound))) {
             // Ports on different explicit hosts may coincide; the common case (one host) may not.
-            String previous = e.getValue().port() == 0 ? null : seen.putIfAbsent(e.getValue().port(), e.getKey());
+            String previous =
+                    e.getValue().port() == 0
+                            ? null
+                            : seen.putIfAbsent(e.getValue().port(), e.getKey());
             if (previous != null) {
-                throw new ConfigError(e.getKey(), e.getValue().port() + " (expected: a port not also used by " + previous + ")");
+                throw new ConfigError(
+                        e.getKey(),
+                        e.getValue().port()
+                                + " (expected: a port not also used by "
+                                + previous
+                                + ")");
             }
         }
     }
 
-    /** The node's services; each gets the node's {@code zone} as its {@code zone} label unless it has one. */
+    /**
+     * The node's services; each gets the node's {@code zone} as its {@code zone} label unless it
+     * has one.
+     */
     private static List<ServiceSettings> services(Config full, String zone) {
         ConfigValue value = full.getValue("rhizome.services");
         if (value.valueType() != ConfigValueType.LIST) {
-            throw new ConfigError("rhizome.services", render(value) + " (expected: a list of { name, address } objects)");
+            throw new ConfigError(
+                    "rhizome.services",
+                    render(value) + " (expected: a list of { name, address } objects)");
         }
         List<ServiceSettings> result = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -298,34 +394,48 @@ public final class SettingsLoader {
             String key = "rhizome.services[" + i + "]";
             ConfigValue element = list.get(i);
             if (element.valueType() != ConfigValueType.OBJECT) {
-                throw new ConfigError(key, render(element) + " (expected: an object { name, address, labels })");
+                throw new ConfigError(
+                        key, render(element) + " (expected: an object { name, address, labels })");
             }
             ConfigObject object = (ConfigObject) element;
             for (String k : object.keySet()) {
                 if (!SERVICE_KEYS.contains(k)) {
-                    throw new ConfigError(key + "." + k, "unknown key (expected one of: " + new TreeSet<>(SERVICE_KEYS) + ")");
+                    throw new ConfigError(
+                            key + "." + k,
+                            "unknown key (expected one of: " + new TreeSet<>(SERVICE_KEYS) + ")");
                 }
             }
             Reader r = new Reader(object.toConfig());
             String name = r.required("name", key + ".name");
             if (!SERVICE_NAME.matcher(name).matches()) {
-                throw new ConfigError(key + ".name",
-                        HostPort.quote(name) + " (expected: lower-case letters, digits and '-', at most 63)");
+                throw new ConfigError(
+                        key + ".name",
+                        HostPort.quote(name)
+                                + " (expected: lower-case letters, digits and '-', at most 63)");
             }
             if (!names.add(name)) {
-                throw new ConfigError(key + ".name", HostPort.quote(name) + " (expected: a name not already used by another service of this node)");
+                throw new ConfigError(
+                        key + ".name",
+                        HostPort.quote(name)
+                                + " (expected: a name not already used by another service of this node)");
             }
-            HostPort address = HostPort.parse(key + ".address", r.required("address", key + ".address"));
+            HostPort address =
+                    HostPort.parse(key + ".address", r.required("address", key + ".address"));
             Map<String, String> labels = new LinkedHashMap<>();
             if (object.containsKey("labels")) {
                 ConfigValue lv = object.get("labels");
                 if (lv.valueType() != ConfigValueType.OBJECT) {
-                    throw new ConfigError(key + ".labels", render(lv) + " (expected: an object { key = value })");
+                    throw new ConfigError(
+                            key + ".labels", render(lv) + " (expected: an object { key = value })");
                 }
                 for (var e : ((ConfigObject) lv).entrySet()) {
                     ConfigValueType t = e.getValue().valueType();
-                    if (t == ConfigValueType.OBJECT || t == ConfigValueType.LIST || t == ConfigValueType.NULL) {
-                        throw new ConfigError(key + ".labels." + e.getKey(), render(e.getValue()) + " (expected: a string)");
+                    if (t == ConfigValueType.OBJECT
+                            || t == ConfigValueType.LIST
+                            || t == ConfigValueType.NULL) {
+                        throw new ConfigError(
+                                key + ".labels." + e.getKey(),
+                                render(e.getValue()) + " (expected: a string)");
                     }
                     labels.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
                 }
@@ -337,16 +447,19 @@ public final class SettingsLoader {
             if (object.containsKey("health-check")) {
                 health = healthCheck(key + ".health-check", object.get("health-check"));
             }
-            ServiceSettings.Protocol protocol = object.containsKey("protocol")
-                    ? r.enumValue("protocol", ServiceSettings.Protocol.class, key + ".protocol") : ServiceSettings.Protocol.HTTP;
+            ServiceSettings.Protocol protocol =
+                    object.containsKey("protocol")
+                            ? r.enumValue(
+                                    "protocol", ServiceSettings.Protocol.class, key + ".protocol")
+                            : ServiceSettings.Protocol.HTTP;
             result.add(new ServiceSettings(name, address, labels, health, protocol));
         }
         return result;
     }
 
     /**
-     * {@code rhizome.upstreams}: local listeners for the mesh services this node's app uses. Each names
-     * a service and a distinct {@code listen} address, apart from the node's own ports.
+     * {@code rhizome.upstreams}: local listeners for the mesh services this node's app uses. Each
+     * names a service and a distinct {@code listen} address, apart from the node's own ports.
      */
     private static List<NodeSettings.Upstream> upstreams(Config full, List<HostPort> nodePorts) {
         if (!full.hasPath("rhizome.upstreams")) {
@@ -354,7 +467,9 @@ public final class SettingsLoader {
         }
         ConfigValue value = full.getValue("rhizome.upstreams");
         if (value.valueType() != ConfigValueType.LIST) {
-            throw new ConfigError("rhizome.upstreams", render(value) + " (expected: a list of { service, listen } objects)");
+            throw new ConfigError(
+                    "rhizome.upstreams",
+                    render(value) + " (expected: a list of { service, listen } objects)");
         }
         List<NodeSettings.Upstream> result = new ArrayList<>();
         Set<Integer> ports = new HashSet<>();
@@ -366,23 +481,31 @@ public final class SettingsLoader {
             String key = "rhizome.upstreams[" + i + "]";
             ConfigValue element = list.get(i);
             if (element.valueType() != ConfigValueType.OBJECT) {
-                throw new ConfigError(key, render(element) + " (expected: an object { service, listen })");
+                throw new ConfigError(
+                        key, render(element) + " (expected: an object { service, listen })");
             }
             ConfigObject object = (ConfigObject) element;
             for (String k : object.keySet()) {
                 if (!UPSTREAM_KEYS.contains(k)) {
-                    throw new ConfigError(key + "." + k, "unknown key (expected one of: " + new TreeSet<>(UPSTREAM_KEYS) + ")");
+                    throw new ConfigError(
+                            key + "." + k,
+                            "unknown key (expected one of: " + new TreeSet<>(UPSTREAM_KEYS) + ")");
                 }
             }
             Reader r = new Reader(object.toConfig());
             String service = r.required("service", key + ".service");
             if (!SERVICE_NAME.matcher(service).matches()) {
-                throw new ConfigError(key + ".service",
-                        HostPort.quote(service) + " (expected: a service name: lower-case letters, digits and '-', at most 63)");
+                throw new ConfigError(
+                        key + ".service",
+                        HostPort.quote(service)
+                                + " (expected: a service name: lower-case letters, digits and '-', at most 63)");
             }
-            HostPort listen = HostPort.parse(key + ".listen", r.required("listen", key + ".listen"));
+            HostPort listen =
+                    HostPort.parse(key + ".listen", r.required("listen", key + ".listen"));
             if (listen.port() != 0 && !ports.add(listen.port())) {
-                throw new ConfigError(key + ".listen", listen + " (expected: a port not used by the node or another upstream)");
+                throw new ConfigError(
+                        key + ".listen",
+                        listen + " (expected: a port not used by the node or another upstream)");
             }
             result.add(new NodeSettings.Upstream(service, listen));
         }
@@ -391,27 +514,46 @@ public final class SettingsLoader {
 
     private static HealthCheckSettings healthCheck(String key, ConfigValue value) {
         if (value.valueType() != ConfigValueType.OBJECT) {
-            throw new ConfigError(key, render(value) + " (expected: an object { protocol = tcp | http | none, ... })");
+            throw new ConfigError(
+                    key,
+                    render(value) + " (expected: an object { protocol = tcp | http | none, ... })");
         }
         ConfigObject object = (ConfigObject) value;
         for (String k : object.keySet()) {
             if (!HEALTH_KEYS.contains(k)) {
-                throw new ConfigError(key + "." + k, "unknown key (expected one of: " + new TreeSet<>(HEALTH_KEYS) + ")");
+                throw new ConfigError(
+                        key + "." + k,
+                        "unknown key (expected one of: " + new TreeSet<>(HEALTH_KEYS) + ")");
             }
         }
         HealthCheckSettings d = HealthCheckSettings.DEFAULT;
         Config c = object.toConfig();
         Reader r = new Reader(c, key + ".");
-        HealthCheckSettings.Protocol protocol = c.hasPath("protocol")
-                ? r.enumValue("protocol", HealthCheckSettings.Protocol.class) : d.protocol();
+        HealthCheckSettings.Protocol protocol =
+                c.hasPath("protocol")
+                        ? r.enumValue("protocol", HealthCheckSettings.Protocol.class)
+                        : d.protocol();
         String path = c.hasPath("path") ? r.string("path") : d.path();
         if (!path.startsWith("/")) {
-            throw new ConfigError(key + ".path", HostPort.quote(path) + " (expected: a path starting with '/')");
+            throw new ConfigError(
+                    key + ".path", HostPort.quote(path) + " (expected: a path starting with '/')");
         }
-        Duration interval = c.hasPath("interval") ? r.duration("interval", Duration.ofMillis(100), Duration.ofHours(1)) : d.interval();
-        Duration timeout = c.hasPath("timeout") ? r.duration("timeout", Duration.ofMillis(10), Duration.ofMinutes(1)) : d.timeout();
-        int unhealthy = c.hasPath("unhealthy-threshold") ? r.intIn("unhealthy-threshold", 1, 100) : d.unhealthyThreshold();
-        int healthy = c.hasPath("healthy-threshold") ? r.intIn("healthy-threshold", 1, 100) : d.healthyThreshold();
+        Duration interval =
+                c.hasPath("interval")
+                        ? r.duration("interval", Duration.ofMillis(100), Duration.ofHours(1))
+                        : d.interval();
+        Duration timeout =
+                c.hasPath("timeout")
+                        ? r.duration("timeout", Duration.ofMillis(10), Duration.ofMinutes(1))
+                        : d.timeout();
+        int unhealthy =
+                c.hasPath("unhealthy-threshold")
+                        ? r.intIn("unhealthy-threshold", 1, 100)
+                        : d.unhealthyThreshold();
+        int healthy =
+                c.hasPath("healthy-threshold")
+                        ? r.intIn("healthy-threshold", 1, 100)
+                        : d.healthyThreshold();
         return new HealthCheckSettings(protocol, path, interval, timeout, unhealthy, healthy);
     }
 
@@ -427,17 +569,28 @@ public final class SettingsLoader {
         Config reference = ConfigFactory.defaultReference().getConfig("rhizome");
         for (var entry : ((ConfigObject) root).toConfig().entrySet()) {
             String path = entry.getKey();
-            if (path.equals("services") || path.startsWith("services.") || path.equals("upstreams") || path.startsWith("upstreams.")) {
+            if (path.equals("services")
+                    || path.startsWith("services.")
+                    || path.equals("upstreams")
+                    || path.startsWith("upstreams.")) {
                 continue; // validated element by element
             }
             if (!reference.hasPathOrNull(path)) {
                 String parent = path.contains(".") ? path.substring(0, path.lastIndexOf('.')) : "";
-                Set<String> known = parent.isEmpty()
-                        ? reference.root().keySet()
-                        : reference.hasPath(parent) && reference.getValue(parent).valueType() == ConfigValueType.OBJECT
-                                ? reference.getObject(parent).keySet() : Set.of();
-                throw new ConfigError("rhizome." + path,
-                        "unknown key" + (known.isEmpty() ? "" : " (expected one of: " + new TreeSet<>(known) + ")"));
+                Set<String> known =
+                        parent.isEmpty()
+                                ? reference.root().keySet()
+                                : reference.hasPath(parent)
+                                                && reference.getValue(parent).valueType()
+                                                        == ConfigValueType.OBJECT
+                                        ? reference.getObject(parent).keySet()
+                                        : Set.of();
+                throw new ConfigError(
+                        "rhizome." + path,
+                        "unknown key"
+                                + (known.isEmpty()
+                                        ? ""
+                                        : " (expected one of: " + new TreeSet<>(known) + ")"));
             }
         }
     }
@@ -515,7 +668,9 @@ public final class SettingsLoader {
         String host(String path) {
             String s = string(path);
             if (s.isBlank() || s.chars().anyMatch(Character::isWhitespace) || s.contains("/")) {
-                throw new ConfigError(prefix + path, HostPort.quote(s) + " (expected: a host name or IP address)");
+                throw new ConfigError(
+                        prefix + path,
+                        HostPort.quote(s) + " (expected: a host name or IP address)");
             }
             return s;
         }
@@ -555,10 +710,19 @@ public final class SettingsLoader {
             try {
                 d = config.getDuration(path);
             } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-                throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration such as 500ms or 2s)");
+                throw new ConfigError(
+                        prefix + path,
+                        render(value(path)) + " (expected: a duration such as 500ms or 2s)");
             }
             if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                throw new ConfigError(prefix + path, render(value(path)) + " (expected: a duration " + human(min) + ".." + human(max) + ")");
+                throw new ConfigError(
+                        prefix + path,
+                        render(value(path))
+                                + " (expected: a duration "
+                                + human(min)
+                                + ".."
+                                + human(max)
+                                + ")");
             }
             return d;
         }
@@ -599,7 +763,8 @@ public final class SettingsLoader {
                     return e;
                 }
             }
-            throw new ConfigError(key, HostPort.quote(s) + " (expected: " + String.join(" | ", names) + ")");
+            throw new ConfigError(
+                    key, HostPort.quote(s) + " (expected: " + String.join(" | ", names) + ")");
         }
     }
 }

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An immutable view of the mesh that the data plane reads without asking an actor: the endpoints
- * of every service and the members, as of one moment.
+ * An immutable view of the mesh that the data plane reads without asking an actor: the endpoints of
+ * every service and the members, as of one moment.
  */
 public record MeshSnapshot(Map<String, List<MeshEndpoint>> services, List<MemberView> members) {
 
@@ -14,7 +14,13 @@ public record MeshSnapshot(Map<String, List<MeshEndpoint>> services, List<Member
 
     public MeshSnapshot {
         TreeMap<String, List<MeshEndpoint>> copy = new TreeMap<>();
-        services.forEach((k, v) -> copy.put(k, v.stream().sorted(java.util.Comparator.comparing(MeshEndpoint::id)).toList()));
+        services.forEach(
+                (k, v) ->
+                        copy.put(
+                                k,
+                                v.stream()
+                                        .sorted(java.util.Comparator.comparing(MeshEndpoint::id))
+                                        .toList()));
         services = java.util.Collections.unmodifiableMap(copy);
         members = List.copyOf(members);
     }

@@ -25,8 +25,8 @@ import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.UniqueAddress;
-import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
@@ -38,36 +38,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service registry. Writes this node's own endpoints into its key {@code registry-<node>}
- * (only the owner writes it), subscribes to the keys of every live member, and publishes the merged
- * view joined with membership and reachability to {@link MeshView}.
+ * The service registry. Writes this node's own endpoints into its key {@code registry-<node>} (only
+ * the owner writes it), subscribes to the keys of every live member, and publishes the merged view
+ * joined with membership and reachability to {@link MeshView}.
  *
- * <p>Entries carry the owning member's incarnation (address and uid): entries of an incarnation that
- * is no longer a member are ignored at once, so a removed or restarted node's old entries never route.
+ * <p>Entries carry the owning member's incarnation (address and uid): entries of an incarnation
+ * that is no longer a member are ignored at once, so a removed or restarted node's old entries
+ * never route.
  */
 public final class RegistryActor extends AbstractBehavior<RegistryActor.Command> {
 
     public sealed interface Command {}
 
-    /** Sets the health of one local service ("" = all); DRAINING wins over any later health result. */
-    public record SetLocalStatus(String service, EndpointStatus status, ActorRef<Done> replyTo) implements Command {}
+    /**
+     * Sets the health of one local service ("" = all); DRAINING wins over any later health result.
+     */
+    public record SetLocalStatus(String service, EndpointStatus status, ActorRef<Done> replyTo)
+            implements Command {}
 
     private record MembershipEvent(ClusterEvent.ClusterDomainEvent event) implements Command {}
 
-    private record RegistryChanged(Replicator.SubscribeResponse<LWWMap<String, Endpoint>> response) implements Command {}
+    private record RegistryChanged(Replicator.SubscribeResponse<LWWMap<String, Endpoint>> response)
+            implements Command {}
 
-    private record WriteDone(Replicator.UpdateResponse<LWWMap<String, Endpoint>> response, ActorRef<Done> replyTo)
+    private record WriteDone(
+            Replicator.UpdateResponse<LWWMap<String, Endpoint>> response, ActorRef<Done> replyTo)
             implements Command {}
 
     private static final Logger log = LoggerFactory.getLogger(RegistryActor.class);
     private static final Replicator.WriteConsistency WRITE_LOCAL = Replicator.writeLocal();
-    /** Status changes are pushed to every reachable member at once, not left to gossip. */
-    private static final Replicator.WriteConsistency WRITE_ALL = new Replicator.WriteAll(Duration.ofSeconds(2));
 
-    public static Behavior<Command> create(NodeSettings settings, MeshView view, Map<String, EndpointStatus> initialHealth) {
-        return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
-                (ReplicatorMessageAdapter<Command, LWWMap<String, Endpoint>> replicator) ->
-                        new RegistryActor(ctx, replicator, settings, view, initialHealth)));
+    /** Status changes are pushed to every reachable member at once, not left to gossip. */
+    private static final Replicator.WriteConsistency WRITE_ALL =
+            new Replicator.WriteAll(Duration.ofSeconds(2));
+
+    public static Behavior<Command> create(
+            NodeSettings settings, MeshView view, Map<String, EndpointStatus> initialHealth) {
+        return Behaviors.setup(
+                ctx ->
+                        DistributedData.withReplicatorMessageAdapter(
+                                (ReplicatorMessageAdapter<Command, LWWMap<String, Endpoint>>
+                                                replicator) ->
+                                        new RegistryActor(
+                                                ctx, replicator, settings, view, initialHealth)));
     }
 
     static Key<LWWMap<String, Endpoint>> keyOf(String nodeName) {
@@ -101,11 +114,18 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
         for (ServiceSettings s : settings.services()) {
             health.put(s.name(), initialHealth.getOrDefault(s.name(), EndpointStatus.SERVING));
         }
-        cluster.subscriptions().tell(Subscribe.create(
-                context.messageAdapter(ClusterEvent.MemberEvent.class, MembershipEvent::new), ClusterEvent.MemberEvent.class));
-        cluster.subscriptions().tell(Subscribe.create(
-                context.messageAdapter(ClusterEvent.ReachabilityEvent.class, MembershipEvent::new),
-                ClusterEvent.ReachabilityEvent.class));
+        cluster.subscriptions()
+                .tell(
+                        Subscribe.create(
+                                context.messageAdapter(
+                                        ClusterEvent.MemberEvent.class, MembershipEvent::new),
+                                ClusterEvent.MemberEvent.class));
+        cluster.subscriptions()
+                .tell(
+                        Subscribe.create(
+                                context.messageAdapter(
+                                        ClusterEvent.ReachabilityEvent.class, MembershipEvent::new),
+                                ClusterEvent.ReachabilityEvent.class));
         subscribe(settings.nodeName());
         writeLocal(WRITE_LOCAL, null);
         publish();
@@ -129,7 +149,9 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
         } else {
             health.put(command.service(), command.status());
         }
-        log.info("local endpoints {} now {}", command.service().isEmpty() ? "(all)" : command.service(),
+        log.info(
+                "local endpoints {} now {}",
+                command.service().isEmpty() ? "(all)" : command.service(),
                 draining ? EndpointStatus.DRAINING : command.status());
         writeLocal(WRITE_ALL, command.replyTo());
         publish();
@@ -143,7 +165,8 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
             members.remove(m.uniqueAddress());
             unreachable.remove(m.uniqueAddress());
             String name = MemberNames.nameOf(m);
-            boolean stillMember = members.values().stream().anyMatch(o -> MemberNames.nameOf(o).equals(name));
+            boolean stillMember =
+                    members.values().stream().anyMatch(o -> MemberNames.nameOf(o).equals(name));
             if (!stillMember && !name.equals(settings.nodeName()) && subscribed.remove(name)) {
                 replicator.unsubscribe(keyOf(name));
                 registries.remove(name);
@@ -154,7 +177,11 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
             Member previous = members.put(m.uniqueAddress(), m);
             subscribe(MemberNames.nameOf(m));
             if (previous == null || previous.status() != m.status()) {
-                log.info("member {} ({}) is {}", MemberNames.nameOf(m), MemberNames.hostPort(m.address()), m.status());
+                log.info(
+                        "member {} ({}) is {}",
+                        MemberNames.nameOf(m),
+                        MemberNames.hostPort(m.address()),
+                        m.status());
             }
         } else if (event instanceof ClusterEvent.UnreachableMember u) {
             unreachable.add(u.member().uniqueAddress());
@@ -198,19 +225,25 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
         List<Endpoint> out = new ArrayList<>();
         UniqueAddress self = selfNode.uniqueAddress();
         for (ServiceSettings s : settings.services()) {
-            out.add(Endpoint.newBuilder()
-                    .setService(s.name())
-                    .setNode(settings.nodeName())
-                    .setAddress(s.address().toString())
-                    .setInbound(settings.inboundAdvertised().toString())
-                    .setIdentity(settings.identityService())
-                    .setProtocol(s.protocol() == ServiceSettings.Protocol.HTTP ? "" : s.protocol().name().toLowerCase(java.util.Locale.ROOT))
-                    .putAllLabels(s.labels())
-                    .setStatus(draining ? EndpointStatus.DRAINING : health.get(s.name()))
-                    .setMemberAddress(self.address().toString())
-                    .setMemberUid(self.longUid())
-                    .setUpdatedAtMillis(System.currentTimeMillis())
-                    .build());
+            out.add(
+                    Endpoint.newBuilder()
+                            .setService(s.name())
+                            .setNode(settings.nodeName())
+                            .setAddress(s.address().toString())
+                            .setInbound(settings.inboundAdvertised().toString())
+                            .setIdentity(settings.identityService())
+                            .setProtocol(
+                                    s.protocol() == ServiceSettings.Protocol.HTTP
+                                            ? ""
+                                            : s.protocol()
+                                                    .name()
+                                                    .toLowerCase(java.util.Locale.ROOT))
+                            .putAllLabels(s.labels())
+                            .setStatus(draining ? EndpointStatus.DRAINING : health.get(s.name()))
+                            .setMemberAddress(self.address().toString())
+                            .setMemberUid(self.longUid())
+                            .setUpdatedAtMillis(System.currentTimeMillis())
+                            .build());
         }
         return out;
     }
@@ -218,35 +251,45 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
     private void writeLocal(Replicator.WriteConsistency consistency, ActorRef<Done> replyTo) {
         List<Endpoint> endpoints = localEndpoints();
         replicator.askUpdate(
-                reply -> new Replicator.Update<>(keyOf(settings.nodeName()), LWWMap.empty(), consistency, reply,
-                        current -> {
-                            LWWMap<String, Endpoint> next = current;
-                            Set<String> ids = new HashSet<>();
-                            for (Endpoint e : endpoints) {
-                                String id = e.getNode() + "/" + e.getService();
-                                ids.add(id);
-                                next = next.put(selfNode, id, e);
-                            }
-                            // Services dropped from the config since a previous incarnation leave the registry.
-                            for (String stale : current.getEntries().keySet()) {
-                                if (!ids.contains(stale)) {
-                                    next = next.remove(selfNode, stale);
-                                }
-                            }
-                            return next;
-                        }),
+                reply ->
+                        new Replicator.Update<>(
+                                keyOf(settings.nodeName()),
+                                LWWMap.empty(),
+                                consistency,
+                                reply,
+                                current -> {
+                                    LWWMap<String, Endpoint> next = current;
+                                    Set<String> ids = new HashSet<>();
+                                    for (Endpoint e : endpoints) {
+                                        String id = e.getNode() + "/" + e.getService();
+                                        ids.add(id);
+                                        next = next.put(selfNode, id, e);
+                                    }
+                                    // Services dropped from the config since a previous incarnation
+                                    // leave the registry.
+                                    for (String stale : current.getEntries().keySet()) {
+                                        if (!ids.contains(stale)) {
+                                            next = next.remove(selfNode, stale);
+                                        }
+                                    }
+                                    return next;
+                                }),
                 response -> new WriteDone(response, replyTo));
     }
 
     private void publish() {
         UniqueAddress self = selfNode.uniqueAddress();
         Map<String, List<MeshEndpoint>> services = new LinkedHashMap<>();
-        // Own endpoints route even before this node is a member (the local shortcut needs no cluster).
+        // Own endpoints route even before this node is a member (the local shortcut needs no
+        // cluster).
         for (Endpoint e : localEndpoints()) {
-            services.computeIfAbsent(e.getService(), k -> new ArrayList<>()).add(toView(e, true, true, "Up"));
+            services.computeIfAbsent(e.getService(), k -> new ArrayList<>())
+                    .add(toView(e, true, true, "Up"));
         }
         for (Member m : members.values()) {
-            if (m.uniqueAddress().equals(self) || m.status() == MemberStatus.down() || m.status() == MemberStatus.removed()) {
+            if (m.uniqueAddress().equals(self)
+                    || m.status() == MemberStatus.down()
+                    || m.status() == MemberStatus.removed()) {
                 continue;
             }
             LWWMap<String, Endpoint> registry = registries.get(MemberNames.nameOf(m));
@@ -254,25 +297,48 @@ public final class RegistryActor extends AbstractBehavior<RegistryActor.Command>
                 continue;
             }
             for (Endpoint e : registry.getEntries().values()) {
-                if (e.getMemberUid() != m.uniqueAddress().longUid() || !e.getMemberAddress().equals(m.address().toString())) {
+                if (e.getMemberUid() != m.uniqueAddress().longUid()
+                        || !e.getMemberAddress().equals(m.address().toString())) {
                     continue; // an older incarnation's entry
                 }
                 services.computeIfAbsent(e.getService(), k -> new ArrayList<>())
-                        .add(toView(e, false, !unreachable.contains(m.uniqueAddress()), m.status().toString()));
+                        .add(
+                                toView(
+                                        e,
+                                        false,
+                                        !unreachable.contains(m.uniqueAddress()),
+                                        m.status().toString()));
             }
         }
         List<MemberView> memberViews = new ArrayList<>();
         for (Member m : members.values()) {
-            memberViews.add(new MemberView(MemberNames.nameOf(m), MemberNames.hostPort(m.address()), m.status().toString(),
-                    !unreachable.contains(m.uniqueAddress()), m.appVersion().toString(), m.uniqueAddress().equals(self)));
+            memberViews.add(
+                    new MemberView(
+                            MemberNames.nameOf(m),
+                            MemberNames.hostPort(m.address()),
+                            m.status().toString(),
+                            !unreachable.contains(m.uniqueAddress()),
+                            m.appVersion().toString(),
+                            m.uniqueAddress().equals(self)));
         }
         memberViews.sort(java.util.Comparator.comparing(MemberView::name));
         view.publish(new MeshSnapshot(services, memberViews));
     }
 
-    private static MeshEndpoint toView(Endpoint e, boolean local, boolean reachable, String memberStatus) {
-        return new MeshEndpoint(e.getNode() + "/" + e.getService(), e.getService(), e.getNode(),
-                HostPort.parse("endpoint.address", e.getAddress()), HostPort.parse("endpoint.inbound", e.getInbound()),
-                e.getLabelsMap(), e.getStatus(), local, reachable, memberStatus, e.getIdentity(), e.getProtocol());
+    private static MeshEndpoint toView(
+            Endpoint e, boolean local, boolean reachable, String memberStatus) {
+        return new MeshEndpoint(
+                e.getNode() + "/" + e.getService(),
+                e.getService(),
+                e.getNode(),
+                HostPort.parse("endpoint.address", e.getAddress()),
+                HostPort.parse("endpoint.inbound", e.getInbound()),
+                e.getLabelsMap(),
+                e.getStatus(),
+                local,
+                reachable,
+                memberStatus,
+                e.getIdentity(),
+                e.getProtocol());
     }
 }

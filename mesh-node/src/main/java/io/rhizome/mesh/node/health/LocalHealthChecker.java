@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Active health checks of this node's own services (TCP connect, or an HTTP GET expecting 2xx).
- * The result becomes the endpoint's status in the replicated registry, so every caller stops using
- * an unhealthy instance within one interval plus replication. Runs on one daemon thread, off the
+ * Active health checks of this node's own services (TCP connect, or an HTTP GET expecting 2xx). The
+ * result becomes the endpoint's status in the replicated registry, so every caller stops using an
+ * unhealthy instance within one interval plus replication. Runs on one daemon thread, off the
  * request path.
  */
 public final class LocalHealthChecker implements AutoCloseable {
@@ -37,25 +37,32 @@ public final class LocalHealthChecker implements AutoCloseable {
 
     public LocalHealthChecker(List<ServiceSettings> services) {
         this.services = List.copyOf(services);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rhizome-health");
-            t.setDaemon(true);
-            return t;
-        });
+        this.scheduler =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "rhizome-health");
+                            t.setDaemon(true);
+                            return t;
+                        });
         for (ServiceSettings s : services) {
             status.put(s.name(), EndpointStatus.SERVING);
             streaks.put(s.name(), new int[2]);
         }
     }
 
-    /** Checks every service once, now, so a node never advertises an instance it has not seen up. */
+    /**
+     * Checks every service once, now, so a node never advertises an instance it has not seen up.
+     */
     public Map<String, EndpointStatus> checkAllOnce() {
         for (ServiceSettings s : services) {
             if (s.healthCheck().protocol() != HealthCheckSettings.Protocol.NONE) {
                 boolean ok = probe(s);
                 status.put(s.name(), ok ? EndpointStatus.SERVING : EndpointStatus.NOT_SERVING);
                 if (!ok) {
-                    log.warn("service {} at {} is not serving yet (health check failed)", s.name(), s.address());
+                    log.warn(
+                            "service {} at {} is not serving yet (health check failed)",
+                            s.name(),
+                            s.address());
                 }
             }
         }
@@ -119,8 +126,14 @@ public final class LocalHealthChecker implements AutoCloseable {
             }
             socket.setSoTimeout(timeout);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + h.path() + " HTTP/1.1\r\nHost: " + s.name() + "\r\nUser-Agent: rhizome-health\r\n"
-                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    ("GET "
+                                    + h.path()
+                                    + " HTTP/1.1\r\nHost: "
+                                    + s.name()
+                                    + "\r\nUser-Agent: rhizome-health\r\n"
+                                    + "Connection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             byte[] line = new byte[12];
@@ -133,7 +146,9 @@ public final class LocalHealthChecker implements AutoCloseable {
                 n += r;
             }
             String statusLine = new String(line, 0, n, StandardCharsets.US_ASCII);
-            return statusLine.startsWith("HTTP/1.") && statusLine.length() >= 12 && statusLine.charAt(9) == '2';
+            return statusLine.startsWith("HTTP/1.")
+                    && statusLine.length() >= 12
+                    && statusLine.charAt(9) == '2';
         } catch (IOException e) {
             return false;
         }

@@ -8,10 +8,10 @@ import java.util.function.Function;
 
 /**
  * The few most recent structures (hash ring, Maglev table, weighted schedule) built for a candidate
- * list, keyed by its endpoint ids in order. The selector builds a fresh list per request, so identity
- * would never match; ids from one mesh snapshot are the same String instances, so the comparison is
- * mostly reference checks. Several entries because a retry sees the set minus the endpoints tried,
- * and alternating between the two must not rebuild a table per request.
+ * list, keyed by its endpoint ids in order. The selector builds a fresh list per request, so
+ * identity would never match; ids from one mesh snapshot are the same String instances, so the
+ * comparison is mostly reference checks. Several entries because a retry sees the set minus the
+ * endpoints tried, and alternating between the two must not rebuild a table per request.
  */
 final class CandidateCache<T> {
     static final int ENTRIES = 4;

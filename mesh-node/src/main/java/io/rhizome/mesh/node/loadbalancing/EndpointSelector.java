@@ -11,12 +11,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Picks the endpoint of a service for one request among the endpoints that are SERVING, on reachable
- * members and not ejected. When that leaves none, it falls back to every endpoint that is not
- * explicitly NOT_SERVING (Envoy's panic threshold, architecture.md §4) and lets connection attempts decide,
- * rather than failing every request. Among healthy candidates, those of the node's own zone come
- * first ({@link Locality}). Which of the candidates is a {@link LoadBalancer}'s choice:
- * the service's DestinationPolicy one when the caller passes it, round robin otherwise.
+ * Picks the endpoint of a service for one request among the endpoints that are SERVING, on
+ * reachable members and not ejected. When that leaves none, it falls back to every endpoint that is
+ * not explicitly NOT_SERVING (Envoy's panic threshold, architecture.md §4) and lets connection
+ * attempts decide, rather than failing every request. Among healthy candidates, those of the node's
+ * own zone come first ({@link Locality}). Which of the candidates is a {@link LoadBalancer}'s
+ * choice: the service's DestinationPolicy one when the caller passes it, round robin otherwise.
  */
 public final class EndpointSelector {
 
@@ -31,7 +31,8 @@ public final class EndpointSelector {
 
     private final EjectionTracker ejections;
     private final Locality locality;
-    private final ConcurrentHashMap<String, LoadBalancer> defaultBalancers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LoadBalancer> defaultBalancers =
+            new ConcurrentHashMap<>();
 
     /** A selector without locality: every candidate of a service is balanced as a whole. */
     public EndpointSelector(EjectionTracker ejections) {
@@ -64,7 +65,10 @@ public final class EndpointSelector {
         return pick(snapshot, service, tried, SubsetFilter.all());
     }
 
-    /** True when some endpoint of {@code service} in {@code subset} takes traffic now (no panic needed). */
+    /**
+     * True when some endpoint of {@code service} in {@code subset} takes traffic now (no panic
+     * needed).
+     */
     public boolean hasRoutable(MeshSnapshot snapshot, String service, SubsetFilter subset) {
         for (MeshEndpoint e : snapshot.endpoints(service)) {
             if (subset.matches(e.labels()) && exclusionReason(e).isEmpty()) {
@@ -74,19 +78,33 @@ public final class EndpointSelector {
         return false;
     }
 
-    /** As {@link #pick(MeshSnapshot, String, Set)}, among the endpoints whose labels match {@code subset}. */
-    public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried, SubsetFilter subset) {
-        return pick(snapshot, service, tried, subset,
-                defaultBalancers.computeIfAbsent(service, k -> LoadBalancer.roundRobin()), PickContext.NONE);
+    /**
+     * As {@link #pick(MeshSnapshot, String, Set)}, among the endpoints whose labels match {@code
+     * subset}.
+     */
+    public Pick pick(
+            MeshSnapshot snapshot, String service, Set<String> tried, SubsetFilter subset) {
+        return pick(
+                snapshot,
+                service,
+                tried,
+                subset,
+                defaultBalancers.computeIfAbsent(service, k -> LoadBalancer.roundRobin()),
+                PickContext.NONE);
     }
 
     /**
-     * As {@link #pick(MeshSnapshot, String, Set, SubsetFilter)}, letting {@code balancer} choose among
-     * the candidates (the healthy ones, or the panic set). The caller keeps one balancer per service
-     * across requests (see the package documentation).
+     * As {@link #pick(MeshSnapshot, String, Set, SubsetFilter)}, letting {@code balancer} choose
+     * among the candidates (the healthy ones, or the panic set). The caller keeps one balancer per
+     * service across requests (see the package documentation).
      */
-    public Pick pick(MeshSnapshot snapshot, String service, Set<String> tried, SubsetFilter subset,
-            LoadBalancer balancer, PickContext ctx) {
+    public Pick pick(
+            MeshSnapshot snapshot,
+            String service,
+            Set<String> tried,
+            SubsetFilter subset,
+            LoadBalancer balancer,
+            PickContext ctx) {
         List<MeshEndpoint> all = snapshot.endpoints(service);
         if (!subset.labels().isEmpty() && !all.isEmpty()) {
             List<MeshEndpoint> inSubset = new ArrayList<>(all.size());

@@ -10,18 +10,19 @@ import java.util.function.LongSupplier;
 
 /**
  * Requests in flight and a peak-EWMA latency estimate per endpoint id, which {@code least-request}
- * scores endpoints by. The proxy wraps every upstream exchange in {@link #start(String)} and completes
- * the handle (the shape of Netflix concurrency-limits' {@code Limiter.acquire}). Lock-free; time from
- * an injectable nano clock.
+ * scores endpoints by. The proxy wraps every upstream exchange in {@link #start(String)} and
+ * completes the handle (the shape of Netflix concurrency-limits' {@code Limiter.acquire}).
+ * Lock-free; time from an injectable nano clock.
  *
  * <p>Peak EWMA as in Finagle and Linkerd: a sample above the estimate replaces it at once (an
- * endpoint that slows down is avoided immediately), one below pulls it down with weight
- * {@code 1 - e^(-Δt/decay)}, and the estimate decays toward 0 while no samples come, so an endpoint
- * that was slow or failing gets probed again after a while.
+ * endpoint that slows down is avoided immediately), one below pulls it down with weight {@code 1 -
+ * e^(-Δt/decay)}, and the estimate decays toward 0 while no samples come, so an endpoint that was
+ * slow or failing gets probed again after a while.
  */
 public final class EndpointStats {
     /** Default decay time constant: 10 s. */
     public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
+
     /** Default latency a failure counts as: 1 s. */
     public static final Duration DEFAULT_FAILURE_PENALTY = Duration.ofSeconds(1);
 
@@ -36,7 +37,8 @@ public final class EndpointStats {
             throw new IllegalArgumentException("decay: " + decay + " (expected: > 0)");
         }
         if (failurePenalty.isNegative()) {
-            throw new IllegalArgumentException("failurePenalty: " + failurePenalty + " (expected: >= 0)");
+            throw new IllegalArgumentException(
+                    "failurePenalty: " + failurePenalty + " (expected: >= 0)");
         }
         this.rule = new PeakEwma.Rule(decay.toNanos());
         this.failurePenaltyNanos = failurePenalty.toNanos();
@@ -51,7 +53,8 @@ public final class EndpointStats {
         return create(nanoClock, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY);
     }
 
-    public static EndpointStats create(LongSupplier nanoClock, Duration decay, Duration failurePenalty) {
+    public static EndpointStats create(
+            LongSupplier nanoClock, Duration decay, Duration failurePenalty) {
         return new EndpointStats(nanoClock, decay, failurePenalty);
     }
 
@@ -68,7 +71,9 @@ public final class EndpointStats {
         return stat == null ? 0 : stat.inflight.get();
     }
 
-    /** The decayed peak-EWMA latency of {@code endpointId} now, in nanoseconds; 0 without samples. */
+    /**
+     * The decayed peak-EWMA latency of {@code endpointId} now, in nanoseconds; 0 without samples.
+     */
     public double latencyEstimateNanos(String endpointId) {
         Stat stat = stats.get(endpointId);
         return stat == null ? 0 : stat.ewma.estimate(rule, nanoClock.getAsLong());
@@ -76,8 +81,8 @@ public final class EndpointStats {
 
     /**
      * What {@code least-request} minimises: latency estimate × (in-flight + 1). An endpoint with
-     * requests in flight but no sample yet scores a huge penalty (Finagle's), so a new endpoint takes
-     * one probe at a time until it has answered once.
+     * requests in flight but no sample yet scores a huge penalty (Finagle's), so a new endpoint
+     * takes one probe at a time until it has answered once.
      */
     double load(String endpointId, long now) {
         Stat stat = stats.get(endpointId);

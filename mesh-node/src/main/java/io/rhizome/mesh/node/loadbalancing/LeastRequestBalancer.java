@@ -7,9 +7,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * Power of two choices (Mitzenmacher; Envoy's and Linkerd's least-request): two distinct candidates
- * at random, the one with the lower {@link EndpointStats} load wins. Two samples avoid both the herd
- * a global minimum attracts and the O(n) scan; the peak-EWMA load makes a slow or failing endpoint
- * lose nearly every comparison while still being probed as its estimate decays.
+ * at random, the one with the lower {@link EndpointStats} load wins. Two samples avoid both the
+ * herd a global minimum attracts and the O(n) scan; the peak-EWMA load makes a slow or failing
+ * endpoint lose nearly every comparison while still being probed as its estimate decays.
  */
 final class LeastRequestBalancer implements LoadBalancer {
     private final EndpointStats stats;

@@ -11,19 +11,25 @@ import java.util.random.RandomGenerator;
  * Locality-aware load balancing: a node prefers endpoints whose {@code zone} label is its own zone
  * ({@code rhizome.node.zone}) and spills over to other zones when too few of them are healthy, the
  * way Envoy's locality weighting with its overprovisioning factor of 1.4 does:
+ *
  * <ul>
- *   <li>the local zone takes a share of {@code min(1, 1.4 × healthy / total)} of the requests, where
- *       {@code total} counts the zone's endpoints of the service (in the request's subset) and
- *       {@code healthy} those among the request's candidates; the rest go to the other zones' candidates.
- *       So while at least about 71% of the local zone is healthy, every request stays in the zone;
+ *   <li>the local zone takes a share of {@code min(1, 1.4 × healthy / total)} of the requests,
+ *       where {@code total} counts the zone's endpoints of the service (in the request's subset)
+ *       and {@code healthy} those among the request's candidates; the rest go to the other zones'
+ *       candidates. So while at least about 71% of the local zone is healthy, every request stays
+ *       in the zone;
  *   <li>no local candidate, or no candidate elsewhere: everything goes to the candidates there are.
  * </ul>
+ *
  * A node without a zone, or a service none of whose endpoints shares it, is balanced as a whole.
  * Stateless apart from the random source; one instance per node.
  */
 public final class Locality {
-    /** Envoy's default overprovisioning factor: a zone 1/1.4 healthy still takes all of its share. */
+    /**
+     * Envoy's default overprovisioning factor: a zone 1/1.4 healthy still takes all of its share.
+     */
     static final double OVERPROVISIONING = 1.4;
+
     public static final String ZONE_LABEL = "zone";
 
     /** No zone: every candidate, always. */
@@ -42,7 +48,10 @@ public final class Locality {
         return of(zone, java.util.concurrent.ThreadLocalRandom::current);
     }
 
-    /** As {@link #of(String)}, drawing from the generator {@code random} supplies (tests pass a seeded one). */
+    /**
+     * As {@link #of(String)}, drawing from the generator {@code random} supplies (tests pass a
+     * seeded one).
+     */
     public static Locality of(String zone, Supplier<? extends RandomGenerator> random) {
         return zone.isEmpty() ? NONE : new Locality(zone, random);
     }
@@ -54,7 +63,7 @@ public final class Locality {
     /**
      * The candidates this request should choose among.
      *
-     * @param all        the service's endpoints in the request's subset (healthy or not)
+     * @param all the service's endpoints in the request's subset (healthy or not)
      * @param candidates those of them that may take this request (healthy, not ejected, not tried)
      */
     public List<MeshEndpoint> prefer(List<MeshEndpoint> all, List<MeshEndpoint> candidates) {

@@ -9,10 +9,11 @@ import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
- * Maglev hashing (Eisenbud et al., NSDI 2016; Envoy's maglev): a lookup table of prime size that the
- * endpoints fill in turns, each along its own permutation (offset and skip from MurmurHash3 of its
- * id), so shares are even to within one entry and a pick is one array read. A change of endpoints
- * moves mostly the keys of the endpoint that came or went. Built once per candidate set and cached.
+ * Maglev hashing (Eisenbud et al., NSDI 2016; Envoy's maglev): a lookup table of prime size that
+ * the endpoints fill in turns, each along its own permutation (offset and skip from MurmurHash3 of
+ * its id), so shares are even to within one entry and a pick is one array read. A change of
+ * endpoints moves mostly the keys of the endpoint that came or went. Built once per candidate set
+ * and cached.
  */
 final class MaglevBalancer implements LoadBalancer {
     static final int TABLE_SIZE = 65537;
@@ -30,10 +31,13 @@ final class MaglevBalancer implements LoadBalancer {
             return RandomBalancer.pickRandom(candidates, random);
         }
         int[] table = tables.get(candidates);
-        return candidates.get(table[(int) Long.remainderUnsigned(Murmur3.hash64(ctx.hashKey()), TABLE_SIZE)]);
+        return candidates.get(
+                table[(int) Long.remainderUnsigned(Murmur3.hash64(ctx.hashKey()), TABLE_SIZE)]);
     }
 
-    /** Entry → candidate index. Endpoints take turns in id order, so the table ignores list order. */
+    /**
+     * Entry → candidate index. Endpoints take turns in id order, so the table ignores list order.
+     */
     static int[] table(List<MeshEndpoint> candidates) {
         int n = candidates.size();
         List<Integer> byId = new ArrayList<>(n);

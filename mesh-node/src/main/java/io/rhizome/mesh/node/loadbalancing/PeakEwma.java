@@ -44,7 +44,8 @@ final class PeakEwma {
                 double decayed = s.estimate * w;
                 next = latencyNanos > decayed ? latencyNanos : decayed + latencyNanos * (1 - w);
             }
-            // Stamps only move forward: a late sample from an older clock reading must not rewind decay.
+            // Stamps only move forward: a late sample from an older clock reading must not rewind
+            // decay.
             State update = new State(next, s == NONE ? now : Math.max(s.stamp, now));
             if (state.compareAndSet(s, update)) {
                 return;

@@ -5,8 +5,8 @@ import io.rhizome.mesh.protocol.v1.HashOn;
 import java.util.Locale;
 
 /**
- * What a balancer may know about the request beyond the candidates: today the hash key of
- * {@code hash-on} (a header value, a cookie value or the caller's IP), or null when there is none.
+ * What a balancer may know about the request beyond the candidates: today the hash key of {@code
+ * hash-on} (a header value, a cookie value or the caller's IP), or null when there is none.
  */
 public record PickContext(String hashKey) {
 
@@ -18,9 +18,9 @@ public record PickContext(String hashKey) {
     }
 
     /**
-     * The context for {@code request} under a policy's {@code hash-on}: the header's first value, the
-     * cookie's value, or {@code sourceIp}; {@link #NONE} when {@code hashOn} is null or unset or the
-     * request lacks the header or cookie.
+     * The context for {@code request} under a policy's {@code hash-on}: the header's first value,
+     * the cookie's value, or {@code sourceIp}; {@link #NONE} when {@code hashOn} is null or unset
+     * or the request lacks the header or cookie.
      */
     public static PickContext of(HashOn hashOn, RequestView request, String sourceIp) {
         if (hashOn == null) {

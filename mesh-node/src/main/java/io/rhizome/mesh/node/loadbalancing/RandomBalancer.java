@@ -18,7 +18,8 @@ final class RandomBalancer implements LoadBalancer {
         return pickRandom(candidates, random);
     }
 
-    static MeshEndpoint pickRandom(List<MeshEndpoint> candidates, Supplier<? extends RandomGenerator> random) {
+    static MeshEndpoint pickRandom(
+            List<MeshEndpoint> candidates, Supplier<? extends RandomGenerator> random) {
         int n = candidates.size();
         return n == 1 ? candidates.get(0) : candidates.get(random.get().nextInt(n));
     }

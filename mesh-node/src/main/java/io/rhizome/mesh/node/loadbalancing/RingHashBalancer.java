@@ -8,17 +8,19 @@ import java.util.random.RandomGenerator;
 
 /**
  * Consistent hashing on a ring (Karger; Envoy's ring_hash): every endpoint owns points at
- * MurmurHash3 of {@code id#i}; a key goes to the owner of the first point at or after its hash.
- * An endpoint's points depend on its id alone, so adding an endpoint moves only the keys it takes
- * and removing one only the keys it had. The ring is built once per candidate set and cached.
+ * MurmurHash3 of {@code id#i}; a key goes to the owner of the first point at or after its hash. An
+ * endpoint's points depend on its id alone, so adding an endpoint moves only the keys it takes and
+ * removing one only the keys it had. The ring is built once per candidate set and cached.
  */
 final class RingHashBalancer implements LoadBalancer {
     /**
-     * Points per endpoint. A share's spread is about 1/sqrt(points): 100 points leave an endpoint of
-     * three 10% off its share on average, 1024 about 3%. Fixed rather than derived from the endpoint
-     * count (Envoy derives it from a ring size) so that a change of endpoints moves no other keys.
+     * Points per endpoint. A share's spread is about 1/sqrt(points): 100 points leave an endpoint
+     * of three 10% off its share on average, 1024 about 3%. Fixed rather than derived from the
+     * endpoint count (Envoy derives it from a ring size) so that a change of endpoints moves no
+     * other keys.
      */
     static final int POINTS_PER_ENDPOINT = 1024;
+
     /** Beyond this many points (128 endpoints) the ring stops growing: fewer points each. */
     static final int MAX_RING_SIZE = 1 << 17;
 
@@ -50,9 +52,17 @@ final class RingHashBalancer implements LoadBalancer {
                     entries[i * perEndpoint + p] = new long[] {Murmur3.hash64(id + "#" + p), i};
                 }
             }
-            // Ties (never seen in practice) go to the lower id so the ring does not depend on order.
-            Arrays.sort(entries, (x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0])
-                    : candidates.get((int) x[1]).id().compareTo(candidates.get((int) y[1]).id()));
+            // Ties (never seen in practice) go to the lower id so the ring does not depend on
+            // order.
+            Arrays.sort(
+                    entries,
+                    (x, y) ->
+                            x[0] != y[0]
+                                    ? Long.compare(x[0], y[0])
+                                    : candidates
+                                            .get((int) x[1])
+                                            .id()
+                                            .compareTo(candidates.get((int) y[1]).id()));
             long[] points = new long[entries.length];
             int[] owners = new int[entries.length];
             for (int k = 0; k < entries.length; k++) {

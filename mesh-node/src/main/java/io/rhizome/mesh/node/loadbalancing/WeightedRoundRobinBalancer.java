@@ -5,18 +5,20 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Smooth weighted round robin (nginx's), lock-free: the schedule nginx's algorithm produces over one
- * full cycle is computed once per candidate set and cached; a pick is one atomic increment and an
- * array read. Weights 5,1,1 give a a b a c a a, not a a a a a b c.
+ * Smooth weighted round robin (nginx's), lock-free: the schedule nginx's algorithm produces over
+ * one full cycle is computed once per candidate set and cached; a pick is one atomic increment and
+ * an array read. Weights 5,1,1 give a a b a c a a, not a a a a a b c.
  */
 final class WeightedRoundRobinBalancer implements LoadBalancer {
     static final String WEIGHT_LABEL = "weight";
     static final int MAX_WEIGHT = 1000;
+
     /** Longer cycles are scaled down (the shares stay within a rounding of 1 per endpoint). */
     static final int MAX_SCHEDULE = 1 << 16;
 
     private final AtomicLong cursor = new AtomicLong();
-    private final CandidateCache<int[]> schedules = new CandidateCache<>(WeightedRoundRobinBalancer::schedule);
+    private final CandidateCache<int[]> schedules =
+            new CandidateCache<>(WeightedRoundRobinBalancer::schedule);
 
     @Override
     public MeshEndpoint pick(List<MeshEndpoint> candidates, PickContext ctx) {
@@ -24,7 +26,8 @@ final class WeightedRoundRobinBalancer implements LoadBalancer {
             return candidates.get(0);
         }
         int[] schedule = schedules.get(candidates);
-        return candidates.get(schedule[(int) Math.floorMod(cursor.getAndIncrement(), (long) schedule.length)]);
+        return candidates.get(
+                schedule[(int) Math.floorMod(cursor.getAndIncrement(), (long) schedule.length)]);
     }
 
     /** The {@code weight} label: an integer 1..1000; absent or anything else counts as 1. */
@@ -60,7 +63,8 @@ final class WeightedRoundRobinBalancer implements LoadBalancer {
         if (total > MAX_SCHEDULE) {
             long scaled = 0;
             for (int i = 0; i < n; i++) {
-                weights[i] = (int) Math.max(1, Math.round((double) weights[i] * MAX_SCHEDULE / total));
+                weights[i] =
+                        (int) Math.max(1, Math.round((double) weights[i] * MAX_SCHEDULE / total));
                 scaled += weights[i];
             }
             total = scaled;

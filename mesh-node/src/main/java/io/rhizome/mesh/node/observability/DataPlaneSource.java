@@ -18,7 +18,10 @@ public interface DataPlaneSource {
     /** Connections carried as bytes (opaque TCP, upgrades, CONNECT), by direction and service. */
     TcpStats tcpStats();
 
-    /** Connections carried as bytes right now: WebSockets and other upgrades, CONNECT tunnels, opaque TCP. */
+    /**
+     * Connections carried as bytes right now: WebSockets and other upgrades, CONNECT tunnels,
+     * opaque TCP.
+     */
     int openTunnels();
 
     /** Authorization decisions of this node's services so far (403 denials per service). */

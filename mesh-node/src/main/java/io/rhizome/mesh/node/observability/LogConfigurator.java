@@ -12,13 +12,14 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * The node's application log, configured in code instead of a logback.xml: Logback's XML
  * configuration (Joran, a SAX parser, the model handlers) cost ~0.2 s of a node's start-up on one
- * CPU (bench/performance-notes.md). Lines go to stderr as
- * {@code HH:mm:ss.SSS LEVEL [node] Logger - message}; {@code -Dlog.level=DEBUG} sets the root level.
- * {@code -Dlogback.configurationFile=FILE} still configures Logback from that file instead.
+ * CPU (bench/performance-notes.md). Lines go to stderr as {@code HH:mm:ss.SSS LEVEL [node] Logger -
+ * message}; {@code -Dlog.level=DEBUG} sets the root level. {@code -Dlogback.configurationFile=FILE}
+ * still configures Logback from that file instead.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%property{log.node}] %logger{0} - %msg%n";
+    static final String PATTERN =
+            "%d{HH:mm:ss.SSS} %-5level [%property{log.node}] %logger{0} - %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

@@ -20,19 +20,28 @@ public final class Observability {
     private final Optional<AccessLog> accessLog;
     private final Optional<OtlpExporter> spans;
 
-    private Observability(NodeMetrics metrics, Optional<AccessLog> accessLog, Optional<OtlpExporter> spans) {
+    private Observability(
+            NodeMetrics metrics, Optional<AccessLog> accessLog, Optional<OtlpExporter> spans) {
         this.metrics = metrics;
         this.accessLog = accessLog;
         this.spans = spans;
     }
 
     /**
-     * @param identity    the node's workload identity (the exported spans' {@code service.name})
+     * @param identity the node's workload identity (the exported spans' {@code service.name})
      * @param localCaller the caller of this node's outbound requests in the metrics: its workload
-     *                    service ({@code identity.service}, else its only local service), {@code ""} when unknown
+     *     service ({@code identity.service}, else its only local service), {@code ""} when unknown
      */
-    public static Observability attach(String node, String identity, String localCaller, ObservabilitySettings settings,
-            DataPlaneSource dataPlane, MeshView view, PolicyView policy, EndpointSelector selector, TlsStats tls) {
+    public static Observability attach(
+            String node,
+            String identity,
+            String localCaller,
+            ObservabilitySettings settings,
+            DataPlaneSource dataPlane,
+            MeshView view,
+            PolicyView policy,
+            EndpointSelector selector,
+            TlsStats tls) {
         Optional<RequestMetrics> requests = Optional.empty();
         if (settings.metricsEnabled()) {
             RequestMetrics m = RequestMetrics.create(settings.maxSeries(), localCaller);
@@ -43,24 +52,35 @@ public final class Observability {
         if (settings.accessLogEnabled()) {
             AccessLog log = AccessLog.start(node, settings.accessLogTarget());
             dataPlane.observers().register(log);
-            // A connection carried as bytes is one line when it closes: its kind as the method, bytes each way.
+            // A connection carried as bytes is one line when it closes: its kind as the method,
+            // bytes each way.
             dataPlane.tcpStats().connections().register(log);
             accessLog = Optional.of(log);
         }
         Optional<OtlpExporter> spans = Optional.empty();
         NodeMetrics metrics = new NodeMetrics(requests, view, policy, selector, dataPlane, tls);
-        accessLog.ifPresent(log -> {
-            metrics.counter("rhizome_access_log_lines_total", "Access-log lines written.", log::written);
-            metrics.counter("rhizome_access_log_dropped_total",
-                    "Access-log lines dropped: the queue was full (the target was slower than the traffic) or a write failed.",
-                    log::dropped);
-        });
+        accessLog.ifPresent(
+                log -> {
+                    metrics.counter(
+                            "rhizome_access_log_lines_total",
+                            "Access-log lines written.",
+                            log::written);
+                    metrics.counter(
+                            "rhizome_access_log_dropped_total",
+                            "Access-log lines dropped: the queue was full (the target was slower than the traffic) or a write failed.",
+                            log::dropped);
+                });
         if (!settings.otlpEndpoint().isEmpty()) {
             OtlpExporter exporter = OtlpExporter.start(settings.otlpEndpoint(), node, identity);
             dataPlane.observers().register(exporter);
-            metrics.counter("rhizome_spans_exported_total", "Spans the OTLP collector accepted.", exporter::exported);
-            metrics.counter("rhizome_spans_dropped_total",
-                    "Spans dropped: the export queue was full or the collector did not accept them.", exporter::dropped);
+            metrics.counter(
+                    "rhizome_spans_exported_total",
+                    "Spans the OTLP collector accepted.",
+                    exporter::exported);
+            metrics.counter(
+                    "rhizome_spans_dropped_total",
+                    "Spans dropped: the export queue was full or the collector did not accept them.",
+                    exporter::dropped);
             spans = Optional.of(exporter);
         }
         return new Observability(metrics, accessLog, spans);

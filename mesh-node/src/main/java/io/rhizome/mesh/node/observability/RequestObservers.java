@@ -14,7 +14,11 @@ public final class RequestObservers implements RequestObserver {
     private static final Logger log = LoggerFactory.getLogger(RequestObservers.class);
 
     private final CopyOnWriteArrayList<RequestObserver> observers = new CopyOnWriteArrayList<>();
-    /** Taps that show header values: while above 0 the proxy copies each request's headers into its record. */
+
+    /**
+     * Taps that show header values: while above 0 the proxy copies each request's headers into its
+     * record.
+     */
     private final AtomicInteger headerDemand = new AtomicInteger();
 
     public void register(RequestObserver observer) {
@@ -25,7 +29,10 @@ public final class RequestObservers implements RequestObserver {
         observers.remove(observer);
     }
 
-    /** Whether some observer wants the request headers ({@link RequestRecord#headers()}); one volatile read. */
+    /**
+     * Whether some observer wants the request headers ({@link RequestRecord#headers()}); one
+     * volatile read.
+     */
     public boolean wantsHeaders() {
         return headerDemand.get() > 0;
     }
@@ -49,7 +56,10 @@ public final class RequestObservers implements RequestObserver {
             try {
                 o.onRequest(record);
             } catch (RuntimeException e) {
-                log.warn("request observer {} failed: {}", o.getClass().getSimpleName(), e.toString());
+                log.warn(
+                        "request observer {} failed: {}",
+                        o.getClass().getSimpleName(),
+                        e.toString());
             }
         }
     }

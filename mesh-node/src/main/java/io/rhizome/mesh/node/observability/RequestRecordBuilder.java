@@ -4,11 +4,11 @@ import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 
 /**
- * Gathers the facts of the request a connection is serving and turns them into one
- * {@link RequestRecord} when it ends. One per connection, reused request after request (a
- * connection serves one request at a time), so the request path allocates only the record itself,
- * and nothing at all while no observer is registered ({@link #observing()} is false).
- * Not thread-safe: used on its connection's event loop only.
+ * Gathers the facts of the request a connection is serving and turns them into one {@link
+ * RequestRecord} when it ends. One per connection, reused request after request (a connection
+ * serves one request at a time), so the request path allocates only the record itself, and nothing
+ * at all while no observer is registered ({@link #observing()} is false). Not thread-safe: used on
+ * its connection's event loop only.
  */
 public final class RequestRecordBuilder {
     private boolean observing;
@@ -27,8 +27,10 @@ public final class RequestRecordBuilder {
     private long requestBytes;
     private long responseBytes;
     private HostPort upstream;
+
     /** The text of the last upstream seen: a connection's requests mostly go to the same few. */
     private HostPort lastUpstream;
+
     private String lastUpstreamText = "";
     private String traceId;
     private String traceParent;
@@ -87,7 +89,10 @@ public final class RequestRecordBuilder {
         this.route = orEmpty(route);
     }
 
-    /** The backend subset the current try was sent to ({@code SubsetFilter.text()}); the last try decides. */
+    /**
+     * The backend subset the current try was sent to ({@code SubsetFilter.text()}); the last try
+     * decides.
+     */
     public void subset(String subset) {
         this.subset = orEmpty(subset);
     }
@@ -134,7 +139,9 @@ public final class RequestRecordBuilder {
         this.traceId = orEmpty(traceId);
     }
 
-    /** The {@code traceparent} this hop sent on; the record's trace id is read from it when built. */
+    /**
+     * The {@code traceparent} this hop sent on; the record's trace id is read from it when built.
+     */
     public void traceParent(String traceParent, String parentSpanId) {
         this.traceParent = traceParent;
         this.parentSpanId = orEmpty(parentSpanId);
@@ -152,14 +159,17 @@ public final class RequestRecordBuilder {
         return (flags & flag) != 0;
     }
 
-    /** Whether the current try's endpoint is on this node (the local shortcut); the last try decides. */
+    /**
+     * Whether the current try's endpoint is on this node (the local shortcut); the last try
+     * decides.
+     */
     public void local(boolean local) {
         flags = local ? flags | RequestFlags.LOCAL : flags & ~RequestFlags.LOCAL;
     }
 
     /**
-     * The request ended now: hands its record to {@code observer}, once (later calls do nothing).
-     * A request that took the local shortcut, which skips this node's inbound port but not its
+     * The request ended now: hands its record to {@code observer}, once (later calls do nothing). A
+     * request that took the local shortcut, which skips this node's inbound port but not its
      * inbound policy and figures, is handed over twice: as the outbound side saw it, then as the
      * instance's inbound side would have recorded it.
      */
@@ -178,13 +188,30 @@ public final class RequestRecordBuilder {
 
     private RequestRecord build(Direction d, long endNanos) {
         boolean traced = traceParent != null && traceParent.length() == 55;
-        return new RequestRecord(d, service, route, caller, method, authority, pathOf(uri), status, error,
-                startMillis, Math.max(0, endNanos - startNanos), requestBytes, responseBytes,
+        return new RequestRecord(
+                d,
+                service,
+                route,
+                caller,
+                method,
+                authority,
+                pathOf(uri),
+                status,
+                error,
+                startMillis,
+                Math.max(0, endNanos - startNanos),
+                requestBytes,
+                responseBytes,
                 upstreamText(),
                 traced ? traceParent.substring(3, 35) : traceId,
-                retries, RequestFlags.text(flags),
-                traced ? traceParent.substring(36, 52) : "", parentSpanId,
-                traced && traceParent.charAt(54) == '1', d == direction ? subset : "", headers, grpcStatus);
+                retries,
+                RequestFlags.text(flags),
+                traced ? traceParent.substring(36, 52) : "",
+                parentSpanId,
+                traced && traceParent.charAt(54) == '1',
+                d == direction ? subset : "",
+                headers,
+                grpcStatus);
     }
 
     private String upstreamText() {

@@ -8,14 +8,18 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Connections the data plane carries as bytes (opaque TCP, WebSockets and other upgrades, CONNECT
  * tunnels), by direction and service: opened, closed, failed, bytes each way, and how long they
- * lasted. A connection's bytes and duration are added when it closes; each closed connection is also
- * handed to {@link #connections()} as a record (the access log writes one line per connection, taps
- * show it): its method is its kind in capitals ({@code TCP}, {@code UPGRADE}, {@code CONNECT}), its
- * request and response bytes the bytes each way, its status 0, its flags {@code tunnel}.
+ * lasted. A connection's bytes and duration are added when it closes; each closed connection is
+ * also handed to {@link #connections()} as a record (the access log writes one line per connection,
+ * taps show it): its method is its kind in capitals ({@code TCP}, {@code UPGRADE}, {@code
+ * CONNECT}), its request and response bytes the bytes each way, its status 0, its flags {@code
+ * tunnel}.
  */
 public final class TcpStats {
     /** Bounds of the duration histogram, seconds (connections live from milliseconds to hours). */
-    public static final double[] DURATION_BOUNDS = {0.01, 0.1, 1, 10, 60, 600, 3600, Double.POSITIVE_INFINITY};
+    public static final double[] DURATION_BOUNDS = {
+        0.01, 0.1, 1, 10, 60, 600, 3600, Double.POSITIVE_INFINITY
+    };
+
     /** Distinct (direction, service) series kept; more count under service="other". */
     private static final int MAX_SERIES = 2000;
 
@@ -27,10 +31,13 @@ public final class TcpStats {
         public final LongAdder opened = new LongAdder();
         public final LongAdder closed = new LongAdder();
         public final LongAdder failed = new LongAdder();
+
         /** Bytes the caller's side sent (toward the instance). */
         public final LongAdder bytesFromClient = new LongAdder();
+
         /** Bytes the instance's side sent (toward the caller). */
         public final LongAdder bytesToClient = new LongAdder();
+
         public final LongAdder[] durationBuckets = new LongAdder[DURATION_BOUNDS.length];
         public final LongAdder durationMicros = new LongAdder();
 
@@ -55,10 +62,12 @@ public final class TcpStats {
     /**
      * A connection joined: counted open until {@link Connection#closed()}.
      *
-     * @param kind {@code tcp} (opaque), {@code upgrade} (WebSocket and others) or {@code connect} (egress tunnel)
+     * @param kind {@code tcp} (opaque), {@code upgrade} (WebSocket and others) or {@code connect}
+     *     (egress tunnel)
      * @param peer the other end this node joined the caller to (host:port)
      */
-    public Connection opened(Direction direction, String service, String kind, String caller, String peer) {
+    public Connection opened(
+            Direction direction, String service, String kind, String caller, String peer) {
         Counters c = counters(direction, service);
         c.opened.increment();
         return new Connection(c, direction, service, kind, caller, peer);
@@ -68,17 +77,54 @@ public final class TcpStats {
      * A connection that could not be carried (no endpoint, refused, not allowed): counted, and one
      * record with {@code error} (an {@code x-rhizome-error} code) for the access log and taps.
      */
-    public void failed(Direction direction, String service, String kind, String caller, String error) {
+    public void failed(
+            Direction direction, String service, String kind, String caller, String error) {
         counters(direction, service).failed.increment();
         if (!connections.isEmpty()) {
-            connections.onRequest(record(direction, service, kind, caller, "", System.currentTimeMillis(), 0, 0, 0, error));
+            connections.onRequest(
+                    record(
+                            direction,
+                            service,
+                            kind,
+                            caller,
+                            "",
+                            System.currentTimeMillis(),
+                            0,
+                            0,
+                            0,
+                            error));
         }
     }
 
-    private static RequestRecord record(Direction direction, String service, String kind, String caller, String peer,
-            long startMillis, long nanos, long fromClient, long toClient, String error) {
-        return new RequestRecord(direction, service, "", caller, kind.toUpperCase(java.util.Locale.ROOT), service, "", 0, error,
-                startMillis, nanos, fromClient, toClient, peer, "", 0, RequestFlags.text(RequestFlags.TUNNEL));
+    private static RequestRecord record(
+            Direction direction,
+            String service,
+            String kind,
+            String caller,
+            String peer,
+            long startMillis,
+            long nanos,
+            long fromClient,
+            long toClient,
+            String error) {
+        return new RequestRecord(
+                direction,
+                service,
+                "",
+                caller,
+                kind.toUpperCase(java.util.Locale.ROOT),
+                service,
+                "",
+                0,
+                error,
+                startMillis,
+                nanos,
+                fromClient,
+                toClient,
+                peer,
+                "",
+                0,
+                RequestFlags.text(RequestFlags.TUNNEL));
     }
 
     /** Each series' counters, by direction label and service. */
@@ -116,7 +162,13 @@ public final class TcpStats {
         private long toClient;
         private boolean closed;
 
-        private Connection(Counters counters, Direction direction, String service, String kind, String caller, String peer) {
+        private Connection(
+                Counters counters,
+                Direction direction,
+                String service,
+                String kind,
+                String caller,
+                String peer) {
             this.counters = counters;
             this.direction = direction;
             this.service = service;
@@ -152,7 +204,18 @@ public final class TcpStats {
                 }
             }
             if (!connections.isEmpty()) {
-                connections.onRequest(record(direction, service, kind, caller, peer, startMillis, nanos, fromClient, toClient, ""));
+                connections.onRequest(
+                        record(
+                                direction,
+                                service,
+                                kind,
+                                caller,
+                                peer,
+                                startMillis,
+                                nanos,
+                                fromClient,
+                                toClient,
+                                ""));
             }
         }
     }

@@ -59,7 +59,10 @@ final class Fields {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    /** Refuses any key not in {@code known}; keys are checked in sorted order so the error is stable. */
+    /**
+     * Refuses any key not in {@code known}; keys are checked in sorted order so the error is
+     * stable.
+     */
     Fields allowOnly(Set<String> known) {
         for (String key : new TreeSet<>(object.keySet())) {
             if (!known.contains(key)) {
@@ -125,7 +128,10 @@ final class Fields {
         throw ResourceError.bad(pathOf(key), v, "true | false");
     }
 
-    /** A duration in whole milliseconds within [min, max]: a HOCON duration or a number of milliseconds. */
+    /**
+     * A duration in whole milliseconds within [min, max]: a HOCON duration or a number of
+     * milliseconds.
+     */
     long millis(String key, Duration min, Duration max, long fallback) {
         if (!has(key)) {
             return fallback;
@@ -138,7 +144,8 @@ final class Fields {
             throw ResourceError.bad(pathOf(key), v, "a duration such as 250ms or 2s");
         }
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0 || d.toNanos() % 1_000_000 != 0) {
-            throw ResourceError.bad(pathOf(key), v, Durations.range(min, max) + " in whole milliseconds");
+            throw ResourceError.bad(
+                    pathOf(key), v, Durations.range(min, max) + " in whole milliseconds");
         }
         return d.toMillis();
     }
@@ -176,7 +183,10 @@ final class Fields {
         return out;
     }
 
-    /** A free-form {@code { key = "value" }} object with scalar values, sorted by key; absent: empty. */
+    /**
+     * A free-form {@code { key = "value" }} object with scalar values, sorted by key; absent:
+     * empty.
+     */
     Map<String, String> stringMap(String key, String expected) {
         Map<String, String> out = new TreeMap<>();
         for (var e : entries(key, expected).entrySet()) {

@@ -15,22 +15,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Stored resources in the friendly shape: kebab-case keys, durations as text, defaults explicit. */
+/**
+ * Stored resources in the friendly shape: kebab-case keys, durations as text, defaults explicit.
+ */
 final class FriendlyWriter {
 
     private FriendlyWriter() {}
 
     static Map<String, Object> resource(Resource r) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("kind", ResourceKind.parse(r.getKind()).map(ResourceKind::canonical).orElse(r.getKind()));
+        out.put(
+                "kind",
+                ResourceKind.parse(r.getKind()).map(ResourceKind::canonical).orElse(r.getKind()));
         out.put("name", r.getName());
-        out.put("spec", switch (r.getSpecCase()) {
-            case ROUTE -> RouteSpecWriter.write(r.getRoute());
-            case DESTINATION_POLICY -> destinationPolicy(r.getDestinationPolicy());
-            case RATE_LIMIT -> rateLimit(r.getRateLimit());
-            case AUTHORIZATION -> authorization(r.getAuthorization());
-            case SPEC_NOT_SET -> new LinkedHashMap<>();
-        });
+        out.put(
+                "spec",
+                switch (r.getSpecCase()) {
+                    case ROUTE -> RouteSpecWriter.write(r.getRoute());
+                    case DESTINATION_POLICY -> destinationPolicy(r.getDestinationPolicy());
+                    case RATE_LIMIT -> rateLimit(r.getRateLimit());
+                    case AUTHORIZATION -> authorization(r.getAuthorization());
+                    case SPEC_NOT_SET -> new LinkedHashMap<>();
+                });
         if (r.hasVersion()) {
             Version v = r.getVersion();
             out.put("version", v.getPhysicalMillis() + "." + v.getLogical() + "@" + v.getNode());
@@ -46,11 +52,13 @@ final class FriendlyWriter {
         out.put("load-balancer", s.getLoadBalancer());
         if (s.hasHashOn()) {
             HashOn h = s.getHashOn();
-            out.put("hash-on", switch (h.getKeyCase()) {
-                case HEADER -> Map.of("header", h.getHeader());
-                case COOKIE -> Map.of("cookie", h.getCookie());
-                default -> Map.of("source-ip", true);
-            });
+            out.put(
+                    "hash-on",
+                    switch (h.getKeyCase()) {
+                        case HEADER -> Map.of("header", h.getHeader());
+                        case COOKIE -> Map.of("cookie", h.getCookie());
+                        default -> Map.of("source-ip", true);
+                    });
         }
         OutlierDetection o = s.getOutlierDetection();
         Map<String, Object> outlier = new LinkedHashMap<>();

@@ -31,7 +31,11 @@ public final class HybridClock {
                 logical = 0;
             }
         }
-        return Version.newBuilder().setPhysicalMillis(physical).setLogical(logical).setNode(node).build();
+        return Version.newBuilder()
+                .setPhysicalMillis(physical)
+                .setLogical(logical)
+                .setNode(node)
+                .build();
     }
 
     /** Moves the clock past a version seen from another node. */

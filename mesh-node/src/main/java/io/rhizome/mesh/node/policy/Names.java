@@ -10,11 +10,17 @@ final class Names {
 
     /** Resource and service names: the node config's service-name rule (a DNS label). */
     static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    static final String NAME_FORM = "1-63 of a-z, 0-9 and '-', starting and ending with a letter or digit";
+
+    static final String NAME_FORM =
+            "1-63 of a-z, 0-9 and '-', starting and ending with a letter or digit";
+
     /** RFC 9110 token: header names, cookie names and methods. */
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-    private static final Pattern IDENTITY = Pattern.compile("spiffe://[a-z0-9*][a-z0-9._*-]*/service/[a-z0-9*][a-z0-9*-]*");
-    static final String IDENTITY_FORM = "an identity spiffe://DOMAIN/service/NAME, '*' wildcards allowed";
+
+    private static final Pattern IDENTITY =
+            Pattern.compile("spiffe://[a-z0-9*][a-z0-9._*-]*/service/[a-z0-9*][a-z0-9*-]*");
+    static final String IDENTITY_FORM =
+            "an identity spiffe://DOMAIN/service/NAME, '*' wildcards allowed";
 
     private Names() {}
 
@@ -35,7 +41,8 @@ final class Names {
     /** A header name given as an object key, lower-cased. */
     static String headerName(String name, String path) {
         if (!TOKEN.matcher(name).matches()) {
-            throw ResourceError.bad(path, ResourceError.quote(name), "a header name (an HTTP token)");
+            throw ResourceError.bad(
+                    path, ResourceError.quote(name), "a header name (an HTTP token)");
         }
         return name.toLowerCase(Locale.ROOT);
     }
@@ -82,7 +89,13 @@ final class Names {
         try {
             Pattern.compile(s);
         } catch (PatternSyntaxException e) {
-            throw ResourceError.bad(path, v, "a Java regular expression; " + e.getDescription() + " near index " + e.getIndex());
+            throw ResourceError.bad(
+                    path,
+                    v,
+                    "a Java regular expression; "
+                            + e.getDescription()
+                            + " near index "
+                            + e.getIndex());
         }
         return s;
     }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
 
-    public static final List<String> KINDS = List.of("Authorization", "DestinationPolicy", "RateLimit", "Route");
+    public static final List<String> KINDS =
+            List.of("Authorization", "DestinationPolicy", "RateLimit", "Route");
 
     public sealed interface Command {}
 
@@ -45,27 +46,40 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
 
     public record Delete(String kind, String name, ActorRef<Outcome> replyTo) implements Command {}
 
-    public enum ChangeStatus { CREATED, UPDATED, UNCHANGED, DELETED, NOT_FOUND }
+    public enum ChangeStatus {
+        CREATED,
+        UPDATED,
+        UNCHANGED,
+        DELETED,
+        NOT_FOUND
+    }
 
     public record Change(String kind, String name, ChangeStatus status, Version version) {}
 
     /**
      * @param acknowledged every reachable member acknowledged the write in time (false: accepted
-     *                     locally, still replicating)
-     * @param written      the versions written, for receipts
+     *     locally, still replicating)
+     * @param written the versions written, for receipts
      */
     public record Outcome(List<Change> changes, boolean acknowledged, List<Resource> written) {}
 
-    private record Changed(Replicator.SubscribeResponse<LWWMap<String, Resource>> response) implements Command {}
-
-    private record Loaded(Replicator.GetResponse<LWWMap<String, Resource>> response) implements Command {}
-
-    private record Written(Replicator.UpdateResponse<LWWMap<String, Resource>> response, long request) implements Command {}
-
-    private record Resubmitted(Replicator.UpdateResponse<LWWMap<String, Resource>> response, List<Resource> resources)
+    private record Changed(Replicator.SubscribeResponse<LWWMap<String, Resource>> response)
             implements Command {}
 
-    private enum RetryTick implements Command { INSTANCE }
+    private record Loaded(Replicator.GetResponse<LWWMap<String, Resource>> response)
+            implements Command {}
+
+    private record Written(
+            Replicator.UpdateResponse<LWWMap<String, Resource>> response, long request)
+            implements Command {}
+
+    private record Resubmitted(
+            Replicator.UpdateResponse<LWWMap<String, Resource>> response, List<Resource> resources)
+            implements Command {}
+
+    private enum RetryTick implements Command {
+        INSTANCE
+    }
 
     private static final Logger log = LoggerFactory.getLogger(PolicyActor.class);
 
@@ -73,13 +87,32 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
         return LWWMapKey.create("policy-" + kind.toLowerCase(Locale.ROOT));
     }
 
-    public static Behavior<Command> create(String nodeName, PolicyView view, PolicyJournal journal, Duration writeTimeout) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
-                (ReplicatorMessageAdapter<Command, LWWMap<String, Resource>> replicator) ->
-                        new PolicyActor(ctx, timers, replicator, nodeName, view, journal, writeTimeout))));
+    public static Behavior<Command> create(
+            String nodeName, PolicyView view, PolicyJournal journal, Duration writeTimeout) {
+        return Behaviors.setup(
+                ctx ->
+                        Behaviors.withTimers(
+                                timers ->
+                                        DistributedData.withReplicatorMessageAdapter(
+                                                (ReplicatorMessageAdapter<
+                                                                        Command,
+                                                                        LWWMap<String, Resource>>
+                                                                replicator) ->
+                                                        new PolicyActor(
+                                                                ctx,
+                                                                timers,
+                                                                replicator,
+                                                                nodeName,
+                                                                view,
+                                                                journal,
+                                                                writeTimeout))));
     }
 
-    private record PendingWrite(ActorRef<Outcome> replyTo, List<Change> changes, List<Resource> written, int[] remaining,
+    private record PendingWrite(
+            ActorRef<Outcome> replyTo,
+            List<Change> changes,
+            List<Resource> written,
+            int[] remaining,
             boolean[] ok) {}
 
     private final ReplicatorMessageAdapter<Command, LWWMap<String, Resource>> replicator;
@@ -95,9 +128,14 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
     private final Map<Long, PendingWrite> pending = new HashMap<>();
     private long nextRequest;
 
-    private PolicyActor(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-            ReplicatorMessageAdapter<Command, LWWMap<String, Resource>> replicator, String nodeName, PolicyView view,
-            PolicyJournal journal, Duration writeTimeout) {
+    private PolicyActor(
+            ActorContext<Command> ctx,
+            TimerScheduler<Command> timers,
+            ReplicatorMessageAdapter<Command, LWWMap<String, Resource>> replicator,
+            String nodeName,
+            PolicyView view,
+            PolicyJournal journal,
+            Duration writeTimeout) {
         super(ctx);
         this.replicator = replicator;
         this.nodeName = nodeName;
@@ -111,7 +149,9 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
             state.put(kind, new HashMap<>());
             replicator.subscribe(keyOf(kind), Changed::new);
             // The replicator answers once the durable (LMDB) state is loaded.
-            replicator.askGet(reply -> new Replicator.Get<>(keyOf(kind), Replicator.readLocal(), reply), Loaded::new);
+            replicator.askGet(
+                    reply -> new Replicator.Get<>(keyOf(kind), Replicator.readLocal(), reply),
+                    Loaded::new);
         }
         timers.startTimerWithFixedDelay(RetryTick.INSTANCE, Duration.ofSeconds(2));
     }
@@ -136,13 +176,22 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
             Resource existing = state.get(r.getKind()).get(r.getName());
             boolean live = existing != null && !existing.getDeleted();
             if (live && sameSpec(existing, r)) {
-                changes.add(new Change(r.getKind(), r.getName(), ChangeStatus.UNCHANGED, existing.getVersion()));
+                changes.add(
+                        new Change(
+                                r.getKind(),
+                                r.getName(),
+                                ChangeStatus.UNCHANGED,
+                                existing.getVersion()));
                 continue;
             }
             Resource stamped = stamp(r.toBuilder().setDeleted(false));
             toWrite.add(stamped);
-            changes.add(new Change(r.getKind(), r.getName(), live ? ChangeStatus.UPDATED : ChangeStatus.CREATED,
-                    stamped.getVersion()));
+            changes.add(
+                    new Change(
+                            r.getKind(),
+                            r.getName(),
+                            live ? ChangeStatus.UPDATED : ChangeStatus.CREATED,
+                            stamped.getVersion()));
         }
         write(toWrite, changes, apply.replyTo());
         return this;
@@ -151,13 +200,34 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
     private Behavior<Command> onDelete(Delete delete) {
         Resource existing = state.getOrDefault(delete.kind(), Map.of()).get(delete.name());
         if (existing == null || existing.getDeleted()) {
-            delete.replyTo().tell(new Outcome(List.of(new Change(delete.kind(), delete.name(), ChangeStatus.NOT_FOUND, null)),
-                    true, List.of()));
+            delete.replyTo()
+                    .tell(
+                            new Outcome(
+                                    List.of(
+                                            new Change(
+                                                    delete.kind(),
+                                                    delete.name(),
+                                                    ChangeStatus.NOT_FOUND,
+                                                    null)),
+                                    true,
+                                    List.of()));
             return this;
         }
-        Resource tombstone = stamp(Resource.newBuilder().setKind(delete.kind()).setName(delete.name()).setDeleted(true));
-        write(List.of(tombstone), List.of(new Change(delete.kind(), delete.name(), ChangeStatus.DELETED,
-                tombstone.getVersion())), delete.replyTo());
+        Resource tombstone =
+                stamp(
+                        Resource.newBuilder()
+                                .setKind(delete.kind())
+                                .setName(delete.name())
+                                .setDeleted(true));
+        write(
+                List.of(tombstone),
+                List.of(
+                        new Change(
+                                delete.kind(),
+                                delete.name(),
+                                ChangeStatus.DELETED,
+                                tombstone.getVersion())),
+                delete.replyTo());
         return this;
     }
 
@@ -167,8 +237,18 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
     }
 
     private static boolean sameSpec(Resource a, Resource b) {
-        return a.toBuilder().clearVersion().clearWriter().clearWrittenAtMillis().build()
-                .equals(b.toBuilder().clearVersion().clearWriter().clearWrittenAtMillis().setDeleted(false).build());
+        return a.toBuilder()
+                .clearVersion()
+                .clearWriter()
+                .clearWrittenAtMillis()
+                .build()
+                .equals(
+                        b.toBuilder()
+                                .clearVersion()
+                                .clearWriter()
+                                .clearWrittenAtMillis()
+                                .setDeleted(false)
+                                .build());
     }
 
     private void write(List<Resource> toWrite, List<Change> changes, ActorRef<Outcome> replyTo) {
@@ -180,17 +260,36 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
         Map<String, List<Resource>> byKind = new LinkedHashMap<>();
         toWrite.forEach(r -> byKind.computeIfAbsent(r.getKind(), k -> new ArrayList<>()).add(r));
         long id = nextRequest++;
-        pending.put(id, new PendingWrite(replyTo, changes, toWrite, new int[] {byKind.size()}, new boolean[] {true}));
-        byKind.forEach((kind, resources) -> {
-            applyLocally(kind, resources);
-            replicator.askUpdate(reply -> new Replicator.Update<>(keyOf(kind), LWWMap.empty(), writeAll, reply,
-                    current -> putNewer(current, resources)), response -> new Written(response, id));
-        });
+        pending.put(
+                id,
+                new PendingWrite(
+                        replyTo,
+                        changes,
+                        toWrite,
+                        new int[] {byKind.size()},
+                        new boolean[] {true}));
+        byKind.forEach(
+                (kind, resources) -> {
+                    applyLocally(kind, resources);
+                    replicator.askUpdate(
+                            reply ->
+                                    new Replicator.Update<>(
+                                            keyOf(kind),
+                                            LWWMap.empty(),
+                                            writeAll,
+                                            reply,
+                                            current -> putNewer(current, resources)),
+                            response -> new Written(response, id));
+                });
         publish();
     }
 
-    /** Puts each resource unless the map already holds a newer version of it (re-submits are idempotent). */
-    private LWWMap<String, Resource> putNewer(LWWMap<String, Resource> current, List<Resource> resources) {
+    /**
+     * Puts each resource unless the map already holds a newer version of it (re-submits are
+     * idempotent).
+     */
+    private LWWMap<String, Resource> putNewer(
+            LWWMap<String, Resource> current, List<Resource> resources) {
         LWWMap<String, Resource> next = current;
         for (Resource r : resources) {
             Resource held = current.getEntries().get(r.getName());
@@ -216,9 +315,14 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
             if (p.ok()[0]) {
                 journal.acknowledged(p.written());
             } else {
-                log.info("policy change accepted locally, replicating: not every member acknowledged in time");
+                log.info(
+                        "policy change accepted locally, replicating: not every member acknowledged in time");
             }
-            log.info("policy applied: {}", p.changes().stream().map(c -> c.kind() + "/" + c.name() + " " + c.status()).toList());
+            log.info(
+                    "policy applied: {}",
+                    p.changes().stream()
+                            .map(c -> c.kind() + "/" + c.name() + " " + c.status())
+                            .toList());
             p.replyTo().tell(new Outcome(p.changes(), p.ok()[0], p.written()));
         }
         return this;
@@ -231,13 +335,22 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
             return this;
         }
         Map<String, List<Resource>> byKind = new LinkedHashMap<>();
-        unacknowledged.forEach(r -> byKind.computeIfAbsent(r.getKind(), k -> new ArrayList<>()).add(r));
-        byKind.forEach((kind, resources) -> {
-            resources.forEach(r -> clock.observe(r.getVersion()));
-            applyLocally(kind, resources);
-            replicator.askUpdate(reply -> new Replicator.Update<>(keyOf(kind), LWWMap.empty(), writeMajority, reply,
-                    current -> putNewer(current, resources)), response -> new Resubmitted(response, resources));
-        });
+        unacknowledged.forEach(
+                r -> byKind.computeIfAbsent(r.getKind(), k -> new ArrayList<>()).add(r));
+        byKind.forEach(
+                (kind, resources) -> {
+                    resources.forEach(r -> clock.observe(r.getVersion()));
+                    applyLocally(kind, resources);
+                    replicator.askUpdate(
+                            reply ->
+                                    new Replicator.Update<>(
+                                            keyOf(kind),
+                                            LWWMap.empty(),
+                                            writeMajority,
+                                            reply,
+                                            current -> putNewer(current, resources)),
+                            response -> new Resubmitted(response, resources));
+                });
         publish();
         return this;
     }
@@ -245,7 +358,8 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
     private Behavior<Command> onResubmitted(Resubmitted r) {
         if (r.response() instanceof Replicator.UpdateSuccess) {
             journal.acknowledged(r.resources());
-            log.info("journaled policy writes acknowledged by a majority: {}",
+            log.info(
+                    "journaled policy writes acknowledged by a majority: {}",
                     r.resources().stream().map(PolicyJournal::key).toList());
         }
         return this;
@@ -259,7 +373,8 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
     }
 
     private Behavior<Command> onLoaded(Loaded response) {
-        if (response.response() instanceof Replicator.GetSuccess<LWWMap<String, Resource>> success) {
+        if (response.response()
+                instanceof Replicator.GetSuccess<LWWMap<String, Resource>> success) {
             replace(success.key(), success.get(success.key()));
         }
         loaded.put(response.response().key().id(), true);
@@ -303,7 +418,8 @@ public final class PolicyActor extends AbstractBehavior<PolicyActor.Command> {
 
     private void publish() {
         PolicySnapshot snapshot = PolicySnapshot.of(state, loaded.size() == KINDS.size());
-        if (!snapshot.routes().rejected().isEmpty() && !snapshot.routes().rejected().equals(view.current().routes().rejected())) {
+        if (!snapshot.routes().rejected().isEmpty()
+                && !snapshot.routes().rejected().equals(view.current().routes().rejected())) {
             log.warn("routes left out of the request path: {}", snapshot.routes().rejected());
         }
         view.publish(snapshot);

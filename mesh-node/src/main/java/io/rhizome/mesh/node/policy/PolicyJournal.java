@@ -16,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes this node accepted that a majority has not acknowledged yet (architecture.md §3: no accepted write
- * is ever lost). Kept in data-dir as length-delimited protobuf; rewritten whole on each change
- * (it holds only what is in flight, normally nothing). A new incarnation re-submits what is left.
+ * Writes this node accepted that a majority has not acknowledged yet (architecture.md §3: no
+ * accepted write is ever lost). Kept in data-dir as length-delimited protobuf; rewritten whole on
+ * each change (it holds only what is in flight, normally nothing). A new incarnation re-submits
+ * what is left.
  */
 public final class PolicyJournal {
     private static final Logger log = LoggerFactory.getLogger(PolicyJournal.class);
@@ -78,7 +79,8 @@ public final class PolicyJournal {
                     r.writeDelimitedTo(out);
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write policy journal " + file, e);
         }

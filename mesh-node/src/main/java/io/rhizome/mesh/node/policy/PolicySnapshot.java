@@ -21,7 +21,11 @@ import java.util.TreeMap;
  * @param routes the live Routes compiled for the request path
  */
 public record PolicySnapshot(
-        Map<String, Map<String, Resource>> byKind, boolean loaded, String digest, int liveCount, RouteTable routes) {
+        Map<String, Map<String, Resource>> byKind,
+        boolean loaded,
+        String digest,
+        int liveCount,
+        RouteTable routes) {
 
     public static final PolicySnapshot EMPTY = of(Map.of(), false);
 
@@ -29,13 +33,23 @@ public record PolicySnapshot(
         TreeMap<String, Map<String, Resource>> copy = new TreeMap<>();
         byKind.forEach((k, v) -> copy.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
         List<String> lines = new ArrayList<>();
-        copy.forEach((kind, resources) -> resources.forEach((name, r) -> {
-            if (!r.getDeleted()) {
-                lines.add(kind + "/" + name + "@" + Versions.format(r.getVersion()));
-            }
-        }));
-        RouteTable routes = RouteTable.build(new ArrayList<>(copy.getOrDefault("Route", Map.of()).values()));
-        return new PolicySnapshot(Collections.unmodifiableMap(copy), loaded, sha256(lines), lines.size(), routes);
+        copy.forEach(
+                (kind, resources) ->
+                        resources.forEach(
+                                (name, r) -> {
+                                    if (!r.getDeleted()) {
+                                        lines.add(
+                                                kind
+                                                        + "/"
+                                                        + name
+                                                        + "@"
+                                                        + Versions.format(r.getVersion()));
+                                    }
+                                }));
+        RouteTable routes =
+                RouteTable.build(new ArrayList<>(copy.getOrDefault("Route", Map.of()).values()));
+        return new PolicySnapshot(
+                Collections.unmodifiableMap(copy), loaded, sha256(lines), lines.size(), routes);
     }
 
     /** Live (not deleted) resources of one kind, by name. */

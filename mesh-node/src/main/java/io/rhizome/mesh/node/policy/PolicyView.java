@@ -4,14 +4,18 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** The current {@link PolicySnapshot}; written by {@link PolicyActor}, read without locks. */
 public final class PolicyView {
-    private final AtomicReference<PolicySnapshot> current = new AtomicReference<>(PolicySnapshot.EMPTY);
+    private final AtomicReference<PolicySnapshot> current =
+            new AtomicReference<>(PolicySnapshot.EMPTY);
     private volatile long changedAtMillis;
 
     public PolicySnapshot current() {
         return current.get();
     }
 
-    /** When this node last saw the policy change (its digest), epoch milliseconds; 0 before any change. */
+    /**
+     * When this node last saw the policy change (its digest), epoch milliseconds; 0 before any
+     * change.
+     */
     public long changedAtMillis() {
         return changedAtMillis;
     }

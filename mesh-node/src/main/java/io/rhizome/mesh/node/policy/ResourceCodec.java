@@ -16,14 +16,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Converts policy resources between the friendly shape users write (docs/resources.md: HOCON,
- * JSON or an already parsed tree) and the stored protobuf form. Reading validates every field and
- * fills in every documented default, so the stored form is explicit; a batch is all or nothing:
- * the first problem is thrown as a {@link ResourceError} and nothing is returned.
+ * Converts policy resources between the friendly shape users write (docs/resources.md: HOCON, JSON
+ * or an already parsed tree) and the stored protobuf form. Reading validates every field and fills
+ * in every documented default, so the stored form is explicit; a batch is all or nothing: the first
+ * problem is thrown as a {@link ResourceError} and nothing is returned.
  */
 public final class ResourceCodec {
 
-    private static final Set<String> RESOURCE_KEYS = Set.of("kind", "name", "spec", "version", "writer", "written-at");
+    private static final Set<String> RESOURCE_KEYS =
+            Set.of("kind", "name", "spec", "version", "writer", "written-at");
     private static final String KINDS = "Route | DestinationPolicy | RateLimit | Authorization";
 
     private ResourceCodec() {}
@@ -51,10 +52,13 @@ public final class ResourceCodec {
         root.allowOnly(Set.of("resources"));
         List<Resource> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (Fields.Element e : root.list("resources", 0, Integer.MAX_VALUE, "a list of resources")) {
+        for (Fields.Element e :
+                root.list("resources", 0, Integer.MAX_VALUE, "a list of resources")) {
             Resource r = resource(Fields.of(e.value(), e.path(), "an object { kind, name, spec }"));
             if (!seen.add(r.getKind() + "/" + r.getName())) {
-                throw ResourceError.bad(e.path() + ".name", ResourceError.quote(r.getName()),
+                throw ResourceError.bad(
+                        e.path() + ".name",
+                        ResourceError.quote(r.getName()),
                         "a name not already used by another " + r.getKind() + " in this batch");
             }
             out.add(r);
@@ -62,10 +66,14 @@ public final class ResourceCodec {
         return List.copyOf(out);
     }
 
-    /** Reads JSON: one resource {@code {...}}, {@code {"resources": [...]}} or a top-level list {@code [...]}. */
+    /**
+     * Reads JSON: one resource {@code {...}}, {@code {"resources": [...]}} or a top-level list
+     * {@code [...]}.
+     */
     public static List<Resource> parseJson(String json) {
         String trimmed = json.strip();
-        // A top-level list is not a config document; wrap it on the same line so error lines still match.
+        // A top-level list is not a config document; wrap it on the same line so error lines still
+        // match.
         String text = trimmed.startsWith("[") ? "{\"resources\": " + trimmed + "\n}" : trimmed;
         return parseDocument(parse(text, ConfigSyntax.JSON));
     }
@@ -75,7 +83,9 @@ public final class ResourceCodec {
         return parseDocument(parse(text, ConfigSyntax.CONF));
     }
 
-    /** One resource in the friendly shape: ordered maps and lists of strings, numbers and booleans. */
+    /**
+     * One resource in the friendly shape: ordered maps and lists of strings, numbers and booleans.
+     */
     public static Map<String, Object> toFriendly(Resource r) {
         return FriendlyWriter.resource(r);
     }
@@ -87,8 +97,13 @@ public final class ResourceCodec {
 
     /** HOCON: a single resource as its keys, otherwise {@code resources = [...]}. */
     public static String toHocon(List<Resource> resources) {
-        return render(resources, ConfigRenderOptions.defaults()
-                .setJson(false).setOriginComments(false).setComments(false).setFormatted(true));
+        return render(
+                resources,
+                ConfigRenderOptions.defaults()
+                        .setJson(false)
+                        .setOriginComments(false)
+                        .setComments(false)
+                        .setFormatted(true));
     }
 
     private static String render(List<Resource> resources, ConfigRenderOptions options) {
@@ -104,16 +119,22 @@ public final class ResourceCodec {
     private static Resource resource(Fields f) {
         f.allowOnly(RESOURCE_KEYS);
         String kindText = f.text("kind", KINDS);
-        ResourceKind kind = ResourceKind.parse(kindText)
-                .orElseThrow(() -> ResourceError.bad(f.pathOf("kind"), f.value("kind", KINDS), KINDS));
-        Resource.Builder b = Resource.newBuilder()
-                .setKind(kind.canonical())
-                .setName(Names.name(f, "name", "a resource name"));
+        ResourceKind kind =
+                ResourceKind.parse(kindText)
+                        .orElseThrow(
+                                () ->
+                                        ResourceError.bad(
+                                                f.pathOf("kind"), f.value("kind", KINDS), KINDS));
+        Resource.Builder b =
+                Resource.newBuilder()
+                        .setKind(kind.canonical())
+                        .setName(Names.name(f, "name", "a resource name"));
         // version, writer and written-at are printed by the node and ignored when read back.
         Fields spec = f.object("spec", "an object");
         switch (kind) {
             case ROUTE -> b.setRoute(RouteSpecReader.read(spec));
-            case DESTINATION_POLICY -> b.setDestinationPolicy(DestinationPolicySpecReader.read(spec));
+            case DESTINATION_POLICY ->
+                    b.setDestinationPolicy(DestinationPolicySpecReader.read(spec));
             case RATE_LIMIT -> b.setRateLimit(RateLimitSpecReader.read(spec));
             case AUTHORIZATION -> b.setAuthorization(AuthorizationSpecReader.read(spec));
         }
@@ -122,7 +143,11 @@ public final class ResourceCodec {
 
     private static Config parse(String text, ConfigSyntax syntax) {
         try {
-            return ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(syntax).setOriginDescription("document"));
+            return ConfigFactory.parseString(
+                    text,
+                    ConfigParseOptions.defaults()
+                            .setSyntax(syntax)
+                            .setOriginDescription("document"));
         } catch (ConfigException e) {
             throw new ResourceError("document", oneLine(e));
         }

@@ -7,9 +7,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A resource document is malformed, incomplete or has an unknown key. The message is one line
- * that names the full field path and the expected form, e.g.
- * {@code resources[0].spec.rules[1].backends[0].weight: -5 (expected: 0..1000)}.
+ * A resource document is malformed, incomplete or has an unknown key. The message is one line that
+ * names the full field path and the expected form, e.g. {@code
+ * resources[0].spec.rules[1].backends[0].weight: -5 (expected: 0..1000)}.
  */
 public final class ResourceError extends RuntimeException {
     private final String field;
@@ -37,14 +37,18 @@ public final class ResourceError extends RuntimeException {
     }
 
     static ResourceError unknownKey(String field, Set<String> known) {
-        return new ResourceError(field, "unknown key (expected one of: " + new TreeSet<>(known) + ")");
+        return new ResourceError(
+                field, "unknown key (expected one of: " + new TreeSet<>(known) + ")");
     }
 
     static String render(ConfigValue value) {
         return value.render(ConfigRenderOptions.concise());
     }
 
-    /** A plain string rendered as a config string renders, quoted and escaped, so messages look alike. */
+    /**
+     * A plain string rendered as a config string renders, quoted and escaped, so messages look
+     * alike.
+     */
     static String quote(String s) {
         return render(ConfigValueFactory.fromAnyRef(s));
     }

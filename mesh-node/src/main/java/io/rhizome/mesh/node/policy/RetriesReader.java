@@ -10,15 +10,34 @@ import java.util.Set;
 /** A rule's {@code retries} block, with the documented defaults filled in. */
 final class RetriesReader {
 
-    /** The last five retry a gRPC call whose answer (trailers-only) has that {@code grpc-status}. */
-    static final List<String> CONDITIONS = List.of("connect-failure", "5xx", "gateway-error", "reset", "retriable-status-codes",
-            "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable");
+    /**
+     * The last five retry a gRPC call whose answer (trailers-only) has that {@code grpc-status}.
+     */
+    static final List<String> CONDITIONS =
+            List.of(
+                    "connect-failure",
+                    "5xx",
+                    "gateway-error",
+                    "reset",
+                    "retriable-status-codes",
+                    "cancelled",
+                    "deadline-exceeded",
+                    "internal",
+                    "resource-exhausted",
+                    "unavailable");
+
     static final List<String> DEFAULT_ON = List.of("connect-failure", "reset");
     static final long DEFAULT_BASE_MILLIS = 25;
     static final long DEFAULT_MAX_MILLIS = 250;
 
     private static final Set<String> KEYS =
-            Set.of("attempts", "per-try-timeout", "on", "retriable-status-codes", "backoff", "non-idempotent");
+            Set.of(
+                    "attempts",
+                    "per-try-timeout",
+                    "on",
+                    "retriable-status-codes",
+                    "backoff",
+                    "non-idempotent");
     private static final Set<String> BACKOFF_KEYS = Set.of("base", "max");
     private static final Duration MIN = Duration.ofMillis(1);
     private static final Duration MAX = Duration.ofHours(1);
@@ -28,9 +47,10 @@ final class RetriesReader {
 
     static Retries read(Fields r) {
         r.allowOnly(KEYS);
-        Retries.Builder b = Retries.newBuilder()
-                .setAttempts(r.intIn("attempts", 0, 10, 0))
-                .setPerTryTimeoutMillis(r.millis("per-try-timeout", MIN, MAX, 0));
+        Retries.Builder b =
+                Retries.newBuilder()
+                        .setAttempts(r.intIn("attempts", 0, 10, 0))
+                        .setPerTryTimeoutMillis(r.millis("per-try-timeout", MIN, MAX, 0));
         List<String> on = on(r);
         b.addAllOn(on);
         for (Fields.Element e : r.list("retriable-status-codes", 0, Integer.MAX_VALUE, CODES)) {
@@ -76,10 +96,14 @@ final class RetriesReader {
             if (base > max) {
                 // Name the field the user wrote; with base left at its default, that is max.
                 if (f.has("base")) {
-                    throw ResourceError.bad(f.pathOf("base"), f.value("base", ""),
+                    throw ResourceError.bad(
+                            f.pathOf("base"),
+                            f.value("base", ""),
                             "a duration no longer than max (" + Durations.format(max) + ")");
                 }
-                throw ResourceError.bad(f.pathOf("max"), f.value("max", ""),
+                throw ResourceError.bad(
+                        f.pathOf("max"),
+                        f.value("max", ""),
                         "a duration no shorter than base (" + Durations.format(base) + ")");
             }
         }

@@ -12,11 +12,16 @@ final class RouteMatchReader {
     private static final Set<String> KEYS =
             Set.of("path-exact", "path-prefix", "path-regex", "method", "headers", "query", "grpc");
     private static final Set<String> GRPC_KEYS = Set.of("service", "method", "type");
-    private static final String FORM = "an object { path-prefix, method, headers, query } or { grpc, headers }";
+    private static final String FORM =
+            "an object { path-prefix, method, headers, query } or { grpc, headers }";
     private static final String GRPC_FORM = "an object { service, method, type = exact | regex }";
+
     /** A fully qualified gRPC service name and a method name, as protobuf allows them. */
-    private static final java.util.regex.Pattern SERVICE = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
-    private static final java.util.regex.Pattern METHOD = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final java.util.regex.Pattern SERVICE =
+            java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+
+    private static final java.util.regex.Pattern METHOD =
+            java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String ONE_PATH = "only one of path-exact, path-prefix, path-regex";
 
     private RouteMatchReader() {}
@@ -24,7 +29,8 @@ final class RouteMatchReader {
     /** The rule's matches; none means the rule matches every request. */
     static List<RouteMatch> read(Fields rule) {
         if (rule.has("match") && rule.has("matches")) {
-            throw ResourceError.bad(rule.pathOf("match"), rule.value("match", FORM), "match or matches, not both");
+            throw ResourceError.bad(
+                    rule.pathOf("match"), rule.value("match", FORM), "match or matches, not both");
         }
         if (rule.has("match")) {
             return List.of(match(rule.object("match", FORM)));
@@ -64,9 +70,13 @@ final class RouteMatchReader {
         b.addAllQuery(ValueMatches.read(m, "query", false));
         if (m.has("grpc")) {
             // A gRPC method match is a path match: gRPC's path is /service/method (POST).
-            for (String key : List.of("path-exact", "path-prefix", "path-regex", "method", "query")) {
+            for (String key :
+                    List.of("path-exact", "path-prefix", "path-regex", "method", "query")) {
                 if (m.has(key)) {
-                    throw ResourceError.bad(m.pathOf(key), m.value(key, "grpc or " + key), "grpc or " + key + ", not both");
+                    throw ResourceError.bad(
+                            m.pathOf(key),
+                            m.value(key, "grpc or " + key),
+                            "grpc or " + key + ", not both");
                 }
             }
             b.setGrpc(grpc(m.object("grpc", GRPC_FORM)));
@@ -76,12 +86,23 @@ final class RouteMatchReader {
 
     private static GrpcMatch grpc(Fields g) {
         g.allowOnly(GRPC_KEYS);
-        String type = g.has("type") ? Fields.scalar(g.value("type", "exact | regex"), g.pathOf("type"), "exact | regex") : "exact";
+        String type =
+                g.has("type")
+                        ? Fields.scalar(
+                                g.value("type", "exact | regex"), g.pathOf("type"), "exact | regex")
+                        : "exact";
         if (!type.equals("exact") && !type.equals("regex")) {
-            throw ResourceError.bad(g.pathOf("type"), g.value("type", "exact | regex"), "exact | regex");
+            throw ResourceError.bad(
+                    g.pathOf("type"), g.value("type", "exact | regex"), "exact | regex");
         }
         boolean regex = type.equals("regex");
-        String service = name(g, "service", regex, SERVICE, "a fully qualified service name such as rhizome.example.Greeter");
+        String service =
+                name(
+                        g,
+                        "service",
+                        regex,
+                        SERVICE,
+                        "a fully qualified service name such as rhizome.example.Greeter");
         String method = name(g, "method", regex, METHOD, "a method name such as SayHello");
         if (service.isEmpty() && method.isEmpty()) {
             throw ResourceError.missing(g.pathOf("service"), "a service, a method or both");
@@ -89,8 +110,12 @@ final class RouteMatchReader {
         return GrpcMatch.newBuilder().setService(service).setMethod(method).setRegex(regex).build();
     }
 
-    /** The service or method of a gRPC match: a name of that form, or a regex with {@code type = regex}; "" when absent. */
-    private static String name(Fields g, String key, boolean regex, java.util.regex.Pattern form, String expected) {
+    /**
+     * The service or method of a gRPC match: a name of that form, or a regex with {@code type =
+     * regex}; "" when absent.
+     */
+    private static String name(
+            Fields g, String key, boolean regex, java.util.regex.Pattern form, String expected) {
         if (!g.has(key)) {
             return "";
         }

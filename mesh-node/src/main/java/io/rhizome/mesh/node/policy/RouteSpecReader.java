@@ -15,8 +15,15 @@ final class RouteSpecReader {
     static final int DEFAULT_WEIGHT = 1;
 
     private static final Set<String> SPEC_KEYS = Set.of("service", "rules");
-    private static final Set<String> RULE_KEYS = Set.of(
-            "match", "matches", "backends", "timeout", "retries", "request-headers", "response-headers");
+    private static final Set<String> RULE_KEYS =
+            Set.of(
+                    "match",
+                    "matches",
+                    "backends",
+                    "timeout",
+                    "retries",
+                    "request-headers",
+                    "response-headers");
     private static final Set<String> BACKEND_KEYS = Set.of("service", "subset", "weight");
     private static final Set<String> EDIT_KEYS = Set.of("set", "add", "remove");
     private static final String RULES = "a list of 1..64 rules";
@@ -31,7 +38,10 @@ final class RouteSpecReader {
             throw ResourceError.missing(spec.pathOf("rules"), RULES);
         }
         for (Fields.Element e : spec.list("rules", 1, 64, RULES)) {
-            b.addRules(rule(Fields.of(e.value(), e.path(), "an object { matches, backends, ... }"), service));
+            b.addRules(
+                    rule(
+                            Fields.of(e.value(), e.path(), "an object { matches, backends, ... }"),
+                            service));
         }
         return b.build();
     }
@@ -41,14 +51,21 @@ final class RouteSpecReader {
         RouteRule.Builder b = RouteRule.newBuilder().addAllMatches(RouteMatchReader.read(rule));
         if (rule.has("backends")) {
             for (Fields.Element e : rule.list("backends", 1, 16, "a list of 1..16 backends")) {
-                b.addBackends(backend(Fields.of(e.value(), e.path(), "an object { service, subset, weight }"), service));
+                b.addBackends(
+                        backend(
+                                Fields.of(
+                                        e.value(),
+                                        e.path(),
+                                        "an object { service, subset, weight }"),
+                                service));
             }
         } else {
             b.addBackends(Backend.newBuilder().setService(service).setWeight(DEFAULT_WEIGHT));
         }
         b.setTimeoutMillis(rule.millis("timeout", Duration.ofMillis(1), Duration.ofHours(1), 0));
         if (rule.has("retries")) {
-            b.setRetries(RetriesReader.read(rule.object("retries", "an object { attempts, on, ... }")));
+            b.setRetries(
+                    RetriesReader.read(rule.object("retries", "an object { attempts, on, ... }")));
         }
         HeaderEdits request = edits(rule, "request-headers");
         if (request != null) {
@@ -63,7 +80,8 @@ final class RouteSpecReader {
 
     private static Backend backend(Fields f, String routeService) {
         f.allowOnly(BACKEND_KEYS);
-        // The stored form names the service even when it is the route's own, so it reads explicitly.
+        // The stored form names the service even when it is the route's own, so it reads
+        // explicitly.
         String service = f.has("service") ? Names.service(f, "service") : routeService;
         return Backend.newBuilder()
                 .setService(service)
@@ -72,13 +90,18 @@ final class RouteSpecReader {
                 .build();
     }
 
-    /** Header edits at {@code key}, or null when absent or empty (an empty block changes nothing). */
+    /**
+     * Header edits at {@code key}, or null when absent or empty (an empty block changes nothing).
+     */
     private static HeaderEdits edits(Fields rule, String key) {
         if (!rule.has(key)) {
             return null;
         }
         Fields f = rule.object(key, "an object { set, add, remove }").allowOnly(EDIT_KEYS);
-        HeaderEdits.Builder b = HeaderEdits.newBuilder().putAllSet(headerValues(f, "set")).putAllAdd(headerValues(f, "add"));
+        HeaderEdits.Builder b =
+                HeaderEdits.newBuilder()
+                        .putAllSet(headerValues(f, "set"))
+                        .putAllAdd(headerValues(f, "add"));
         for (Fields.Element e : f.list("remove", 0, Integer.MAX_VALUE, "a list of header names")) {
             b.addRemove(Names.headerName(e.value(), e.path()));
         }
@@ -92,7 +115,10 @@ final class RouteSpecReader {
             String name = Names.headerName(e.getKey(), e.getValue().path());
             String value = Fields.scalar(e.getValue().value(), e.getValue().path(), "a string");
             if (out.put(name, value) != null) {
-                throw ResourceError.bad(e.getValue().path(), e.getValue().value(), "each header once (names are case-insensitive)");
+                throw ResourceError.bad(
+                        e.getValue().path(),
+                        e.getValue().value(),
+                        "each header once (names are case-insensitive)");
             }
         }
         return out;

@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** A stored RouteSpec in the friendly shape; what {@link RouteSpecReader} reads back to the same spec. */
+/**
+ * A stored RouteSpec in the friendly shape; what {@link RouteSpecReader} reads back to the same
+ * spec.
+ */
 final class RouteSpecWriter {
 
     private RouteSpecWriter() {}
@@ -61,7 +64,7 @@ final class RouteSpecWriter {
             case PATH_EXACT -> out.put("path-exact", m.getPathExact());
             case PATH_PREFIX -> out.put("path-prefix", m.getPathPrefix());
             case PATH_REGEX -> out.put("path-regex", m.getPathRegex());
-            default -> { }
+            default -> {}
         }
         if (!m.getMethod().isEmpty()) {
             out.put("method", m.getMethod());

@@ -14,8 +14,9 @@ public final class TcpServiceRules {
     private TcpServiceRules() {}
 
     /**
-     * @param isTcp   whether the mesh knows {@code service} as a {@code tcp} service
-     * @param inList  the batch was a list ({@code resources[i].spec...}) rather than one resource ({@code spec...})
+     * @param isTcp whether the mesh knows {@code service} as a {@code tcp} service
+     * @param inList the batch was a list ({@code resources[i].spec...}) rather than one resource
+     *     ({@code spec...})
      * @throws ResourceError naming the first field that cannot apply to a tcp service
      */
     public static void check(List<Resource> batch, Predicate<String> isTcp, boolean inList) {
@@ -28,11 +29,22 @@ public final class TcpServiceRules {
             List<AuthorizationRule> rules = r.getAuthorization().getRulesList();
             for (int j = 0; j < rules.size(); j++) {
                 AuthorizationRule rule = rules.get(j);
-                String field = rule.getMethodsCount() > 0 ? "methods" : rule.getPathsCount() > 0 ? "paths"
-                        : rule.getPathPrefixesCount() > 0 ? "path-prefixes" : rule.getHeadersCount() > 0 ? "headers" : null;
+                String field =
+                        rule.getMethodsCount() > 0
+                                ? "methods"
+                                : rule.getPathsCount() > 0
+                                        ? "paths"
+                                        : rule.getPathPrefixesCount() > 0
+                                                ? "path-prefixes"
+                                                : rule.getHeadersCount() > 0 ? "headers" : null;
                 if (field != null) {
-                    throw new ResourceError(prefix + j + "]." + field, "\"" + r.getAuthorization().getService()
-                            + "\" is a tcp service: its connections have no " + field + " (expected: rules naming only from)");
+                    throw new ResourceError(
+                            prefix + j + "]." + field,
+                            "\""
+                                    + r.getAuthorization().getService()
+                                    + "\" is a tcp service: its connections have no "
+                                    + field
+                                    + " (expected: rules naming only from)");
                 }
             }
         }

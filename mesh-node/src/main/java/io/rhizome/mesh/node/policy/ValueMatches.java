@@ -9,8 +9,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Header and query conditions: {@code NAME = "value"}, {@code NAME { regex = "..." }} or
- * {@code NAME { present = true }}. Header names are lower-cased; query names are kept as written.
+ * Header and query conditions: {@code NAME = "value"}, {@code NAME { regex = "..." }} or {@code
+ * NAME { present = true }}. Header names are lower-cased; query names are kept as written.
  */
 final class ValueMatches {
 
@@ -24,10 +24,16 @@ final class ValueMatches {
         Map<String, ValueMatch> out = new TreeMap<>();
         for (var e : parent.entries(key, "an object { name = " + FORMS + " }").entrySet()) {
             Fields.Element element = e.getValue();
-            String name = headers ? Names.headerName(e.getKey(), element.path()) : queryName(e.getKey(), element.path());
+            String name =
+                    headers
+                            ? Names.headerName(e.getKey(), element.path())
+                            : queryName(e.getKey(), element.path());
             ValueMatch match = match(name, element);
             if (out.put(name, match) != null) {
-                throw ResourceError.bad(element.path(), element.value(), "each header once (names are case-insensitive)");
+                throw ResourceError.bad(
+                        element.path(),
+                        element.value(),
+                        "each header once (names are case-insensitive)");
             }
         }
         return List.copyOf(out.values());
@@ -47,7 +53,8 @@ final class ValueMatches {
         }
         Fields f = Fields.of(element.value(), element.path(), FORMS).allowOnly(KEYS);
         if (f.has("regex") == f.has("present")) {
-            throw ResourceError.bad(element.path(), element.value(), "exactly one of regex, present");
+            throw ResourceError.bad(
+                    element.path(), element.value(), "exactly one of regex, present");
         }
         if (f.has("regex")) {
             return b.setRegex(Names.regex(f.value("regex", "a regex"), f.pathOf("regex"))).build();
@@ -62,11 +69,13 @@ final class ValueMatches {
     static Map<String, Object> write(List<ValueMatch> matches) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (ValueMatch m : matches) {
-            out.put(m.getName(), switch (m.getValueCase()) {
-                case REGEX -> Map.of("regex", m.getRegex());
-                case PRESENT -> Map.of("present", true);
-                default -> m.getExact();
-            });
+            out.put(
+                    m.getName(),
+                    switch (m.getValueCase()) {
+                        case REGEX -> Map.of("regex", m.getRegex());
+                        case PRESENT -> Map.of("present", true);
+                        default -> m.getExact();
+                    });
         }
         return out;
     }

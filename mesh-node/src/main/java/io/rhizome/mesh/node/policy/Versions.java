@@ -5,9 +5,10 @@ import java.util.Comparator;
 
 /** Total order of resource versions: physical time, then logical counter, then node name. */
 public final class Versions {
-    public static final Comparator<Version> ORDER = Comparator.comparingLong(Version::getPhysicalMillis)
-            .thenComparingInt(Version::getLogical)
-            .thenComparing(Version::getNode);
+    public static final Comparator<Version> ORDER =
+            Comparator.comparingLong(Version::getPhysicalMillis)
+                    .thenComparingInt(Version::getLogical)
+                    .thenComparing(Version::getNode);
 
     private Versions() {}
 
@@ -26,8 +27,8 @@ public final class Versions {
 
     /**
      * The version as the LWW-register timestamp Distributed Data merges by, so that replicas pick
-     * the same winner as {@link #ORDER} (ties of physical and logical time fall back to Pekko's
-     * own deterministic tie-break by node address).
+     * the same winner as {@link #ORDER} (ties of physical and logical time fall back to Pekko's own
+     * deterministic tie-break by node address).
      */
     static long timestamp(Version v) {
         return v.getPhysicalMillis() * 65_536L + Math.min(v.getLogical(), 65_535);

@@ -14,23 +14,25 @@ import java.util.Map;
  * connection-specific by definition.
  */
 public final class HopByHop {
-    private static final List<CharSequence> ALWAYS = List.of(
-            HttpHeaderNames.CONNECTION,
-            HttpHeaderNames.KEEP_ALIVE,
-            "proxy-connection",
-            HttpHeaderNames.TE,
-            HttpHeaderNames.TRAILER,
-            HttpHeaderNames.TRANSFER_ENCODING,
-            HttpHeaderNames.UPGRADE,
-            HttpHeaderNames.PROXY_AUTHORIZATION,
-            HttpHeaderNames.PROXY_AUTHENTICATE);
+    private static final List<CharSequence> ALWAYS =
+            List.of(
+                    HttpHeaderNames.CONNECTION,
+                    HttpHeaderNames.KEEP_ALIVE,
+                    "proxy-connection",
+                    HttpHeaderNames.TE,
+                    HttpHeaderNames.TRAILER,
+                    HttpHeaderNames.TRANSFER_ENCODING,
+                    HttpHeaderNames.UPGRADE,
+                    HttpHeaderNames.PROXY_AUTHORIZATION,
+                    HttpHeaderNames.PROXY_AUTHENTICATE);
 
     private HopByHop() {}
 
     /**
-     * Removes connection-specific fields in place. Framing (Transfer-Encoding) is the caller's to set again.
-     * One pass over the fields finds the ones present (usually none, or just Connection): removing
-     * each of the nine names by lookup, present or not, was a hash of every name twice per hop.
+     * Removes connection-specific fields in place. Framing (Transfer-Encoding) is the caller's to
+     * set again. One pass over the fields finds the ones present (usually none, or just
+     * Connection): removing each of the nine names by lookup, present or not, was a hash of every
+     * name twice per hop.
      */
     public static void strip(HttpHeaders headers) {
         List<CharSequence> found = null;

@@ -13,13 +13,21 @@ public enum ProxyErrors {
     NO_BACKEND(500, "no-backend", 14),
     TIMEOUT(504, "timeout", 4),
     EGRESS_DENIED(403, "egress-denied", 7),
-    /** An Authorization of the local service (or the mesh-wide default deny) refused the request; nothing was sent upstream. */
+    /**
+     * An Authorization of the local service (or the mesh-wide default deny) refused the request;
+     * nothing was sent upstream.
+     */
     FORBIDDEN(403, "forbidden", 7),
     LOOP(508, "loop-detected", 13),
     NO_HEALTHY_ENDPOINT(503, "no-healthy-endpoint", 14),
-    /** The destination's circuit breaker is full ({@code max-requests}); nothing was sent upstream. */
+    /**
+     * The destination's circuit breaker is full ({@code max-requests}); nothing was sent upstream.
+     */
     OVERFLOW(503, "overflow", 14),
-    /** A RateLimit of the local service has no token left; nothing was sent upstream. Comes with {@code Retry-After}. */
+    /**
+     * A RateLimit of the local service has no token left; nothing was sent upstream. Comes with
+     * {@code Retry-After}.
+     */
     RATE_LIMITED(429, "rate-limited", 8),
     UPSTREAM_CONNECT_FAILURE(502, "upstream-connect-failure", 14),
     UPSTREAM_RESET(502, "upstream-reset", 14);

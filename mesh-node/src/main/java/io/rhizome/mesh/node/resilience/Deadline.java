@@ -8,31 +8,31 @@ package io.rhizome.mesh.node.resilience;
 public final class Deadline {
     /** The mesh's own header: never forwarded to an instance or out of the mesh. */
     public static final String HEADER = "x-rhizome-deadline-ms";
+
     /** The longest deadline accepted (one hour). */
     public static final long MAX_MILLIS = 3_600_000L;
 
-    private Deadline() {
-    }
+    private Deadline() {}
 
     /** What a request's deadline header says. */
-    public sealed interface Parsed permits Absent, Remaining, Expired, Invalid {
-    }
+    public sealed interface Parsed permits Absent, Remaining, Expired, Invalid {}
 
     /** No header: no deadline from the caller. */
-    public record Absent() implements Parsed {
-    }
+    public record Absent() implements Parsed {}
 
     /** The caller waits at most {@code millis} (1..{@link #MAX_MILLIS}) more milliseconds. */
-    public record Remaining(long millis) implements Parsed {
-    }
+    public record Remaining(long millis) implements Parsed {}
 
-    /** The caller's deadline has already passed (0 or less): answer 504 at once, forward nothing. */
-    public record Expired(long millis) implements Parsed {
-    }
+    /**
+     * The caller's deadline has already passed (0 or less): answer 504 at once, forward nothing.
+     */
+    public record Expired(long millis) implements Parsed {}
 
-    /** Not an integer number of milliseconds in range: {@code message} names the header and the expected form. */
-    public record Invalid(String message) implements Parsed {
-    }
+    /**
+     * Not an integer number of milliseconds in range: {@code message} names the header and the
+     * expected form.
+     */
+    public record Invalid(String message) implements Parsed {}
 
     private static final Absent ABSENT = new Absent();
 
@@ -60,8 +60,9 @@ public final class Deadline {
     public static final String GRPC_HEADER = "grpc-timeout";
 
     /**
-     * What a {@code grpc-timeout} value says (gRPC over HTTP/2: 1 to 8 digits and a unit, H M S m u n).
-     * A deadline longer than {@link #MAX_MILLIS} is capped to it: gRPC clients send far-off defaults.
+     * What a {@code grpc-timeout} value says (gRPC over HTTP/2: 1 to 8 digits and a unit, H M S m u
+     * n). A deadline longer than {@link #MAX_MILLIS} is capped to it: gRPC clients send far-off
+     * defaults.
      */
     public static Parsed parseGrpcTimeout(String value) {
         if (value == null) {
@@ -79,15 +80,16 @@ public final class Deadline {
             }
             amount = amount * 10 + (c - '0');
         }
-        long nanosPerUnit = switch (value.charAt(n - 1)) {
-            case 'H' -> 3_600_000_000_000L;
-            case 'M' -> 60_000_000_000L;
-            case 'S' -> 1_000_000_000L;
-            case 'm' -> 1_000_000L;
-            case 'u' -> 1_000L;
-            case 'n' -> 1L;
-            default -> -1L;
-        };
+        long nanosPerUnit =
+                switch (value.charAt(n - 1)) {
+                    case 'H' -> 3_600_000_000_000L;
+                    case 'M' -> 60_000_000_000L;
+                    case 'S' -> 1_000_000_000L;
+                    case 'm' -> 1_000_000L;
+                    case 'u' -> 1_000L;
+                    case 'n' -> 1L;
+                    default -> -1L;
+                };
         if (nanosPerUnit < 0) {
             return invalidGrpc(value);
         }
@@ -95,12 +97,17 @@ public final class Deadline {
             return new Expired(0);
         }
         // Rounded up: a deadline of 500 microseconds is not one already passed.
-        long millis = amount > MAX_MILLIS * 1_000_000L / nanosPerUnit ? MAX_MILLIS
-                : Math.min(MAX_MILLIS, (amount * nanosPerUnit + 999_999L) / 1_000_000L);
+        long millis =
+                amount > MAX_MILLIS * 1_000_000L / nanosPerUnit
+                        ? MAX_MILLIS
+                        : Math.min(MAX_MILLIS, (amount * nanosPerUnit + 999_999L) / 1_000_000L);
         return new Remaining(millis);
     }
 
-    /** The {@code grpc-timeout} value for the next hop: what is left until {@code deadlineNanos}, in milliseconds. */
+    /**
+     * The {@code grpc-timeout} value for the next hop: what is left until {@code deadlineNanos}, in
+     * milliseconds.
+     */
     public static String formatGrpc(long deadlineNanos, long nowNanos) {
         return format(deadlineNanos, nowNanos) + "m";
     }
@@ -118,22 +125,34 @@ public final class Deadline {
 
     private static Invalid invalidGrpc(String value) {
         String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-        return new Invalid(GRPC_HEADER + ": \"" + shown + "\" (expected: 1 to 8 digits and a unit, H M S m u n, as in 250m)");
+        return new Invalid(
+                GRPC_HEADER
+                        + ": \""
+                        + shown
+                        + "\" (expected: 1 to 8 digits and a unit, H M S m u n, as in 250m)");
     }
 
     private static Invalid invalid(String value) {
         String shown = value.length() > 40 ? value.substring(0, 40) + "..." : value;
-        return new Invalid(HEADER + ": \"" + shown + "\" (expected: an integer number of milliseconds, 1.." + MAX_MILLIS + ")");
+        return new Invalid(
+                HEADER
+                        + ": \""
+                        + shown
+                        + "\" (expected: an integer number of milliseconds, 1.."
+                        + MAX_MILLIS
+                        + ")");
     }
 
-    /** The caller's deadline in milliseconds, 0 when it gave none (or it is not {@link Remaining}). */
+    /**
+     * The caller's deadline in milliseconds, 0 when it gave none (or it is not {@link Remaining}).
+     */
     public static long millis(Parsed parsed) {
         return parsed instanceof Remaining r ? r.millis() : 0L;
     }
 
     /**
-     * The header value for the next hop: the milliseconds left until {@code deadlineNanos}
-     * ({@link System#nanoTime()} based), at least 1 (the local timer answers when none is left).
+     * The header value for the next hop: the milliseconds left until {@code deadlineNanos} ({@link
+     * System#nanoTime()} based), at least 1 (the local timer answers when none is left).
      */
     public static String format(long deadlineNanos, long nowNanos) {
         long left = (deadlineNanos - nowNanos) / 1_000_000L;

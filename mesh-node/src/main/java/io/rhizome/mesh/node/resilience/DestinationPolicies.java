@@ -27,10 +27,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Each service's {@link Destination} under the current policy snapshot, built once per snapshot
  * (the first request that sees a new snapshot builds it; a race builds it twice, harmlessly) and
  * read without locks. A balancer whose spec did not change is carried over, so its cursor and hash
- * tables survive unrelated policy changes; circuit-breaker and retry-budget counters live as long as
- * this object. A service without a policy gets the defaults (outlier detection, a retry budget of 0.2
- * with 10 per second), its budget counted per service too.
- * When two DestinationPolicies name one service, the oldest (by version) wins.
+ * tables survive unrelated policy changes; circuit-breaker and retry-budget counters live as long
+ * as this object. A service without a policy gets the defaults (outlier detection, a retry budget
+ * of 0.2 with 10 per second), its budget counted per service too. When two DestinationPolicies name
+ * one service, the oldest (by version) wins.
  */
 public final class DestinationPolicies {
     private static final String KIND = "DestinationPolicy";
@@ -42,7 +42,9 @@ public final class DestinationPolicies {
     private final AtomicReference<Built> built = new AtomicReference<>(new Built(null, Map.of()));
     private final ConcurrentHashMap<String, AtomicInteger> inflight = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RetryWindow> windows = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, ConnectionLimit.Counters> connections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConnectionLimit.Counters> connections =
+            new ConcurrentHashMap<>();
+
     /** Services without a policy: the default destination with the service's own budget. */
     private final ConcurrentHashMap<String, Destination> defaults = new ConcurrentHashMap<>();
 
@@ -67,28 +69,50 @@ public final class DestinationPolicies {
      */
     public Destination forService(String service) {
         Destination d = current().byService().get(service);
-        return d != null ? d : defaults.computeIfAbsent(service,
-                k -> Destination.DEFAULT.withBudget(RetryBudget.of(RetryBudgetPolicy.DEFAULT, window(k))));
+        return d != null
+                ? d
+                : defaults.computeIfAbsent(
+                        service,
+                        k ->
+                                Destination.DEFAULT.withBudget(
+                                        RetryBudget.of(RetryBudgetPolicy.DEFAULT, window(k))));
     }
 
     /**
-     * Every circuit-breaker limit a DestinationPolicy sets, with what it holds now, sorted by service
-     * (read at scrape time; refreshes the destinations to the current policy first).
+     * Every circuit-breaker limit a DestinationPolicy sets, with what it holds now, sorted by
+     * service (read at scrape time; refreshes the destinations to the current policy first).
      */
     public List<CircuitBreakerState> circuitBreakers() {
         List<CircuitBreakerState> out = new ArrayList<>();
-        new TreeMap<>(current().byService()).forEach((service, d) -> {
-            if (d.limit().max() > 0) {
-                out.add(new CircuitBreakerState(service, "requests", d.limit().max(), d.limit().inflight()));
-            }
-            ConnectionLimit c = d.connections();
-            if (c.maxConnections() > 0) {
-                out.add(new CircuitBreakerState(service, "connections", c.maxConnections(), c.openConnections()));
-            }
-            if (c.maxPending() > 0) {
-                out.add(new CircuitBreakerState(service, "pending", c.maxPending(), c.pendingRequests()));
-            }
-        });
+        new TreeMap<>(current().byService())
+                .forEach(
+                        (service, d) -> {
+                            if (d.limit().max() > 0) {
+                                out.add(
+                                        new CircuitBreakerState(
+                                                service,
+                                                "requests",
+                                                d.limit().max(),
+                                                d.limit().inflight()));
+                            }
+                            ConnectionLimit c = d.connections();
+                            if (c.maxConnections() > 0) {
+                                out.add(
+                                        new CircuitBreakerState(
+                                                service,
+                                                "connections",
+                                                c.maxConnections(),
+                                                c.openConnections()));
+                            }
+                            if (c.maxPending() > 0) {
+                                out.add(
+                                        new CircuitBreakerState(
+                                                service,
+                                                "pending",
+                                                c.maxPending(),
+                                                c.pendingRequests()));
+                            }
+                        });
         return out;
     }
 
@@ -104,52 +128,80 @@ public final class DestinationPolicies {
         return b;
     }
 
-    private Map<String, Destination> build(PolicySnapshot snapshot, Map<String, Destination> previous) {
+    private Map<String, Destination> build(
+            PolicySnapshot snapshot, Map<String, Destination> previous) {
         List<Resource> live = snapshot.live(KIND);
         Map<String, Resource> oldest = new HashMap<>();
         for (Resource r : live) {
             if (!r.hasDestinationPolicy()) {
                 continue;
             }
-            oldest.merge(r.getDestinationPolicy().getService(), r,
+            oldest.merge(
+                    r.getDestinationPolicy().getService(),
+                    r,
                     (a, b) -> Versions.compare(b.getVersion(), a.getVersion()) < 0 ? b : a);
         }
         Map<String, Destination> out = new HashMap<>();
-        oldest.forEach((service, r) -> out.put(service, destination(service, r.getDestinationPolicy(), previous.get(service))));
+        oldest.forEach(
+                (service, r) ->
+                        out.put(
+                                service,
+                                destination(
+                                        service, r.getDestinationPolicy(), previous.get(service))));
         return Map.copyOf(out);
     }
 
-    private Destination destination(String service, DestinationPolicySpec spec, Destination previous) {
+    private Destination destination(
+            String service, DestinationPolicySpec spec, Destination previous) {
         LoadBalancer balancer;
-        if (previous != null && previous.spec() != null
+        if (previous != null
+                && previous.spec() != null
                 && previous.spec().getLoadBalancer().equals(spec.getLoadBalancer())) {
             balancer = previous.balancer();
         } else {
             try {
                 balancer = LoadBalancer.of(spec, stats);
             } catch (IllegalArgumentException e) {
-                balancer = null; // a balancer a newer writer knows: round robin until this node knows it too
+                balancer =
+                        null; // a balancer a newer writer knows: round robin until this node knows
+                // it too
             }
         }
         int maxRequests = spec.getCircuitBreaker().getMaxRequests();
-        RequestLimit limit = maxRequests > 0
-                ? RequestLimit.of(maxRequests, inflight.computeIfAbsent(service, k -> new AtomicInteger()))
-                : RequestLimit.UNLIMITED;
+        RequestLimit limit =
+                maxRequests > 0
+                        ? RequestLimit.of(
+                                maxRequests,
+                                inflight.computeIfAbsent(service, k -> new AtomicInteger()))
+                        : RequestLimit.UNLIMITED;
         long timeout = spec.getConnectTimeoutMillis();
         int connectTimeout = timeout <= 0 ? 0 : (int) Math.min(timeout, Integer.MAX_VALUE);
         OutlierPolicy outlier;
         RetryBudgetPolicy budget;
         try {
-            outlier = spec.hasOutlierDetection() ? OutlierPolicy.of(spec.getOutlierDetection()) : OutlierPolicy.DEFAULT;
+            outlier =
+                    spec.hasOutlierDetection()
+                            ? OutlierPolicy.of(spec.getOutlierDetection())
+                            : OutlierPolicy.DEFAULT;
             budget = RetryBudgetPolicy.of(spec);
         } catch (IllegalArgumentException e) {
-            // the reader validated the spec; a value out of range here came from elsewhere: the defaults
+            // the reader validated the spec; a value out of range here came from elsewhere: the
+            // defaults
             outlier = OutlierPolicy.DEFAULT;
             budget = RetryBudgetPolicy.DEFAULT;
         }
-        ConnectionLimit connectionLimit = ConnectionLimit.of(spec.getCircuitBreaker().getMaxConnections(),
-                spec.getCircuitBreaker().getMaxPending(), connections.computeIfAbsent(service, k -> new ConnectionLimit.Counters()));
-        return new Destination(spec, balancer, connectTimeout, limit, outlier, RetryBudget.of(budget, window(service)),
+        ConnectionLimit connectionLimit =
+                ConnectionLimit.of(
+                        spec.getCircuitBreaker().getMaxConnections(),
+                        spec.getCircuitBreaker().getMaxPending(),
+                        connections.computeIfAbsent(service, k -> new ConnectionLimit.Counters()));
+        return new Destination(
+                spec,
+                balancer,
+                connectTimeout,
+                limit,
+                outlier,
+                RetryBudget.of(budget, window(service)),
                 connectionLimit);
     }
 

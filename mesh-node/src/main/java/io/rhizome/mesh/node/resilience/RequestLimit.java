@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The circuit breaker's {@code max-requests}: requests to one destination service in flight on this
- * node. Lock-free; a request that {@link #tryAcquire() acquires} must {@link #release()} exactly once.
+ * node. Lock-free; a request that {@link #tryAcquire() acquires} must {@link #release()} exactly
+ * once.
  */
 public final class RequestLimit {
     /** No limit: acquiring always succeeds and counts nothing. */
@@ -18,7 +19,9 @@ public final class RequestLimit {
         this.inflight = inflight;
     }
 
-    /** A limit of {@code max} requests counted on {@code inflight} (shared across policy snapshots). */
+    /**
+     * A limit of {@code max} requests counted on {@code inflight} (shared across policy snapshots).
+     */
     static RequestLimit of(int max, AtomicInteger inflight) {
         return max <= 0 ? UNLIMITED : new RequestLimit(max, inflight);
     }

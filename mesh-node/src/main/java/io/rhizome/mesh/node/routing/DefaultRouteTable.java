@@ -31,12 +31,17 @@ final class DefaultRouteTable implements RouteTable {
                 continue;
             }
             if (!r.hasRoute()) {
-                rejected.add(new RejectedRoute(r.getName(), "spec: " + r.getSpecCase() + " (expected: a Route spec)"));
+                rejected.add(
+                        new RejectedRoute(
+                                r.getName(),
+                                "spec: " + r.getSpecCase() + " (expected: a Route spec)"));
                 continue;
             }
             try {
                 RouteCompiler.CompiledRoute compiled = RouteCompiler.compile(r);
-                candidates.computeIfAbsent(compiled.service(), s -> new ArrayList<>()).addAll(compiled.candidates());
+                candidates
+                        .computeIfAbsent(compiled.service(), s -> new ArrayList<>())
+                        .addAll(compiled.candidates());
             } catch (InvalidRouteException e) {
                 rejected.add(new RejectedRoute(r.getName(), e.getMessage()));
             }
@@ -45,11 +50,15 @@ final class DefaultRouteTable implements RouteTable {
             return EMPTY;
         }
         Map<String, ServiceRoutes> byService = new HashMap<>();
-        candidates.forEach((service, list) -> {
-            list.sort(MatchCandidate.PRECEDENCE);
-            byService.put(service, new ServiceRoutes(
-                    list.toArray(MatchCandidate[]::new), new RouteDecision.NoRoute(service)));
-        });
+        candidates.forEach(
+                (service, list) -> {
+                    list.sort(MatchCandidate.PRECEDENCE);
+                    byService.put(
+                            service,
+                            new ServiceRoutes(
+                                    list.toArray(MatchCandidate[]::new),
+                                    new RouteDecision.NoRoute(service)));
+                });
         return new DefaultRouteTable(byService, rejected);
     }
 
@@ -92,6 +101,8 @@ final class DefaultRouteTable implements RouteTable {
 
     @Override
     public String toString() {
-        return "RouteTable" + byService.keySet() + (rejected.isEmpty() ? "" : " rejected " + rejected);
+        return "RouteTable"
+                + byService.keySet()
+                + (rejected.isEmpty() ? "" : " rejected " + rejected);
     }
 }

@@ -22,7 +22,13 @@ final class LabelSubsetFilter implements SubsetFilter {
             i++;
         }
         StringBuilder b = new StringBuilder();
-        new java.util.TreeMap<>(this.labels).forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        new java.util.TreeMap<>(this.labels)
+                .forEach(
+                        (k, v) ->
+                                b.append(b.length() == 0 ? "" : ",")
+                                        .append(k)
+                                        .append('=')
+                                        .append(v));
         this.text = b.toString();
     }
 

@@ -11,30 +11,40 @@ import java.util.Comparator;
 final class MatchCandidate {
 
     /** Oldest first: physical millis, then logical counter, then writing node. */
-    static final Comparator<Version> OLDEST_FIRST = Comparator.comparingLong(Version::getPhysicalMillis)
-            .thenComparingInt(Version::getLogical)
-            .thenComparing(Version::getNode);
+    static final Comparator<Version> OLDEST_FIRST =
+            Comparator.comparingLong(Version::getPhysicalMillis)
+                    .thenComparingInt(Version::getLogical)
+                    .thenComparing(Version::getNode);
 
     /**
-     * Highest precedence first (docs/resources.md, Gateway API HTTPRoute). The order depends on
-     * the candidates alone, never on the request, so the first candidate of the sorted list that
+     * Highest precedence first (docs/resources.md, Gateway API HTTPRoute). The order depends on the
+     * candidates alone, never on the request, so the first candidate of the sorted list that
      * matches a request is the one precedence picks among all that match it. Resource name, rule
      * and match index make the order total (Gateway API also breaks version ties by name).
      */
-    static final Comparator<MatchCandidate> PRECEDENCE = Comparator
-            .<MatchCandidate>comparingInt(c -> c.path.kind.ordinal())
-            .thenComparing(Comparator.comparingInt((MatchCandidate c) -> c.path.prefixLength()).reversed())
-            .thenComparing(Comparator.comparing((MatchCandidate c) -> c.method != null).reversed())
-            .thenComparing(Comparator.comparingInt((MatchCandidate c) -> c.headers.length).reversed())
-            .thenComparing(Comparator.comparingInt((MatchCandidate c) -> c.query.length).reversed())
-            .thenComparing(c -> c.version, OLDEST_FIRST)
-            .thenComparing(c -> c.decision.rule().route())
-            .thenComparingInt(c -> c.decision.rule().ruleIndex())
-            .thenComparingInt(c -> c.matchIndex);
+    static final Comparator<MatchCandidate> PRECEDENCE =
+            Comparator.<MatchCandidate>comparingInt(c -> c.path.kind.ordinal())
+                    .thenComparing(
+                            Comparator.comparingInt((MatchCandidate c) -> c.path.prefixLength())
+                                    .reversed())
+                    .thenComparing(
+                            Comparator.comparing((MatchCandidate c) -> c.method != null).reversed())
+                    .thenComparing(
+                            Comparator.comparingInt((MatchCandidate c) -> c.headers.length)
+                                    .reversed())
+                    .thenComparing(
+                            Comparator.comparingInt((MatchCandidate c) -> c.query.length)
+                                    .reversed())
+                    .thenComparing(c -> c.version, OLDEST_FIRST)
+                    .thenComparing(c -> c.decision.rule().route())
+                    .thenComparingInt(c -> c.decision.rule().ruleIndex())
+                    .thenComparingInt(c -> c.matchIndex);
 
     final PathCondition path;
+
     /** Upper-case method, or null for any. */
     final String method;
+
     final ValueCondition[] headers;
     final ValueCondition[] query;
     final Version version;
@@ -58,7 +68,10 @@ final class MatchCandidate {
         this.decision = decision;
     }
 
-    /** Every condition holds. {@code method} and {@code path} are read once per request by the caller. */
+    /**
+     * Every condition holds. {@code method} and {@code path} are read once per request by the
+     * caller.
+     */
     boolean matches(RequestView request, String method, String path) {
         if (!this.path.matches(path)) {
             return false;
@@ -84,9 +97,16 @@ final class MatchCandidate {
 
     @Override
     public String toString() {
-        return decision.rule().id() + ".matches[" + matchIndex + "]{" + path
+        return decision.rule().id()
+                + ".matches["
+                + matchIndex
+                + "]{"
+                + path
                 + (method == null ? "" : ", method=" + method)
-                + ", headers=" + Arrays.toString(headers)
-                + ", query=" + Arrays.toString(query) + "}";
+                + ", headers="
+                + Arrays.toString(headers)
+                + ", query="
+                + Arrays.toString(query)
+                + "}";
     }
 }

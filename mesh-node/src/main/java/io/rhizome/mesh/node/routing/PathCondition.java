@@ -4,20 +4,26 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A compiled path condition. One class with a kind switch rather than one class per kind keeps
- * the per-request call monomorphic.
+ * A compiled path condition. One class with a kind switch rather than one class per kind keeps the
+ * per-request call monomorphic.
  */
 final class PathCondition {
 
     /** Declared in precedence order: exact beats every prefix, a prefix beats every regex. */
-    enum Kind { EXACT, PREFIX, REGEX }
+    enum Kind {
+        EXACT,
+        PREFIX,
+        REGEX
+    }
 
     /** What a match without a path condition counts as: {@code path-prefix = "/"}. */
     static final PathCondition ANY = prefix("/");
 
     final Kind kind;
+
     /** The exact path, the normalized prefix, or the regex source. */
     final String value;
+
     private final Pattern regex;
     private final boolean matchesAll;
 
@@ -41,7 +47,9 @@ final class PathCondition {
         return new PathCondition(Kind.PREFIX, prefix.substring(0, end), null);
     }
 
-    /** @throws java.util.regex.PatternSyntaxException when {@code regex} does not compile */
+    /**
+     * @throws java.util.regex.PatternSyntaxException when {@code regex} does not compile
+     */
     static PathCondition regex(String regex) {
         return new PathCondition(Kind.REGEX, regex, Pattern.compile(regex));
     }
@@ -59,7 +67,8 @@ final class PathCondition {
                 // Whole segments only: /v2 takes /v2, /v2/ and /v2/x, never /v2x.
                 return matchesAll
                         || (path.startsWith(value)
-                                && (path.length() == value.length() || path.charAt(value.length()) == '/'));
+                                && (path.length() == value.length()
+                                        || path.charAt(value.length()) == '/'));
             default:
                 return regex.matcher(path).matches();
         }

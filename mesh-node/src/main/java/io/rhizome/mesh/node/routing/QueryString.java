@@ -4,9 +4,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Finds one parameter in a raw query without splitting the rest: pairs are separated by
- * {@code &}; names and values are form-decoded ({@code %XX} as UTF-8, {@code +} as space), and
- * only a name or value that holds {@code %} or {@code +} costs a decode.
+ * Finds one parameter in a raw query without splitting the rest: pairs are separated by {@code &};
+ * names and values are form-decoded ({@code %XX} as UTF-8, {@code +} as space), and only a name or
+ * value that holds {@code %} or {@code +} costs a decode.
  */
 final class QueryString {
 

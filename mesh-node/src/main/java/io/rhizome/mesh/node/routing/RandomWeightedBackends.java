@@ -17,7 +17,8 @@ final class RandomWeightedBackends implements WeightedBackends {
     private final int total;
     private final Supplier<? extends RandomGenerator> random;
 
-    RandomWeightedBackends(List<RouteBackend> backends, Supplier<? extends RandomGenerator> random) {
+    RandomWeightedBackends(
+            List<RouteBackend> backends, Supplier<? extends RandomGenerator> random) {
         this.backends = List.copyOf(backends);
         this.random = Objects.requireNonNull(random, "random");
         List<BackendPick.Picked> live = new ArrayList<>();
@@ -29,7 +30,12 @@ final class RandomWeightedBackends implements WeightedBackends {
             }
         }
         if (sum > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("backends: total weight " + sum + " (expected: at most " + Integer.MAX_VALUE + ")");
+            throw new IllegalArgumentException(
+                    "backends: total weight "
+                            + sum
+                            + " (expected: at most "
+                            + Integer.MAX_VALUE
+                            + ")");
         }
         this.picks = live.toArray(BackendPick.Picked[]::new);
         this.cumulative = new int[picks.length];

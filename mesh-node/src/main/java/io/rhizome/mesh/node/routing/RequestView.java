@@ -28,7 +28,7 @@ public interface RequestView {
      * A request from plain values.
      *
      * @param pathAndQuery path with an optional {@code ?query}
-     * @param headers      header names in any case (first value each)
+     * @param headers header names in any case (first value each)
      */
     static RequestView of(String method, String pathAndQuery, Map<String, String> headers) {
         return SimpleRequestView.of(method, pathAndQuery, headers);

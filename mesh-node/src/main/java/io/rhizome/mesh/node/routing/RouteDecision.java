@@ -3,8 +3,8 @@ package io.rhizome.mesh.node.routing;
 import java.util.Objects;
 
 /**
- * What the route table decided for one request. Every instance is built with the table, so
- * deciding allocates nothing.
+ * What the route table decided for one request. Every instance is built with the table, so deciding
+ * allocates nothing.
  */
 public sealed interface RouteDecision {
 
@@ -15,7 +15,9 @@ public sealed interface RouteDecision {
         }
     }
 
-    /** The service has Routes but none matches the request: 404 {@code x-rhizome-error: no-route}. */
+    /**
+     * The service has Routes but none matches the request: 404 {@code x-rhizome-error: no-route}.
+     */
     record NoRoute(String service) implements RouteDecision {
         public NoRoute {
             Objects.requireNonNull(service, "service");

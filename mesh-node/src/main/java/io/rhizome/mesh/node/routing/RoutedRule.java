@@ -9,14 +9,14 @@ import java.util.Optional;
 /**
  * The rule a request was routed by, compiled once per policy change.
  *
- * @param route           the Route resource's name
- * @param ruleIndex       the rule's index in {@code spec.rules}
- * @param service         the Route's service (the default backend service)
- * @param backends        where the rule sends traffic; default: the route's service, weight 1
- * @param timeout         the route timeout (504 {@code x-rhizome-error: timeout}); empty: none
- * @param retries         as stored; the default instance when the rule sets none (the retry
- *                        stage applies the mesh defaults to unset fields)
- * @param requestHeaders  edits to the request; the default instance when none
+ * @param route the Route resource's name
+ * @param ruleIndex the rule's index in {@code spec.rules}
+ * @param service the Route's service (the default backend service)
+ * @param backends where the rule sends traffic; default: the route's service, weight 1
+ * @param timeout the route timeout (504 {@code x-rhizome-error: timeout}); empty: none
+ * @param retries as stored; the default instance when the rule sets none (the retry stage applies
+ *     the mesh defaults to unset fields)
+ * @param requestHeaders edits to the request; the default instance when none
  * @param responseHeaders edits to the response; the default instance when none
  */
 public record RoutedRule(

@@ -11,7 +11,10 @@ public interface SubsetFilter {
     /** The labels required; empty selects every endpoint. */
     Map<String, String> labels();
 
-    /** The labels as one metric label value, {@code key=value} sorted by key and joined by {@code ,}; {@code ""} for all. */
+    /**
+     * The labels as one metric label value, {@code key=value} sorted by key and joined by {@code
+     * ,}; {@code ""} for all.
+     */
     String text();
 
     /** A filter requiring {@code labels}; an empty map selects every endpoint. */

@@ -5,10 +5,15 @@ import java.util.regex.Pattern;
 /** A compiled header or query condition: an exact value, a whole-value regex, or presence. */
 final class ValueCondition {
 
-    enum Kind { EXACT, REGEX, PRESENT }
+    enum Kind {
+        EXACT,
+        REGEX,
+        PRESENT
+    }
 
     /** Lower-case for headers, as given for query parameters. */
     final String name;
+
     private final Kind kind;
     private final String exact;
     private final Pattern regex;
@@ -24,7 +29,9 @@ final class ValueCondition {
         return new ValueCondition(name, Kind.EXACT, value, null);
     }
 
-    /** @throws java.util.regex.PatternSyntaxException when {@code regex} does not compile */
+    /**
+     * @throws java.util.regex.PatternSyntaxException when {@code regex} does not compile
+     */
     static ValueCondition regex(String name, String regex) {
         return new ValueCondition(name, Kind.REGEX, null, Pattern.compile(regex));
     }
@@ -33,7 +40,9 @@ final class ValueCondition {
         return new ValueCondition(name, Kind.PRESENT, null, null);
     }
 
-    /** @param value the request's first value, or null when absent */
+    /**
+     * @param value the request's first value, or null when absent
+     */
     boolean test(String value) {
         if (value == null) {
             return false;

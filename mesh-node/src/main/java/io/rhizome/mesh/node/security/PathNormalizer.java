@@ -4,19 +4,21 @@ package io.rhizome.mesh.node.security;
  * The one form of a request target that routes match, authorization matches and the upstream
  * receives (so that no rule can be bypassed by spelling a path differently: CVE-2019-9901,
  * CVE-2021-29492, CVE-2021-32779). In this order:
+ *
  * <ol>
  *   <li>percent-encoded unreserved characters ({@code A-Z a-z 0-9 - . _ ~}) are decoded, other
- *       escapes keep their encoding with upper-case hex ({@code %2f} never becomes {@code /});</li>
- *   <li>runs of slashes merge into one;</li>
- *   <li>dot segments are removed (RFC 3986 §5.2.4), also those spelled {@code %2E};</li>
+ *       escapes keep their encoding with upper-case hex ({@code %2f} never becomes {@code /});
+ *   <li>runs of slashes merge into one;
+ *   <li>dot segments are removed (RFC 3986 §5.2.4), also those spelled {@code %2E};
  * </ol>
+ *
  * and these are refused: an encoded slash or backslash ({@code %2F}, {@code %5C}), a raw backslash,
  * an encoded or raw control character or NUL, a byte outside ASCII, a broken escape, a fragment
  * ({@code #}), and a dot segment with parameters ({@code ..;x}, which servlet containers read as
  * {@code ..}). The query is kept as received but checked for the same characters.
  *
- * <p>Paths are case-sensitive (RFC 3986 §6.2.2.1): {@code /ADMIN} is not {@code /admin}. A target that
- * needs no change is returned as the same string, without allocating.
+ * <p>Paths are case-sensitive (RFC 3986 §6.2.2.1): {@code /ADMIN} is not {@code /admin}. A target
+ * that needs no change is returned as the same string, without allocating.
  */
 public final class PathNormalizer {
 
@@ -32,9 +34,9 @@ public final class PathNormalizer {
     private PathNormalizer() {}
 
     /**
-     * Normalises an origin-form ({@code /path?query}) or absolute-form ({@code http://host/path?query})
-     * target. Other forms (authority-form of CONNECT, {@code *}, other schemes) are returned unchanged:
-     * the proxy answers those on its own.
+     * Normalises an origin-form ({@code /path?query}) or absolute-form ({@code
+     * http://host/path?query}) target. Other forms (authority-form of CONNECT, {@code *}, other
+     * schemes) are returned unchanged: the proxy answers those on its own.
      */
     public static Result normalizeTarget(String uri) {
         if (uri.startsWith("/")) {
@@ -49,7 +51,9 @@ public final class PathNormalizer {
                 return new Normalized(uri);
             }
             String prefix = uri.substring(0, start);
-            return uri.charAt(start) == '/' ? normalize(uri.substring(start), prefix) : normalize("/" + uri.substring(start), prefix);
+            return uri.charAt(start) == '/'
+                    ? normalize(uri.substring(start), prefix)
+                    : normalize("/" + uri.substring(start), prefix);
         }
         return new Normalized(uri);
     }
@@ -76,7 +80,10 @@ public final class PathNormalizer {
             if (c == '\\') {
                 return new Refused("a backslash in the path (expected: '/' or %5C-free paths)");
             }
-            if (c == '%' || (c == '/' && i + 1 < path.length() && (path.charAt(i + 1) == '/' || path.charAt(i + 1) == '.'))) {
+            if (c == '%'
+                    || (c == '/'
+                            && i + 1 < path.length()
+                            && (path.charAt(i + 1) == '/' || path.charAt(i + 1) == '.'))) {
                 changes = true;
             }
         }
@@ -90,16 +97,22 @@ public final class PathNormalizer {
                 decoded.append(c);
                 continue;
             }
-            if (i + 2 >= path.length() || hex(path.charAt(i + 1)) < 0 || hex(path.charAt(i + 2)) < 0) {
-                return new Refused("a broken percent-escape in the path (expected: % and two hex digits)");
+            if (i + 2 >= path.length()
+                    || hex(path.charAt(i + 1)) < 0
+                    || hex(path.charAt(i + 2)) < 0) {
+                return new Refused(
+                        "a broken percent-escape in the path (expected: % and two hex digits)");
             }
             int b = hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2));
             if (b == '/' || b == '\\') {
-                return new Refused("an encoded " + (b == '/' ? "slash (%2F)" : "backslash (%5C)")
-                        + " in the path (expected: a literal '/' between segments)");
+                return new Refused(
+                        "an encoded "
+                                + (b == '/' ? "slash (%2F)" : "backslash (%5C)")
+                                + " in the path (expected: a literal '/' between segments)");
             }
             if (b < 0x20 || b == 0x7f) {
-                return new Refused("an encoded control character (%" + hexPair(b) + ") in the path");
+                return new Refused(
+                        "an encoded control character (%" + hexPair(b) + ") in the path");
             }
             if (unreserved(b)) {
                 decoded.append((char) b);
@@ -140,7 +153,9 @@ public final class PathNormalizer {
         return out.toString();
     }
 
-    /** RFC 3986 §5.2.4 over a path of single slashes; null when a dot segment carries parameters. */
+    /**
+     * RFC 3986 §5.2.4 over a path of single slashes; null when a dot segment carries parameters.
+     */
     private static String removeDotSegments(String path) {
         String[] segments = path.substring(1).split("/", -1);
         java.util.ArrayList<String> out = new java.util.ArrayList<>(segments.length);
@@ -174,7 +189,13 @@ public final class PathNormalizer {
     }
 
     private static boolean unreserved(int b) {
-        return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-' || b == '.' || b == '_' || b == '~';
+        return (b >= 'A' && b <= 'Z')
+                || (b >= 'a' && b <= 'z')
+                || (b >= '0' && b <= '9')
+                || b == '-'
+                || b == '.'
+                || b == '_'
+                || b == '~';
     }
 
     private static int hex(char c) {

@@ -6,12 +6,13 @@ import java.util.Optional;
 
 /**
  * The workload identity of the peer on the other end of an inbound connection, as proven by its
- * certificate (a SPIFFE id such as {@code spiffe://example.org/service/orders}). Set on the
- * channel by the TLS handshake; read by authorization, metrics and the access log.
+ * certificate (a SPIFFE id such as {@code spiffe://example.org/service/orders}). Set on the channel
+ * by the TLS handshake; read by authorization, metrics and the access log.
  */
 public final class PeerIdentity {
     /** The verified SPIFFE id of the peer; absent on plaintext connections. */
-    public static final AttributeKey<String> ATTRIBUTE = AttributeKey.valueOf("rhizome.peer-identity");
+    public static final AttributeKey<String> ATTRIBUTE =
+            AttributeKey.valueOf("rhizome.peer-identity");
 
     private PeerIdentity() {}
 

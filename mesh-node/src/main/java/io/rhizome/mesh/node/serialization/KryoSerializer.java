@@ -13,10 +13,10 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.JSerializer;
 
 /**
- * Pekko serializer for {@link KryoMessage}s: node-to-node actor messages that need no schema
- * beyond one build (fan-out queries). Registration is required: writing or reading a class that is
- * not in {@link KryoRegistrations} fails with an error naming it, so a peer can never make this
- * node instantiate an arbitrary class.
+ * Pekko serializer for {@link KryoMessage}s: node-to-node actor messages that need no schema beyond
+ * one build (fan-out queries). Registration is required: writing or reading a class that is not in
+ * {@link KryoRegistrations} fails with an error naming it, so a peer can never make this node
+ * instantiate an arbitrary class.
  */
 public final class KryoSerializer extends JSerializer {
     /** Serializer id in Pekko's registry (ids 0..40 are Pekko's own). */
@@ -26,12 +26,13 @@ public final class KryoSerializer extends JSerializer {
 
     public KryoSerializer(ExtendedActorSystem system) {
         ActorRefResolver resolver = ActorRefResolver.get(Adapter.toTyped(system));
-        this.pool = new Pool<>(true, false, 16) {
-            @Override
-            protected Kryo create() {
-                return newKryo(resolver);
-            }
-        };
+        this.pool =
+                new Pool<>(true, false, 16) {
+                    @Override
+                    protected Kryo create() {
+                        return newKryo(resolver);
+                    }
+                };
     }
 
     static Kryo newKryo(ActorRefResolver resolver) {
@@ -39,17 +40,19 @@ public final class KryoSerializer extends JSerializer {
         kryo.setRegistrationRequired(true);
         kryo.setReferences(false);
         if (resolver != null) {
-            Serializer<ActorRef<?>> refs = new Serializer<>() {
-                @Override
-                public void write(Kryo k, Output output, ActorRef<?> ref) {
-                    output.writeString(resolver.toSerializationFormat(ref));
-                }
+            Serializer<ActorRef<?>> refs =
+                    new Serializer<>() {
+                        @Override
+                        public void write(Kryo k, Output output, ActorRef<?> ref) {
+                            output.writeString(resolver.toSerializationFormat(ref));
+                        }
 
-                @Override
-                public ActorRef<?> read(Kryo k, Input input, Class<? extends ActorRef<?>> type) {
-                    return resolver.resolveActorRef(input.readString());
-                }
-            };
+                        @Override
+                        public ActorRef<?> read(
+                                Kryo k, Input input, Class<? extends ActorRef<?>> type) {
+                            return resolver.resolveActorRef(input.readString());
+                        }
+                    };
             kryo.register(actorRefClass(), refs, 10);
         }
         for (KryoRegistrations.Registration r : KryoRegistrations.MESSAGES) {
@@ -84,8 +87,12 @@ public final class KryoSerializer extends JSerializer {
             kryo.writeClassAndObject(output, o);
             return output.toBytes();
         } catch (KryoException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("kryo: cannot serialize " + o.getClass().getName()
-                    + " (expected: a class registered in KryoRegistrations): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "kryo: cannot serialize "
+                            + o.getClass().getName()
+                            + " (expected: a class registered in KryoRegistrations): "
+                            + e.getMessage(),
+                    e);
         } finally {
             pool.free(kryo);
         }
@@ -97,8 +104,10 @@ public final class KryoSerializer extends JSerializer {
         try (Input input = new Input(bytes)) {
             return kryo.readClassAndObject(input);
         } catch (KryoException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("kryo: refused a message of an unregistered or malformed class: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "kryo: refused a message of an unregistered or malformed class: "
+                            + e.getMessage(),
+                    e);
         } finally {
             pool.free(kryo);
         }

@@ -54,7 +54,8 @@ public final class ProtobufSerializer extends SerializerWithStringManifest {
                 return Resource.parseFrom(bytes);
             }
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("protobuf: malformed " + manifest + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "protobuf: malformed " + manifest + ": " + e.getMessage(), e);
         }
         throw new IllegalArgumentException("protobuf: unknown manifest " + manifest);
     }

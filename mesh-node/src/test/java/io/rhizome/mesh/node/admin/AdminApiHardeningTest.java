@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminApiHardeningTest {
     private static final String TOKEN = "t0ken-that-must-never-be-logged";
-    private static final String ROUTE = "{\"kind\": \"Route\", \"name\": \"r1\", \"spec\": {\"service\": \"orders\", \"rules\": [{}]}}";
+    private static final String ROUTE =
+            "{\"kind\": \"Route\", \"name\": \"r1\", \"spec\": {\"service\": \"orders\", \"rules\": [{}]}}";
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ListAppender<ILoggingEvent> captured = new ListAppender<>();
@@ -72,7 +73,11 @@ class AdminApiHardeningTest {
 
         int cluster = freePort();
         admin = freePort();
-        node = RhizomeNode.start(SettingsLoader.fromConfig(ConfigFactory.parseString("""
+        node =
+                RhizomeNode.start(
+                        SettingsLoader.fromConfig(
+                                ConfigFactory.parseString(
+                                        """
                 rhizome {
                   node.name = "node-1"
                   cluster { host = "127.0.0.1", port = %d, seed-nodes = ["127.0.0.1:%d"], profile = fast }
@@ -83,8 +88,16 @@ class AdminApiHardeningTest {
                   shutdown { drain-delay = 0s, drain-timeout = 1s }
                 }
                 pekko.loglevel = DEBUG
-                """.formatted(cluster, cluster, admin, TOKEN, freePort(), freePort(),
-                Files.createTempDirectory("rhizome-admin").toString()))));
+                """
+                                                .formatted(
+                                                        cluster,
+                                                        cluster,
+                                                        admin,
+                                                        TOKEN,
+                                                        freePort(),
+                                                        freePort(),
+                                                        Files.createTempDirectory("rhizome-admin")
+                                                                .toString()))));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (send("GET", "/readyz", null, null).statusCode() != 200) {
             assertThat(System.nanoTime()).as("ready within 30 s").isLessThan(deadline);
@@ -103,11 +116,17 @@ class AdminApiHardeningTest {
         root.setLevel(rootLevel);
     }
 
-    private HttpResponse<String> send(String method, String path, String body, String authorization) {
+    private HttpResponse<String> send(
+            String method, String path, String body, String authorization) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + path))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                    .header("Content-Type", "application/json");
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + path))
+                            .method(
+                                    method,
+                                    body == null
+                                            ? HttpRequest.BodyPublishers.noBody()
+                                            : HttpRequest.BodyPublishers.ofString(body))
+                            .header("Content-Type", "application/json");
             if (authorization != null) {
                 b.header("Authorization", authorization);
             }
@@ -124,30 +143,55 @@ class AdminApiHardeningTest {
     @Test
     void everyMutationNeedsTheTokenOnLoopbackToo() {
         String before = digest();
-        for (String auth : new String[] {null, "Bearer wrong-token-wrong-token", "Bearer " + TOKEN + "x", TOKEN, "Basic " + TOKEN}) {
-            HttpResponse<String> put = send("PUT", "/v1/resources/route/r0", ROUTE.replace("r1", "r0"), auth);
+        for (String auth :
+                new String[] {
+                    null,
+                    "Bearer wrong-token-wrong-token",
+                    "Bearer " + TOKEN + "x",
+                    TOKEN,
+                    "Basic " + TOKEN
+                }) {
+            HttpResponse<String> put =
+                    send("PUT", "/v1/resources/route/r0", ROUTE.replace("r1", "r0"), auth);
             assertThat(put.statusCode()).as("PUT with %s", auth).isEqualTo(401);
             assertThat(put.body()).contains("\"error\": \"unauthorized\"").doesNotContain(TOKEN);
-            assertThat(send("POST", "/v1/apply", "{\"resources\": [" + ROUTE + "]}", auth).statusCode()).isEqualTo(401);
-            assertThat(send("DELETE", "/v1/resources/route/r1", null, auth).statusCode()).isEqualTo(401);
+            assertThat(
+                            send("POST", "/v1/apply", "{\"resources\": [" + ROUTE + "]}", auth)
+                                    .statusCode())
+                    .isEqualTo(401);
+            assertThat(send("DELETE", "/v1/resources/route/r1", null, auth).statusCode())
+                    .isEqualTo(401);
         }
         assertThat(digest()).as("nothing changed").isEqualTo(before);
-        assertThat(send("GET", "/v1/resources", null, null).statusCode()).as("reads on loopback need no token").isEqualTo(200);
+        assertThat(send("GET", "/v1/resources", null, null).statusCode())
+                .as("reads on loopback need no token")
+                .isEqualTo(200);
 
-        assertThat(send("PUT", "/v1/resources/route/r1", ROUTE, "Bearer " + TOKEN).statusCode()).isBetween(200, 202);
+        assertThat(send("PUT", "/v1/resources/route/r1", ROUTE, "Bearer " + TOKEN).statusCode())
+                .isBetween(200, 202);
         assertThat(digest()).isNotEqualTo(before);
-        assertThat(send("DELETE", "/v1/resources/route/r1", null, "Bearer " + TOKEN).statusCode()).isBetween(200, 202);
+        assertThat(send("DELETE", "/v1/resources/route/r1", null, "Bearer " + TOKEN).statusCode())
+                .isBetween(200, 202);
     }
 
     @Test
     void malformedOrOversizedBodiesAreRefusedAndChangeNothing() {
         String before = digest();
         String auth = "Bearer " + TOKEN;
-        HttpResponse<String> broken = send("POST", "/v1/apply", "{\"resources\": [ {\"kind\": ", auth);
+        HttpResponse<String> broken =
+                send("POST", "/v1/apply", "{\"resources\": [ {\"kind\": ", auth);
         assertThat(broken.statusCode()).isEqualTo(400);
-        assertThat(send("PUT", "/v1/resources/route/r2", "not json at all", auth).statusCode()).isEqualTo(400);
-        assertThat(send("PUT", "/v1/resources/route/r2", ROUTE.replace("\"rules\": [{}]", "\"rules\": [{\"bogus\": 1}]"), auth)
-                .statusCode()).isEqualTo(400);
+        assertThat(send("PUT", "/v1/resources/route/r2", "not json at all", auth).statusCode())
+                .isEqualTo(400);
+        assertThat(
+                        send(
+                                        "PUT",
+                                        "/v1/resources/route/r2",
+                                        ROUTE.replace(
+                                                "\"rules\": [{}]", "\"rules\": [{\"bogus\": 1}]"),
+                                        auth)
+                                .statusCode())
+                .isEqualTo(400);
         String huge = "{\"resources\": [" + (ROUTE + ",").repeat(20_000) + ROUTE + "]}";
         assertThat(huge.length()).isGreaterThan(1 << 20);
         HttpResponse<String> tooLarge = send("POST", "/v1/apply", huge, auth);
@@ -161,7 +205,8 @@ class AdminApiHardeningTest {
         String auth = "Bearer " + TOKEN;
         HttpResponse<String> patch = send("PATCH", "/v1/resources/route/r3", ROUTE, auth);
         assertThat(patch.statusCode()).isEqualTo(405);
-        assertThat(patch.headers().firstValue("Allow")).hasValueSatisfying(a -> assertThat(a).contains("PUT", "DELETE", "GET"));
+        assertThat(patch.headers().firstValue("Allow"))
+                .hasValueSatisfying(a -> assertThat(a).contains("PUT", "DELETE", "GET"));
         assertThat(patch.body()).contains("method-not-allowed");
         assertThat(send("GET", "/v1/apply", null, auth).statusCode()).isEqualTo(405);
         assertThat(send("POST", "/v1/config/digest", "{}", auth).statusCode()).isEqualTo(405);
@@ -174,7 +219,10 @@ class AdminApiHardeningTest {
     void theAdminPortDoesNotSpeakHttp2() throws IOException {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), admin)) {
             s.setSoTimeout(5000);
-            s.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream()
+                    .write(
+                            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+                                    .getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();
             ByteArrayOutputStream head = new ByteArrayOutputStream();
@@ -182,7 +230,9 @@ class AdminApiHardeningTest {
             while (head.size() < 9 && (c = in.read()) != -1) {
                 head.write(c);
             }
-            assertThat(head.toString(StandardCharsets.ISO_8859_1)).as("an HTTP/1.1 answer, not a SETTINGS frame").startsWith("HTTP/1.1 ");
+            assertThat(head.toString(StandardCharsets.ISO_8859_1))
+                    .as("an HTTP/1.1 answer, not a SETTINGS frame")
+                    .startsWith("HTTP/1.1 ");
         }
     }
 
@@ -191,7 +241,9 @@ class AdminApiHardeningTest {
         send("PUT", "/v1/resources/route/r4", ROUTE, "Bearer not-the-token-not-the-token");
         send("GET", "/v1/members", null, "Bearer " + TOKEN);
         List<ILoggingEvent> events = List.copyOf(captured.list);
-        assertThat(events).as("the node logged at DEBUG").anyMatch(e -> e.getLevel() == Level.DEBUG);
+        assertThat(events)
+                .as("the node logged at DEBUG")
+                .anyMatch(e -> e.getLevel() == Level.DEBUG);
         for (ILoggingEvent e : events) {
             assertThat(e.getFormattedMessage()).doesNotContain(TOKEN);
             if (e.getThrowableProxy() != null) {
@@ -199,9 +251,13 @@ class AdminApiHardeningTest {
             }
         }
         ClusterSettings cluster = new ClusterSettings(node.settings().pekko(), "test");
-        var sent = scala.jdk.javaapi.CollectionConverters.asJava(
-                JoinConfigCompatChecker$.MODULE$.removeSensitiveKeys(node.settings().pekko(), cluster));
-        assertThat(sent).as("keys Pekko may send in the join compatibility check").isNotEmpty()
+        var sent =
+                scala.jdk.javaapi.CollectionConverters.asJava(
+                        JoinConfigCompatChecker$.MODULE$.removeSensitiveKeys(
+                                node.settings().pekko(), cluster));
+        assertThat(sent)
+                .as("keys Pekko may send in the join compatibility check")
+                .isNotEmpty()
                 .noneMatch(k -> k.startsWith("rhizome"));
     }
 }

@@ -30,24 +30,42 @@ class SettingsLoaderTest {
         assertThat(s.cluster().profile()).isEqualTo(NodeSettings.Profile.PRODUCTION);
         assertThat(s.admin()).isEqualTo(new HostPort("127.0.0.1", 9901));
         assertThat(s.adminTokenSet()).isFalse();
-        assertThat(s.outbound()).isEqualTo(
-                new NodeSettings.Outbound(new HostPort("127.0.0.1", 15001), NodeSettings.Egress.ALLOW, "mesh"));
+        assertThat(s.outbound())
+                .isEqualTo(
+                        new NodeSettings.Outbound(
+                                new HostPort("127.0.0.1", 15001),
+                                NodeSettings.Egress.ALLOW,
+                                "mesh"));
         assertThat(s.inbound()).isEqualTo(new HostPort("127.0.0.1", 15006));
         assertThat(s.inboundAdvertised()).isEqualTo(new HostPort("127.0.0.1", 15006));
         assertThat(s.dataDir()).isEqualTo(Path.of("/var/lib/rhizome"));
         assertThat(s.services()).isEmpty();
         assertThat(s.tlsEnabled()).isFalse();
-        assertThat(s.proxy()).isEqualTo(new NodeSettings.Proxy(
-                1, Duration.ofSeconds(1), Duration.ofSeconds(60), 8192, 16384, 65536, 100, Duration.ofHours(1), NodeSettings.PeerProtocol.HTTP1));
+        assertThat(s.proxy())
+                .isEqualTo(
+                        new NodeSettings.Proxy(
+                                1,
+                                Duration.ofSeconds(1),
+                                Duration.ofSeconds(60),
+                                8192,
+                                16384,
+                                65536,
+                                100,
+                                Duration.ofHours(1),
+                                NodeSettings.PeerProtocol.HTTP1));
         assertThat(s.authorizationDefaultDeny()).isFalse();
-        assertThat(s.shutdown()).isEqualTo(new NodeSettings.Shutdown(Duration.ofSeconds(2), Duration.ofSeconds(30)));
+        assertThat(s.shutdown())
+                .isEqualTo(
+                        new NodeSettings.Shutdown(Duration.ofSeconds(2), Duration.ofSeconds(30)));
         // The whole configuration goes on to Pekko, reference.conf included.
         assertThat(s.pekko().getString("pekko.actor.provider")).isEqualTo("cluster");
     }
 
     @Test
     void theNodesZoneBecomesTheZoneLabelOfServicesThatHaveNone() {
-        NodeSettings s = load("""
+        NodeSettings s =
+                load(
+                        """
                 rhizome.node { name = node-1, zone = eu-1a }
                 rhizome.services = [ { name = a, address = "h:1" }, { name = b, address = "h:2", labels { zone = eu-1b } } ]
                 """);
@@ -60,7 +78,9 @@ class SettingsLoaderTest {
 
     @Test
     void wildcardInboundHostIsAdvertisedAsTheClusterHost() {
-        NodeSettings s = load("""
+        NodeSettings s =
+                load(
+                        """
                 rhizome.node.name = node-1
                 rhizome.cluster.host = "10.0.0.5"
                 rhizome.inbound { host = "0.0.0.0", port = 16006 }
@@ -72,7 +92,9 @@ class SettingsLoaderTest {
 
     @Test
     void explicitAdvertiseHostWins() {
-        NodeSettings s = load("""
+        NodeSettings s =
+                load(
+                        """
                 rhizome.node.name = node-1
                 rhizome.inbound { host = "0.0.0.0", advertise-host = "node-1.example" }
                 """);
@@ -82,7 +104,9 @@ class SettingsLoaderTest {
 
     @Test
     void servicesKeepTheirLabelsAndHealthCheck() {
-        NodeSettings s = load("""
+        NodeSettings s =
+                load(
+                        """
                 rhizome.node.name = node-1
                 rhizome.admin.token = "s3cret-s3cret-s3cret"
                 rhizome.cluster.seed-nodes = ["10.0.0.1:2551", "[::1]:2552"]
@@ -98,17 +122,34 @@ class SettingsLoaderTest {
         assertThat(s.adminTokenSet()).isTrue();
         assertThat(s.toString()).doesNotContain("s3cret");
         assertThat(s.pekko().getString("rhizome.admin.token")).isEqualTo("s3cret-s3cret-s3cret");
-        assertThat(s.services()).containsExactly(
-                new ServiceSettings("orders", new HostPort("127.0.0.1", 8080), Map.of("version", "v1", "zone", "eu-1"),
-                        new HealthCheckSettings(HealthCheckSettings.Protocol.HTTP, "/healthz", Duration.ofSeconds(2),
-                                Duration.ofSeconds(1), 3, 1)),
-                new ServiceSettings("billing", new HostPort("localhost", 9090), Map.of(), HealthCheckSettings.DEFAULT,
-                        ServiceSettings.Protocol.HTTP2));
+        assertThat(s.services())
+                .containsExactly(
+                        new ServiceSettings(
+                                "orders",
+                                new HostPort("127.0.0.1", 8080),
+                                Map.of("version", "v1", "zone", "eu-1"),
+                                new HealthCheckSettings(
+                                        HealthCheckSettings.Protocol.HTTP,
+                                        "/healthz",
+                                        Duration.ofSeconds(2),
+                                        Duration.ofSeconds(1),
+                                        3,
+                                        1)),
+                        new ServiceSettings(
+                                "billing",
+                                new HostPort("localhost", 9090),
+                                Map.of(),
+                                HealthCheckSettings.DEFAULT,
+                                ServiceSettings.Protocol.HTTP2));
         assertThat(s.services().get(0).protocol()).isEqualTo(ServiceSettings.Protocol.HTTP);
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiterString = "=>", quoteCharacter = '`', textBlock = """
+    @CsvSource(
+            delimiterString = "=>",
+            quoteCharacter = '`',
+            textBlock =
+                    """
             rhizome.admin.port = "abc"                          => rhizome.admin.port: "abc" (expected: an integer 1..65535)
             rhizome.admin.port = 70000                          => rhizome.admin.port: 70000 (expected: an integer 1..65535)
             rhizome.admin.prot = 9000                           => rhizome.admin.prot: unknown key (expected one of: [host, port, tls, token])
@@ -143,44 +184,60 @@ class SettingsLoaderTest {
         // node.name first, so that the bad setting (which may override it) is the only problem
         String hocon = "rhizome.node.name = node-1\n" + setting;
 
-        assertThatThrownBy(() -> load(hocon))
-                .isInstanceOf(ConfigError.class)
-                .hasMessage(message);
+        assertThatThrownBy(() -> load(hocon)).isInstanceOf(ConfigError.class).hasMessage(message);
     }
 
     @Test
     void aDurationOutOfItsRangeIsRejected() {
-        assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.proxy.connect-timeout = 5m"))
+        assertThatThrownBy(
+                        () ->
+                                load(
+                                        "rhizome.node.name = node-1\nrhizome.proxy.connect-timeout = 5m"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.proxy.connect-timeout: \"5m\" (expected: a duration ");
+                .hasMessageStartingWith(
+                        "rhizome.proxy.connect-timeout: \"5m\" (expected: a duration ");
     }
 
     @Test
     void anAdminApiOffLoopbackNeedsAToken() {
-        assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.admin.host = \"0.0.0.0\""))
+        assertThatThrownBy(
+                        () -> load("rhizome.node.name = node-1\nrhizome.admin.host = \"0.0.0.0\""))
                 .isInstanceOf(ConfigError.class)
-                .hasMessage("rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback "
-                        + "(expected: a secret token, rhizome.admin.tls.enabled = on with allowed-identities, or rhizome.admin.host = \"127.0.0.1\")");
-        NodeSettings s = load("rhizome.node.name = node-1\nrhizome.admin { host = \"0.0.0.0\", token = \"0123456789abcdef\" }");
+                .hasMessage(
+                        "rhizome.admin.token: missing while rhizome.admin.host = \"0.0.0.0\" is not loopback "
+                                + "(expected: a secret token, rhizome.admin.tls.enabled = on with allowed-identities, or rhizome.admin.host = \"127.0.0.1\")");
+        NodeSettings s =
+                load(
+                        "rhizome.node.name = node-1\nrhizome.admin { host = \"0.0.0.0\", token = \"0123456789abcdef\" }");
         assertThat(s.adminTokenSet()).isTrue();
-        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = \"127.0.0.2\"").adminTokenSet()).isFalse();
-        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = \"::1\"").adminTokenSet()).isFalse();
-        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = localhost").adminTokenSet()).isFalse();
+        assertThat(
+                        load("rhizome.node.name = node-1\nrhizome.admin.host = \"127.0.0.2\"")
+                                .adminTokenSet())
+                .isFalse();
+        assertThat(load("rhizome.node.name = node-1\nrhizome.admin.host = \"::1\"").adminTokenSet())
+                .isFalse();
+        assertThat(
+                        load("rhizome.node.name = node-1\nrhizome.admin.host = localhost")
+                                .adminTokenSet())
+                .isFalse();
     }
 
     @Test
     void aShortAdminTokenIsRefusedWithoutShowingIt() {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.admin.token = hunter2"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessage("rhizome.admin.token: (not shown) is 7 characters (expected: at least 16 printable ASCII characters without spaces)")
-                .message().doesNotContain("hunter2");
+                .hasMessage(
+                        "rhizome.admin.token: (not shown) is 7 characters (expected: at least 16 printable ASCII characters without spaces)")
+                .message()
+                .doesNotContain("hunter2");
     }
 
     @Test
     void anUnknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> load("rhizome.node.name = node-1\nrhizome.nodename = node-1"))
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.nodename: unknown key (expected one of: [access-log, admin, authorization, cluster, ")
+                .hasMessageStartingWith(
+                        "rhizome.nodename: unknown key (expected one of: [access-log, admin, authorization, cluster, ")
                 .hasMessageContaining(" node, ");
     }
 
@@ -188,8 +245,10 @@ class SettingsLoaderTest {
     void missingNodeNameIsReportedFirst() {
         assertThatThrownBy(() -> load(""))
                 .isInstanceOf(ConfigError.class)
-                .hasMessage("rhizome.node.name: missing (expected: a unique name such as \"node-1\")")
-                .extracting(e -> ((ConfigError) e).key()).isEqualTo("rhizome.node.name");
+                .hasMessage(
+                        "rhizome.node.name: missing (expected: a unique name such as \"node-1\")")
+                .extracting(e -> ((ConfigError) e).key())
+                .isEqualTo("rhizome.node.name");
     }
 
     @Test
@@ -215,7 +274,9 @@ class SettingsLoaderTest {
     @Test
     void loadsAValidFile(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("node.conf");
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 rhizome {
                   node.name = node-2
                   outbound.egress = deny

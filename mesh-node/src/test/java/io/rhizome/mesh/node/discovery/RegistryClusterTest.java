@@ -40,7 +40,9 @@ class RegistryClusterTest {
 
     private NodeSettings settings(String name, String services) throws Exception {
         String dir = Files.createTempDirectory("rhizome-" + name).toString();
-        return SettingsLoader.fromConfig(ConfigFactory.parseString("""
+        return SettingsLoader.fromConfig(
+                ConfigFactory.parseString(
+                        """
                 rhizome {
                   node.name = "%s"
                   cluster { host = "127.0.0.1", port = 0, profile = fast }
@@ -50,21 +52,35 @@ class RegistryClusterTest {
                 pekko.loglevel = WARNING
                 # terminate() below must look like a crash, not a graceful leave
                 pekko.coordinated-shutdown.run-by-actor-system-terminate = off
-                """.formatted(name, dir.replace("\\", "/"), services)));
+                """
+                                .formatted(name, dir.replace("\\", "/"), services)));
     }
 
     @BeforeAll
     void formCluster() throws Exception {
         NodeSettings[] all = {
-            settings("node-a", "{ name = orders, address = \"127.0.0.1:18080\", labels { version = v1 }, health-check.protocol = none }"),
-            settings("node-b", "{ name = orders, address = \"127.0.0.1:18081\", labels { version = v2 }, health-check.protocol = none }"),
-            settings("node-c", "{ name = payments, address = \"127.0.0.1:18082\", health-check.protocol = none }"),
+            settings(
+                    "node-a",
+                    "{ name = orders, address = \"127.0.0.1:18080\", labels { version = v1 }, health-check.protocol = none }"),
+            settings(
+                    "node-b",
+                    "{ name = orders, address = \"127.0.0.1:18081\", labels { version = v2 }, health-check.protocol = none }"),
+            settings(
+                    "node-c",
+                    "{ name = payments, address = \"127.0.0.1:18082\", health-check.protocol = none }"),
         };
         for (NodeSettings s : all) {
-            ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME,
-                    ClusterConfig.pekkoConfig(s, "test"));
+            ActorSystem<Void> system =
+                    ActorSystem.create(
+                            Behaviors.empty(),
+                            ClusterConfig.SYSTEM_NAME,
+                            ClusterConfig.pekkoConfig(s, "test"));
             MeshView view = new MeshView();
-            registries.add(system.systemActorOf(RegistryActor.create(s, view, java.util.Map.of()), "registry", Props.empty()));
+            registries.add(
+                    system.systemActorOf(
+                            RegistryActor.create(s, view, java.util.Map.of()),
+                            "registry",
+                            Props.empty()));
             systems.add(system);
             views.add(view);
         }
@@ -79,7 +95,8 @@ class RegistryClusterTest {
         systems.forEach(ActorSystem::terminate);
     }
 
-    private static void eventually(Duration timeout, Runnable assertion) throws InterruptedException {
+    private static void eventually(Duration timeout, Runnable assertion)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -97,19 +114,30 @@ class RegistryClusterTest {
     @Test
     @Order(1)
     void everyNodeSeesEveryServiceAndMember() throws Exception {
-        eventually(Duration.ofSeconds(20), () -> {
-            for (MeshView view : views) {
-                MeshSnapshot s = view.current();
-                assertThat(s.members()).extracting(MemberView::name).containsExactly("node-a", "node-b", "node-c");
-                assertThat(s.members()).allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
-                assertThat(s.endpoints("orders")).extracting(MeshEndpoint::node).containsExactly("node-a", "node-b");
-                assertThat(s.endpoints("payments")).extracting(MeshEndpoint::node).containsExactly("node-c");
-            }
-        });
+        eventually(
+                Duration.ofSeconds(20),
+                () -> {
+                    for (MeshView view : views) {
+                        MeshSnapshot s = view.current();
+                        assertThat(s.members())
+                                .extracting(MemberView::name)
+                                .containsExactly("node-a", "node-b", "node-c");
+                        assertThat(s.members())
+                                .allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
+                        assertThat(s.endpoints("orders"))
+                                .extracting(MeshEndpoint::node)
+                                .containsExactly("node-a", "node-b");
+                        assertThat(s.endpoints("payments"))
+                                .extracting(MeshEndpoint::node)
+                                .containsExactly("node-c");
+                    }
+                });
         MeshEndpoint fromC = views.get(2).current().endpoints("orders").get(1);
         assertThat(fromC.labels()).containsEntry("version", "v2");
         assertThat(fromC.local()).isFalse();
-        assertThat(fromC.target()).as("a remote endpoint is reached through its node's inbound port").isEqualTo(fromC.inbound());
+        assertThat(fromC.target())
+                .as("a remote endpoint is reached through its node's inbound port")
+                .isEqualTo(fromC.inbound());
         MeshEndpoint onA = views.get(0).current().endpoints("orders").get(0);
         assertThat(onA.local()).isTrue();
         assertThat(onA.target()).as("the local shortcut").isEqualTo(onA.address());
@@ -118,33 +146,59 @@ class RegistryClusterTest {
     @Test
     @Order(2)
     void aStatusChangeReachesEveryNode() throws Exception {
-        registries.get(0).tell(new RegistryActor.SetLocalStatus("orders", EndpointStatus.NOT_SERVING, systems.get(0).ignoreRef()));
-        eventually(Duration.ofSeconds(5), () -> {
-            MeshEndpoint a = views.get(2).current().endpoints("orders").get(0);
-            assertThat(a.node()).isEqualTo("node-a");
-            assertThat(a.status()).isEqualTo(EndpointStatus.NOT_SERVING);
-            assertThat(a.exclusionReason()).isEqualTo("not-serving");
-        });
-        registries.get(0).tell(new RegistryActor.SetLocalStatus("orders", EndpointStatus.SERVING, systems.get(0).ignoreRef()));
-        eventually(Duration.ofSeconds(5), () ->
-                assertThat(views.get(2).current().endpoints("orders").get(0).exclusionReason()).isEmpty());
+        registries
+                .get(0)
+                .tell(
+                        new RegistryActor.SetLocalStatus(
+                                "orders", EndpointStatus.NOT_SERVING, systems.get(0).ignoreRef()));
+        eventually(
+                Duration.ofSeconds(5),
+                () -> {
+                    MeshEndpoint a = views.get(2).current().endpoints("orders").get(0);
+                    assertThat(a.node()).isEqualTo("node-a");
+                    assertThat(a.status()).isEqualTo(EndpointStatus.NOT_SERVING);
+                    assertThat(a.exclusionReason()).isEqualTo("not-serving");
+                });
+        registries
+                .get(0)
+                .tell(
+                        new RegistryActor.SetLocalStatus(
+                                "orders", EndpointStatus.SERVING, systems.get(0).ignoreRef()));
+        eventually(
+                Duration.ofSeconds(5),
+                () ->
+                        assertThat(
+                                        views.get(2)
+                                                .current()
+                                                .endpoints("orders")
+                                                .get(0)
+                                                .exclusionReason())
+                                .isEmpty());
     }
 
     @Test
     @Order(3)
     void aMemberThatDiesIsUnreachableAtOnceAndThenRemovedWithItsEndpoints() throws Exception {
         systems.get(1).terminate(); // node-b dies without leaving
-        eventually(Duration.ofSeconds(10), () -> {
-            MeshEndpoint b = views.get(0).current().endpoints("orders").get(1);
-            assertThat(b.node()).isEqualTo("node-b");
-            assertThat(b.exclusionReason()).isEqualTo("member-unreachable");
-        });
-        eventually(Duration.ofSeconds(30), () -> {
-            for (int i : new int[] {0, 2}) {
-                MeshSnapshot s = views.get(i).current();
-                assertThat(s.members()).extracting(MemberView::name).containsExactly("node-a", "node-c");
-                assertThat(s.endpoints("orders")).extracting(MeshEndpoint::node).containsExactly("node-a");
-            }
-        });
+        eventually(
+                Duration.ofSeconds(10),
+                () -> {
+                    MeshEndpoint b = views.get(0).current().endpoints("orders").get(1);
+                    assertThat(b.node()).isEqualTo("node-b");
+                    assertThat(b.exclusionReason()).isEqualTo("member-unreachable");
+                });
+        eventually(
+                Duration.ofSeconds(30),
+                () -> {
+                    for (int i : new int[] {0, 2}) {
+                        MeshSnapshot s = views.get(i).current();
+                        assertThat(s.members())
+                                .extracting(MemberView::name)
+                                .containsExactly("node-a", "node-c");
+                        assertThat(s.endpoints("orders"))
+                                .extracting(MeshEndpoint::node)
+                                .containsExactly("node-a");
+                    }
+                });
     }
 }

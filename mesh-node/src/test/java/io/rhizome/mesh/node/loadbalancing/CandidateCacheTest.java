@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class CandidateCacheTest {
     private final AtomicInteger builds = new AtomicInteger();
-    private final CandidateCache<Integer> cache = new CandidateCache<>(c -> builds.incrementAndGet());
+    private final CandidateCache<Integer> cache =
+            new CandidateCache<>(c -> builds.incrementAndGet());
 
     @Test
     void aFreshListWithTheSameIdsReusesTheStructure() {

@@ -26,9 +26,19 @@ class EndpointSelectorTest {
     private final EjectionTracker ejections = new EjectionTracker(Duration.ofSeconds(10), now::get);
     private final EndpointSelector selector = new EndpointSelector(ejections);
 
-    private static MeshEndpoint endpoint(String node, EndpointStatus status, boolean reachable, String memberStatus) {
-        return new MeshEndpoint(node + "/orders", "orders", node, new HostPort("10.0.0.1", 8080),
-                new HostPort(node, 15006), Map.of(), status, false, reachable, memberStatus);
+    private static MeshEndpoint endpoint(
+            String node, EndpointStatus status, boolean reachable, String memberStatus) {
+        return new MeshEndpoint(
+                node + "/orders",
+                "orders",
+                node,
+                new HostPort("10.0.0.1", 8080),
+                new HostPort(node, 15006),
+                Map.of(),
+                status,
+                false,
+                reachable,
+                memberStatus);
     }
 
     private static MeshEndpoint serving(String node) {
@@ -84,7 +94,8 @@ class EndpointSelectorTest {
         MeshEndpoint joining = endpoint("node-a", EndpointStatus.SERVING, true, "Joining");
         MeshEndpoint weaklyUp = endpoint("node-b", EndpointStatus.SERVING, true, "WeaklyUp");
 
-        assertThat(pickNodes(snapshot(joining, weaklyUp), 2)).containsExactlyInAnyOrder("node-a", "node-b");
+        assertThat(pickNodes(snapshot(joining, weaklyUp), 2))
+                .containsExactlyInAnyOrder("node-a", "node-b");
     }
 
     @Test
@@ -118,20 +129,28 @@ class EndpointSelectorTest {
             picks.add(selector.pick(s, "orders", Set.of()));
         }
 
-        assertThat(picks).allSatisfy(p -> assertThat(p).isInstanceOf(Chosen.class)
-                .extracting(c -> ((Chosen) c).panic()).isEqualTo(true));
-        assertThat(picks).extracting(p -> ((Chosen) p).endpoint().node())
+        assertThat(picks)
+                .allSatisfy(
+                        p ->
+                                assertThat(p)
+                                        .isInstanceOf(Chosen.class)
+                                        .extracting(c -> ((Chosen) c).panic())
+                                        .isEqualTo(true));
+        assertThat(picks)
+                .extracting(p -> ((Chosen) p).endpoint().node())
                 .containsOnly("node-a", "node-b")
                 .contains("node-a", "node-b");
     }
 
     @Test
     void aServiceWhoseEndpointsAllReportNotServingHasNoHealthyEndpoint() {
-        MeshSnapshot s = snapshot(
-                endpoint("node-a", EndpointStatus.NOT_SERVING, true, "Up"),
-                endpoint("node-b", EndpointStatus.NOT_SERVING, true, "Up"));
+        MeshSnapshot s =
+                snapshot(
+                        endpoint("node-a", EndpointStatus.NOT_SERVING, true, "Up"),
+                        endpoint("node-b", EndpointStatus.NOT_SERVING, true, "Up"));
 
-        assertThat(selector.pick(s, "orders", Set.of())).isEqualTo(new NoHealthyEndpoint("orders", 2));
+        assertThat(selector.pick(s, "orders", Set.of()))
+                .isEqualTo(new NoHealthyEndpoint("orders", 2));
     }
 
     @Test
@@ -139,7 +158,8 @@ class EndpointSelectorTest {
         MeshSnapshot s = snapshot(serving("node-a"));
 
         assertThat(selector.pick(s, "billing", Set.of())).isEqualTo(new UnknownService("billing"));
-        assertThat(selector.pick(MeshSnapshot.EMPTY, "orders", Set.of())).isEqualTo(new UnknownService("orders"));
+        assertThat(selector.pick(MeshSnapshot.EMPTY, "orders", Set.of()))
+                .isEqualTo(new UnknownService("orders"));
     }
 
     @Test
@@ -151,7 +171,8 @@ class EndpointSelectorTest {
         now.addAndGet(Duration.ofSeconds(10).toNanos());
 
         assertThat(selector.exclusionReason(s.endpoints("orders").get(1))).isEmpty();
-        assertThat(pickNodes(s, 4)).containsExactlyInAnyOrder("node-a", "node-a", "node-b", "node-b");
+        assertThat(pickNodes(s, 4))
+                .containsExactlyInAnyOrder("node-a", "node-a", "node-b", "node-b");
     }
 
     @Test
@@ -168,15 +189,28 @@ class EndpointSelectorTest {
     void servicesHaveTheirOwnRotation() {
         MeshEndpoint a = serving("node-a");
         MeshEndpoint b = serving("node-b");
-        MeshEndpoint billing = new MeshEndpoint("node-a/billing", "billing", "node-a", new HostPort("10.0.0.1", 9090),
-                new HostPort("node-a", 15006), Map.of(), EndpointStatus.SERVING, false, true, "Up");
-        MeshSnapshot s = new MeshSnapshot(Map.of("orders", List.of(a, b), "billing", List.of(billing)), List.of());
+        MeshEndpoint billing =
+                new MeshEndpoint(
+                        "node-a/billing",
+                        "billing",
+                        "node-a",
+                        new HostPort("10.0.0.1", 9090),
+                        new HostPort("node-a", 15006),
+                        Map.of(),
+                        EndpointStatus.SERVING,
+                        false,
+                        true,
+                        "Up");
+        MeshSnapshot s =
+                new MeshSnapshot(
+                        Map.of("orders", List.of(a, b), "billing", List.of(billing)), List.of());
 
         Pick first = selector.pick(s, "orders", Set.of());
         selector.pick(s, "billing", Set.of());
         Pick second = selector.pick(s, "orders", Set.of());
 
-        assertThat(Arrays.asList(((Chosen) first).endpoint(), ((Chosen) second).endpoint())).containsExactlyInAnyOrder(a, b);
+        assertThat(Arrays.asList(((Chosen) first).endpoint(), ((Chosen) second).endpoint()))
+                .containsExactlyInAnyOrder(a, b);
     }
 
     @Test
@@ -187,13 +221,21 @@ class EndpointSelectorTest {
         MeshSnapshot s = snapshot(a, b, draining);
         List<List<MeshEndpoint>> seen = new ArrayList<>();
         List<PickContext> contexts = new ArrayList<>();
-        LoadBalancer last = (candidates, ctx) -> {
-            seen.add(candidates);
-            contexts.add(ctx);
-            return candidates.get(candidates.size() - 1);
-        };
+        LoadBalancer last =
+                (candidates, ctx) -> {
+                    seen.add(candidates);
+                    contexts.add(ctx);
+                    return candidates.get(candidates.size() - 1);
+                };
 
-        Pick pick = selector.pick(s, "orders", Set.of("node-b/orders"), SubsetFilter.all(), last, PickContext.ofKey("alice"));
+        Pick pick =
+                selector.pick(
+                        s,
+                        "orders",
+                        Set.of("node-b/orders"),
+                        SubsetFilter.all(),
+                        last,
+                        PickContext.ofKey("alice"));
 
         assertThat(pick).isEqualTo(new Chosen(a, false));
         assertThat(seen).containsExactly(List.of(a));

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** A node in zone {@code a} calling a service with endpoints in zones a and b. */
 class EndpointSelectorWithLocalityTest {
-    private final EjectionTracker ejections = new EjectionTracker(Duration.ofSeconds(10), System::nanoTime);
+    private final EjectionTracker ejections =
+            new EjectionTracker(Duration.ofSeconds(10), System::nanoTime);
     private final Random random = new Random(42);
 
     private EndpointSelector selector(String zone) {
@@ -26,8 +27,17 @@ class EndpointSelectorWithLocalityTest {
     }
 
     private static MeshEndpoint endpoint(String node, String zone, EndpointStatus status) {
-        return new MeshEndpoint(node + "/orders", "orders", node, new HostPort("10.0.0.1", 8080),
-                new HostPort(node, 15006), zone == null ? Map.of() : Map.of("zone", zone), status, false, true, "Up");
+        return new MeshEndpoint(
+                node + "/orders",
+                "orders",
+                node,
+                new HostPort("10.0.0.1", 8080),
+                new HostPort(node, 15006),
+                zone == null ? Map.of() : Map.of("zone", zone),
+                status,
+                false,
+                true,
+                "Up");
     }
 
     private static MeshSnapshot snapshot(MeshEndpoint... endpoints) {
@@ -35,7 +45,8 @@ class EndpointSelectorWithLocalityTest {
     }
 
     /** Picks per zone label ("-" for none) over {@code times} requests. */
-    private static Map<String, Integer> zones(EndpointSelector selector, MeshSnapshot snapshot, int times) {
+    private static Map<String, Integer> zones(
+            EndpointSelector selector, MeshSnapshot snapshot, int times) {
         Map<String, Integer> out = new TreeMap<>();
         for (int i = 0; i < times; i++) {
             MeshEndpoint e = ((Chosen) selector.pick(snapshot, "orders", Set.of())).endpoint();
@@ -45,13 +56,18 @@ class EndpointSelectorWithLocalityTest {
     }
 
     private static MeshSnapshot threeAndTwo(EndpointStatus... zoneA) {
-        return snapshot(endpoint("a1", "a", zoneA[0]), endpoint("a2", "a", zoneA[1]), endpoint("a3", "a", zoneA[2]),
-                endpoint("b1", "b", EndpointStatus.SERVING), endpoint("b2", "b", EndpointStatus.SERVING));
+        return snapshot(
+                endpoint("a1", "a", zoneA[0]),
+                endpoint("a2", "a", zoneA[1]),
+                endpoint("a3", "a", zoneA[2]),
+                endpoint("b1", "b", EndpointStatus.SERVING),
+                endpoint("b2", "b", EndpointStatus.SERVING));
     }
 
     @Test
     void everyRequestStaysInTheCallersZoneWhileItIsHealthy() {
-        MeshSnapshot s = threeAndTwo(EndpointStatus.SERVING, EndpointStatus.SERVING, EndpointStatus.SERVING);
+        MeshSnapshot s =
+                threeAndTwo(EndpointStatus.SERVING, EndpointStatus.SERVING, EndpointStatus.SERVING);
 
         assertThat(zones(selector("a"), s, 1000)).containsExactly(Map.entry("a", 1000));
         assertThat(zones(selector("b"), s, 1000)).containsExactly(Map.entry("b", 1000));
@@ -59,7 +75,9 @@ class EndpointSelectorWithLocalityTest {
 
     @Test
     void aZoneWithTwoOfThreeHealthyStillTakesAbout93PercentAndTheRestSpillsOver() {
-        MeshSnapshot s = threeAndTwo(EndpointStatus.SERVING, EndpointStatus.SERVING, EndpointStatus.NOT_SERVING);
+        MeshSnapshot s =
+                threeAndTwo(
+                        EndpointStatus.SERVING, EndpointStatus.SERVING, EndpointStatus.NOT_SERVING);
 
         Map<String, Integer> picks = zones(selector("a"), s, 4000);
 
@@ -70,31 +88,48 @@ class EndpointSelectorWithLocalityTest {
 
     @Test
     void aZoneWithOneOfThreeHealthyKeepsAboutHalfAndAnEmptyZoneSpillsEverything() {
-        MeshSnapshot oneLeft = threeAndTwo(EndpointStatus.SERVING, EndpointStatus.NOT_SERVING, EndpointStatus.DRAINING);
+        MeshSnapshot oneLeft =
+                threeAndTwo(
+                        EndpointStatus.SERVING,
+                        EndpointStatus.NOT_SERVING,
+                        EndpointStatus.DRAINING);
         Map<String, Integer> picks = zones(selector("a"), oneLeft, 4000);
         // 1.4 × 1/3 = 0.467
         assertThat(picks.get("a")).isBetween(1750, 1980);
 
-        MeshSnapshot none = threeAndTwo(EndpointStatus.NOT_SERVING, EndpointStatus.NOT_SERVING, EndpointStatus.NOT_SERVING);
+        MeshSnapshot none =
+                threeAndTwo(
+                        EndpointStatus.NOT_SERVING,
+                        EndpointStatus.NOT_SERVING,
+                        EndpointStatus.NOT_SERVING);
         assertThat(zones(selector("a"), none, 500)).containsExactly(Map.entry("b", 500));
     }
 
     @Test
-    void anEjectedLocalEndpointCountsAsUnhealthyAndARetryLeavesTheZoneWhenItsOnlyEndpointWasTried() {
-        MeshSnapshot s = snapshot(endpoint("a1", "a", EndpointStatus.SERVING), endpoint("b1", "b", EndpointStatus.SERVING));
+    void
+            anEjectedLocalEndpointCountsAsUnhealthyAndARetryLeavesTheZoneWhenItsOnlyEndpointWasTried() {
+        MeshSnapshot s =
+                snapshot(
+                        endpoint("a1", "a", EndpointStatus.SERVING),
+                        endpoint("b1", "b", EndpointStatus.SERVING));
         EndpointSelector selector = selector("a");
 
-        assertThat(((Chosen) selector.pick(s, "orders", Set.of("a1/orders"))).endpoint().node()).isEqualTo("b1");
+        assertThat(((Chosen) selector.pick(s, "orders", Set.of("a1/orders"))).endpoint().node())
+                .isEqualTo("b1");
         ejections.eject("a1/orders");
         assertThat(zones(selector, s, 200)).containsExactly(Map.entry("b", 200));
     }
 
     @Test
     void aNodeWithoutAZoneOrAServiceWithoutZoneLabelsIsBalancedAsAWhole() {
-        MeshSnapshot zoned = threeAndTwo(EndpointStatus.SERVING, EndpointStatus.SERVING, EndpointStatus.SERVING);
+        MeshSnapshot zoned =
+                threeAndTwo(EndpointStatus.SERVING, EndpointStatus.SERVING, EndpointStatus.SERVING);
         assertThat(zones(selector(""), zoned, 500)).containsOnlyKeys("a", "b");
 
-        MeshSnapshot unlabelled = snapshot(endpoint("x1", null, EndpointStatus.SERVING), endpoint("x2", "c", EndpointStatus.SERVING));
+        MeshSnapshot unlabelled =
+                snapshot(
+                        endpoint("x1", null, EndpointStatus.SERVING),
+                        endpoint("x2", "c", EndpointStatus.SERVING));
         assertThat(zones(selector("a"), unlabelled, 500)).containsOnlyKeys("-", "c");
     }
 }

@@ -27,7 +27,8 @@ class EndpointStatsTest {
         second.ignore();
 
         assertThat(stats.inflight(A)).isZero();
-        assertThat(stats.latencyEstimateNanos(A)).isZero(); // success after 0 ns, the rest no sample
+        assertThat(stats.latencyEstimateNanos(A))
+                .isZero(); // success after 0 ns, the rest no sample
     }
 
     @Test
@@ -97,7 +98,8 @@ class EndpointStatsTest {
 
     @Test
     void settingsAreChecked() {
-        assertThatThrownBy(() -> EndpointStats.create(now::get, Duration.ZERO, Duration.ofSeconds(1)))
+        assertThatThrownBy(
+                        () -> EndpointStats.create(now::get, Duration.ZERO, Duration.ofSeconds(1)))
                 .hasMessage("decay: PT0S (expected: > 0)");
     }
 }

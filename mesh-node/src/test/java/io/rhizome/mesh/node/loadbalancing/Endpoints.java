@@ -14,8 +14,17 @@ final class Endpoints {
     private Endpoints() {}
 
     static MeshEndpoint endpoint(String node, Map<String, String> labels) {
-        return new MeshEndpoint(node + "/orders", "orders", node, new HostPort("10.0.0.1", 8080),
-                new HostPort(node, 15006), labels, EndpointStatus.SERVING, false, true, "Up");
+        return new MeshEndpoint(
+                node + "/orders",
+                "orders",
+                node,
+                new HostPort("10.0.0.1", 8080),
+                new HostPort(node, 15006),
+                labels,
+                EndpointStatus.SERVING,
+                false,
+                true,
+                "Up");
     }
 
     static MeshEndpoint endpoint(String node) {

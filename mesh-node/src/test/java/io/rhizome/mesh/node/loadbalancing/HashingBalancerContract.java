@@ -81,7 +81,8 @@ abstract class HashingBalancerContract {
         }
 
         assertThat(moved / (double) KEYS).isBetween(0.15, 0.35);
-        assertThat(movedElsewhere / (double) KEYS).isLessThanOrEqualTo(maxBystandersMovedOnRemoval());
+        assertThat(movedElsewhere / (double) KEYS)
+                .isLessThanOrEqualTo(maxBystandersMovedOnRemoval());
     }
 
     @Test
@@ -102,14 +103,16 @@ abstract class HashingBalancerContract {
             }
         }
 
-        assertThat(bystandersMoved / (double) bystanders).isLessThanOrEqualTo(maxBystandersMovedOnRemoval());
+        assertThat(bystandersMoved / (double) bystanders)
+                .isLessThanOrEqualTo(maxBystandersMovedOnRemoval());
     }
 
     @Test
     void withoutAKeyPicksAreRandomAndSpread() {
         List<MeshEndpoint> candidates = endpoints(3);
 
-        Map<String, Integer> counts = count(KEYS, () -> balancer.pick(candidates, PickContext.NONE));
+        Map<String, Integer> counts =
+                count(KEYS, () -> balancer.pick(candidates, PickContext.NONE));
 
         assertThat(counts).hasSize(3);
         assertThat(counts.values()).allSatisfy(c -> assertThat(c).isBetween(9_500, 10_500));

@@ -30,10 +30,17 @@ class LeastRequestBalancerTest {
 
     private record Completion(long at, long seq, Outstanding handle, boolean fails) {}
 
-    private Map<String, Integer> simulate(List<MeshEndpoint> candidates, Map<String, Behaviour> behaviours,
-            int callers, int requests) {
-        PriorityQueue<Completion> queue = new PriorityQueue<>((a, b) -> a.at != b.at
-                ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    private Map<String, Integer> simulate(
+            List<MeshEndpoint> candidates,
+            Map<String, Behaviour> behaviours,
+            int callers,
+            int requests) {
+        PriorityQueue<Completion> queue =
+                new PriorityQueue<>(
+                        (a, b) ->
+                                a.at != b.at
+                                        ? Long.compare(a.at, b.at)
+                                        : Long.compare(a.seq, b.seq));
         Map<String, Integer> counts = new HashMap<>();
         long seq = 0;
         int sent = 0;
@@ -55,24 +62,32 @@ class LeastRequestBalancerTest {
         return counts;
     }
 
-    private Completion send(List<MeshEndpoint> candidates, Map<String, Behaviour> behaviours,
-            Map<String, Integer> counts, long seq) {
+    private Completion send(
+            List<MeshEndpoint> candidates,
+            Map<String, Behaviour> behaviours,
+            Map<String, Integer> counts,
+            long seq) {
         MeshEndpoint e = balancer.pick(candidates, PickContext.NONE);
         counts.merge(e.id(), 1, Integer::sum);
         Behaviour b = behaviours.get(e.id());
         // +-10% jitter so callers do not move in lockstep.
-        long latency = b.latencyNanos + (b.latencyNanos == 0 ? 0 : random.nextLong(b.latencyNanos / 5) - b.latencyNanos / 10);
+        long latency =
+                b.latencyNanos
+                        + (b.latencyNanos == 0
+                                ? 0
+                                : random.nextLong(b.latencyNanos / 5) - b.latencyNanos / 10);
         return new Completion(now.get() + latency, seq, stats.start(e.id()), b.fails);
     }
 
     @Test
     void aTenTimesSlowerEndpointGetsLittleTraffic() {
         List<MeshEndpoint> candidates = endpoints(4);
-        Map<String, Behaviour> behaviours = Map.of(
-                "node-a/orders", new Behaviour(FAST, false),
-                "node-b/orders", new Behaviour(FAST, false),
-                "node-c/orders", new Behaviour(10 * FAST, false),
-                "node-d/orders", new Behaviour(FAST, false));
+        Map<String, Behaviour> behaviours =
+                Map.of(
+                        "node-a/orders", new Behaviour(FAST, false),
+                        "node-b/orders", new Behaviour(FAST, false),
+                        "node-c/orders", new Behaviour(10 * FAST, false),
+                        "node-d/orders", new Behaviour(FAST, false));
 
         Map<String, Integer> counts = simulate(candidates, behaviours, 8, 10_000);
 
@@ -85,16 +100,18 @@ class LeastRequestBalancerTest {
     @Test
     void anEndpointThatFailsAtOnceDoesNotAttractTraffic() {
         List<MeshEndpoint> candidates = endpoints(4);
-        Map<String, Behaviour> behaviours = Map.of(
-                "node-a/orders", new Behaviour(FAST, false),
-                "node-b/orders", new Behaviour(0, true),
-                "node-c/orders", new Behaviour(FAST, false),
-                "node-d/orders", new Behaviour(FAST, false));
+        Map<String, Behaviour> behaviours =
+                Map.of(
+                        "node-a/orders", new Behaviour(FAST, false),
+                        "node-b/orders", new Behaviour(0, true),
+                        "node-c/orders", new Behaviour(FAST, false),
+                        "node-d/orders", new Behaviour(FAST, false));
 
         Map<String, Integer> counts = simulate(candidates, behaviours, 8, 10_000);
 
         int total = counts.values().stream().mapToInt(Integer::intValue).sum();
-        assertThat(counts.getOrDefault("node-b/orders", 0) / (double) total).isLessThanOrEqualTo(0.15);
+        assertThat(counts.getOrDefault("node-b/orders", 0) / (double) total)
+                .isLessThanOrEqualTo(0.15);
     }
 
     @Test

@@ -10,7 +10,12 @@ class LoadBalancerTest {
     private final EndpointStats stats = EndpointStats.create(() -> 0);
 
     private LoadBalancer of(String name) {
-        return LoadBalancer.of(DestinationPolicySpec.newBuilder().setService("orders").setLoadBalancer(name).build(), stats);
+        return LoadBalancer.of(
+                DestinationPolicySpec.newBuilder()
+                        .setService("orders")
+                        .setLoadBalancer(name)
+                        .build(),
+                stats);
     }
 
     @Test

@@ -14,7 +14,10 @@ class Murmur3Test {
         assertHash("node-a/orders#17", 0xd2e59de675a7e130L, 0x3a8ebc70d2e2b7fdL);
         assertHash("0123456789abcdef", 0x4be06d94cf4ad1a7L, 0x87c35b5c63a708daL);
         assertHash("0123456789abcdefX", 0xcdebd2acb570d6f7L, 0x8f72119782104b27L);
-        assertHash("The quick brown fox jumps over the lazy dog", 0xe34bbc7bbc071b6cL, 0x7a433ca9c49a9347L);
+        assertHash(
+                "The quick brown fox jumps over the lazy dog",
+                0xe34bbc7bbc071b6cL,
+                0x7a433ca9c49a9347L);
     }
 
     private static void assertHash(String s, long h1, long h2) {

@@ -16,11 +16,15 @@ class RandomBalancerTest {
     @Test
     void picksAreRoughlyEven() {
         SplittableRandom random = new SplittableRandom(42);
-        LoadBalancer balancer = LoadBalancer.of(DestinationPolicySpec.newBuilder().setLoadBalancer("random").build(),
-                EndpointStats.create(() -> 0), () -> random);
+        LoadBalancer balancer =
+                LoadBalancer.of(
+                        DestinationPolicySpec.newBuilder().setLoadBalancer("random").build(),
+                        EndpointStats.create(() -> 0),
+                        () -> random);
         List<MeshEndpoint> candidates = endpoints(4);
 
-        Map<String, Integer> counts = count(40_000, () -> balancer.pick(candidates, PickContext.NONE));
+        Map<String, Integer> counts =
+                count(40_000, () -> balancer.pick(candidates, PickContext.NONE));
 
         // 10000 expected each; 3 standard deviations are ~260.
         assertThat(counts).hasSize(4);

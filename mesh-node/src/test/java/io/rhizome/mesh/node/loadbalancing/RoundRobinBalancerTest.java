@@ -16,19 +16,26 @@ class RoundRobinBalancerTest {
     void everyEndpointGetsExactlyItsTurn() {
         List<MeshEndpoint> candidates = endpoints(3);
 
-        Map<String, Integer> counts = count(3000, () -> balancer.pick(candidates, PickContext.NONE));
+        Map<String, Integer> counts =
+                count(3000, () -> balancer.pick(candidates, PickContext.NONE));
 
-        assertThat(counts).containsOnly(
-                Map.entry("node-a/orders", 1000), Map.entry("node-b/orders", 1000), Map.entry("node-c/orders", 1000));
+        assertThat(counts)
+                .containsOnly(
+                        Map.entry("node-a/orders", 1000),
+                        Map.entry("node-b/orders", 1000),
+                        Map.entry("node-c/orders", 1000));
     }
 
     @Test
     void consecutivePicksVisitEachEndpointOncePerCycle() {
         List<MeshEndpoint> candidates = endpoints(4);
 
-        List<MeshEndpoint> firstCycle = List.of(
-                balancer.pick(candidates, PickContext.NONE), balancer.pick(candidates, PickContext.NONE),
-                balancer.pick(candidates, PickContext.NONE), balancer.pick(candidates, PickContext.NONE));
+        List<MeshEndpoint> firstCycle =
+                List.of(
+                        balancer.pick(candidates, PickContext.NONE),
+                                balancer.pick(candidates, PickContext.NONE),
+                        balancer.pick(candidates, PickContext.NONE),
+                                balancer.pick(candidates, PickContext.NONE));
 
         assertThat(firstCycle).containsExactlyInAnyOrderElementsOf(candidates);
     }

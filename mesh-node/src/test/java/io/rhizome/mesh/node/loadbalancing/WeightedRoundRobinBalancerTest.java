@@ -20,20 +20,28 @@ class WeightedRoundRobinBalancerTest {
 
     @Test
     void sharesFollowTheWeightLabels() {
-        List<MeshEndpoint> candidates = List.of(
-                weighted("node-a", "5"), weighted("node-b", "3"), weighted("node-c", "1"), endpoint("node-d"));
+        List<MeshEndpoint> candidates =
+                List.of(
+                        weighted("node-a", "5"),
+                        weighted("node-b", "3"),
+                        weighted("node-c", "1"),
+                        endpoint("node-d"));
 
-        Map<String, Integer> counts = count(10_000, () -> balancer.pick(candidates, PickContext.NONE));
+        Map<String, Integer> counts =
+                count(10_000, () -> balancer.pick(candidates, PickContext.NONE));
 
         assertThat(counts.get("node-a/orders") / 10_000.0).isCloseTo(0.5, within(0.03));
         assertThat(counts.get("node-b/orders") / 10_000.0).isCloseTo(0.3, within(0.03));
         assertThat(counts.get("node-c/orders") / 10_000.0).isCloseTo(0.1, within(0.03));
-        assertThat(counts.get("node-d/orders") / 10_000.0).as("no label: weight 1").isCloseTo(0.1, within(0.03));
+        assertThat(counts.get("node-d/orders") / 10_000.0)
+                .as("no label: weight 1")
+                .isCloseTo(0.1, within(0.03));
     }
 
     @Test
     void heavyEndpointsAreInterleavedNotBunched() {
-        List<MeshEndpoint> candidates = List.of(weighted("node-a", "5"), weighted("node-b", "1"), weighted("node-c", "1"));
+        List<MeshEndpoint> candidates =
+                List.of(weighted("node-a", "5"), weighted("node-b", "1"), weighted("node-c", "1"));
 
         List<String> nodes = new ArrayList<>();
         for (int i = 0; i < 14; i++) {
@@ -41,9 +49,10 @@ class WeightedRoundRobinBalancerTest {
         }
 
         // nginx's smooth weighted round robin for 5, 1, 1, twice.
-        assertThat(nodes).containsExactly(
-                "node-a", "node-a", "node-b", "node-a", "node-c", "node-a", "node-a",
-                "node-a", "node-a", "node-b", "node-a", "node-c", "node-a", "node-a");
+        assertThat(nodes)
+                .containsExactly(
+                        "node-a", "node-a", "node-b", "node-a", "node-c", "node-a", "node-a",
+                        "node-a", "node-a", "node-b", "node-a", "node-c", "node-a", "node-a");
     }
 
     @Test
@@ -56,14 +65,17 @@ class WeightedRoundRobinBalancerTest {
 
     @Test
     void weightsWithACommonFactorMakeAShortCycle() {
-        int[] schedule = WeightedRoundRobinBalancer.schedule(List.of(weighted("node-a", "200"), weighted("node-b", "100")));
+        int[] schedule =
+                WeightedRoundRobinBalancer.schedule(
+                        List.of(weighted("node-a", "200"), weighted("node-b", "100")));
 
         assertThat(schedule).containsExactly(0, 1, 0);
     }
 
     @Test
     void equalWeightsAreRoundRobin() {
-        List<MeshEndpoint> candidates = List.of(endpoint("node-a"), endpoint("node-b"), endpoint("node-c"));
+        List<MeshEndpoint> candidates =
+                List.of(endpoint("node-a"), endpoint("node-b"), endpoint("node-c"));
 
         Map<String, Integer> counts = count(300, () -> balancer.pick(candidates, PickContext.NONE));
 
@@ -74,7 +86,8 @@ class WeightedRoundRobinBalancerTest {
     void aVeryLongCycleIsScaledDownKeepingTheShares() {
         List<MeshEndpoint> candidates = new ArrayList<>();
         for (int i = 0; i < 70; i++) {
-            candidates.add(weighted("node-" + i, i % 2 == 0 ? "1000" : "999")); // one cycle: 69965 picks
+            candidates.add(
+                    weighted("node-" + i, i % 2 == 0 ? "1000" : "999")); // one cycle: 69965 picks
         }
 
         int[] schedule = WeightedRoundRobinBalancer.schedule(candidates);
@@ -83,7 +96,8 @@ class WeightedRoundRobinBalancerTest {
             picks[i]++;
         }
 
-        assertThat(schedule.length).isLessThanOrEqualTo(WeightedRoundRobinBalancer.MAX_SCHEDULE + 70);
+        assertThat(schedule.length)
+                .isLessThanOrEqualTo(WeightedRoundRobinBalancer.MAX_SCHEDULE + 70);
         for (int p : picks) {
             assertThat(p / (double) schedule.length).isCloseTo(1 / 70.0, within(0.0005));
         }

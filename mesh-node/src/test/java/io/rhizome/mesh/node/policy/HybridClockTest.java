@@ -22,7 +22,9 @@ class HybridClockTest {
         wall.set(2_000);
         issued.add(clock.next());
         for (int i = 1; i < issued.size(); i++) {
-            assertThat(Versions.compare(issued.get(i), issued.get(i - 1))).as("version %d after %d", i, i - 1).isPositive();
+            assertThat(Versions.compare(issued.get(i), issued.get(i - 1)))
+                    .as("version %d after %d", i, i - 1)
+                    .isPositive();
         }
         assertThat(issued.get(1).getLogical()).isEqualTo(1);
         assertThat(issued.get(3).getPhysicalMillis()).isEqualTo(2_000);
@@ -32,7 +34,8 @@ class HybridClockTest {
     @Test
     void aChangeMadeAfterSeeingANewerVersionWinsOverItDespiteClockSkew() {
         HybridClock behind = new HybridClock("slow", () -> 1_000);
-        Version fromTheFuture = Version.newBuilder().setPhysicalMillis(9_000).setLogical(3).setNode("fast").build();
+        Version fromTheFuture =
+                Version.newBuilder().setPhysicalMillis(9_000).setLogical(3).setNode("fast").build();
         behind.observe(fromTheFuture);
         Version next = behind.next();
         assertThat(Versions.isNewer(next, fromTheFuture)).isTrue();
@@ -41,12 +44,16 @@ class HybridClockTest {
 
     @Test
     void concurrentVersionsOfTwoNodesHaveOneOrderEverywhere() {
-        Version a = Version.newBuilder().setPhysicalMillis(5).setLogical(0).setNode("node-1").build();
-        Version b = Version.newBuilder().setPhysicalMillis(5).setLogical(0).setNode("node-2").build();
+        Version a =
+                Version.newBuilder().setPhysicalMillis(5).setLogical(0).setNode("node-1").build();
+        Version b =
+                Version.newBuilder().setPhysicalMillis(5).setLogical(0).setNode("node-2").build();
         assertThat(Versions.compare(a, b)).isNegative();
         assertThat(Versions.compare(b, a)).isPositive();
         assertThat(Versions.timestamp(a)).isEqualTo(Versions.timestamp(b));
-        assertThat(Versions.timestamp(Version.newBuilder().setPhysicalMillis(5).setLogical(1).build()))
+        assertThat(
+                        Versions.timestamp(
+                                Version.newBuilder().setPhysicalMillis(5).setLogical(1).build()))
                 .isGreaterThan(Versions.timestamp(a));
         assertThat(Versions.format(a)).isEqualTo("5.0@node-1");
     }

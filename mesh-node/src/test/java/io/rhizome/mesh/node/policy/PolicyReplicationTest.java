@@ -59,7 +59,9 @@ class PolicyReplicationTest {
         int[] cluster = {freePort(), freePort(), freePort()};
         for (int i = 0; i < 3; i++) {
             admin[i] = freePort();
-            Config c = ConfigFactory.parseString("""
+            Config c =
+                    ConfigFactory.parseString(
+                            """
                     rhizome {
                       node.name = "node-%d"
                       cluster { host = "127.0.0.1", port = %d, seed-nodes = ["127.0.0.1:%d", "127.0.0.1:%d"], profile = fast }
@@ -71,16 +73,27 @@ class PolicyReplicationTest {
                     }
                     pekko.loglevel = WARNING
                     pekko.remote.artery.advanced.test-mode = on
-                    """.formatted(i + 1, cluster[i], cluster[0], cluster[1], admin[i], freePort(), freePort(),
-                    Files.createTempDirectory("rhizome-policy").toString()));
+                    """
+                                    .formatted(
+                                            i + 1,
+                                            cluster[i],
+                                            cluster[0],
+                                            cluster[1],
+                                            admin[i],
+                                            freePort(),
+                                            freePort(),
+                                            Files.createTempDirectory("rhizome-policy")
+                                                    .toString()));
             nodes[i] = RhizomeNode.start(SettingsLoader.fromConfig(c));
         }
-        eventually(Duration.ofSeconds(30), () -> {
-            for (int i = 0; i < 3; i++) {
-                assertThat(get(i, "/readyz").statusCode()).isEqualTo(200);
-                assertThat(nodes[i].view().current().members()).hasSize(3);
-            }
-        });
+        eventually(
+                Duration.ofSeconds(30),
+                () -> {
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(get(i, "/readyz").statusCode()).isEqualTo(200);
+                        assertThat(nodes[i].view().current().members()).hasSize(3);
+                    }
+                });
     }
 
     @AfterAll
@@ -94,7 +107,9 @@ class PolicyReplicationTest {
 
     private HttpResponse<String> get(int node, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[node] + path)).build(),
+            return http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[node] + path))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -103,8 +118,12 @@ class PolicyReplicationTest {
 
     private HttpResponse<String> apply(int node, String json) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin[node] + "/v1/apply"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+            return http.send(
+                    HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + admin[node] + "/v1/apply"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(json))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -115,7 +134,8 @@ class PolicyReplicationTest {
         return """
                 {"kind": "Route", "name": "%s", "spec": {"service": "orders",
                   "rules": [{"match": {"path-prefix": "%s"}, "backends": [{"subset": {"version": "v1"}}]}]}}
-                """.formatted(name, prefix);
+                """
+                .formatted(name, prefix);
     }
 
     private String digest(int node) {
@@ -134,7 +154,8 @@ class PolicyReplicationTest {
         eventually(within, () -> assertThat(digests()).hasSize(1));
     }
 
-    private static void eventually(Duration timeout, Runnable assertion) throws InterruptedException {
+    private static void eventually(Duration timeout, Runnable assertion)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -160,12 +181,20 @@ class PolicyReplicationTest {
     }
 
     private void throttle(int from, int to, boolean blackhole) throws Exception {
-        ExtendedActorSystem sys = (ExtendedActorSystem) Adapter.toClassic(nodes[from].controlPlane().system());
+        ExtendedActorSystem sys =
+                (ExtendedActorSystem) Adapter.toClassic(nodes[from].controlPlane().system());
         Address target = Cluster.get(nodes[to].controlPlane().system()).selfMember().address();
-        ArteryTransport transport = (ArteryTransport) ((RemoteActorRefProvider) sys.provider()).transport();
+        ArteryTransport transport =
+                (ArteryTransport) ((RemoteActorRefProvider) sys.provider()).transport();
         ThrottlerTransportAdapter$ t = ThrottlerTransportAdapter$.MODULE$;
-        scala.concurrent.Await.result(transport.managementCommand(new ThrottlerTransportAdapter.SetThrottle(target,
-                t.bothDirection(), blackhole ? t.blackholeThrottleMode() : t.unthrottledThrottleMode())),
+        scala.concurrent.Await.result(
+                transport.managementCommand(
+                        new ThrottlerTransportAdapter.SetThrottle(
+                                target,
+                                t.bothDirection(),
+                                blackhole
+                                        ? t.blackholeThrottleMode()
+                                        : t.unthrottledThrottleMode())),
                 scala.concurrent.duration.Duration.create(5, "s"));
     }
 
@@ -183,8 +212,13 @@ class PolicyReplicationTest {
         String printed = get(0, "/v1/resources/route/orders-api").body();
         assertThat(ConfigFactory.parseString(printed).getString("writer")).isEqualTo("node-2");
         HttpResponse<String> again = apply(2, printed);
-        assertThat(ConfigFactory.parseString(again.body()).getConfigList("results").get(0).getString("status"))
-                .as("what get prints applies back unchanged").isEqualTo("unchanged");
+        assertThat(
+                        ConfigFactory.parseString(again.body())
+                                .getConfigList("results")
+                                .get(0)
+                                .getString("status"))
+                .as("what get prints applies back unchanged")
+                .isEqualTo("unchanged");
         assertThat(get(2, "/v1/resources/ROUTE").body()).contains("orders-api");
     }
 
@@ -192,14 +226,19 @@ class PolicyReplicationTest {
     @Order(2)
     void aBadResourceIsRefusedWholeAndChangesNothingAnywhere() throws Exception {
         String before = digest(0);
-        HttpResponse<String> r = apply(0, """
+        HttpResponse<String> r =
+                apply(
+                        0,
+                        """
                 {"resources": [
                   %s,
                   {"kind": "Route", "name": "bad", "spec": {"service": "orders",
                     "rules": [{"backends": [{"weight": 1}]}, {"backends": [{"weight": -5}]}]}}
-                ]}""".formatted(route("would-be-fine", "/fine")));
+                ]}"""
+                                .formatted(route("would-be-fine", "/fine")));
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.body()).contains("resources[1].spec.rules[1].backends[0].weight: -5 (expected: 0..1000)");
+        assertThat(r.body())
+                .contains("resources[1].spec.rules[1].backends[0].weight: -5 (expected: 0..1000)");
         for (int i = 0; i < 3; i++) {
             assertThat(digest(i)).isEqualTo(before);
         }
@@ -212,8 +251,12 @@ class PolicyReplicationTest {
         List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
         for (int round = 0; round < 5; round++) {
             int r = round;
-            writes.add(CompletableFuture.supplyAsync(() -> apply(0, route("contested", "/from-node-1-" + r))));
-            writes.add(CompletableFuture.supplyAsync(() -> apply(2, route("contested", "/from-node-3-" + r))));
+            writes.add(
+                    CompletableFuture.supplyAsync(
+                            () -> apply(0, route("contested", "/from-node-1-" + r))));
+            writes.add(
+                    CompletableFuture.supplyAsync(
+                            () -> apply(2, route("contested", "/from-node-3-" + r))));
             writes.add(CompletableFuture.supplyAsync(() -> apply(0, route("only-1-" + r, "/a"))));
             writes.add(CompletableFuture.supplyAsync(() -> apply(2, route("only-3-" + r, "/b"))));
         }
@@ -225,8 +268,10 @@ class PolicyReplicationTest {
         }
         for (int round = 0; round < 5; round++) {
             for (int i = 0; i < 3; i++) {
-                assertThat(get(i, "/v1/resources/route/only-1-" + round).statusCode()).isEqualTo(200);
-                assertThat(get(i, "/v1/resources/route/only-3-" + round).statusCode()).isEqualTo(200);
+                assertThat(get(i, "/v1/resources/route/only-1-" + round).statusCode())
+                        .isEqualTo(200);
+                assertThat(get(i, "/v1/resources/route/only-3-" + round).statusCode())
+                        .isEqualTo(200);
             }
         }
     }
@@ -235,8 +280,10 @@ class PolicyReplicationTest {
     @Order(4)
     void aShortPartitionLosesNoWriteOnEitherSide() throws Exception {
         partition(2, true);
-        CompletableFuture<HttpResponse<String>> majority = CompletableFuture.supplyAsync(() -> apply(0, route("short-majority", "/m")));
-        CompletableFuture<HttpResponse<String>> minority = CompletableFuture.supplyAsync(() -> apply(2, route("short-minority", "/n")));
+        CompletableFuture<HttpResponse<String>> majority =
+                CompletableFuture.supplyAsync(() -> apply(0, route("short-majority", "/m")));
+        CompletableFuture<HttpResponse<String>> minority =
+                CompletableFuture.supplyAsync(() -> apply(2, route("short-minority", "/n")));
         HttpResponse<String> m = majority.join();
         HttpResponse<String> n = minority.join();
         assertThat(n.statusCode()).as("accepted locally, never refused").isEqualTo(202);
@@ -255,7 +302,8 @@ class PolicyReplicationTest {
     void aPartitionThatOutlastsTheSplitBrainResolverLosesNoWriteEither() throws Exception {
         partition(2, true);
         assertThat(apply(2, route("long-minority", "/x")).statusCode()).isEqualTo(202);
-        // Accepted either way; 200 only when every member really holds the write, else 202 "replicating".
+        // Accepted either way; 200 only when every member really holds the write, else 202
+        // "replicating".
         HttpResponse<String> majority = apply(0, route("long-majority", "/y"));
         Config receipt = ConfigFactory.parseString(majority.body());
         if (majority.statusCode() == 200) {
@@ -267,21 +315,43 @@ class PolicyReplicationTest {
             assertThat(receipt.getBoolean("replicating")).isTrue();
         }
         // node-3 is downed by the majority and downs itself; its control plane is recreated.
-        eventually(Duration.ofSeconds(30), () ->
-                assertThat(nodes[0].view().current().members()).extracting(m -> m.name()).doesNotContain("node-3"));
-        eventually(Duration.ofSeconds(30), () -> assertThat(nodes[2].controlPlane().system()).isNotNull()
-                .satisfies(s -> assertThat(Cluster.get(s).selfMember().status().toString()).isNotEqualTo("Down")));
+        eventually(
+                Duration.ofSeconds(30),
+                () ->
+                        assertThat(nodes[0].view().current().members())
+                                .extracting(m -> m.name())
+                                .doesNotContain("node-3"));
+        eventually(
+                Duration.ofSeconds(30),
+                () ->
+                        assertThat(nodes[2].controlPlane().system())
+                                .isNotNull()
+                                .satisfies(
+                                        s ->
+                                                assertThat(
+                                                                Cluster.get(s)
+                                                                        .selfMember()
+                                                                        .status()
+                                                                        .toString())
+                                                        .isNotEqualTo("Down")));
         partition(2, false);
-        eventually(Duration.ofSeconds(40), () -> {
-            for (int i = 0; i < 3; i++) {
-                assertThat(nodes[i].view().current().members()).hasSize(3)
-                        .allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
-            }
-        });
+        eventually(
+                Duration.ofSeconds(40),
+                () -> {
+                    for (int i = 0; i < 3; i++) {
+                        assertThat(nodes[i].view().current().members())
+                                .hasSize(3)
+                                .allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
+                    }
+                });
         converged(Duration.ofSeconds(15));
         for (int i = 0; i < 3; i++) {
-            assertThat(get(i, "/v1/resources/route/long-minority").statusCode()).as("node " + i).isEqualTo(200);
-            assertThat(get(i, "/v1/resources/route/long-majority").statusCode()).as("node " + i).isEqualTo(200);
+            assertThat(get(i, "/v1/resources/route/long-minority").statusCode())
+                    .as("node " + i)
+                    .isEqualTo(200);
+            assertThat(get(i, "/v1/resources/route/long-majority").statusCode())
+                    .as("node " + i)
+                    .isEqualTo(200);
         }
     }
 
@@ -294,19 +364,42 @@ class PolicyReplicationTest {
     void aPeerCannotSelectANodesActorsByPathNorStopThem() throws Exception {
         org.apache.pekko.actor.ActorSystem a = Adapter.toClassic(nodes[0].controlPlane().system());
         Address b = Cluster.get(nodes[1].controlPlane().system()).selfMember().address();
-        Object trusted = org.apache.pekko.pattern.Patterns.ask(a.actorSelection(b + "/system/cluster/core/daemon"),
-                new org.apache.pekko.actor.Identify(1), Duration.ofSeconds(3)).toCompletableFuture().get();
-        assertThat(((org.apache.pekko.actor.ActorIdentity) trusted).getActorRef()).as("a trusted path answers").isPresent();
-        assertThat(org.apache.pekko.pattern.Patterns.ask(a.actorSelection(b + "/system/policy"),
-                new org.apache.pekko.actor.Identify(2), Duration.ofSeconds(1)).toCompletableFuture())
-                .as("any other path is dropped").failsWithin(Duration.ofSeconds(3));
-        for (String path : new String[] {"/system/cluster/core/daemon", "/system/policy", "/system/ddataReplicator"}) {
-            a.actorSelection(b + path).tell(org.apache.pekko.actor.PoisonPill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
-            a.actorSelection(b + path).tell(org.apache.pekko.actor.Kill.getInstance(), org.apache.pekko.actor.ActorRef.noSender());
+        Object trusted =
+                org.apache.pekko.pattern.Patterns.ask(
+                                a.actorSelection(b + "/system/cluster/core/daemon"),
+                                new org.apache.pekko.actor.Identify(1),
+                                Duration.ofSeconds(3))
+                        .toCompletableFuture()
+                        .get();
+        assertThat(((org.apache.pekko.actor.ActorIdentity) trusted).getActorRef())
+                .as("a trusted path answers")
+                .isPresent();
+        assertThat(
+                        org.apache.pekko.pattern.Patterns.ask(
+                                        a.actorSelection(b + "/system/policy"),
+                                        new org.apache.pekko.actor.Identify(2),
+                                        Duration.ofSeconds(1))
+                                .toCompletableFuture())
+                .as("any other path is dropped")
+                .failsWithin(Duration.ofSeconds(3));
+        for (String path :
+                new String[] {
+                    "/system/cluster/core/daemon", "/system/policy", "/system/ddataReplicator"
+                }) {
+            a.actorSelection(b + path)
+                    .tell(
+                            org.apache.pekko.actor.PoisonPill.getInstance(),
+                            org.apache.pekko.actor.ActorRef.noSender());
+            a.actorSelection(b + path)
+                    .tell(
+                            org.apache.pekko.actor.Kill.getInstance(),
+                            org.apache.pekko.actor.ActorRef.noSender());
         }
         HttpResponse<String> r = apply(1, route("after-poison", "/after"));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(ConfigFactory.parseString(r.body()).getInt("seen-by")).isEqualTo(3);
-        assertThat(nodes[1].view().current().members()).hasSize(3).allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
+        assertThat(nodes[1].view().current().members())
+                .hasSize(3)
+                .allSatisfy(m -> assertThat(m.status()).isEqualTo("Up"));
     }
 }

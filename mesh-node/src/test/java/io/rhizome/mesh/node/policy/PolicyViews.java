@@ -6,7 +6,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Policy views for data-plane tests: the snapshot a node would publish after applying some resources. */
+/**
+ * Policy views for data-plane tests: the snapshot a node would publish after applying some
+ * resources.
+ */
 public final class PolicyViews {
     private PolicyViews() {}
 
@@ -19,9 +22,17 @@ public final class PolicyViews {
         Map<String, Map<String, Resource>> byKind = new HashMap<>();
         long millis = 1_000;
         for (Resource r : resources) {
-            Resource stored = r.hasVersion() ? r
-                    : r.toBuilder().setVersion(Version.newBuilder().setPhysicalMillis(millis++).setNode("t")).build();
-            byKind.computeIfAbsent(stored.getKind(), k -> new HashMap<>()).put(stored.getName(), stored);
+            Resource stored =
+                    r.hasVersion()
+                            ? r
+                            : r.toBuilder()
+                                    .setVersion(
+                                            Version.newBuilder()
+                                                    .setPhysicalMillis(millis++)
+                                                    .setNode("t"))
+                                    .build();
+            byKind.computeIfAbsent(stored.getKind(), k -> new HashMap<>())
+                    .put(stored.getName(), stored);
         }
         PolicySnapshot snapshot = PolicySnapshot.of(byKind, true);
         if (!snapshot.routes().rejected().isEmpty()) {
@@ -31,12 +42,18 @@ public final class PolicyViews {
         return view;
     }
 
-    /** A view holding the resources of a HOCON document ({@code resources = [ ... ]} or one resource). */
+    /**
+     * A view holding the resources of a HOCON document ({@code resources = [ ... ]} or one
+     * resource).
+     */
     public static PolicyView fromHocon(String hocon) {
         return with(ResourceCodec.parseHocon(hocon));
     }
 
-    /** Publishes to {@code view} the snapshot of {@code other}, as a node does when the policy changes. */
+    /**
+     * Publishes to {@code view} the snapshot of {@code other}, as a node does when the policy
+     * changes.
+     */
     public static void publish(PolicyView view, PolicyView other) {
         view.publish(other.current());
     }

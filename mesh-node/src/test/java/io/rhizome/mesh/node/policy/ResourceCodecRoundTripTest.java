@@ -7,14 +7,18 @@ import io.rhizome.mesh.protocol.v1.Version;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
-/** What the node prints is what it reads back: the friendly shape round-trips to the same stored spec. */
+/**
+ * What the node prints is what it reads back: the friendly shape round-trips to the same stored
+ * spec.
+ */
 class ResourceCodecRoundTripTest {
 
-    static final String ROUTE = """
+    static final String ROUTE =
+            """
             kind = route, name = orders, spec {
               service = orders
               rules = [
@@ -36,18 +40,21 @@ class ResourceCodecRoundTripTest {
                 { match { path-prefix = "/" }, timeout = 1m, retries {} }
               ] }
             """;
-    static final String DESTINATION_POLICY = """
+    static final String DESTINATION_POLICY =
+            """
             kind = DestinationPolicy, name = orders-lb, spec {
               service = orders, load-balancer = ring-hash, hash-on { header = X-User }
               outlier-detection { consecutive-errors = 3, base-ejection = 30s }
               circuit-breaker { max-connections = 100, max-requests = 1000 }
               retry-budget { ratio = 0.25 }, connect-timeout = 250ms }
             """;
-    static final String RATE_LIMIT = """
+    static final String RATE_LIMIT =
+            """
             kind = rate-limit, name = orders-rl, spec {
               service = orders, requests-per-second = 12.5, route = orders, per-caller = true, global = true }
             """;
-    static final String AUTHORIZATION = """
+    static final String AUTHORIZATION =
+            """
             kind = Authorization, name = orders-authz, spec {
               service = orders, default = deny
               rules = [ { action = allow, from = ["spiffe://mesh.local/service/web", "spiffe://*.local/service/*"],
@@ -85,16 +92,23 @@ class ResourceCodecRoundTripTest {
 
     @Test
     void metadataIsPrintedButNotReadBack() {
-        Resource stored = ResourceCodec.parseHocon(RATE_LIMIT).get(0).toBuilder()
-                .setVersion(Version.newBuilder().setPhysicalMillis(1_700_000_000_000L).setLogical(3).setNode("node-1"))
-                .setWriter("node-1")
-                .setWrittenAtMillis(1_700_000_000_000L)
-                .build();
+        Resource stored =
+                ResourceCodec.parseHocon(RATE_LIMIT).get(0).toBuilder()
+                        .setVersion(
+                                Version.newBuilder()
+                                        .setPhysicalMillis(1_700_000_000_000L)
+                                        .setLogical(3)
+                                        .setNode("node-1"))
+                        .setWriter("node-1")
+                        .setWrittenAtMillis(1_700_000_000_000L)
+                        .build();
         Map<String, Object> friendly = ResourceCodec.toFriendly(stored);
-        assertThat(friendly).containsEntry("version", "1700000000000.3@node-1")
+        assertThat(friendly)
+                .containsEntry("version", "1700000000000.3@node-1")
                 .containsEntry("writer", "node-1")
                 .containsEntry("written-at", "2023-11-14T22:13:20Z");
-        assertThat(friendly.keySet()).containsExactly("kind", "name", "spec", "version", "writer", "written-at");
+        assertThat(friendly.keySet())
+                .containsExactly("kind", "name", "spec", "version", "writer", "written-at");
         Resource back = ResourceCodec.parseJson(ResourceCodec.toJson(List.of(stored))).get(0);
         assertThat(back.getRateLimit()).isEqualTo(stored.getRateLimit());
         assertThat(back.hasVersion()).isFalse();
@@ -102,23 +116,47 @@ class ResourceCodecRoundTripTest {
 
     @Test
     void printsDefaultsExplicitlyAndDurationsAsText() {
-        Map<String, Object> friendly = ResourceCodec.toFriendly(ResourceCodec.parseHocon(
-                "kind = DestinationPolicy, name = p, spec { service = orders }").get(0));
+        Map<String, Object> friendly =
+                ResourceCodec.toFriendly(
+                        ResourceCodec.parseHocon(
+                                        "kind = DestinationPolicy, name = p, spec { service = orders }")
+                                .get(0));
         assertThat(friendly).doesNotContainKey("version");
-        assertThat(friendly.get("spec")).isEqualTo(Map.of(
-                "service", "orders",
-                "load-balancer", "round-robin",
-                "outlier-detection", Map.of("consecutive-errors", 5, "base-ejection", "10s", "max-ejection-percent", 50),
-                "circuit-breaker", Map.of(),
-                "retry-budget", Map.of("ratio", 0.2, "min-per-second", 10),
-                "connect-timeout", "1s"));
+        assertThat(friendly.get("spec"))
+                .isEqualTo(
+                        Map.of(
+                                "service",
+                                "orders",
+                                "load-balancer",
+                                "round-robin",
+                                "outlier-detection",
+                                Map.of(
+                                        "consecutive-errors",
+                                        5,
+                                        "base-ejection",
+                                        "10s",
+                                        "max-ejection-percent",
+                                        50),
+                                "circuit-breaker",
+                                Map.of(),
+                                "retry-budget",
+                                Map.of("ratio", 0.2, "min-per-second", 10),
+                                "connect-timeout",
+                                "1s"));
     }
 
     @Test
     void printsASingleRouteReadably() {
-        String json = ResourceCodec.toJson(ResourceCodec.parseHocon(
-                "kind = route, name = orders, spec { service = orders, rules = [ { timeout = 60000, retries {} } ] }"));
-        assertThat(json).startsWith("{").contains("\"kind\" : \"Route\"").contains("\"timeout\" : \"1m\"")
-                .contains("\"base\" : \"25ms\"").contains("\"on\" : [").contains("\"weight\" : 1");
+        String json =
+                ResourceCodec.toJson(
+                        ResourceCodec.parseHocon(
+                                "kind = route, name = orders, spec { service = orders, rules = [ { timeout = 60000, retries {} } ] }"));
+        assertThat(json)
+                .startsWith("{")
+                .contains("\"kind\" : \"Route\"")
+                .contains("\"timeout\" : \"1m\"")
+                .contains("\"base\" : \"25ms\"")
+                .contains("\"on\" : [")
+                .contains("\"weight\" : 1");
     }
 }

@@ -10,8 +10,10 @@ class ResourceKindTest {
     void parsesAnyCaseAndKebabSpellings() {
         assertThat(ResourceKind.parse("Route")).contains(ResourceKind.ROUTE);
         assertThat(ResourceKind.parse("ROUTE")).contains(ResourceKind.ROUTE);
-        assertThat(ResourceKind.parse("destinationpolicy")).contains(ResourceKind.DESTINATION_POLICY);
-        assertThat(ResourceKind.parse("destination-policy")).contains(ResourceKind.DESTINATION_POLICY);
+        assertThat(ResourceKind.parse("destinationpolicy"))
+                .contains(ResourceKind.DESTINATION_POLICY);
+        assertThat(ResourceKind.parse("destination-policy"))
+                .contains(ResourceKind.DESTINATION_POLICY);
         assertThat(ResourceKind.parse("rate-limit")).contains(ResourceKind.RATE_LIMIT);
         assertThat(ResourceKind.parse("Authorization")).contains(ResourceKind.AUTHORIZATION);
     }

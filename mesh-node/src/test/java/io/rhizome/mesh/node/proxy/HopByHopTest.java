@@ -10,37 +10,40 @@ class HopByHopTest {
 
     @Test
     void removesConnectionSpecificFieldsAndKeepsEndToEndOnes() {
-        HttpHeaders h = new DefaultHttpHeaders()
-                .add("Connection", "keep-alive")
-                .add("Keep-Alive", "timeout=5")
-                .add("Proxy-Connection", "keep-alive")
-                .add("TE", "trailers")
-                .add("Trailer", "X-Checksum")
-                .add("Transfer-Encoding", "chunked")
-                .add("Upgrade", "h2c")
-                .add("Proxy-Authorization", "Basic dXNlcjpwYXNz")
-                .add("Proxy-Authenticate", "Basic realm=\"proxy\"")
-                .add("Host", "orders")
-                .add("Authorization", "Bearer abc")
-                .add("Content-Type", "application/json")
-                .add("Cache-Control", "no-cache")
-                .add("X-Request-Id", "r-1");
+        HttpHeaders h =
+                new DefaultHttpHeaders()
+                        .add("Connection", "keep-alive")
+                        .add("Keep-Alive", "timeout=5")
+                        .add("Proxy-Connection", "keep-alive")
+                        .add("TE", "trailers")
+                        .add("Trailer", "X-Checksum")
+                        .add("Transfer-Encoding", "chunked")
+                        .add("Upgrade", "h2c")
+                        .add("Proxy-Authorization", "Basic dXNlcjpwYXNz")
+                        .add("Proxy-Authenticate", "Basic realm=\"proxy\"")
+                        .add("Host", "orders")
+                        .add("Authorization", "Bearer abc")
+                        .add("Content-Type", "application/json")
+                        .add("Cache-Control", "no-cache")
+                        .add("X-Request-Id", "r-1");
 
         HopByHop.strip(h);
 
-        assertThat(h.names()).containsExactlyInAnyOrder(
-                "Host", "Authorization", "Content-Type", "Cache-Control", "X-Request-Id");
+        assertThat(h.names())
+                .containsExactlyInAnyOrder(
+                        "Host", "Authorization", "Content-Type", "Cache-Control", "X-Request-Id");
         assertThat(h.get("authorization")).isEqualTo("Bearer abc");
     }
 
     @Test
     void removesEveryFieldThatConnectionNames() {
-        HttpHeaders h = new DefaultHttpHeaders()
-                .add("Connection", "close, X-Hop-One")
-                .add("connection", "x-hop-two ,,")
-                .add("X-Hop-One", "1")
-                .add("X-Hop-Two", "2")
-                .add("X-End-To-End", "kept");
+        HttpHeaders h =
+                new DefaultHttpHeaders()
+                        .add("Connection", "close, X-Hop-One")
+                        .add("connection", "x-hop-two ,,")
+                        .add("X-Hop-One", "1")
+                        .add("X-Hop-Two", "2")
+                        .add("X-End-To-End", "kept");
 
         HopByHop.strip(h);
 
@@ -49,7 +52,11 @@ class HopByHopTest {
 
     @Test
     void leavesHeadersWithoutHopByHopFieldsAlone() {
-        HttpHeaders h = new DefaultHttpHeaders().add("Host", "orders").add("Accept", "*/*").add("Accept", "text/plain");
+        HttpHeaders h =
+                new DefaultHttpHeaders()
+                        .add("Host", "orders")
+                        .add("Accept", "*/*")
+                        .add("Accept", "text/plain");
 
         HopByHop.strip(h);
 

@@ -15,7 +15,9 @@ class DestinationPoliciesTest {
 
     @Test
     void aServiceWithoutAPolicyGetsTheDefault() {
-        DestinationPolicies policies = DestinationPolicies.create(PolicyViews.with(java.util.List.of()), EndpointStats.create());
+        DestinationPolicies policies =
+                DestinationPolicies.create(
+                        PolicyViews.with(java.util.List.of()), EndpointStats.create());
 
         Destination d = policies.forService("orders");
 
@@ -30,7 +32,9 @@ class DestinationPoliciesTest {
 
     @Test
     void outlierDetectionAndTheRetryBudgetComeFromThePolicyWithTheirDefaults() {
-        PolicyView view = PolicyViews.fromHocon("""
+        PolicyView view =
+                PolicyViews.fromHocon(
+                        """
                 resources = [
                   { kind = DestinationPolicy, name = orders, spec { service = orders,
                       outlier-detection { consecutive-errors = 3, base-ejection = 1s },
@@ -50,7 +54,9 @@ class DestinationPoliciesTest {
 
     @Test
     void theOldestOfTwoPoliciesForOneServiceWins() {
-        PolicyView view = PolicyViews.fromHocon("""
+        PolicyView view =
+                PolicyViews.fromHocon(
+                        """
                 resources = [
                   { kind = DestinationPolicy, name = zz-first, spec { service = orders, load-balancer = random,
                                                                       connect-timeout = 300ms } }
@@ -58,7 +64,8 @@ class DestinationPoliciesTest {
                                                                        connect-timeout = 2s } }
                 ]
                 """);
-        Destination d = DestinationPolicies.create(view, EndpointStats.create()).forService("orders");
+        Destination d =
+                DestinationPolicies.create(view, EndpointStats.create()).forService("orders");
 
         assertThat(d.spec().getLoadBalancer()).isEqualTo("random");
         assertThat(d.connectTimeoutMillis()).isEqualTo(300);
@@ -67,7 +74,9 @@ class DestinationPoliciesTest {
 
     @Test
     void circuitBreakerStateShowsEachLimitOpenWhileItIsReachedAndClosedAgainAfter() {
-        PolicyView view = PolicyViews.fromHocon("""
+        PolicyView view =
+                PolicyViews.fromHocon(
+                        """
                 resources = [
                   { kind = DestinationPolicy, name = orders, spec { service = orders,
                       circuit-breaker { max-requests = 2, max-connections = 3, max-pending = 1 } } }
@@ -75,26 +84,32 @@ class DestinationPoliciesTest {
                 ]
                 """);
         DestinationPolicies policies = DestinationPolicies.create(view, EndpointStats.create());
-        assertThat(policies.circuitBreakers()).containsExactly(
-                new CircuitBreakerState("orders", "requests", 2, 0),
-                new CircuitBreakerState("orders", "connections", 3, 0),
-                new CircuitBreakerState("orders", "pending", 1, 0));
+        assertThat(policies.circuitBreakers())
+                .containsExactly(
+                        new CircuitBreakerState("orders", "requests", 2, 0),
+                        new CircuitBreakerState("orders", "connections", 3, 0),
+                        new CircuitBreakerState("orders", "pending", 1, 0));
 
         RequestLimit limit = policies.forService("orders").limit();
         assertThat(limit.tryAcquire() && limit.tryAcquire()).isTrue();
         assertThat(policies.forService("orders").connections().tryStartPending()).isTrue();
-        assertThat(policies.circuitBreakers()).filteredOn(CircuitBreakerState::open)
-                .extracting(CircuitBreakerState::limit).containsExactly("requests", "pending");
+        assertThat(policies.circuitBreakers())
+                .filteredOn(CircuitBreakerState::open)
+                .extracting(CircuitBreakerState::limit)
+                .containsExactly("requests", "pending");
 
         limit.release();
         policies.forService("orders").connections().endPending();
-        assertThat(policies.circuitBreakers()).noneMatch(CircuitBreakerState::open)
+        assertThat(policies.circuitBreakers())
+                .noneMatch(CircuitBreakerState::open)
                 .contains(new CircuitBreakerState("orders", "requests", 2, 1));
     }
 
     @Test
     void theSameSnapshotGivesTheSameDestination() {
-        PolicyView view = PolicyViews.fromHocon("""
+        PolicyView view =
+                PolicyViews.fromHocon(
+                        """
                 { kind = DestinationPolicy, name = orders, spec { service = orders, load-balancer = ring-hash,
                                                                   hash-on { header = x-user },
                                                                   circuit-breaker { max-requests = 2 } } }
@@ -109,10 +124,15 @@ class DestinationPoliciesTest {
 
     @Test
     void maxRequestsTakesSlotsUpToItsLimit() {
-        PolicyView view = PolicyViews.fromHocon("""
+        PolicyView view =
+                PolicyViews.fromHocon(
+                        """
                 { kind = DestinationPolicy, name = orders, spec { service = orders, circuit-breaker { max-requests = 2 } } }
                 """);
-        RequestLimit limit = DestinationPolicies.create(view, EndpointStats.create()).forService("orders").limit();
+        RequestLimit limit =
+                DestinationPolicies.create(view, EndpointStats.create())
+                        .forService("orders")
+                        .limit();
 
         assertThat(limit.tryAcquire()).isTrue();
         assertThat(limit.tryAcquire()).isTrue();

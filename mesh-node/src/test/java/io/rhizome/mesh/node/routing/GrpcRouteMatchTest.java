@@ -7,11 +7,14 @@ import io.rhizome.mesh.node.policy.ResourceCodec;
 import org.junit.jupiter.api.Test;
 
 /**
- * Routes' {@code grpc} matches pick calls by service and method (gRPC's path is /service/method), with
- * GRPCRoute's precedence: an exact method beats a whole service, which beats a pattern.
+ * Routes' {@code grpc} matches pick calls by service and method (gRPC's path is /service/method),
+ * with GRPCRoute's precedence: an exact method beats a whole service, which beats a pattern.
  */
 class GrpcRouteMatchTest {
-    private static final RouteTable TABLE = RouteTable.build(ResourceCodec.parseHocon("""
+    private static final RouteTable TABLE =
+            RouteTable.build(
+                    ResourceCodec.parseHocon(
+                            """
             kind = Route, name = g, spec { service = greeter, rules = [
               { match { grpc { method = "Say.*", type = regex } }, backends = [ { subset { rule = pattern } } ] }
               { match { grpc { service = rhizome.example.Greeter } }, backends = [ { subset { rule = service } } ] }

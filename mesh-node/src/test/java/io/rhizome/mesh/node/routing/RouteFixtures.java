@@ -27,10 +27,13 @@ final class RouteFixtures {
         return route(name, service, 1_000, rules);
     }
 
-    /** A rule named by its single backend's subset {@code rule=tag}, so tests can tell rules apart. */
+    /**
+     * A rule named by its single backend's subset {@code rule=tag}, so tests can tell rules apart.
+     */
     static RouteRule rule(String tag, RouteMatch.Builder... matches) {
-        RouteRule.Builder b = RouteRule.newBuilder()
-                .addBackends(Backend.newBuilder().putSubset("rule", tag).setWeight(1));
+        RouteRule.Builder b =
+                RouteRule.newBuilder()
+                        .addBackends(Backend.newBuilder().putSubset("rule", tag).setWeight(1));
         for (RouteMatch.Builder m : matches) {
             b.addMatches(m);
         }

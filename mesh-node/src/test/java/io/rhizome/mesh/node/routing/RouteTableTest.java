@@ -28,25 +28,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** What one match selects: paths, methods, headers, query; and what the table does without a match. */
+/**
+ * What one match selects: paths, methods, headers, query; and what the table does without a match.
+ */
 class RouteTableTest {
 
     @Test
     void serviceWithoutRoutesKeepsRoundRobin() {
-        RouteTable table = RouteTable.build(List.of(route("orders", "orders", rule("api", prefix("/api")))));
+        RouteTable table =
+                RouteTable.build(List.of(route("orders", "orders", rule("api", prefix("/api")))));
 
         assertThat(table.hasRoutes("payments")).isFalse();
         assertThat(table.match("payments", get("/api"))).isSameAs(RouteDecision.NoRoutes.INSTANCE);
-        assertThat(RouteTable.empty().match("orders", get("/"))).isEqualTo(new RouteDecision.NoRoutes());
+        assertThat(RouteTable.empty().match("orders", get("/")))
+                .isEqualTo(new RouteDecision.NoRoutes());
         assertThat(RouteTable.build(List.of()).hasRoutes("orders")).isFalse();
     }
 
     @Test
     void serviceWithRoutesButNoMatchingRuleIsNoRoute() {
-        RouteTable table = RouteTable.build(List.of(route("orders", "orders", rule("api", prefix("/api")))));
+        RouteTable table =
+                RouteTable.build(List.of(route("orders", "orders", rule("api", prefix("/api")))));
 
         assertThat(table.hasRoutes("orders")).isTrue();
-        assertThat(table.match("orders", get("/other"))).isEqualTo(new RouteDecision.NoRoute("orders"));
+        assertThat(table.match("orders", get("/other")))
+                .isEqualTo(new RouteDecision.NoRoute("orders"));
         assertThat(table.match("orders", get("/other"))).isSameAs(table.match("orders", get("/x")));
     }
 
@@ -61,11 +67,22 @@ class RouteTableTest {
     @Test
     void deletedRoutesAndOtherKindsAreIgnored() {
         Resource deleted = route("old", "orders", rule("old")).toBuilder().setDeleted(true).build();
-        Resource deletedOnly = route("gone", "payments", rule("gone")).toBuilder().setDeleted(true).build();
-        Resource policy = Resource.newBuilder().setKind("DestinationPolicy").setName("orders")
-                .setDestinationPolicy(DestinationPolicySpec.newBuilder().setService("users")).build();
-        RouteTable table = RouteTable.build(List.of(deleted, deletedOnly, policy,
-                route("live", "orders", rule("live", prefix("/live")))));
+        Resource deletedOnly =
+                route("gone", "payments", rule("gone")).toBuilder().setDeleted(true).build();
+        Resource policy =
+                Resource.newBuilder()
+                        .setKind("DestinationPolicy")
+                        .setName("orders")
+                        .setDestinationPolicy(
+                                DestinationPolicySpec.newBuilder().setService("users"))
+                        .build();
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                deleted,
+                                deletedOnly,
+                                policy,
+                                route("live", "orders", rule("live", prefix("/live")))));
 
         assertThat(winner(table, "orders", get("/live"))).isEqualTo("live");
         assertThat(winner(table, "orders", get("/other"))).isEqualTo("no-route");
@@ -92,7 +109,8 @@ class RouteTableTest {
         "//,     /anything, true",
     })
     void pathPrefixMatchesWholeSegments(String prefix, String path, boolean matches) {
-        RouteTable table = RouteTable.build(List.of(route("r", "svc", rule("hit", prefix(prefix)))));
+        RouteTable table =
+                RouteTable.build(List.of(route("r", "svc", rule("hit", prefix(prefix)))));
 
         assertThat(winner(table, "svc", get(path))).isEqualTo(matches ? "hit" : "no-route");
     }
@@ -106,7 +124,12 @@ class RouteTableTest {
     }
 
     @ParameterizedTest(name = "regex {0} vs {1}: {2}")
-    @CsvSource({"/v[0-9]+, /v2, true", "/v[0-9]+, /v2/x, false", "/v[0-9]+, /api/v2, false", "/v[0-9]+/.*, /v2/x, true"})
+    @CsvSource({
+        "/v[0-9]+, /v2, true",
+        "/v[0-9]+, /v2/x, false",
+        "/v[0-9]+, /api/v2, false",
+        "/v[0-9]+/.*, /v2/x, true"
+    })
     void pathRegexMustMatchTheWholePath(String regex, String path, boolean matches) {
         RouteTable table = RouteTable.build(List.of(route("r", "svc", rule("hit", regex(regex)))));
 
@@ -115,7 +138,9 @@ class RouteTableTest {
 
     @Test
     void methodIsExactAndStoredUpperCase() {
-        RouteTable table = RouteTable.build(List.of(route("r", "svc", rule("post", match().setMethod("post")))));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(route("r", "svc", rule("post", match().setMethod("post")))));
 
         assertThat(winner(table, "svc", request("POST", "/", Map.of()))).isEqualTo("post");
         assertThat(winner(table, "svc", request("GET", "/", Map.of()))).isEqualTo("no-route");
@@ -123,36 +148,61 @@ class RouteTableTest {
 
     @Test
     void headerNamesAreCaseInsensitiveAndValuesExact() {
-        RouteTable table = RouteTable.build(List.of(route("r", "svc", rule("canary", match().addHeaders(header("X-Canary", "Yes"))))));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                route(
+                                        "r",
+                                        "svc",
+                                        rule(
+                                                "canary",
+                                                match().addHeaders(header("X-Canary", "Yes"))))));
 
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-canary", "Yes")))).isEqualTo("canary");
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("X-CANARY", "Yes")))).isEqualTo("canary");
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-canary", "yes")))).isEqualTo("no-route");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-canary", "Yes"))))
+                .isEqualTo("canary");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("X-CANARY", "Yes"))))
+                .isEqualTo("canary");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-canary", "yes"))))
+                .isEqualTo("no-route");
         assertThat(winner(table, "svc", get("/"))).isEqualTo("no-route");
     }
 
     @Test
     void headerRegexMustMatchTheWholeValueAndPresentTakesAnyValue() {
-        RouteTable table = RouteTable.build(List.of(route("r", "svc",
-                rule("user-a", match().addHeaders(headerRegex("x-user", "a.*"))),
-                rule("debug", match().addHeaders(present("X-Debug"))))));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                route(
+                                        "r",
+                                        "svc",
+                                        rule(
+                                                "user-a",
+                                                match().addHeaders(headerRegex("x-user", "a.*"))),
+                                        rule("debug", match().addHeaders(present("X-Debug"))))));
 
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-user", "alice")))).isEqualTo("user-a");
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-user", "bob-a")))).isEqualTo("no-route");
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-debug", "")))).isEqualTo("debug");
-        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-debug", "0")))).isEqualTo("debug");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-user", "alice"))))
+                .isEqualTo("user-a");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-user", "bob-a"))))
+                .isEqualTo("no-route");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-debug", ""))))
+                .isEqualTo("debug");
+        assertThat(winner(table, "svc", request("GET", "/", Map.of("x-debug", "0"))))
+                .isEqualTo("debug");
     }
 
     @Test
     void queryNamesAreCaseSensitiveAndValuesDecoded() {
         ValueMatch tab = ValueMatch.newBuilder().setName("tab").setExact("all items").build();
-        RouteTable table = RouteTable.build(List.of(route("r", "svc", rule("tab", match().addQuery(tab)))));
+        RouteTable table =
+                RouteTable.build(List.of(route("r", "svc", rule("tab", match().addQuery(tab)))));
 
         assertThat(winner(table, "svc", get("/?tab=all+items"))).isEqualTo("tab");
         assertThat(winner(table, "svc", get("/?x=1&tab=all%20items&y"))).isEqualTo("tab");
         assertThat(winner(table, "svc", get("/?Tab=all+items"))).isEqualTo("no-route");
         assertThat(winner(table, "svc", get("/?tab=all"))).isEqualTo("no-route");
-        assertThat(winner(table, "svc", get("/?tab=other&tab=all+items"))).as("first value counts").isEqualTo("no-route");
+        assertThat(winner(table, "svc", get("/?tab=other&tab=all+items")))
+                .as("first value counts")
+                .isEqualTo("no-route");
         assertThat(winner(table, "svc", get("/?table=all+items"))).isEqualTo("no-route");
     }
 
@@ -160,8 +210,14 @@ class RouteTableTest {
     void queryRegexAndPresent() {
         ValueMatch page = ValueMatch.newBuilder().setName("page").setRegex("[0-9]+").build();
         ValueMatch debug = ValueMatch.newBuilder().setName("debug").setPresent(true).build();
-        RouteTable table = RouteTable.build(List.of(route("r", "svc",
-                rule("page", match().addQuery(page)), rule("debug", match().addQuery(debug)))));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                route(
+                                        "r",
+                                        "svc",
+                                        rule("page", match().addQuery(page)),
+                                        rule("debug", match().addQuery(debug)))));
 
         assertThat(winner(table, "svc", get("/?page=12"))).isEqualTo("page");
         assertThat(winner(table, "svc", get("/?page=12a"))).isEqualTo("no-route");
@@ -172,36 +228,57 @@ class RouteTableTest {
 
     @Test
     void everyConditionOfAMatchMustHoldAndAnyMatchOfARuleMay() {
-        RouteTable table = RouteTable.build(List.of(route("r", "svc", rule("hit",
-                prefix("/api").setMethod("GET").addHeaders(header("x-canary", "1")),
-                exact("/health")))));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                route(
+                                        "r",
+                                        "svc",
+                                        rule(
+                                                "hit",
+                                                prefix("/api")
+                                                        .setMethod("GET")
+                                                        .addHeaders(header("x-canary", "1")),
+                                                exact("/health")))));
 
-        assertThat(winner(table, "svc", request("GET", "/api/x", Map.of("x-canary", "1")))).isEqualTo("hit");
-        assertThat(winner(table, "svc", request("POST", "/api/x", Map.of("x-canary", "1")))).isEqualTo("no-route");
+        assertThat(winner(table, "svc", request("GET", "/api/x", Map.of("x-canary", "1"))))
+                .isEqualTo("hit");
+        assertThat(winner(table, "svc", request("POST", "/api/x", Map.of("x-canary", "1"))))
+                .isEqualTo("no-route");
         assertThat(winner(table, "svc", request("GET", "/api/x", Map.of()))).isEqualTo("no-route");
-        assertThat(winner(table, "svc", request("GET", "/web", Map.of("x-canary", "1")))).isEqualTo("no-route");
+        assertThat(winner(table, "svc", request("GET", "/web", Map.of("x-canary", "1"))))
+                .isEqualTo("no-route");
         assertThat(winner(table, "svc", request("DELETE", "/health", Map.of()))).isEqualTo("hit");
     }
 
     @Test
     void matchedCarriesTheRuleAsCompiled() {
-        RouteRule ruleWithEverything = RouteRule.newBuilder()
-                .addMatches(prefix("/api"))
-                .addBackends(Backend.newBuilder().putSubset("version", "v2").setWeight(90))
-                .addBackends(Backend.newBuilder().setService("orders-legacy").setWeight(10))
-                .setTimeoutMillis(2000)
-                .setRetries(Retries.newBuilder().setAttempts(2))
-                .setRequestHeaders(HeaderEdits.newBuilder().putSet("x-a", "1"))
-                .build();
-        RouteTable table = RouteTable.build(List.of(route("orders", "orders", rule("first", exact("/")), ruleWithEverything)));
+        RouteRule ruleWithEverything =
+                RouteRule.newBuilder()
+                        .addMatches(prefix("/api"))
+                        .addBackends(Backend.newBuilder().putSubset("version", "v2").setWeight(90))
+                        .addBackends(Backend.newBuilder().setService("orders-legacy").setWeight(10))
+                        .setTimeoutMillis(2000)
+                        .setRetries(Retries.newBuilder().setAttempts(2))
+                        .setRequestHeaders(HeaderEdits.newBuilder().putSet("x-a", "1"))
+                        .build();
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                route(
+                                        "orders",
+                                        "orders",
+                                        rule("first", exact("/")),
+                                        ruleWithEverything)));
 
         RoutedRule rule = ((RouteDecision.Matched) table.match("orders", get("/api/x"))).rule();
         assertThat(rule.route()).isEqualTo("orders");
         assertThat(rule.ruleIndex()).isEqualTo(1);
         assertThat(rule.id()).isEqualTo("orders/rules[1]");
-        assertThat(rule.backends().backends()).containsExactly(
-                new RouteBackend("orders", SubsetFilter.of(Map.of("version", "v2")), 90),
-                new RouteBackend("orders-legacy", SubsetFilter.all(), 10));
+        assertThat(rule.backends().backends())
+                .containsExactly(
+                        new RouteBackend("orders", SubsetFilter.of(Map.of("version", "v2")), 90),
+                        new RouteBackend("orders-legacy", SubsetFilter.all(), 10));
         assertThat(rule.timeout()).contains(Duration.ofSeconds(2));
         assertThat(rule.retries().getAttempts()).isEqualTo(2);
         assertThat(rule.requestHeaders().getSetMap()).containsEntry("x-a", "1");
@@ -210,26 +287,47 @@ class RouteTableTest {
 
     @Test
     void ruleWithoutBackendsSendsToTheRoutesServiceWithWeightOne() {
-        RouteTable table = RouteTable.build(List.of(route("orders", "orders", RouteRule.getDefaultInstance())));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(route("orders", "orders", RouteRule.getDefaultInstance())));
 
         RoutedRule rule = ((RouteDecision.Matched) table.match("orders", get("/"))).rule();
-        assertThat(rule.backends().backends()).containsExactly(new RouteBackend("orders", SubsetFilter.all(), 1));
+        assertThat(rule.backends().backends())
+                .containsExactly(new RouteBackend("orders", SubsetFilter.all(), 1));
         assertThat(rule.timeout()).isEmpty();
     }
 
     @Test
     void aRouteThatDoesNotCompileIsLeftOutWholeAndNamed() {
-        RouteTable table = RouteTable.build(List.of(
-                route("broken", "orders", rule("fine", prefix("/fine")), rule("bad", regex("("))),
-                route("heavy", "orders", RouteRule.newBuilder().addBackends(Backend.newBuilder().setWeight(1001)).build()),
-                route("relative", "orders", rule("rel", prefix("api"))),
-                route("good", "orders", rule("good", prefix("/good")))));
+        RouteTable table =
+                RouteTable.build(
+                        List.of(
+                                route(
+                                        "broken",
+                                        "orders",
+                                        rule("fine", prefix("/fine")),
+                                        rule("bad", regex("("))),
+                                route(
+                                        "heavy",
+                                        "orders",
+                                        RouteRule.newBuilder()
+                                                .addBackends(Backend.newBuilder().setWeight(1001))
+                                                .build()),
+                                route("relative", "orders", rule("rel", prefix("api"))),
+                                route("good", "orders", rule("good", prefix("/good")))));
 
         assertThat(winner(table, "orders", get("/fine"))).isEqualTo("no-route");
         assertThat(winner(table, "orders", get("/good"))).isEqualTo("good");
-        assertThat(table.rejected()).extracting(RejectedRoute::name).containsExactly("broken", "heavy", "relative");
-        assertThat(table.rejected().get(0).reason()).startsWith("rules[1].matches[0].path-regex: \"(\" (expected: a Java regular expression");
-        assertThat(table.rejected().get(1).reason()).isEqualTo("rules[0].backends[0].weight: 1001 (expected: 0..1000)");
-        assertThat(table.rejected().get(2).reason()).isEqualTo("rules[0].matches[0].path-prefix: \"api\" (expected: a path starting with /)");
+        assertThat(table.rejected())
+                .extracting(RejectedRoute::name)
+                .containsExactly("broken", "heavy", "relative");
+        assertThat(table.rejected().get(0).reason())
+                .startsWith(
+                        "rules[1].matches[0].path-regex: \"(\" (expected: a Java regular expression");
+        assertThat(table.rejected().get(1).reason())
+                .isEqualTo("rules[0].backends[0].weight: 1001 (expected: 0..1000)");
+        assertThat(table.rejected().get(2).reason())
+                .isEqualTo(
+                        "rules[0].matches[0].path-prefix: \"api\" (expected: a path starting with /)");
     }
 }

@@ -18,7 +18,8 @@ class SubsetFilterTest {
     void everyLabelMustBePresentWithTheSameValue() {
         SubsetFilter v2canary = SubsetFilter.of(Map.of("version", "v2", "track", "canary"));
 
-        assertThat(v2canary.matches(Map.of("version", "v2", "track", "canary", "zone", "a"))).isTrue();
+        assertThat(v2canary.matches(Map.of("version", "v2", "track", "canary", "zone", "a")))
+                .isTrue();
         assertThat(v2canary.matches(Map.of("version", "v2"))).isFalse();
         assertThat(v2canary.matches(Map.of("version", "v1", "track", "canary"))).isFalse();
         assertThat(v2canary.matches(Map.of("version", "V2", "track", "canary"))).isFalse();
@@ -26,7 +27,8 @@ class SubsetFilterTest {
 
     @Test
     void filtersWithTheSameLabelsAreEqual() {
-        assertThat(SubsetFilter.of(Map.of("version", "v2"))).isEqualTo(SubsetFilter.of(Map.of("version", "v2")));
+        assertThat(SubsetFilter.of(Map.of("version", "v2")))
+                .isEqualTo(SubsetFilter.of(Map.of("version", "v2")));
         assertThat(SubsetFilter.of(Map.of())).isSameAs(SubsetFilter.all());
     }
 }

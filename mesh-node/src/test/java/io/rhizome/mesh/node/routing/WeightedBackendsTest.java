@@ -23,7 +23,10 @@ class WeightedBackendsTest {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < times; i++) {
             BackendPick p = backends.pick();
-            String version = p instanceof BackendPick.Picked picked ? picked.backend().subset().labels().get("version") : "none";
+            String version =
+                    p instanceof BackendPick.Picked picked
+                            ? picked.backend().subset().labels().get("version")
+                            : "none";
             counts.merge(version, 1, Integer::sum);
         }
         return counts;
@@ -32,7 +35,8 @@ class WeightedBackendsTest {
     @Test
     void ninetyTenIsHonouredWithinThreePercentOver2000Picks() {
         SplittableRandom seeded = new SplittableRandom(42);
-        WeightedBackends backends = WeightedBackends.of(List.of(backend("v1", 90), backend("v2", 10)), () -> seeded);
+        WeightedBackends backends =
+                WeightedBackends.of(List.of(backend("v1", 90), backend("v2", 10)), () -> seeded);
 
         Map<String, Integer> counts = pick(backends, 2000);
 
@@ -44,16 +48,21 @@ class WeightedBackendsTest {
     void ninetyTenHoldsForEverySeed() {
         for (long seed = 0; seed < 50; seed++) {
             SplittableRandom seeded = new SplittableRandom(seed);
-            WeightedBackends backends = WeightedBackends.of(List.of(backend("v1", 90), backend("v2", 10)), () -> seeded);
+            WeightedBackends backends =
+                    WeightedBackends.of(
+                            List.of(backend("v1", 90), backend("v2", 10)), () -> seeded);
 
-            assertThat(pick(backends, 2000).get("v2") / 2000.0).as("seed %d", seed).isCloseTo(0.10, within(0.03));
+            assertThat(pick(backends, 2000).get("v2") / 2000.0)
+                    .as("seed %d", seed)
+                    .isCloseTo(0.10, within(0.03));
         }
     }
 
     @Test
     void theDefaultThreadLocalRandomSplitsByWeight() {
         // 20000 picks keep ±3% at over 14 standard deviations: this cannot flake.
-        WeightedBackends backends = WeightedBackends.of(List.of(backend("a", 50), backend("b", 30), backend("c", 20)));
+        WeightedBackends backends =
+                WeightedBackends.of(List.of(backend("a", 50), backend("b", 30), backend("c", 20)));
 
         Map<String, Integer> counts = pick(backends, 20_000);
 
@@ -64,7 +73,13 @@ class WeightedBackendsTest {
 
     @Test
     void weightZeroIsNeverPicked() {
-        WeightedBackends backends = WeightedBackends.of(List.of(backend("off", 0), backend("a", 5), backend("off2", 0), backend("b", 5)));
+        WeightedBackends backends =
+                WeightedBackends.of(
+                        List.of(
+                                backend("off", 0),
+                                backend("a", 5),
+                                backend("off2", 0),
+                                backend("b", 5)));
 
         Map<String, Integer> counts = pick(backends, 5000);
 

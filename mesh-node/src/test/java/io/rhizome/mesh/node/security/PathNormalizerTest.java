@@ -8,7 +8,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class PathNormalizerTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            textBlock =
+                    """
             /                          | /
             /admin                     | /admin
             /ADMIN                     | /ADMIN
@@ -46,11 +50,16 @@ class PathNormalizerTest {
             orders:443                 | orders:443
             """)
     void normalisesOneWay(String in, String expected) {
-        assertThat(PathNormalizer.normalizeTarget(in)).isEqualTo(new PathNormalizer.Normalized(expected));
+        assertThat(PathNormalizer.normalizeTarget(in))
+                .isEqualTo(new PathNormalizer.Normalized(expected));
     }
 
     @ParameterizedTest(name = "{0} refused: {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            textBlock =
+                    """
             /admin%2F..                | encoded slash (%2F)
             /admin%2f                  | encoded slash (%2F)
             /a%5C..%5Cadmin            | encoded backslash (%5C)
@@ -71,8 +80,11 @@ class PathNormalizerTest {
             /a?b=\u0001c               | control character (0x01) in the query
             """)
     void refusesWhatCannotBeMadeSafe(String in, String problem) {
-        String unescaped = in.replace("\\\\", "\\").replace("\\u00e9", "\u00e9").replace("\\u0001", "\u0001")
-                .replace("\\u0000", "\u0000");
+        String unescaped =
+                in.replace("\\\\", "\\")
+                        .replace("\\u00e9", "\u00e9")
+                        .replace("\\u0001", "\u0001")
+                        .replace("\\u0000", "\u0000");
         PathNormalizer.Result r = PathNormalizer.normalizeTarget(unescaped);
         assertThat(r).isInstanceOf(PathNormalizer.Refused.class);
         assertThat(((PathNormalizer.Refused) r).problem()).contains(problem);
@@ -81,6 +93,7 @@ class PathNormalizerTest {
     @org.junit.jupiter.api.Test
     void aTargetThatNeedsNoChangeIsTheSameString() {
         String target = "/api/v2/orders?id=7";
-        assertThat(((PathNormalizer.Normalized) PathNormalizer.normalizeTarget(target)).target()).isSameAs(target);
+        assertThat(((PathNormalizer.Normalized) PathNormalizer.normalizeTarget(target)).target())
+                .isSameAs(target);
     }
 }

@@ -30,9 +30,13 @@ class KryoSerializerTest {
 
     @BeforeAll
     static void start() {
-        // mesh-node's reference.conf (cluster provider, Kryo bindings, Java serialization off) applies;
+        // mesh-node's reference.conf (cluster provider, Kryo bindings, Java serialization off)
+        // applies;
         // the local provider keeps the test free of sockets.
-        testKit = ActorTestKit.create("KryoSerializerTest", ConfigFactory.parseString("pekko.actor.provider = local"));
+        testKit =
+                ActorTestKit.create(
+                        "KryoSerializerTest",
+                        ConfigFactory.parseString("pekko.actor.provider = local"));
         serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
     }
 
@@ -53,7 +57,8 @@ class KryoSerializerTest {
 
         assertThat(serialization.findSerializerFor(new GetNodeInfo(1, probe.ref())))
                 .isInstanceOf(KryoSerializer.class)
-                .extracting(Serializer::identifier).isEqualTo(7301);
+                .extracting(Serializer::identifier)
+                .isEqualTo(7301);
         assertThat(serialization.findSerializerFor(new NodeInfo(1, "node-1", "0.1.0", 42L)))
                 .isInstanceOf(KryoSerializer.class);
     }
@@ -80,8 +85,13 @@ class KryoSerializerTest {
 
     @Test
     void aMembersCertificateRoundTrips() {
-        var state = new io.rhizome.mesh.node.policy.PolicyQueryActor.CertificateState(1, "node-2",
-                "spiffe://example.org/service/orders", 1_796_000_000_000L, 86_400);
+        var state =
+                new io.rhizome.mesh.node.policy.PolicyQueryActor.CertificateState(
+                        1,
+                        "node-2",
+                        "spiffe://example.org/service/orders",
+                        1_796_000_000_000L,
+                        86_400);
         assertThat(roundTrip(state)).isEqualTo(state);
     }
 
@@ -132,7 +142,8 @@ class KryoSerializerTest {
     void javaSerializationIsOff() {
         PlainSerializable message = new PlainSerializable("x");
 
-        assertThat(serialization.findSerializerFor(message)).isInstanceOf(DisabledJavaSerializer.class);
+        assertThat(serialization.findSerializerFor(message))
+                .isInstanceOf(DisabledJavaSerializer.class);
         assertThat(serialization.serialize(message).isFailure()).isTrue();
     }
 }

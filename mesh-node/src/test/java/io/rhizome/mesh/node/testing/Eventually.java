@@ -2,7 +2,10 @@ package io.rhizome.mesh.node.testing;
 
 import java.time.Duration;
 
-/** A bounded wait for a condition that an event elsewhere makes true: the check is retried until it passes or time runs out. */
+/**
+ * A bounded wait for a condition that an event elsewhere makes true: the check is retried until it
+ * passes or time runs out.
+ */
 public final class Eventually {
     /** A check that fails by throwing {@link AssertionError}. */
     @FunctionalInterface

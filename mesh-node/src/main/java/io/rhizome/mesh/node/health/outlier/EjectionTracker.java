@@ -10,22 +10,24 @@ import java.util.function.LongSupplier;
 
 /**
  * Passive outlier detection of this node (the caller's view): endpoints ejected by the data plane
- * itself, long before membership notices (architecture.md §4). A refused connection ejects an endpoint at
- * once; other failed tries (5xx, resets, per-try timeouts) eject it when {@code consecutive-errors}
- * come in a row. The n-th ejection lasts n × {@code base-ejection} (see {@link OutlierPolicy});
- * the endpoint then takes traffic again, and its next failure before a success ejects it again.
- * At most {@code max-ejection-percent} of a service's endpoints are ejected at once (two endpoints
- * ejected concurrently may both pass the check; the selector's panic fallback covers the rest).
+ * itself, long before membership notices (architecture.md §4). A refused connection ejects an
+ * endpoint at once; other failed tries (5xx, resets, per-try timeouts) eject it when {@code
+ * consecutive-errors} come in a row. The n-th ejection lasts n × {@code base-ejection} (see {@link
+ * OutlierPolicy}); the endpoint then takes traffic again, and its next failure before a success
+ * ejects it again. At most {@code max-ejection-percent} of a service's endpoints are ejected at
+ * once (two endpoints ejected concurrently may both pass the check; the selector's panic fallback
+ * covers the rest).
  *
- * <p>Ejections are shared: each one is told to the {@link EjectionListener} (the node's
- * {@link EjectionGossipActor}, which tells the other nodes), and endpoints the other nodes ejected
- * count as ejected here too until their ejector's back-off ends ({@link SharedEjections}).
+ * <p>Ejections are shared: each one is told to the {@link EjectionListener} (the node's {@link
+ * EjectionGossipActor}, which tells the other nodes), and endpoints the other nodes ejected count
+ * as ejected here too until their ejector's back-off ends ({@link SharedEjections}).
  *
  * <p>Lock-free: one {@link AtomicReference} of an immutable {@link OutlierState} per endpoint that
  * ever failed; time from an injectable nano clock.
  */
 public final class EjectionTracker {
-    private final ConcurrentHashMap<String, AtomicReference<OutlierState>> states = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicReference<OutlierState>> states =
+            new ConcurrentHashMap<>();
     private final OutlierPolicy defaults;
     private final LongSupplier nanoClock;
     private final SharedEjections shared = new SharedEjections(System::currentTimeMillis);
@@ -35,8 +37,11 @@ public final class EjectionTracker {
      * @param baseEjection the base ejection of {@link #eject(String)}, which knows no policy
      */
     public EjectionTracker(Duration baseEjection, LongSupplier nanoClock) {
-        this.defaults = new OutlierPolicy(OutlierPolicy.DEFAULT.consecutiveErrors(), baseEjection,
-                OutlierPolicy.DEFAULT.maxEjectionPercent());
+        this.defaults =
+                new OutlierPolicy(
+                        OutlierPolicy.DEFAULT.consecutiveErrors(),
+                        baseEjection,
+                        OutlierPolicy.DEFAULT.maxEjectionPercent());
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     }
 
@@ -50,7 +55,9 @@ public final class EjectionTracker {
         return new EjectionTracker(OutlierPolicy.DEFAULT.baseEjection(), nanoClock);
     }
 
-    /** Ejects the endpoint at once, with the tracker's base ejection and no max-ejection-percent. */
+    /**
+     * Ejects the endpoint at once, with the tracker's base ejection and no max-ejection-percent.
+     */
     public void eject(String endpointId) {
         refused(endpointId, defaults, List.of());
     }
@@ -58,20 +65,26 @@ public final class EjectionTracker {
     /**
      * The endpoint refused a connection: ejected at once, within the policy's max-ejection-percent
      * of {@code peers} (the service's endpoints), but always when no other endpoint of the service
-     * is ejected: nothing was sent, and the selector's panic fallback still reaches it if it is the last.
+     * is ejected: nothing was sent, and the selector's panic fallback still reaches it if it is the
+     * last.
      */
-    public EjectionDecision refused(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers) {
+    public EjectionDecision refused(
+            String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers) {
         return fail(endpointId, policy, peers, true);
     }
 
-    /** A try to the endpoint failed (5xx, reset, per-try timeout): counted against its threshold. */
-    public EjectionDecision failed(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers) {
+    /**
+     * A try to the endpoint failed (5xx, reset, per-try timeout): counted against its threshold.
+     */
+    public EjectionDecision failed(
+            String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers) {
         return fail(endpointId, policy, peers, false);
     }
 
     /**
      * A try to the endpoint succeeded: its consecutive failures start over. A current ejection runs
-     * its course; the back-off multiplier is forgiven once the endpoint has been back as long as it was out.
+     * its course; the back-off multiplier is forgiven once the endpoint has been back as long as it
+     * was out.
      */
     public void succeeded(String endpointId) {
         AtomicReference<OutlierState> ref = states.get(endpointId);
@@ -91,7 +104,9 @@ public final class EjectionTracker {
         }
     }
 
-    /** Ejected by this node's own outlier detection, or by another node's (see {@link #shared()}). */
+    /**
+     * Ejected by this node's own outlier detection, or by another node's (see {@link #shared()}).
+     */
     public boolean isEjected(String endpointId) {
         if (shared.isEjected(endpointId)) {
             return true;
@@ -119,9 +134,12 @@ public final class EjectionTracker {
         return ref == null ? 0 : ref.get().ejections();
     }
 
-    private EjectionDecision fail(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers, boolean refused) {
+    private EjectionDecision fail(
+            String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers, boolean refused) {
         Objects.requireNonNull(policy, "policy");
-        AtomicReference<OutlierState> ref = states.computeIfAbsent(endpointId, k -> new AtomicReference<>(OutlierState.HEALTHY));
+        AtomicReference<OutlierState> ref =
+                states.computeIfAbsent(
+                        endpointId, k -> new AtomicReference<>(OutlierState.HEALTHY));
         long now = nanoClock.getAsLong();
         while (true) {
             OutlierState s = ref.get();
@@ -150,8 +168,16 @@ public final class EjectionTracker {
         }
     }
 
-    /** Runs only when an ejection is due, so scanning the service's endpoints is off the common path. */
-    private boolean mayEject(String endpointId, OutlierPolicy policy, List<MeshEndpoint> peers, boolean refused, long now) {
+    /**
+     * Runs only when an ejection is due, so scanning the service's endpoints is off the common
+     * path.
+     */
+    private boolean mayEject(
+            String endpointId,
+            OutlierPolicy policy,
+            List<MeshEndpoint> peers,
+            boolean refused,
+            long now) {
         if (peers.isEmpty()) {
             return true; // no service view (a bare eject): nothing to keep a share of
         }

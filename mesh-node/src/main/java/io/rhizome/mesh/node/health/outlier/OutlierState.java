@@ -3,11 +3,12 @@ package io.rhizome.mesh.node.health.outlier;
 /**
  * One endpoint's outlier state, immutable; {@link EjectionTracker} swaps it by CAS.
  *
- * @param failures  failed tries since the last success; not reset by an ejection, so an endpoint that
- *                  comes back and fails again is ejected again at its first failure
- * @param ejections how many times it was ejected since it was last forgiven (the back-off multiplier)
- * @param since     when the last ejection began (nano clock)
- * @param until     when the last ejection ends (nano clock)
+ * @param failures failed tries since the last success; not reset by an ejection, so an endpoint
+ *     that comes back and fails again is ejected again at its first failure
+ * @param ejections how many times it was ejected since it was last forgiven (the back-off
+ *     multiplier)
+ * @param since when the last ejection began (nano clock)
+ * @param until when the last ejection ends (nano clock)
  */
 record OutlierState(int failures, int ejections, long since, long until) {
 
@@ -19,12 +20,16 @@ record OutlierState(int failures, int ejections, long since, long until) {
 
     /** One more failed try, counted (saturating). */
     OutlierState failed() {
-        return new OutlierState(failures == Integer.MAX_VALUE ? failures : failures + 1, ejections, since, until);
+        return new OutlierState(
+                failures == Integer.MAX_VALUE ? failures : failures + 1, ejections, since, until);
     }
 
     /** Ejected from {@code now}, for the next multiple of the base ejection. */
     OutlierState ejected(long now, OutlierPolicy policy) {
-        int n = ejections >= OutlierPolicy.MAX_MULTIPLIER ? OutlierPolicy.MAX_MULTIPLIER : ejections + 1;
+        int n =
+                ejections >= OutlierPolicy.MAX_MULTIPLIER
+                        ? OutlierPolicy.MAX_MULTIPLIER
+                        : ejections + 1;
         return new OutlierState(failures, n, now, now + policy.ejectionNanos(n));
     }
 

@@ -7,8 +7,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Endpoints that other nodes ejected, each until the time its ejector set (epoch milliseconds, the
- * ejector's back-off): an immutable snapshot that {@link EjectionGossipActor} publishes and the data
- * plane reads without locks.
+ * ejector's back-off): an immutable snapshot that {@link EjectionGossipActor} publishes and the
+ * data plane reads without locks.
  */
 public final class SharedEjections {
     private final AtomicReference<Map<String, Long>> until = new AtomicReference<>(Map.of());

@@ -10,16 +10,20 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 
 /**
- * The access log: one JSON line per finished request through its own Logback appender
- * ({@link AccessLogAppender}, apart from the application log), to stdout or a file. The event loop
- * only queues the request's record; a writer thread formats the lines and writes them in batches,
- * so lines reach the target within about {@link #FLUSH_MILLIS} ms. When {@link #QUEUE} records are
- * waiting (the target is slower than the traffic), new ones are dropped and counted
- * ({@link #dropped()}, {@code rhizome_access_log_dropped_total}) rather than stall requests.
+ * The access log: one JSON line per finished request through its own Logback appender ({@link
+ * AccessLogAppender}, apart from the application log), to stdout or a file. The event loop only
+ * queues the request's record; a writer thread formats the lines and writes them in batches, so
+ * lines reach the target within about {@link #FLUSH_MILLIS} ms. When {@link #QUEUE} records are
+ * waiting (the target is slower than the traffic), new ones are dropped and counted ({@link
+ * #dropped()}, {@code rhizome_access_log_dropped_total}) rather than stall requests.
  */
 public final class AccessLog implements RequestObserver, AutoCloseable {
-    /** Records waiting for the writer thread; beyond it, lines are dropped (never blocking the event loop). */
+    /**
+     * Records waiting for the writer thread; beyond it, lines are dropped (never blocking the event
+     * loop).
+     */
     public static final int QUEUE = 8192;
+
     /** How long the writer lets the next batch gather after writing one. */
     public static final long FLUSH_MILLIS = 5;
 
@@ -40,15 +44,23 @@ public final class AccessLog implements RequestObserver, AutoCloseable {
         try {
             sink = AccessLogSink.open(target);
         } catch (IOException | RuntimeException e) {
-            throw new ConfigError("rhizome.access-log.target", "\"" + target + "\" cannot be opened for appending ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "; expected: stdout or a writable file path)");
+            throw new ConfigError(
+                    "rhizome.access-log.target",
+                    "\""
+                            + target
+                            + "\" cannot be opened for appending ("
+                            + e.getClass().getSimpleName()
+                            + ": "
+                            + e.getMessage()
+                            + "; expected: stdout or a writable file path)");
         }
         return start(node, sink, QUEUE, TimeUnit.MILLISECONDS.toNanos(FLUSH_MILLIS));
     }
 
     static AccessLog start(String node, AccessLogSink sink, int capacity, long flushNanos) {
         AccessLogAppender appender = new AccessLogAppender(node, sink, capacity, flushNanos);
-        appender.setContext(LoggerFactory.getILoggerFactory() instanceof Context c ? c : new ContextBase());
+        appender.setContext(
+                LoggerFactory.getILoggerFactory() instanceof Context c ? c : new ContextBase());
         appender.setName("access-" + node);
         appender.start();
         return new AccessLog(appender);

@@ -14,18 +14,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The access log's Logback appender. Its events are the data plane's {@link RequestRecord}s (as
- * logback-access's are {@code IAccessEvent}s), not {@code ILoggingEvent}s: appending one only offers
- * the immutable record to a bounded queue, so the event loop formats nothing and builds no logging
- * event. One writer thread drains the queue, formats the lines into a reused buffer and writes each
- * batch with one call; after a batch it waits {@code flushNanos} for the next to gather, and when the
- * queue stays empty it sleeps until a request wakes it. A full queue drops the record and counts it.
+ * logback-access's are {@code IAccessEvent}s), not {@code ILoggingEvent}s: appending one only
+ * offers the immutable record to a bounded queue, so the event loop formats nothing and builds no
+ * logging event. One writer thread drains the queue, formats the lines into a reused buffer and
+ * writes each batch with one call; after a batch it waits {@code flushNanos} for the next to
+ * gather, and when the queue stays empty it sleeps until a request wakes it. A full queue drops the
+ * record and counts it.
  */
 final class AccessLogAppender extends UnsynchronizedAppenderBase<RequestRecord> {
     private static final Logger log = LoggerFactory.getLogger(AccessLogAppender.class);
+
     /** Records formatted per drain of the queue. */
     static final int BATCH = 1024;
+
     /** Bytes formatted before they are written even though more records wait. */
     static final int WRITE_BYTES = 64 * 1024;
+
     private static final long STOP_TIMEOUT_MILLIS = 5_000;
 
     private final AccessLogSink sink;
@@ -36,15 +40,19 @@ final class AccessLogAppender extends UnsynchronizedAppenderBase<RequestRecord> 
     private final LongAdder written = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final Thread writer;
+
     /** The writer is parked until a record arrives: the next append unparks it. */
     private volatile boolean sleeping;
+
     private volatile boolean stopping;
+
     /** Lines in {@link #buffer} (writer thread only). */
     private int buffered;
+
     private long lastWarning;
 
     /**
-     * @param capacity   records that may wait for the writer; beyond, they are dropped and counted
+     * @param capacity records that may wait for the writer; beyond, they are dropped and counted
      * @param flushNanos how long the writer lets the next batch gather after writing one
      */
     AccessLogAppender(String node, AccessLogSink sink, int capacity, long flushNanos) {
@@ -62,7 +70,10 @@ final class AccessLogAppender extends UnsynchronizedAppenderBase<RequestRecord> 
         super.start();
     }
 
-    /** A record that comes after {@link #stop} is counted as dropped, not only reported to Logback's status. */
+    /**
+     * A record that comes after {@link #stop} is counted as dropped, not only reported to Logback's
+     * status.
+     */
     @Override
     public void doAppend(RequestRecord record) {
         if (!started) {
@@ -89,7 +100,9 @@ final class AccessLogAppender extends UnsynchronizedAppenderBase<RequestRecord> 
         return written.sum();
     }
 
-    /** Lines lost: the queue was full, the target refused a write, or they came after {@link #stop}. */
+    /**
+     * Lines lost: the queue was full, the target refused a write, or they came after {@link #stop}.
+     */
     long dropped() {
         return dropped.sum();
     }
@@ -150,13 +163,18 @@ final class AccessLogAppender extends UnsynchronizedAppenderBase<RequestRecord> 
         long now = System.nanoTime();
         if (lastWarning == 0 || now - lastWarning > TimeUnit.MINUTES.toNanos(1)) {
             lastWarning = now;
-            log.warn("access log {}: write failed ({}); lines are dropped and counted in rhizome_access_log_dropped_total",
-                    name, e.toString());
+            log.warn(
+                    "access log {}: write failed ({}); lines are dropped and counted in rhizome_access_log_dropped_total",
+                    name,
+                    e.toString());
             addError("write failed", e);
         }
     }
 
-    /** Writes every queued line (for up to 5 s), then closes the target; later records count as dropped. */
+    /**
+     * Writes every queued line (for up to 5 s), then closes the target; later records count as
+     * dropped.
+     */
     @Override
     public void stop() {
         if (!isStarted()) {
@@ -170,7 +188,8 @@ final class AccessLogAppender extends UnsynchronizedAppenderBase<RequestRecord> 
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        dropped.add(queue.size()); // only when the target hung past the timeout, or a record raced the stop
+        dropped.add(queue.size()); // only when the target hung past the timeout, or a record raced
+        // the stop
         queue.clear();
         try {
             sink.close();

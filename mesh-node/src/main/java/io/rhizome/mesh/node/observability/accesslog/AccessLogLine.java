@@ -38,6 +38,7 @@ public final class AccessLogLine {
 
     private final String node;
     private long second = Long.MIN_VALUE;
+
     /** {@code time} up to its seconds ({@code 2026-11-26T10:12:01}) for {@link #second}. */
     private byte[] secondText;
 
@@ -71,7 +72,8 @@ public final class AccessLogLine {
         text(r.path(), b);
         b.raw(STATUS).number(r.status());
         if (r.grpcStatus() >= 0) {
-            b.raw(GRPC_STATUS).number(r.grpcStatus()); // gRPC calls only; their path names service and method
+            b.raw(GRPC_STATUS)
+                    .number(r.grpcStatus()); // gRPC calls only; their path names service and method
         }
         b.raw(DURATION);
         durationMillis(r.durationNanos(), b);
@@ -109,7 +111,10 @@ public final class AccessLogLine {
         b.escaped(s, 0, s.length());
     }
 
-    /** As {@link DateTimeFormatter#ISO_INSTANT} writes epoch milliseconds: {@code 2026-11-26T10:12:01.532Z}, no fraction at .000. */
+    /**
+     * As {@link DateTimeFormatter#ISO_INSTANT} writes epoch milliseconds: {@code
+     * 2026-11-26T10:12:01.532Z}, no fraction at .000.
+     */
     private void time(long millis, LineBuffer b) {
         long sec = Math.floorDiv(millis, 1000);
         int ms = (int) Math.floorMod(millis, 1000);
@@ -125,7 +130,10 @@ public final class AccessLogLine {
         b.raw((byte) 'Z');
     }
 
-    /** Milliseconds with microsecond precision and no trailing zeros ({@code 1.284}, {@code 0.18}, {@code 12.0}). */
+    /**
+     * Milliseconds with microsecond precision and no trailing zeros ({@code 1.284}, {@code 0.18},
+     * {@code 12.0}).
+     */
     private static void durationMillis(long nanos, LineBuffer b) {
         long micros = Math.round(nanos / 1_000.0);
         if (micros < 0) {

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Where the writer thread puts a batch of complete lines: one call, one {@code write(2)} as far as the OS allows. */
+/**
+ * Where the writer thread puts a batch of complete lines: one call, one {@code write(2)} as far as
+ * the OS allows.
+ */
 interface AccessLogSink extends AutoCloseable {
 
     void write(byte[] bytes, int length) throws IOException;
@@ -17,7 +20,9 @@ interface AccessLogSink extends AutoCloseable {
     @Override
     void close() throws IOException;
 
-    /** {@code stdout}, or a file opened for appending (created, with its directories, if missing). */
+    /**
+     * {@code stdout}, or a file opened for appending (created, with its directories, if missing).
+     */
     static AccessLogSink open(String target) throws IOException {
         if (ObservabilitySettings.STDOUT.equals(target)) {
             return new Stdout();
@@ -29,12 +34,17 @@ interface AccessLogSink extends AutoCloseable {
         return new AppendedFile(file, AppendedFile.CHECK_NANOS);
     }
 
-    /** The process's {@code System.out} as it is at each write, so that whatever else prints there is never cut into. */
+    /**
+     * The process's {@code System.out} as it is at each write, so that whatever else prints there
+     * is never cut into.
+     */
     final class Stdout implements AccessLogSink {
         @Override
         public void write(byte[] bytes, int length) throws IOException {
             PrintStream out = System.out;
-            out.write(bytes, 0, length); // longer than its buffer: written through in one call, then flushed
+            out.write(
+                    bytes, 0,
+                    length); // longer than its buffer: written through in one call, then flushed
             out.flush();
             if (out.checkError()) {
                 throw new IOException("stdout does not take writes");
@@ -48,9 +58,9 @@ interface AccessLogSink extends AutoCloseable {
     }
 
     /**
-     * A file appended to, reopened when it was moved away or deleted (logrotate's default
-     * {@code create} mode, or {@code rm}): at most once per {@link #CHECK_NANOS} the path is compared
-     * with the open file (inode); if they differ, the path is opened (created) again and the old file
+     * A file appended to, reopened when it was moved away or deleted (logrotate's default {@code
+     * create} mode, or {@code rm}): at most once per {@link #CHECK_NANOS} the path is compared with
+     * the open file (inode); if they differ, the path is opened (created) again and the old file
      * closed. Lines written in between still reach the moved file, as with nginx between the rename
      * and its reopen signal. {@code copytruncate} needs nothing: appends follow the truncation.
      * Used by the writer thread only.
@@ -74,10 +84,17 @@ interface AccessLogSink extends AutoCloseable {
             if (path.getParent() != null) {
                 Files.createDirectories(path.getParent());
             }
-            FileChannel opened = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            FileChannel opened =
+                    FileChannel.open(
+                            path,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.APPEND);
             try {
-                fileKey = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                fileKey =
+                        Files.readAttributes(
+                                        path, java.nio.file.attribute.BasicFileAttributes.class)
+                                .fileKey();
             } catch (IOException | RuntimeException e) {
                 opened.close();
                 throw e;
@@ -102,11 +119,15 @@ interface AccessLogSink extends AutoCloseable {
             Object now = null;
             boolean exists = true;
             try {
-                now = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                now =
+                        Files.readAttributes(
+                                        path, java.nio.file.attribute.BasicFileAttributes.class)
+                                .fileKey();
             } catch (java.nio.file.NoSuchFileException e) {
                 exists = false;
             }
-            // Without inode numbers (fileKey null on some file systems) only a deleted file is noticed.
+            // Without inode numbers (fileKey null on some file systems) only a deleted file is
+            // noticed.
             if (exists && (fileKey == null || fileKey.equals(now))) {
                 return;
             }

@@ -81,7 +81,10 @@ public final class LineBuffer {
         return this;
     }
 
-    /** The characters {@code from..to} of {@code s} inside a JSON string: UTF-8, with the escapes JSON needs. */
+    /**
+     * The characters {@code from..to} of {@code s} inside a JSON string: UTF-8, with the escapes
+     * JSON needs.
+     */
     LineBuffer escaped(String s, int from, int to) {
         room(to - from);
         for (int i = from; i < to; i++) {
@@ -102,12 +105,15 @@ public final class LineBuffer {
                     }
                 }
             } else if (c < 0xa0 || c == 0x2028 || c == 0x2029) {
-                unicodeEscape(c); // C1 controls and the separators some JSON readers take for line ends
+                unicodeEscape(
+                        c); // C1 controls and the separators some JSON readers take for line ends
             } else if (c < 0x800) {
                 room(2);
                 bytes[length++] = (byte) (0xc0 | c >> 6);
                 bytes[length++] = (byte) (0x80 | c & 0x3f);
-            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < to
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 int cp = Character.toCodePoint(c, s.charAt(++i));
                 room(4);
                 bytes[length++] = (byte) (0xf0 | cp >> 18);

@@ -9,9 +9,23 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Http2Stats {
     /** RFC 9113 §7 error codes 0x0..0xd by their names, then any other code. */
-    private static final String[] ERRORS = {"no_error", "protocol_error", "internal_error", "flow_control_error",
-        "settings_timeout", "stream_closed", "frame_size_error", "refused_stream", "cancel", "compress_error",
-        "connect_error", "enhance_your_calm", "inadequate_security", "http_1_1_required", "other"};
+    private static final String[] ERRORS = {
+        "no_error",
+        "protocol_error",
+        "internal_error",
+        "flow_control_error",
+        "settings_timeout",
+        "stream_closed",
+        "frame_size_error",
+        "refused_stream",
+        "cancel",
+        "compress_error",
+        "connect_error",
+        "enhance_your_calm",
+        "inadequate_security",
+        "http_1_1_required",
+        "other"
+    };
 
     /** [frame: 0 RST_STREAM, 1 GOAWAY][port: 0 outbound, 1 inbound][error] */
     private final LongAdder[][][] sent = new LongAdder[2][2][ERRORS.length];
@@ -34,7 +48,10 @@ public final class Http2Stats {
         sent[1][inbound ? 1 : 0][index(errorCode)].increment();
     }
 
-    /** One counter: {@code frame} is {@code rst_stream} or {@code goaway}, {@code port} {@code outbound} or {@code inbound}. */
+    /**
+     * One counter: {@code frame} is {@code rst_stream} or {@code goaway}, {@code port} {@code
+     * outbound} or {@code inbound}.
+     */
     public interface Sample {
         void accept(String frame, String port, String error, long count);
     }
@@ -46,7 +63,11 @@ public final class Http2Stats {
                 for (int e = 0; e < ERRORS.length; e++) {
                     long n = sent[f][p][e].sum();
                     if (n > 0) {
-                        sample.accept(f == 0 ? "rst_stream" : "goaway", p == 0 ? "outbound" : "inbound", ERRORS[e], n);
+                        sample.accept(
+                                f == 0 ? "rst_stream" : "goaway",
+                                p == 0 ? "outbound" : "inbound",
+                                ERRORS[e],
+                                n);
                     }
                 }
             }
@@ -54,6 +75,8 @@ public final class Http2Stats {
     }
 
     private static int index(long errorCode) {
-        return errorCode >= 0 && errorCode < ERRORS.length - 1 ? (int) errorCode : ERRORS.length - 1;
+        return errorCode >= 0 && errorCode < ERRORS.length - 1
+                ? (int) errorCode
+                : ERRORS.length - 1;
     }
 }

@@ -1,15 +1,14 @@
 package io.rhizome.mesh.node.observability.metrics;
 
-import io.rhizome.mesh.node.observability.TcpStats;
-
 import io.rhizome.mesh.node.discovery.MemberView;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
+import io.rhizome.mesh.node.observability.DataPlaneSource;
+import io.rhizome.mesh.node.observability.TcpStats;
 import io.rhizome.mesh.node.policy.PolicySnapshot;
 import io.rhizome.mesh.node.policy.PolicyView;
-import io.rhizome.mesh.node.observability.DataPlaneSource;
 import io.rhizome.mesh.node.resilience.circuitbreaker.CircuitBreakerState;
 import io.rhizome.mesh.node.security.tls.TlsStats;
 import io.rhizome.mesh.protocol.v1.Resource;
@@ -25,11 +24,12 @@ import java.util.function.LongSupplier;
 /**
  * Everything {@code GET /metrics} shows: the request counters (when on), and at scrape time, from
  * the published snapshots (no actor is asked): in-flight requests, cluster members by status,
- * endpoints and their ejections, circuit-breaker limits, Distributed Data entries, policy change age, and the JVM. Other parts of the node add
- * their own counters with {@link #counter}.
+ * endpoints and their ejections, circuit-breaker limits, Distributed Data entries, policy change
+ * age, and the JVM. Other parts of the node add their own counters with {@link #counter}.
  */
 public final class NodeMetrics {
-    private static final List<String> MEMBER_STATUSES = List.of("Joining", "WeaklyUp", "Up", "Leaving", "Exiting", "Down", "Removed");
+    private static final List<String> MEMBER_STATUSES =
+            List.of("Joining", "WeaklyUp", "Up", "Leaving", "Exiting", "Down", "Removed");
 
     private final Optional<RequestMetrics> requests;
     private final MeshView view;
@@ -45,10 +45,15 @@ public final class NodeMetrics {
 
     /**
      * @param requests the request counters, registered as an observer of the data plane; empty when
-     *                 {@code rhizome.metrics.enabled = off} (the request families are then absent)
+     *     {@code rhizome.metrics.enabled = off} (the request families are then absent)
      */
-    public NodeMetrics(Optional<RequestMetrics> requests, MeshView view, PolicyView policy, EndpointSelector selector,
-            DataPlaneSource dataPlane, TlsStats tls) {
+    public NodeMetrics(
+            Optional<RequestMetrics> requests,
+            MeshView view,
+            PolicyView policy,
+            EndpointSelector selector,
+            DataPlaneSource dataPlane,
+            TlsStats tls) {
         this.tls = Objects.requireNonNull(tls, "tls");
         this.requests = Objects.requireNonNull(requests, "requests");
         this.view = Objects.requireNonNull(view, "view");
@@ -57,7 +62,10 @@ public final class NodeMetrics {
         this.dataPlane = Objects.requireNonNull(dataPlane, "dataPlane");
     }
 
-    /** Adds a counter read at scrape time (a name ending in {@code _total}, e.g. TLS handshake failures). */
+    /**
+     * Adds a counter read at scrape time (a name ending in {@code _total}, e.g. TLS handshake
+     * failures).
+     */
     public void counter(String name, String help, LongSupplier value) {
         extras.add(new Extra(name, "counter", help, value));
     }
@@ -76,34 +84,84 @@ public final class NodeMetrics {
     public String scrape() {
         PrometheusText out = new PrometheusText();
         requests.ifPresent(r -> r.write(out));
-        out.family("rhizome_requests_in_flight", "gauge", "Requests being proxied now, on both listeners.")
+        out.family(
+                        "rhizome_requests_in_flight",
+                        "gauge",
+                        "Requests being proxied now, on both listeners.")
                 .sample("rhizome_requests_in_flight", dataPlane.inFlight());
-        out.family("rhizome_authorization_denied_total", "counter",
+        out.family(
+                "rhizome_authorization_denied_total",
+                "counter",
                 "Requests to this node's services refused by an Authorization (403 forbidden), by service.");
-        dataPlane.authorizationStats().deniedByService()
-                .forEach((service, n) -> out.sample("rhizome_authorization_denied_total", n, "service", service));
+        dataPlane
+                .authorizationStats()
+                .deniedByService()
+                .forEach(
+                        (service, n) ->
+                                out.sample(
+                                        "rhizome_authorization_denied_total",
+                                        n,
+                                        "service",
+                                        service));
         MeshSnapshot mesh = view.current();
         PolicySnapshot current = policy.current();
         cluster(out, mesh);
         circuitBreakers(out);
         ddata(out, mesh, current);
         policy(out, current);
-        out.family("rhizome_http2_frames_sent_total", "counter",
+        out.family(
+                "rhizome_http2_frames_sent_total",
+                "counter",
                 "RST_STREAM and GOAWAY frames the HTTP/2 listeners sent, by port and error code (refused streams,"
                         + " protocol errors, floods cut off with enhance_your_calm, cancelled streams).");
-        dataPlane.http2Stats().forEach((frame, port, error, n) ->
-                out.sample("rhizome_http2_frames_sent_total", n, "frame", frame, "port", port, "error", error));
+        dataPlane
+                .http2Stats()
+                .forEach(
+                        (frame, port, error, n) ->
+                                out.sample(
+                                        "rhizome_http2_frames_sent_total",
+                                        n,
+                                        "frame",
+                                        frame,
+                                        "port",
+                                        port,
+                                        "error",
+                                        error));
         tcp(out);
-        out.family("rhizome_tls_handshake_failures_total", "counter",
-                "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), of cluster connections,"
-                        + " and of admin API clients (rhizome.admin.tls).")
-                .sample("rhizome_tls_handshake_failures_total", tls.inboundHandshakeFailures(), "side", "inbound")
-                .sample("rhizome_tls_handshake_failures_total", tls.upstreamHandshakeFailures(), "side", "upstream")
-                .sample("rhizome_tls_handshake_failures_total", tls.clusterHandshakeFailures(), "side", "cluster")
-                .sample("rhizome_tls_handshake_failures_total", tls.adminHandshakeFailures(), "side", "admin");
-        out.family("rhizome_tls_reloads_total", "counter", "Certificate material reloaded (changed files or a renewal).")
+        out.family(
+                        "rhizome_tls_handshake_failures_total",
+                        "counter",
+                        "Failed TLS handshakes: on the inbound port, to peers' inbound ports (upstream), of cluster connections,"
+                                + " and of admin API clients (rhizome.admin.tls).")
+                .sample(
+                        "rhizome_tls_handshake_failures_total",
+                        tls.inboundHandshakeFailures(),
+                        "side",
+                        "inbound")
+                .sample(
+                        "rhizome_tls_handshake_failures_total",
+                        tls.upstreamHandshakeFailures(),
+                        "side",
+                        "upstream")
+                .sample(
+                        "rhizome_tls_handshake_failures_total",
+                        tls.clusterHandshakeFailures(),
+                        "side",
+                        "cluster")
+                .sample(
+                        "rhizome_tls_handshake_failures_total",
+                        tls.adminHandshakeFailures(),
+                        "side",
+                        "admin");
+        out.family(
+                        "rhizome_tls_reloads_total",
+                        "counter",
+                        "Certificate material reloaded (changed files or a renewal).")
                 .sample("rhizome_tls_reloads_total", tls.reloads());
-        out.family("rhizome_tls_reload_failures_total", "counter", "Changed certificate files that did not load.")
+        out.family(
+                        "rhizome_tls_reload_failures_total",
+                        "counter",
+                        "Changed certificate files that did not load.")
                 .sample("rhizome_tls_reload_failures_total", tls.reloadFailures());
         for (Extra e : extras) {
             out.family(e.name(), e.type(), e.help()).sample(e.name(), e.value().getAsLong());
@@ -118,30 +176,52 @@ public final class NodeMetrics {
      */
     private void tcp(PrometheusText out) {
         List<Object[]> series = new ArrayList<>();
-        dataPlane.tcpStats().forEach((direction, service, c) -> series.add(new Object[] {direction, service, c}));
-        series.sort(java.util.Comparator.comparing((Object[] s) -> (String) s[0]).thenComparing(s -> (String) s[1]));
+        dataPlane
+                .tcpStats()
+                .forEach(
+                        (direction, service, c) ->
+                                series.add(new Object[] {direction, service, c}));
+        series.sort(
+                java.util.Comparator.comparing((Object[] s) -> (String) s[0])
+                        .thenComparing(s -> (String) s[1]));
         String[][] counters = {
-            {"rhizome_tcp_connections_opened_total", "counter", "Connections joined to an instance (or a peer), by direction and service."},
+            {
+                "rhizome_tcp_connections_opened_total",
+                "counter",
+                "Connections joined to an instance (or a peer), by direction and service."
+            },
             {"rhizome_tcp_connections_closed_total", "counter", "Joined connections that closed."},
-            {"rhizome_tcp_connections_failed_total", "counter",
-                "Connections that could not be carried: no endpoint, every endpoint refused, not allowed, unknown service."},
+            {
+                "rhizome_tcp_connections_failed_total",
+                "counter",
+                "Connections that could not be carried: no endpoint, every endpoint refused, not allowed, unknown service."
+            },
             {"rhizome_tcp_connections_open", "gauge", "Joined connections open now."},
-            {"rhizome_tcp_received_bytes_total", "counter", "Bytes from the caller's side toward the instance, of closed connections."},
-            {"rhizome_tcp_sent_bytes_total", "counter", "Bytes from the instance's side toward the caller, of closed connections."},
+            {
+                "rhizome_tcp_received_bytes_total",
+                "counter",
+                "Bytes from the caller's side toward the instance, of closed connections."
+            },
+            {
+                "rhizome_tcp_sent_bytes_total",
+                "counter",
+                "Bytes from the instance's side toward the caller, of closed connections."
+            },
         };
         for (int i = 0; i < counters.length; i++) {
             String name = counters[i][0];
             out.family(name, counters[i][1], counters[i][2]);
             for (Object[] s : series) {
                 TcpStats.Counters c = (TcpStats.Counters) s[2];
-                long v = switch (i) {
-                    case 0 -> c.opened.sum();
-                    case 1 -> c.closed.sum();
-                    case 2 -> c.failed.sum();
-                    case 3 -> c.open();
-                    case 4 -> c.bytesFromClient.sum();
-                    default -> c.bytesToClient.sum();
-                };
+                long v =
+                        switch (i) {
+                            case 0 -> c.opened.sum();
+                            case 1 -> c.closed.sum();
+                            case 2 -> c.failed.sum();
+                            case 3 -> c.open();
+                            case 4 -> c.bytesFromClient.sum();
+                            default -> c.bytesToClient.sum();
+                        };
                 out.sample(name, v, "direction", (String) s[0], "service", (String) s[1]);
             }
         }
@@ -152,11 +232,25 @@ public final class NodeMetrics {
             long cumulative = 0;
             for (int b = 0; b < TcpStats.DURATION_BOUNDS.length; b++) {
                 cumulative += c.durationBuckets[b].sum();
-                out.sample(h + "_bucket", cumulative, "direction", (String) s[0], "service", (String) s[1],
-                        "le", PrometheusText.le(TcpStats.DURATION_BOUNDS[b]));
+                out.sample(
+                        h + "_bucket",
+                        cumulative,
+                        "direction",
+                        (String) s[0],
+                        "service",
+                        (String) s[1],
+                        "le",
+                        PrometheusText.le(TcpStats.DURATION_BOUNDS[b]));
             }
-            out.sample(h + "_sum", c.durationMicros.sum() / 1e6, "direction", (String) s[0], "service", (String) s[1]);
-            out.sample(h + "_count", cumulative, "direction", (String) s[0], "service", (String) s[1]);
+            out.sample(
+                    h + "_sum",
+                    c.durationMicros.sum() / 1e6,
+                    "direction",
+                    (String) s[0],
+                    "service",
+                    (String) s[1]);
+            out.sample(
+                    h + "_count", cumulative, "direction", (String) s[0], "service", (String) s[1]);
         }
     }
 
@@ -170,12 +264,19 @@ public final class NodeMetrics {
                 unreachable++;
             }
         }
-        out.family("rhizome_cluster_members", "gauge", "Cluster members this node sees, by status.");
+        out.family(
+                "rhizome_cluster_members", "gauge", "Cluster members this node sees, by status.");
         byStatus.forEach((status, n) -> out.sample("rhizome_cluster_members", n, "status", status));
-        out.family("rhizome_cluster_unreachable_members", "gauge", "Members this node's failure detector cannot reach.")
+        out.family(
+                        "rhizome_cluster_unreachable_members",
+                        "gauge",
+                        "Members this node's failure detector cannot reach.")
                 .sample("rhizome_cluster_unreachable_members", unreachable);
 
-        out.family("rhizome_service_endpoints", "gauge", "Endpoints of each mesh service (state=all), and those this node routes to now (state=routable).");
+        out.family(
+                "rhizome_service_endpoints",
+                "gauge",
+                "Endpoints of each mesh service (state=all), and those this node routes to now (state=routable).");
         Map<String, Integer> ejected = new TreeMap<>();
         List<Ejected> byEndpoint = new ArrayList<>();
         for (Map.Entry<String, List<MeshEndpoint>> e : new TreeMap<>(mesh.services()).entrySet()) {
@@ -191,32 +292,72 @@ public final class NodeMetrics {
                 }
                 byEndpoint.add(new Ejected(e.getKey(), ep.id(), isOut));
             }
-            out.sample("rhizome_service_endpoints", e.getValue().size(), "service", e.getKey(), "state", "all");
-            out.sample("rhizome_service_endpoints", routable, "service", e.getKey(), "state", "routable");
+            out.sample(
+                    "rhizome_service_endpoints",
+                    e.getValue().size(),
+                    "service",
+                    e.getKey(),
+                    "state",
+                    "all");
+            out.sample(
+                    "rhizome_service_endpoints",
+                    routable,
+                    "service",
+                    e.getKey(),
+                    "state",
+                    "routable");
             ejected.put(e.getKey(), ejectedNow);
         }
-        out.family("rhizome_outlier_ejected_endpoints", "gauge", "Endpoints of each service ejected by outlier detection now.");
-        ejected.forEach((service, n) -> out.sample("rhizome_outlier_ejected_endpoints", n, "service", service));
-        out.family("rhizome_endpoint_ejected", "gauge",
+        out.family(
+                "rhizome_outlier_ejected_endpoints",
+                "gauge",
+                "Endpoints of each service ejected by outlier detection now.");
+        ejected.forEach(
+                (service, n) ->
+                        out.sample("rhizome_outlier_ejected_endpoints", n, "service", service));
+        out.family(
+                "rhizome_endpoint_ejected",
+                "gauge",
                 "1 while outlier detection keeps the endpoint (node/service) out of this node's balancing: ejected by this node or by another node's shared ejection.");
         byEndpoint.sort(java.util.Comparator.comparing(Ejected::endpoint));
         for (Ejected a : byEndpoint) {
-            out.sample("rhizome_endpoint_ejected", a.ejected() ? 1 : 0, "service", a.service(), "endpoint", a.endpoint());
+            out.sample(
+                    "rhizome_endpoint_ejected",
+                    a.ejected() ? 1 : 0,
+                    "service",
+                    a.service(),
+                    "endpoint",
+                    a.endpoint());
         }
     }
 
     private void circuitBreakers(PrometheusText out) {
         List<CircuitBreakerState> states = dataPlane.destinations().circuitBreakers();
-        out.family("rhizome_circuit_breaker_open", "gauge",
+        out.family(
+                "rhizome_circuit_breaker_open",
+                "gauge",
                 "1 while a destination's circuit-breaker limit (requests, connections, pending) is reached on this node: new requests are refused (503 overflow) or wait.");
         for (CircuitBreakerState c : states) {
-            out.sample("rhizome_circuit_breaker_open", c.open() ? 1 : 0, "service", c.service(), "limit", c.limit());
+            out.sample(
+                    "rhizome_circuit_breaker_open",
+                    c.open() ? 1 : 0,
+                    "service",
+                    c.service(),
+                    "limit",
+                    c.limit());
         }
-        out.family("rhizome_circuit_breaker_remaining", "gauge",
+        out.family(
+                "rhizome_circuit_breaker_remaining",
+                "gauge",
                 "Room left under each circuit-breaker limit of a DestinationPolicy (max minus in use; 0 when open).");
         for (CircuitBreakerState c : states) {
-            out.sample("rhizome_circuit_breaker_remaining", Math.max(0, c.max() - c.inUse()), "service", c.service(),
-                    "limit", c.limit());
+            out.sample(
+                    "rhizome_circuit_breaker_remaining",
+                    Math.max(0, c.max() - c.inUse()),
+                    "service",
+                    c.service(),
+                    "limit",
+                    c.limit());
         }
     }
 
@@ -225,11 +366,21 @@ public final class NodeMetrics {
         for (List<MeshEndpoint> e : mesh.services().values()) {
             endpoints += e.size();
         }
-        out.family("rhizome_ddata_entries", "gauge",
-                "Distributed Data entries this node holds: registry endpoints, and policy resources by kind (tombstones included).")
+        out.family(
+                        "rhizome_ddata_entries",
+                        "gauge",
+                        "Distributed Data entries this node holds: registry endpoints, and policy resources by kind (tombstones included).")
                 .sample("rhizome_ddata_entries", endpoints, "data", "registry", "kind", "Endpoint");
-        policy.byKind().forEach((kind, resources) ->
-                out.sample("rhizome_ddata_entries", resources.size(), "data", "policy", "kind", kind));
+        policy.byKind()
+                .forEach(
+                        (kind, resources) ->
+                                out.sample(
+                                        "rhizome_ddata_entries",
+                                        resources.size(),
+                                        "data",
+                                        "policy",
+                                        "kind",
+                                        kind));
     }
 
     private void policy(PrometheusText out, PolicySnapshot snapshot) {
@@ -239,16 +390,29 @@ public final class NodeMetrics {
                 newestVersion = Math.max(newestVersion, r.getVersion().getPhysicalMillis());
             }
         }
-        out.family("rhizome_policy_resources", "gauge", "Live policy resources (Routes, DestinationPolicies, ...) on this node.")
+        out.family(
+                        "rhizome_policy_resources",
+                        "gauge",
+                        "Live policy resources (Routes, DestinationPolicies, ...) on this node.")
                 .sample("rhizome_policy_resources", snapshot.liveCount());
         long changed = policy.changedAtMillis();
-        out.family("rhizome_policy_last_change_age_seconds", "gauge",
-                "Seconds since this node last saw the policy change (NaN: not since it started).")
-                .sample("rhizome_policy_last_change_age_seconds",
-                        changed == 0 ? Double.NaN : (System.currentTimeMillis() - changed) / 1000.0);
-        out.family("rhizome_policy_convergence_lag_seconds", "gauge",
-                "At the last policy change this node saw: seconds from the newest resource version's time to seeing it.")
-                .sample("rhizome_policy_convergence_lag_seconds",
-                        changed == 0 || newestVersion == 0 ? Double.NaN : Math.max(0, changed - newestVersion) / 1000.0);
+        out.family(
+                        "rhizome_policy_last_change_age_seconds",
+                        "gauge",
+                        "Seconds since this node last saw the policy change (NaN: not since it started).")
+                .sample(
+                        "rhizome_policy_last_change_age_seconds",
+                        changed == 0
+                                ? Double.NaN
+                                : (System.currentTimeMillis() - changed) / 1000.0);
+        out.family(
+                        "rhizome_policy_convergence_lag_seconds",
+                        "gauge",
+                        "At the last policy change this node saw: seconds from the newest resource version's time to seeing it.")
+                .sample(
+                        "rhizome_policy_convergence_lag_seconds",
+                        changed == 0 || newestVersion == 0
+                                ? Double.NaN
+                                : Math.max(0, changed - newestVersion) / 1000.0);
     }
 }

@@ -72,9 +72,13 @@ final class PrometheusText {
         }
     }
 
-    /** Formats a bucket bound as Prometheus clients do ({@code 0.0005}, {@code 1.0}, {@code +Inf}). */
+    /**
+     * Formats a bucket bound as Prometheus clients do ({@code 0.0005}, {@code 1.0}, {@code +Inf}).
+     */
     static String le(double bound) {
-        return Double.isInfinite(bound) ? "+Inf" : java.math.BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString();
+        return Double.isInfinite(bound)
+                ? "+Inf"
+                : java.math.BigDecimal.valueOf(bound).stripTrailingZeros().toPlainString();
     }
 
     @Override

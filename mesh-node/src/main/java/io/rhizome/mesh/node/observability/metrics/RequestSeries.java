@@ -4,14 +4,30 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The counters of one {@code (direction, service, route, subset, caller)}: requests by status code, the latency
- * histogram, bytes, and what the mesh did. Lock-free: LongAdders, created once per series (and per
- * status code the first time it is seen).
+ * The counters of one {@code (direction, service, route, subset, caller)}: requests by status code,
+ * the latency histogram, bytes, and what the mesh did. Lock-free: LongAdders, created once per
+ * series (and per status code the first time it is seen).
  */
 final class RequestSeries {
     /** Upper bounds of the latency buckets in seconds: 0.5 ms to 10 s, then +Inf. */
-    static final double[] BOUNDS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-            Double.POSITIVE_INFINITY};
+    static final double[] BOUNDS = {
+        0.0005,
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        10,
+        Double.POSITIVE_INFINITY
+    };
+
     private static final long[] BOUND_NANOS = new long[BOUNDS.length - 1];
 
     static {
@@ -22,6 +38,7 @@ final class RequestSeries {
 
     /** Status codes 0 (no response) and 100..599; anything else counts as 0. */
     static final int CODES = 600;
+
     /** gRPC status codes 0 (OK) .. 16 (UNAUTHENTICATED). */
     static final int GRPC_STATUSES = 17;
 
@@ -31,8 +48,10 @@ final class RequestSeries {
     final String subset;
     final String caller;
     final AtomicReferenceArray<LongAdder> byCode = new AtomicReferenceArray<>(CODES);
+
     /** gRPC calls by {@code grpc-status}, 0..16 (17 values: a bounded label). */
     final AtomicReferenceArray<LongAdder> byGrpcStatus = new AtomicReferenceArray<>(GRPC_STATUSES);
+
     final LongAdder[] buckets = new LongAdder[BOUNDS.length];
     final LongAdder durationNanos = new LongAdder();
     final LongAdder requestBytes = new LongAdder();

@@ -1,15 +1,16 @@
 package io.rhizome.mesh.node.observability.stats;
 
 /**
- * The bucket layout of latency histograms: log-linear over microseconds, HdrHistogram style.
- * Values below 8 µs have a bucket each; above, every power of two is split into 8 equal buckets
- * (at most 12.5% wide), up to 2^31 µs (about 36 minutes); larger values land in the last bucket.
- * Histograms with this layout merge by adding their arrays, so percentiles of a whole mesh are
- * computed from merged counts, never by averaging percentiles.
+ * The bucket layout of latency histograms: log-linear over microseconds, HdrHistogram style. Values
+ * below 8 µs have a bucket each; above, every power of two is split into 8 equal buckets (at most
+ * 12.5% wide), up to 2^31 µs (about 36 minutes); larger values land in the last bucket. Histograms
+ * with this layout merge by adding their arrays, so percentiles of a whole mesh are computed from
+ * merged counts, never by averaging percentiles.
  */
 public final class LatencyHistogram {
     static final int SUB_BUCKETS = 8;
     static final int MAX_EXPONENT = 30;
+
     /** Number of buckets: 232. */
     public static final int BUCKETS = SUB_BUCKETS + (MAX_EXPONENT - 2) * SUB_BUCKETS;
 

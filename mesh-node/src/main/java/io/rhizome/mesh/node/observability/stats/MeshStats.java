@@ -48,21 +48,53 @@ public final class MeshStats {
             long[] latency = new long[LatencyHistogram.BUCKETS];
             LatencyHistogram.addInto(latency, r.latency());
             double rps = r.requests() / seconds;
-            double bps = r.bytes() / seconds; // a rate like rps: each node's over the time it covers, summed
+            double bps =
+                    r.bytes() / seconds; // a rate like rps: each node's over the time it covers,
+            // summed
             if (old != null) {
                 LatencyHistogram.addInto(latency, old.latency());
-                rows.put(r.key(), new Row(r.kind(), r.direction(), r.service(), r.route(), r.caller(), r.callerKind(),
-                        old.requests() + r.requests(), old.failures() + r.failures(), old.refused() + r.refused(),
-                        old.bytes() + r.bytes(), old.rps() + rps, old.bytesPerSecond() + bps, latency));
+                rows.put(
+                        r.key(),
+                        new Row(
+                                r.kind(),
+                                r.direction(),
+                                r.service(),
+                                r.route(),
+                                r.caller(),
+                                r.callerKind(),
+                                old.requests() + r.requests(),
+                                old.failures() + r.failures(),
+                                old.refused() + r.refused(),
+                                old.bytes() + r.bytes(),
+                                old.rps() + rps,
+                                old.bytesPerSecond() + bps,
+                                latency));
             } else {
-                rows.put(r.key(), new Row(r.kind(), r.direction(), r.service(), r.route(), r.caller(), r.callerKind(),
-                        r.requests(), r.failures(), r.refused(), r.bytes(), rps, bps, latency));
+                rows.put(
+                        r.key(),
+                        new Row(
+                                r.kind(),
+                                r.direction(),
+                                r.service(),
+                                r.route(),
+                                r.caller(),
+                                r.callerKind(),
+                                r.requests(),
+                                r.failures(),
+                                r.refused(),
+                                r.bytes(),
+                                rps,
+                                bps,
+                                latency));
             }
         }
         return this;
     }
 
-    /** Rows of {@code kind} and {@code direction} ({@code ""} for both directions), by service, route, caller. */
+    /**
+     * Rows of {@code kind} and {@code direction} ({@code ""} for both directions), by service,
+     * route, caller.
+     */
     public List<Row> rows(String kind, String direction) {
         List<Row> out = new ArrayList<>();
         for (Row r : rows.values()) {
@@ -70,8 +102,11 @@ public final class MeshStats {
                 out.add(r);
             }
         }
-        out.sort(Comparator.comparing(Row::service).thenComparing(Row::direction).thenComparing(Row::route)
-                .thenComparing(Row::caller));
+        out.sort(
+                Comparator.comparing(Row::service)
+                        .thenComparing(Row::direction)
+                        .thenComparing(Row::route)
+                        .thenComparing(Row::caller));
         return out;
     }
 }

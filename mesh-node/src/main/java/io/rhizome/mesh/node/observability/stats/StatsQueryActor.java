@@ -17,28 +17,45 @@ public final class StatsQueryActor {
     /** 2: rows carry bytes, and {@code tcp} rows (connections) exist. */
     public static final int PROTOCOL_VERSION = 2;
 
-    public static final ServiceKey<GetStats> KEY = ServiceKey.create(GetStats.class, "rhizome-stats");
+    public static final ServiceKey<GetStats> KEY =
+            ServiceKey.create(GetStats.class, "rhizome-stats");
 
-    public record GetStats(int protocolVersion, long windowMillis, ActorRef<Stats> replyTo) implements KryoMessage {}
+    public record GetStats(int protocolVersion, long windowMillis, ActorRef<Stats> replyTo)
+            implements KryoMessage {}
 
     /** {@code rows} is empty when the window was refused (a peer of another build). */
-    public record Stats(int protocolVersion, String node, long coveredMillis, StatRow[] rows) implements KryoMessage {}
+    public record Stats(int protocolVersion, String node, long coveredMillis, StatRow[] rows)
+            implements KryoMessage {}
 
     private StatsQueryActor() {}
 
     public static Behavior<GetStats> create(String nodeName, StatsRecorder recorder) {
-        return Behaviors.setup(ctx -> {
-            ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-            return Behaviors.receiveMessage(get -> {
-                Duration window = Duration.ofMillis(get.windowMillis());
-                if (!StatsRecorder.validWindow(window)) {
-                    get.replyTo().tell(new Stats(PROTOCOL_VERSION, nodeName, 0, new StatRow[0]));
-                } else {
-                    NodeStats s = recorder.snapshot(window);
-                    get.replyTo().tell(new Stats(PROTOCOL_VERSION, nodeName, s.coveredMillis(), s.rows().toArray(StatRow[]::new)));
-                }
-                return Behaviors.same();
-            });
-        });
+        return Behaviors.setup(
+                ctx -> {
+                    ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+                    return Behaviors.receiveMessage(
+                            get -> {
+                                Duration window = Duration.ofMillis(get.windowMillis());
+                                if (!StatsRecorder.validWindow(window)) {
+                                    get.replyTo()
+                                            .tell(
+                                                    new Stats(
+                                                            PROTOCOL_VERSION,
+                                                            nodeName,
+                                                            0,
+                                                            new StatRow[0]));
+                                } else {
+                                    NodeStats s = recorder.snapshot(window);
+                                    get.replyTo()
+                                            .tell(
+                                                    new Stats(
+                                                            PROTOCOL_VERSION,
+                                                            nodeName,
+                                                            s.coveredMillis(),
+                                                            s.rows().toArray(StatRow[]::new)));
+                                }
+                                return Behaviors.same();
+                            });
+                });
     }
 }

@@ -12,14 +12,17 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class StatsWindow {
     /** Width of one slot: 10 s. */
     static final long SLOT_MILLIS = 10_000;
+
     /** Slots kept: 30 full ones (5 minutes) plus the current one. */
     static final int SLOTS = 31;
 
     static final int REQUESTS = 0;
     static final int FAILURES = 1;
     static final int REFUSED = 2;
+
     /** Bytes both ways (connections only). */
     static final int BYTES = 3;
+
     static final int LATENCY = 4;
 
     private static final class Slot {
@@ -45,7 +48,10 @@ final class StatsWindow {
         c.incrementAndGet(LATENCY + latencyBucket);
     }
 
-    /** One connection that closed ({@code failure}: it could not be carried), its bytes both ways and its duration's bucket. */
+    /**
+     * One connection that closed ({@code failure}: it could not be carried), its bytes both ways
+     * and its duration's bucket.
+     */
     void recordConnection(long nowMillis, boolean failure, long bytes, int durationBucket) {
         AtomicLongArray c = slot(nowMillis / SLOT_MILLIS).counts;
         c.incrementAndGet(REQUESTS);
@@ -62,7 +68,8 @@ final class StatsWindow {
         while (true) {
             Slot s = ring.get(index);
             if (s != null && s.epoch >= epoch) {
-                return s; // the current period (a newer one only if this thread slept through 5 minutes)
+                return s; // the current period (a newer one only if this thread slept through 5
+                // minutes)
             }
             Slot fresh = new Slot(epoch);
             if (ring.compareAndSet(index, s, fresh)) {

@@ -17,14 +17,16 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Serves taps on this node for any node that asks (node-to-node, Kryo): {@link Subscribe} opens a
- * tap in the {@link TapHub}, buffered events go to the tapping node's sink every
- * {@link #FLUSH_INTERVAL}, and the tap closes on {@link Unsubscribe} or when the sink stops
- * (death watch: the tapping node ended the stream, crashed or left). The flush timer runs only
- * while a tap is open.
+ * tap in the {@link TapHub}, buffered events go to the tapping node's sink every {@link
+ * #FLUSH_INTERVAL}, and the tap closes on {@link Unsubscribe} or when the sink stops (death watch:
+ * the tapping node ended the stream, crashed or left). The flush timer runs only while a tap is
+ * open.
  */
 public final class TapActor extends AbstractBehavior<TapActor.Command> {
-    public static final int PROTOCOL_VERSION = 3; // 2: Subscribe.includeHeaders, TapEvent.headers; 3: TapEvent.grpcStatus
+    public static final int PROTOCOL_VERSION =
+            3; // 2: Subscribe.includeHeaders, TapEvent.headers; 3: TapEvent.grpcStatus
     static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
+
     /** Events per message to the sink. */
     static final int BATCH = 256;
 
@@ -32,21 +34,39 @@ public final class TapActor extends AbstractBehavior<TapActor.Command> {
 
     public sealed interface Command {}
 
-    /** Opens tap {@code tapId}; answers {@code replyTo} whether it did. {@code includeHeaders}: events carry header values. */
-    public record Subscribe(int protocolVersion, String tapId, String service, String pathPrefix, String method,
-            String direction, boolean includeHeaders, ActorRef<Batch> sink, ActorRef<Subscribed> replyTo)
+    /**
+     * Opens tap {@code tapId}; answers {@code replyTo} whether it did. {@code includeHeaders}:
+     * events carry header values.
+     */
+    public record Subscribe(
+            int protocolVersion,
+            String tapId,
+            String service,
+            String pathPrefix,
+            String method,
+            String direction,
+            boolean includeHeaders,
+            ActorRef<Batch> sink,
+            ActorRef<Subscribed> replyTo)
             implements Command, KryoMessage {}
 
     public record Unsubscribe(int protocolVersion, String tapId) implements Command, KryoMessage {}
 
     /** {@code reason} is {@code ""} when the tap is open. */
-    public record Subscribed(int protocolVersion, String node, boolean ok, String reason) implements KryoMessage {}
-
-    /** Events of one node for one tap; {@code dropped}: events lost to a full buffer since the last batch. */
-    public record Batch(int protocolVersion, String tapId, String node, TapEvent[] events, long dropped)
+    public record Subscribed(int protocolVersion, String node, boolean ok, String reason)
             implements KryoMessage {}
 
-    private enum Flush implements Command { INSTANCE }
+    /**
+     * Events of one node for one tap; {@code dropped}: events lost to a full buffer since the last
+     * batch.
+     */
+    public record Batch(
+            int protocolVersion, String tapId, String node, TapEvent[] events, long dropped)
+            implements KryoMessage {}
+
+    private enum Flush implements Command {
+        INSTANCE
+    }
 
     private record SinkGone(String tapId) implements Command {}
 
@@ -62,7 +82,8 @@ public final class TapActor extends AbstractBehavior<TapActor.Command> {
     }
 
     public static Behavior<Command> create(TapHub hub) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TapActor(ctx, hub, timers)));
+        return Behaviors.setup(
+                ctx -> Behaviors.withTimers(timers -> new TapActor(ctx, hub, timers)));
     }
 
     @Override
@@ -72,23 +93,41 @@ public final class TapActor extends AbstractBehavior<TapActor.Command> {
                 .onMessage(Unsubscribe.class, u -> close(u.tapId()))
                 .onMessage(SinkGone.class, g -> close(g.tapId()))
                 .onMessageEquals(Flush.INSTANCE, this::onFlush)
-                .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
-                    sinks.keySet().forEach(hub::close);
-                    return this;
-                })
+                .onSignal(
+                        org.apache.pekko.actor.typed.PostStop.class,
+                        s -> {
+                            sinks.keySet().forEach(hub::close);
+                            return this;
+                        })
                 .build();
     }
 
     private Behavior<Command> onSubscribe(Subscribe s) {
         if (s.protocolVersion() != PROTOCOL_VERSION) {
-            s.replyTo().tell(new Subscribed(PROTOCOL_VERSION, hub.nodeName(), false,
-                    "tap protocol " + s.protocolVersion() + " (expected: " + PROTOCOL_VERSION + ")"));
+            s.replyTo()
+                    .tell(
+                            new Subscribed(
+                                    PROTOCOL_VERSION,
+                                    hub.nodeName(),
+                                    false,
+                                    "tap protocol "
+                                            + s.protocolVersion()
+                                            + " (expected: "
+                                            + PROTOCOL_VERSION
+                                            + ")"));
             return this;
         }
-        TapFilter filter = new TapFilter(s.service(), s.pathPrefix(), s.method(), s.direction(), s.includeHeaders());
+        TapFilter filter =
+                new TapFilter(
+                        s.service(), s.pathPrefix(), s.method(), s.direction(), s.includeHeaders());
         if (hub.open(s.tapId(), filter).isEmpty()) {
-            s.replyTo().tell(new Subscribed(PROTOCOL_VERSION, hub.nodeName(), false,
-                    "this node already serves " + TapHub.MAX_TAPS + " taps"));
+            s.replyTo()
+                    .tell(
+                            new Subscribed(
+                                    PROTOCOL_VERSION,
+                                    hub.nodeName(),
+                                    false,
+                                    "this node already serves " + TapHub.MAX_TAPS + " taps"));
             return this;
         }
         if (!sinks.containsKey(s.tapId())) {
@@ -123,7 +162,13 @@ public final class TapActor extends AbstractBehavior<TapActor.Command> {
             long dropped = tap.dropped.getAndSet(0);
             List<TapEvent> events = tap.drain(BATCH);
             if (!events.isEmpty() || dropped > 0) {
-                sink.tell(new Batch(PROTOCOL_VERSION, tap.id, hub.nodeName(), events.toArray(TapEvent[]::new), dropped));
+                sink.tell(
+                        new Batch(
+                                PROTOCOL_VERSION,
+                                tap.id,
+                                hub.nodeName(),
+                                events.toArray(TapEvent[]::new),
+                                dropped));
             }
         }
         return this;

@@ -5,14 +5,19 @@ import io.rhizome.mesh.node.observability.RequestRecord;
 /**
  * Which requests a tap wants. Empty strings match everything.
  *
- * @param service    the mesh service, {@code ""} for every service (not egress)
+ * @param service the mesh service, {@code ""} for every service (not egress)
  * @param pathPrefix a prefix of the path (plain string prefix)
- * @param method     the method, case-insensitive
- * @param direction  {@code outbound} (each request once, as its caller's node saw it), {@code inbound}
- *                   or {@code all}
+ * @param method the method, case-insensitive
+ * @param direction {@code outbound} (each request once, as its caller's node saw it), {@code
+ *     inbound} or {@code all}
  * @param includeHeaders the events carry the request's header values (secrets redacted)
  */
-public record TapFilter(String service, String pathPrefix, String method, String direction, boolean includeHeaders) {
+public record TapFilter(
+        String service,
+        String pathPrefix,
+        String method,
+        String direction,
+        boolean includeHeaders) {
 
     /** A filter whose events carry no header values. */
     public TapFilter(String service, String pathPrefix, String method, String direction) {

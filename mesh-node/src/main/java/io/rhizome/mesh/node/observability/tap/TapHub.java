@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TapHub {
     /** Events buffered per tap between flushes; beyond it they are dropped and counted. */
     public static final int BUFFER = 1024;
+
     /** Taps one node serves at once. */
     public static final int MAX_TAPS = 16;
 
@@ -62,8 +63,10 @@ public final class TapHub {
     }
 
     private final RequestObservers observers;
+
     /** Closed connections (TCP, upgrades, CONNECT), shown by taps beside requests. */
     private final RequestObservers connections;
+
     private final String nodeName;
     private final String localCaller;
     private final Map<String, Tap> taps = new ConcurrentHashMap<>();
@@ -73,7 +76,11 @@ public final class TapHub {
     }
 
     /** Taps see {@code observers}' requests and {@code connections}' closed connections. */
-    public TapHub(RequestObservers observers, RequestObservers connections, String nodeName, String localCaller) {
+    public TapHub(
+            RequestObservers observers,
+            RequestObservers connections,
+            String nodeName,
+            String localCaller) {
         this.observers = observers;
         this.connections = connections;
         this.nodeName = nodeName;

@@ -47,7 +47,7 @@ public final class OtlpExporter implements RequestObserver, AutoCloseable {
     }
 
     /**
-     * @param endpoint    the collector's traces URL, e.g. {@code http://127.0.0.1:4318/v1/traces}
+     * @param endpoint the collector's traces URL, e.g. {@code http://127.0.0.1:4318/v1/traces}
      * @param serviceName the resource's {@code service.name} (the node's workload identity)
      */
     public static OtlpExporter start(String endpoint, String node, String serviceName) {
@@ -62,7 +62,8 @@ public final class OtlpExporter implements RequestObserver, AutoCloseable {
             return;
         }
         // The local shortcut's inbound copy is the same hop as its outbound record: one span.
-        if (r.direction() == RequestRecord.Direction.INBOUND && RequestFlags.has(r.flags(), "local")) {
+        if (r.direction() == RequestRecord.Direction.INBOUND
+                && RequestFlags.has(r.flags(), "local")) {
             return;
         }
         if (!queue.offer(r)) {
@@ -100,11 +101,17 @@ public final class OtlpExporter implements RequestObserver, AutoCloseable {
     }
 
     private void send(List<RequestRecord> batch) {
-        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(OtlpJson.request(node, serviceName, batch))).build();
+        HttpRequest request =
+                HttpRequest.newBuilder(endpoint)
+                        .timeout(TIMEOUT)
+                        .header("Content-Type", "application/json")
+                        .POST(
+                                HttpRequest.BodyPublishers.ofString(
+                                        OtlpJson.request(node, serviceName, batch)))
+                        .build();
         try {
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response =
+                    http.send(request, HttpResponse.BodyHandlers.discarding());
             if (response.statusCode() / 100 == 2) {
                 exported.add(batch.size());
                 return;
@@ -119,12 +126,17 @@ public final class OtlpExporter implements RequestObserver, AutoCloseable {
         dropped.add(batch.size());
     }
 
-    /** At most one warning a minute: a collector that is down must not flood the application log. */
+    /**
+     * At most one warning a minute: a collector that is down must not flood the application log.
+     */
     private void warn(String what) {
         long now = System.nanoTime();
         if (lastWarning == 0 || now - lastWarning > TimeUnit.MINUTES.toNanos(1)) {
             lastWarning = now;
-            log.warn("OTLP export to {} failed ({}); spans are dropped until it answers", endpoint, what);
+            log.warn(
+                    "OTLP export to {} failed ({}); spans are dropped until it answers",
+                    endpoint,
+                    what);
         }
     }
 

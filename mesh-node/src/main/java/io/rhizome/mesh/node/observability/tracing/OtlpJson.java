@@ -34,13 +34,21 @@ final class OtlpJson {
     private static void span(StringBuilder b, RequestRecord r) {
         boolean outbound = r.direction() == RequestRecord.Direction.OUTBOUND;
         long start = r.startMillis() * 1_000_000L;
-        b.append("{\"traceId\":\"").append(r.traceId()).append("\",\"spanId\":\"").append(r.spanId()).append('"');
+        b.append("{\"traceId\":\"")
+                .append(r.traceId())
+                .append("\",\"spanId\":\"")
+                .append(r.spanId())
+                .append('"');
         if (!r.parentSpanId().isEmpty()) {
             b.append(",\"parentSpanId\":\"").append(r.parentSpanId()).append('"');
         }
         b.append(",\"name\":");
-        string(b, r.direction().label() + " " + (r.service().isEmpty() ? r.authority() : r.service())
-                + (r.route().isEmpty() ? "" : " " + r.route()));
+        string(
+                b,
+                r.direction().label()
+                        + " "
+                        + (r.service().isEmpty() ? r.authority() : r.service())
+                        + (r.route().isEmpty() ? "" : " " + r.route()));
         b.append(",\"kind\":").append(outbound ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER);
         b.append(",\"startTimeUnixNano\":\"").append(start).append('"');
         b.append(",\"endTimeUnixNano\":\"").append(start + r.durationNanos()).append('"');
@@ -50,7 +58,9 @@ final class OtlpJson {
         attribute(b, "url.path", r.path());
         b.append(',');
         attribute(b, "server.address", r.authority());
-        b.append(",{\"key\":\"http.response.status_code\",\"value\":{\"intValue\":\"").append(r.status()).append("\"}}");
+        b.append(",{\"key\":\"http.response.status_code\",\"value\":{\"intValue\":\"")
+                .append(r.status())
+                .append("\"}}");
         optional(b, "rhizome.service", r.service());
         optional(b, "rhizome.route", r.route());
         optional(b, "rhizome.upstream", r.upstream());
@@ -66,7 +76,9 @@ final class OtlpJson {
                 optional(b, "rpc.service", r.path().substring(1, slash));
                 optional(b, "rpc.method", r.path().substring(slash + 1));
             }
-            b.append(",{\"key\":\"rpc.grpc.status_code\",\"value\":{\"intValue\":\"").append(r.grpcStatus()).append("\"}}");
+            b.append(",{\"key\":\"rpc.grpc.status_code\",\"value\":{\"intValue\":\"")
+                    .append(r.grpcStatus())
+                    .append("\"}}");
         }
         b.append(']');
         if (r.failed()) {

@@ -22,7 +22,9 @@ public final class TraceContext {
         this.sampleRatio = sampleRatio;
     }
 
-    /** @param sampleRatio the share of the traces this node starts that are marked sampled */
+    /**
+     * @param sampleRatio the share of the traces this node starts that are marked sampled
+     */
     public static TraceContext create(double sampleRatio) {
         return new TraceContext(sampleRatio);
     }
@@ -79,8 +81,8 @@ public final class TraceContext {
 
     /**
      * A version-00 traceparent as the specification parses it: {@code 2-32-16-2} lower-case hex,
-     * ids not all zero, version not {@code ff}. A higher version is read by its
-     * version-00 prefix when what follows starts with {@code -}.
+     * ids not all zero, version not {@code ff}. A higher version is read by its version-00 prefix
+     * when what follows starts with {@code -}.
      */
     public static boolean isValid(CharSequence h) {
         int n = h.length();
@@ -94,9 +96,14 @@ public final class TraceContext {
         if (version00 ? n != 55 : n > 55 && h.charAt(55) != '-') {
             return false;
         }
-        return h.charAt(2) == '-' && h.charAt(35) == '-' && h.charAt(52) == '-'
-                && isHex(h, 3, 35) && isHex(h, 36, 52) && isHex(h, 53, 55)
-                && !allZero(h, 3, 35) && !allZero(h, 36, 52);
+        return h.charAt(2) == '-'
+                && h.charAt(35) == '-'
+                && h.charAt(52) == '-'
+                && isHex(h, 3, 35)
+                && isHex(h, 36, 52)
+                && isHex(h, 53, 55)
+                && !allZero(h, 3, 35)
+                && !allZero(h, 36, 52);
     }
 
     private static boolean isHex(CharSequence s, int from, int to) {

@@ -30,7 +30,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.reused = true;
     }
 
-    /** True once the connection has served an earlier exchange (a reset on it may just be a stale close). */
+    /**
+     * True once the connection has served an earlier exchange (a reset on it may just be a stale
+     * close).
+     */
     boolean reused() {
         return reused;
     }
@@ -68,11 +71,13 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof Http2GoAwayFrame goAway) {
-            goAway.release(); // the multiplexer tells only the streams above the GOAWAY's last stream id
+            goAway.release(); // the multiplexer tells only the streams above the GOAWAY's last
+            // stream id
             refused(ctx);
             return;
         }
-        if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+        if (evt instanceof Http2ResetFrame reset
+                && reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
             refused(ctx); // a reset is an event, not a read: it is not flow-controlled
             return;
         }

@@ -19,8 +19,13 @@ import java.util.function.Supplier;
  */
 final class Balance {
     private final ProxyContext context;
-    /** The rule that routed the request, whose other backends a request may move to; null without a Route. */
+
+    /**
+     * The rule that routed the request, whose other backends a request may move to; null without a
+     * Route.
+     */
     private final RoutedRule rule;
+
     private String service;
     private SubsetFilter subset;
     private final Set<String> tried = new HashSet<>(4);
@@ -47,29 +52,46 @@ final class Balance {
      */
     EndpointSelector.Pick next(Destination d, Supplier<PickContext> pickContext) {
         MeshSnapshot mesh = context.view().current();
-        EndpointSelector.Pick pick = d.balancer() == null
-                ? context.selector().pick(mesh, service, tried, subset)
-                : context.selector().pick(mesh, service, tried, subset, d.balancer(), pickContext.get());
+        EndpointSelector.Pick pick =
+                d.balancer() == null
+                        ? context.selector().pick(mesh, service, tried, subset)
+                        : context.selector()
+                                .pick(
+                                        mesh,
+                                        service,
+                                        tried,
+                                        subset,
+                                        d.balancer(),
+                                        pickContext.get());
         if (pick instanceof EndpointSelector.Chosen chosen) {
             tried.add(chosen.endpoint().id());
         }
         return pick;
     }
 
-    /** Another try of {@code endpointId} is fine after all (a stale pooled connection said nothing about it). */
+    /**
+     * Another try of {@code endpointId} is fine after all (a stale pooled connection said nothing
+     * about it).
+     */
     void untried(String endpointId) {
         tried.remove(endpointId);
     }
 
-    /** The backend has nothing left to try: move to another backend of the rule that has; false when none has. */
+    /**
+     * The backend has nothing left to try: move to another backend of the rule that has; false when
+     * none has.
+     */
     boolean switchBackend() {
         if (rule == null) {
             return false;
         }
         MeshSnapshot mesh = context.view().current();
         for (RouteBackend other : rule.backends().backends()) {
-            boolean same = other.service().equals(service) && other.subset().labels().equals(subset.labels());
-            // Only a backend with an untried endpoint: two fully tried backends would switch forever.
+            boolean same =
+                    other.service().equals(service)
+                            && other.subset().labels().equals(subset.labels());
+            // Only a backend with an untried endpoint: two fully tried backends would switch
+            // forever.
             if (!same && other.weight() > 0 && hasUntried(mesh, other.service(), other.subset())) {
                 service = other.service();
                 subset = other.subset();
@@ -79,7 +101,9 @@ final class Balance {
         return false;
     }
 
-    /** A retry has somewhere to go: an untried endpoint in this backend or in another of the rule's. */
+    /**
+     * A retry has somewhere to go: an untried endpoint in this backend or in another of the rule's.
+     */
     boolean hasNext() {
         MeshSnapshot mesh = context.view().current();
         if (hasUntried(mesh, service, subset)) {
@@ -95,10 +119,15 @@ final class Balance {
         return false;
     }
 
-    /** Some endpoint of {@code svc} in {@code sub} that takes traffic has not been tried by this request. */
+    /**
+     * Some endpoint of {@code svc} in {@code sub} that takes traffic has not been tried by this
+     * request.
+     */
     private boolean hasUntried(MeshSnapshot mesh, String svc, SubsetFilter sub) {
         for (MeshEndpoint e : mesh.endpoints(svc)) {
-            if (sub.matches(e.labels()) && !tried.contains(e.id()) && context.selector().exclusionReason(e).isEmpty()) {
+            if (sub.matches(e.labels())
+                    && !tried.contains(e.id())
+                    && context.selector().exclusionReason(e).isEmpty()) {
                 return true;
             }
         }

@@ -21,7 +21,8 @@ final class CountingFrameLogger extends Http2FrameLogger {
     }
 
     @Override
-    public void logRstStream(Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
+    public void logRstStream(
+            Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
         if (direction == Direction.OUTBOUND) {
             stats.resetSent(inbound, errorCode);
         }
@@ -29,7 +30,12 @@ final class CountingFrameLogger extends Http2FrameLogger {
     }
 
     @Override
-    public void logGoAway(Direction direction, ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+    public void logGoAway(
+            Direction direction,
+            ChannelHandlerContext ctx,
+            int lastStreamId,
+            long errorCode,
+            ByteBuf debugData) {
         if (direction == Direction.OUTBOUND) {
             stats.goAwaySent(inbound, errorCode);
         }

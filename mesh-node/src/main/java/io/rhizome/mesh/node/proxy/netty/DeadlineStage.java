@@ -7,8 +7,8 @@ import io.rhizome.mesh.node.resilience.Deadline;
 /**
  * Deadline: the caller's {@code x-rhizome-deadline-ms} (the mesh's own header, removed here and set
  * again only toward a peer's inbound port) and, for gRPC, {@code grpc-timeout}; the earlier wins. A
- * malformed one is refused; one already passed is answered at once with {@code timeout}. The Route's
- * timeout joins it when the request is forwarded.
+ * malformed one is refused; one already passed is answered at once with {@code timeout}. The
+ * Route's timeout joins it when the request is forwarded.
  */
 final class DeadlineStage implements RequestStage {
     @Override
@@ -25,8 +25,13 @@ final class DeadlineStage implements RequestStage {
         }
         if (deadline instanceof Deadline.Expired expired) {
             rc.record.flag(RequestFlags.TIMEOUT);
-            return Answer.of(ProxyErrors.TIMEOUT, "the caller's deadline has already passed ("
-                    + (grpcTimeout != null ? Deadline.GRPC_HEADER + ": " + grpcTimeout : Deadline.HEADER + ": " + expired.millis()) + ")");
+            return Answer.of(
+                    ProxyErrors.TIMEOUT,
+                    "the caller's deadline has already passed ("
+                            + (grpcTimeout != null
+                                    ? Deadline.GRPC_HEADER + ": " + grpcTimeout
+                                    : Deadline.HEADER + ": " + expired.millis())
+                            + ")");
         }
         return null;
     }

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.discovery.MeshEndpoint;
@@ -27,62 +28,90 @@ import io.rhizome.mesh.node.proxy.HopByHop;
 import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.resilience.Deadline;
 import io.rhizome.mesh.node.resilience.Destination;
-import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.resilience.RequestLimit;
 import io.rhizome.mesh.node.resilience.circuitbreaker.ConnectionLimit;
-import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
+import io.rhizome.mesh.node.resilience.retry.RetryBudget;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.routing.SubsetFilter;
 import io.rhizome.mesh.node.security.PeerIdentity;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response on a client connection, from the request line to the response's last
  * byte: the endpoint picks, the tries (retries, their timers and the replay of the held body), the
- * upstream connection of each try and the response's way back. {@link ProxyHandler} is its client edge.
+ * upstream connection of each try and the response's way back. {@link ProxyHandler} is its client
+ * edge.
  */
 final class Exchange {
     /** The client connection's handler: its context, its record and its local answers. */
     private final ProxyHandler edge;
+
     final HttpRequest request;
     final boolean clientKeepAlive;
     final HttpVersion clientVersion;
     final boolean idempotent;
     final boolean headRequest;
-    /** Where each try goes (the route's backends, the balancer, what was tried); null for egress and inbound. */
+
+    /**
+     * Where each try goes (the route's backends, the balancer, what was tried); null for egress and
+     * inbound.
+     */
     final Balance balance;
+
     final HostPort fixedTarget;
     final String label;
     final RoutedRule rule;
     final RetryPolicy retry;
+
     /** The destination's max-requests slot this request holds; released when it ends. */
     final RequestLimit limit;
+
     /** The retry budget of the service the request was addressed to; every retry asks it first. */
     final RetryBudget budget;
+
     /** The destination of the current try: its outlier policy judges the try's endpoint. */
     Destination destination = Destination.DEFAULT;
+
     /** The current try's handle in the endpoint stats; null between tries. */
     /** What the current try tells about its endpoint (balancer load, outlier detection). */
     final TryOutcome outcome;
+
     int retriesUsed;
     ScheduledFuture<?> routeTimer;
-    /** When the overall timeout (Route timeout or caller's deadline) runs out ({@code System.nanoTime()}); 0: none. */
+
+    /**
+     * When the overall timeout (Route timeout or caller's deadline) runs out ({@code
+     * System.nanoTime()}); 0: none.
+     */
     long deadlineNanos;
+
     ScheduledFuture<?> tryTimer;
     boolean discardingResponse;
+
     /** Holds a max-pending slot of this limit while waiting for a connection; null otherwise. */
     ConnectionLimit pendingOn;
+
     /** Waiting for room under max-connections; null otherwise. */
     ConnectionLimit.Waiter waiter;
+
     ScheduledFuture<?> waitTimer;
-    /** The response being dropped says the peer never reached its instance: resend at once, no retry spent. */
+
+    /**
+     * The response being dropped says the peer never reached its instance: resend at once, no retry
+     * spent.
+     */
     boolean resendNow;
+
     /** The body's parts waiting for the connection and those held for a retry. */
     final HeldBody body;
+
     boolean keepClient;
-    /** A local instance's RateLimits admitted this request (once, whichever try took the shortcut). */
+
+    /**
+     * A local instance's RateLimits admitted this request (once, whichever try took the shortcut).
+     */
     boolean admittedLocally;
+
     MeshEndpoint endpoint;
     HostPort target;
     int attempts;
@@ -94,25 +123,53 @@ final class Exchange {
     boolean skippingInformational;
     boolean upstreamKeepAlive;
     boolean upstreamNeedsFlush;
-    /** The current try goes over an HTTP/2 stream (the caller spoke HTTP/2, or the instance's service says so). */
+
+    /**
+     * The current try goes over an HTTP/2 stream (the caller spoke HTTP/2, or the instance's
+     * service says so).
+     */
     boolean upstreamH2;
-    /** The caller sent {@code te: trailers} (gRPC does): kept toward HTTP/2 upstreams, where it is not hop-by-hop. */
+
+    /**
+     * The caller sent {@code te: trailers} (gRPC does): kept toward HTTP/2 upstreams, where it is
+     * not hop-by-hop.
+     */
     final boolean teTrailers;
+
     final boolean grpcCall;
+
     /** The service of this node an inbound request is for; null otherwise. */
     final String localService;
-    /** A peer's HTTP/1.1 caller's request that crossed over HTTP/2: its instance is called over HTTP/1.1. */
+
+    /**
+     * A peer's HTTP/1.1 caller's request that crossed over HTTP/2: its instance is called over
+     * HTTP/1.1.
+     */
     final boolean callerSpokeHttp1;
-    /** The protocol the request asks to switch to ({@code Upgrade}, e.g. websocket); null for a plain request. */
+
+    /**
+     * The protocol the request asks to switch to ({@code Upgrade}, e.g. websocket); null for a
+     * plain request.
+     */
     final String upgrade;
+
     /** The upstream answered 101: once its head is written, both connections become a tunnel. */
     boolean upgraded;
+
     ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
     int lastStatus;
     String lastMessage = "";
 
-    Exchange(ProxyHandler edge, HttpRequest request, boolean clientKeepAlive, TargetResolver.Target t, RequestLimit limit, RetryBudget budget,
-            long callerDeadlineMillis, String upgrade, boolean callerSpokeHttp1) {
+    Exchange(
+            ProxyHandler edge,
+            HttpRequest request,
+            boolean clientKeepAlive,
+            TargetResolver.Target t,
+            RequestLimit limit,
+            RetryBudget budget,
+            long callerDeadlineMillis,
+            String upgrade,
+            boolean callerSpokeHttp1) {
         this.edge = edge;
         this.callerSpokeHttp1 = callerSpokeHttp1;
         this.grpcCall = edge.grpc;
@@ -124,33 +181,68 @@ final class Exchange {
         this.clientKeepAlive = clientKeepAlive;
         this.keepClient = clientKeepAlive;
         HttpMethod m = request.method();
-        this.idempotent = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
-                || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+        this.idempotent =
+                m.equals(HttpMethod.GET)
+                        || m.equals(HttpMethod.HEAD)
+                        || m.equals(HttpMethod.OPTIONS)
+                        || m.equals(HttpMethod.PUT)
+                        || m.equals(HttpMethod.DELETE)
+                        || m.equals(HttpMethod.TRACE);
         this.headRequest = m.equals(HttpMethod.HEAD);
-        this.balance = t.service() == null ? null : new Balance(edge.context, t.service(), t.subset(), t.rule());
+        this.balance =
+                t.service() == null
+                        ? null
+                        : new Balance(edge.context, t.service(), t.subset(), t.rule());
         this.fixedTarget = t.address();
         this.label = t.label();
         this.rule = t.rule();
         this.localService = t.localService();
         this.retry = t.rule() == null ? RetryPolicy.DEFAULT : RetryPolicy.of(t.rule().retries());
         // A non-idempotent request is held for replay only when its route opts in to retrying it.
-        // Held also wherever an HTTP/2 peer may refuse the stream unprocessed: then any method goes elsewhere.
-        boolean mayCrossHttp2 = edge.http2 || edge.context.settings().proxy().peerProtocol() == NodeSettings.PeerProtocol.HTTP2;
-        this.body = new HeldBody(idempotent || retry.nonIdempotent() || grpcRetries() || mayCrossHttp2,
-                edge.context.settings().proxy().maxRetryBuffer());
-        long routeMillis = t.rule() != null && t.rule().timeout().isPresent() ? t.rule().timeout().get().toMillis() : 0L;
+        // Held also wherever an HTTP/2 peer may refuse the stream unprocessed: then any method goes
+        // elsewhere.
+        boolean mayCrossHttp2 =
+                edge.http2
+                        || edge.context.settings().proxy().peerProtocol()
+                                == NodeSettings.PeerProtocol.HTTP2;
+        this.body =
+                new HeldBody(
+                        idempotent || retry.nonIdempotent() || grpcRetries() || mayCrossHttp2,
+                        edge.context.settings().proxy().maxRetryBuffer());
+        long routeMillis =
+                t.rule() != null && t.rule().timeout().isPresent()
+                        ? t.rule().timeout().get().toMillis()
+                        : 0L;
         if (routeMillis > 0 || callerDeadlineMillis > 0) {
-            // The earlier of the Route's timeout and the caller's deadline header bounds the whole request.
-            boolean callers = callerDeadlineMillis > 0 && (routeMillis <= 0 || callerDeadlineMillis < routeMillis);
+            // The earlier of the Route's timeout and the caller's deadline header bounds the whole
+            // request.
+            boolean callers =
+                    callerDeadlineMillis > 0
+                            && (routeMillis <= 0 || callerDeadlineMillis < routeMillis);
             long ms = callers ? callerDeadlineMillis : routeMillis;
-            String why = callers ? "the caller's " + Deadline.HEADER : "timeout of " + t.rule().id();
+            String why =
+                    callers ? "the caller's " + Deadline.HEADER : "timeout of " + t.rule().id();
             deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
             final Exchange self = this;
-            routeTimer = edge.ctx.executor().schedule(() -> edge.onTimeout(self, "no response within " + ms + "ms (" + why + ")"),
-                    ms, TimeUnit.MILLISECONDS);
+            routeTimer =
+                    edge.ctx
+                            .executor()
+                            .schedule(
+                                    () ->
+                                            edge.onTimeout(
+                                                    self,
+                                                    "no response within "
+                                                            + ms
+                                                            + "ms ("
+                                                            + why
+                                                            + ")"),
+                                    ms,
+                                    TimeUnit.MILLISECONDS);
         }
         this.request = request;
-        this.teTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+        this.teTrailers =
+                request.headers()
+                        .containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         prepareHead(request);
         if (request instanceof LastHttpContent) {
             requestDone = true;
@@ -190,7 +282,12 @@ final class Exchange {
                 if (endpoint.local() && !admittedLocally) {
                     // The local shortcut skips the instance's inbound port, not its inbound policy;
                     // the caller is this node's own app.
-                    if (LocalAdmission.check(edge.context, endpoint.service(), request, edge.context.selfIdentity(), edge.clientIp())
+                    if (LocalAdmission.check(
+                                    edge.context,
+                                    endpoint.service(),
+                                    request,
+                                    edge.context.selfIdentity(),
+                                    edge.clientIp())
                             instanceof LocalAdmission.Refused refused) {
                         refusedLocally(refused);
                         return;
@@ -209,9 +306,18 @@ final class Exchange {
                 return;
             } else {
                 EndpointSelector.NoHealthyEndpoint none = (EndpointSelector.NoHealthyEndpoint) pick;
-                fail(ProxyErrors.NO_HEALTHY_ENDPOINT, subset.labels().isEmpty()
-                        ? "none of the " + none.endpoints() + " endpoints of \"" + service + "\" is healthy"
-                        : "no healthy endpoint of \"" + service + "\" in subset " + subset.labels());
+                fail(
+                        ProxyErrors.NO_HEALTHY_ENDPOINT,
+                        subset.labels().isEmpty()
+                                ? "none of the "
+                                        + none.endpoints()
+                                        + " endpoints of \""
+                                        + service
+                                        + "\" is healthy"
+                                : "no healthy endpoint of \""
+                                        + service
+                                        + "\" in subset "
+                                        + subset.labels());
                 return;
             }
         } else {
@@ -224,8 +330,10 @@ final class Exchange {
             outcome.start(endpoint, destination);
         }
         // mTLS to a peer's inbound port only: the local shortcut and egress stay plaintext.
-        String identity = endpoint != null && !endpoint.local() && edge.context.tls().enabled()
-                ? edge.context.tls().expectedPeer(endpoint.identity()) : null;
+        String identity =
+                endpoint != null && !endpoint.local() && edge.context.tls().enabled()
+                        ? edge.context.tls().expectedPeer(endpoint.identity())
+                        : null;
         if (upstreamH2) {
             openStream(connectTimeoutMillis, identity);
             return;
@@ -245,16 +353,19 @@ final class Exchange {
 
     /**
      * Whether this try goes over HTTP/2: to a peer's inbound port when the caller spoke HTTP/2 (the
-     * far side restores nothing: it calls its instance the same way), to an instance when the caller
-     * did or its service is {@code protocol = http2}; egress stays HTTP/1.1.
+     * far side restores nothing: it calls its instance the same way), to an instance when the
+     * caller did or its service is {@code protocol = http2}; egress stays HTTP/1.1.
      */
     private boolean speaksHttp2() {
         if (upgrade != null) {
             return false; // an upgrade is HTTP/1.1's (RFC 8441's extended CONNECT is not supported)
         }
         if (endpoint != null && !endpoint.local()) {
-            // HTTP/2 callers' streams always; HTTP/1.1 callers' requests when proxy.peer-protocol says so.
-            return edge.http2 || edge.context.settings().proxy().peerProtocol() == NodeSettings.PeerProtocol.HTTP2;
+            // HTTP/2 callers' streams always; HTTP/1.1 callers' requests when proxy.peer-protocol
+            // says so.
+            return edge.http2
+                    || edge.context.settings().proxy().peerProtocol()
+                            == NodeSettings.PeerProtocol.HTTP2;
         }
         String instance = endpoint != null ? endpoint.service() : localService;
         if (instance == null) {
@@ -263,52 +374,68 @@ final class Exchange {
         if (edge.context.speaksHttp2(instance)) {
             return true;
         }
-        // protocol = http: the caller's protocol (a peer's HTTP/1.1 caller's when it crossed over HTTP/2),
+        // protocol = http: the caller's protocol (a peer's HTTP/1.1 caller's when it crossed over
+        // HTTP/2),
         // unless the instance was found to speak HTTP/1.1 only.
-        return edge.http2 && !callerSpokeHttp1 && (grpcCall || !edge.context.http2().knownHttp1Only(target));
+        return edge.http2
+                && !callerSpokeHttp1
+                && (grpcCall || !edge.context.http2().knownHttp1Only(target));
     }
 
     /**
-     * An HTTP/2 caller's request to an instance of a {@code protocol = http} service whose port did not
-     * answer HTTP/2's preface: it goes over HTTP/1.1 instead (nothing of it was sent). Not for gRPC, which
-     * needs HTTP/2, nor for peers or {@code protocol = http2} services, which speak it.
+     * An HTTP/2 caller's request to an instance of a {@code protocol = http} service whose port did
+     * not answer HTTP/2's preface: it goes over HTTP/1.1 instead (nothing of it was sent). Not for
+     * gRPC, which needs HTTP/2, nor for peers or {@code protocol = http2} services, which speak it.
      */
     private boolean fallsBackToHttp1(Throwable cause) {
         if (!(cause instanceof Http2Upstreams.NotHttp2Exception) || grpcCall) {
             return false;
         }
-        String instance = endpoint != null ? (endpoint.local() ? endpoint.service() : null) : localService;
+        String instance =
+                endpoint != null ? (endpoint.local() ? endpoint.service() : null) : localService;
         return instance != null && !edge.context.speaksHttp2(instance);
     }
 
-    /** A new stream on a shared HTTP/2 connection to the target (max-connections does not apply: streams share connections). */
+    /**
+     * A new stream on a shared HTTP/2 connection to the target (max-connections does not apply:
+     * streams share connections).
+     */
     private void openStream(int connectTimeoutMillis, String identity) {
         final Exchange self = this;
-        edge.context.http2().openStream(edge.ctx.channel().eventLoop(), target, identity, connectTimeoutMillis)
-                .addListener((io.netty.util.concurrent.Future<Http2StreamChannel> f) -> {
-                    if (edge.ex != self) {
-                        if (f.isSuccess()) {
-                            f.getNow().close();
-                        }
-                    } else if (f.isSuccess()) {
-                        attach(f.getNow(), false);
-                    } else if (fallsBackToHttp1(f.cause())) {
-                        upstreamH2 = false;
-                        connectHttp1(connectTimeoutMillis, identity);
-                    } else {
-                        onConnectFailure(f.cause());
-                    }
-                });
+        edge.context
+                .http2()
+                .openStream(edge.ctx.channel().eventLoop(), target, identity, connectTimeoutMillis)
+                .addListener(
+                        (io.netty.util.concurrent.Future<Http2StreamChannel> f) -> {
+                            if (edge.ex != self) {
+                                if (f.isSuccess()) {
+                                    f.getNow().close();
+                                }
+                            } else if (f.isSuccess()) {
+                                attach(f.getNow(), false);
+                            } else if (fallsBackToHttp1(f.cause())) {
+                                upstreamH2 = false;
+                                connectHttp1(connectTimeoutMillis, identity);
+                            } else {
+                                onConnectFailure(f.cause());
+                            }
+                        });
     }
 
-    /** No idle connection to the target: open one, within the destination's max-connections and max-pending. */
+    /**
+     * No idle connection to the target: open one, within the destination's max-connections and
+     * max-pending.
+     */
     private void openConnection(int connectTimeoutMillis, String identity) {
         ConnectionLimit cl = destination.connections();
         if (cl.limited()) {
             if (pendingOn == null) {
                 if (!cl.tryStartPending()) {
-                    overflow("already has " + cl.maxPending() + " requests waiting for a connection from this node"
-                            + " (circuit-breaker max-pending)");
+                    overflow(
+                            "already has "
+                                    + cl.maxPending()
+                                    + " requests waiting for a connection from this node"
+                                    + " (circuit-breaker max-pending)");
                     return;
                 }
                 pendingOn = cl;
@@ -319,42 +446,69 @@ final class Exchange {
             }
         }
         final Exchange self = this;
-        ChannelFuture connecting = edge.context.pool().connect(edge.ctx.channel().eventLoop(), target,
-                edge.context.settings().proxy().maxHeaderSize(), connectTimeoutMillis, identity);
+        ChannelFuture connecting =
+                edge.context
+                        .pool()
+                        .connect(
+                                edge.ctx.channel().eventLoop(),
+                                target,
+                                edge.context.settings().proxy().maxHeaderSize(),
+                                connectTimeoutMillis,
+                                identity);
         if (cl.limited()) {
             connecting.channel().closeFuture().addListener(c -> cl.closed());
         }
-        connecting.addListener((ChannelFuture f) -> {
-            endPending();
-            if (edge.ex != self) {
-                f.channel().close();
-            } else if (f.isSuccess()) {
-                attach(f.channel(), false);
-            } else {
-                onConnectFailure(f.cause());
-            }
-        });
+        connecting.addListener(
+                (ChannelFuture f) -> {
+                    endPending();
+                    if (edge.ex != self) {
+                        f.channel().close();
+                    } else if (f.isSuccess()) {
+                        attach(f.channel(), false);
+                    } else {
+                        onConnectFailure(f.cause());
+                    }
+                });
     }
 
-    /** At max-connections: wait for a connection of the service to close, at most the connect timeout. */
+    /**
+     * At max-connections: wait for a connection of the service to close, at most the connect
+     * timeout.
+     */
     private void awaitRoom(ConnectionLimit cl, int connectTimeoutMillis, String identity) {
         final Exchange self = this;
-        long wait = connectTimeoutMillis > 0 ? connectTimeoutMillis : edge.context.settings().proxy().connectTimeout().toMillis();
-        waiter = cl.await(edge.ctx.executor(), () -> {
-            if (edge.ex == self && waiter != null) {
-                waiter = null;
-                ProxyHandler.cancel(waitTimer);
-                openConnection(connectTimeoutMillis, identity);
-            }
-        });
-        waitTimer = edge.ctx.executor().schedule(() -> {
-            ConnectionLimit.Waiter w = waiter;
-            if (edge.ex == self && w != null && w.cancel()) {
-                waiter = null;
-                overflow("has had " + cl.maxConnections() + " connections open from this node for " + wait
-                        + "ms (circuit-breaker max-connections)");
-            }
-        }, wait, TimeUnit.MILLISECONDS);
+        long wait =
+                connectTimeoutMillis > 0
+                        ? connectTimeoutMillis
+                        : edge.context.settings().proxy().connectTimeout().toMillis();
+        waiter =
+                cl.await(
+                        edge.ctx.executor(),
+                        () -> {
+                            if (edge.ex == self && waiter != null) {
+                                waiter = null;
+                                ProxyHandler.cancel(waitTimer);
+                                openConnection(connectTimeoutMillis, identity);
+                            }
+                        });
+        waitTimer =
+                edge.ctx
+                        .executor()
+                        .schedule(
+                                () -> {
+                                    ConnectionLimit.Waiter w = waiter;
+                                    if (edge.ex == self && w != null && w.cancel()) {
+                                        waiter = null;
+                                        overflow(
+                                                "has had "
+                                                        + cl.maxConnections()
+                                                        + " connections open from this node for "
+                                                        + wait
+                                                        + "ms (circuit-breaker max-connections)");
+                                    }
+                                },
+                                wait,
+                                TimeUnit.MILLISECONDS);
     }
 
     /** A circuit breaker turned the request away before anything was sent: 503 overflow. */
@@ -371,7 +525,10 @@ final class Exchange {
         }
     }
 
-    /** A finished connection goes back to the pool, unless requests wait for room under max-connections. */
+    /**
+     * A finished connection goes back to the pool, unless requests wait for room under
+     * max-connections.
+     */
     private void release(Channel up) {
         if (upstreamH2 || destination.connections().hasWaiters()) {
             // A finished HTTP/2 stream is not reused; its connection stays open for the next one.
@@ -410,7 +567,10 @@ final class Exchange {
         outcome.ignored();
     }
 
-    /** A retry has somewhere to go: an untried endpoint of the rule's backends (egress: the same address). */
+    /**
+     * A retry has somewhere to go: an untried endpoint of the rule's backends (egress: the same
+     * address).
+     */
     private boolean hasNextTarget() {
         return balance == null || balance.hasNext();
     }
@@ -441,28 +601,41 @@ final class Exchange {
         ch.pipeline().get(BackendHandler.class).attach(edge);
         ch.config().setAutoRead(true);
         if (deadlineNanos != 0 && endpoint != null && !endpoint.local()) {
-            // A peer's inbound port honours what is left of the deadline (relative: clocks need not agree).
-            request.headers().set(Deadline.HEADER, Deadline.format(deadlineNanos, System.nanoTime()));
+            // A peer's inbound port honours what is left of the deadline (relative: clocks need not
+            // agree).
+            request.headers()
+                    .set(Deadline.HEADER, Deadline.format(deadlineNanos, System.nanoTime()));
         } else {
             request.headers().remove(Deadline.HEADER);
         }
         if (rule != null) {
-            // The peer serves the service its Host names, unless told which backend service this is.
-            if (endpoint != null && !endpoint.local() && !endpoint.service().equals(rule.service())) {
+            // The peer serves the service its Host names, unless told which backend service this
+            // is.
+            if (endpoint != null
+                    && !endpoint.local()
+                    && !endpoint.service().equals(rule.service())) {
                 request.headers().set(TargetResolver.SERVICE_HEADER, endpoint.service());
             } else {
                 request.headers().remove(TargetResolver.SERVICE_HEADER);
             }
         }
         if (grpcCall && deadlineNanos != 0) {
-            request.headers().set(Deadline.GRPC_HEADER, Deadline.formatGrpc(deadlineNanos, System.nanoTime()));
+            request.headers()
+                    .set(
+                            Deadline.GRPC_HEADER,
+                            Deadline.formatGrpc(deadlineNanos, System.nanoTime()));
         }
         if (upstreamH2 && !edge.http2 && endpoint != null && !endpoint.local()) {
-            request.headers().set(TargetResolver.PROTOCOL_HEADER, TargetResolver.HTTP1); // the far side calls its instance so
+            request.headers()
+                    .set(
+                            TargetResolver.PROTOCOL_HEADER,
+                            TargetResolver.HTTP1); // the far side calls its instance so
         } else if (!edge.http2) {
-            request.headers().remove(TargetResolver.PROTOCOL_HEADER); // an earlier try's (HTTP/2 to a peer)
+            request.headers()
+                    .remove(TargetResolver.PROTOCOL_HEADER); // an earlier try's (HTTP/2 to a peer)
         }
-        if (teTrailers) { // HopByHop dropped it; HTTP/2 keeps it (an earlier HTTP/2 try may have set it)
+        if (teTrailers) { // HopByHop dropped it; HTTP/2 keeps it (an earlier HTTP/2 try may have
+            // set it)
             if (upstreamH2) {
                 request.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
             } else {
@@ -482,24 +655,38 @@ final class Exchange {
         if (retry.perTryTimeoutMillis() > 0) {
             ProxyHandler.cancel(tryTimer);
             final Exchange self = this;
-            tryTimer = edge.ctx.executor().schedule(() -> edge.onTryTimeout(self), retry.perTryTimeoutMillis(), TimeUnit.MILLISECONDS);
+            tryTimer =
+                    edge.ctx
+                            .executor()
+                            .schedule(
+                                    () -> edge.onTryTimeout(self),
+                                    retry.perTryTimeoutMillis(),
+                                    TimeUnit.MILLISECONDS);
         }
     }
 
-    /** Retries are allowed for this request: its body is held for replay and its method may repeat. */
+    /**
+     * Retries are allowed for this request: its body is held for replay and its method may repeat.
+     */
     private boolean canRetry() {
-        return requestDone && body.replayable() && (idempotent || retry.nonIdempotent() || grpcRetries()) && retriesUsed < retry.attempts();
+        return requestDone
+                && body.replayable()
+                && (idempotent || retry.nonIdempotent() || grpcRetries())
+                && retriesUsed < retry.attempts();
     }
 
     /**
-     * A gRPC call whose route retries gRPC conditions: held for replay like an idempotent request, while
-     * its body fits the retry buffer (a streaming call's messages beyond it make it not retried).
+     * A gRPC call whose route retries gRPC conditions: held for replay like an idempotent request,
+     * while its body fits the retry buffer (a streaming call's messages beyond it make it not
+     * retried).
      */
     private boolean grpcRetries() {
         return grpcCall && retry.hasGrpcConditions();
     }
 
-    /** Takes a retry from the destination's budget; asked last, once a retry is otherwise decided. */
+    /**
+     * Takes a retry from the destination's budget; asked last, once a retry is otherwise decided.
+     */
     private boolean budgetAllowsRetry() {
         if (budget.tryRetry()) {
             return true;
@@ -512,11 +699,16 @@ final class Exchange {
         retriesUsed++;
         requeueReplay();
         final Exchange self = this;
-        edge.ctx.executor().schedule(() -> {
-            if (edge.ex == self) {
-                connect();
-            }
-        }, retry.backoffMillis(retriesUsed), TimeUnit.MILLISECONDS);
+        edge.ctx
+                .executor()
+                .schedule(
+                        () -> {
+                            if (edge.ex == self) {
+                                connect();
+                            }
+                        },
+                        retry.backoffMillis(retriesUsed),
+                        TimeUnit.MILLISECONDS);
     }
 
     /** The next try sends the head and the held body again. */
@@ -533,8 +725,12 @@ final class Exchange {
         tryFailed();
         edge.record.flag(RequestFlags.TIMEOUT);
         lastError = ProxyErrors.TIMEOUT;
-        lastMessage = "no response from " + describeTarget() + " within the per-try timeout of "
-                + retry.perTryTimeoutMillis() + "ms";
+        lastMessage =
+                "no response from "
+                        + describeTarget()
+                        + " within the per-try timeout of "
+                        + retry.perTryTimeoutMillis()
+                        + "ms";
         if (canRetry() && budgetAllowsRetry()) {
             retryAfterBackoff();
         } else {
@@ -569,14 +765,19 @@ final class Exchange {
         edge.record.addRequestBytes(c.content().readableBytes());
         if (c.decoderResult().isFailure()) {
             // A broken body (an invalid chunk size): the upstream connection closes mid-request, so
-            // the instance never sees a whole request; the client learns why when it can still be told.
+            // the instance never sees a whole request; the client learns why when it can still be
+            // told.
             Throwable cause = c.decoderResult().cause();
             c.release();
             boolean answer = !responseStarted;
             abandon();
             edge.ex = null;
             if (answer) {
-                edge.sendLocal(ProxyErrors.BAD_REQUEST, "malformed request body: " + String.valueOf(cause.getMessage()).split("\n")[0], false);
+                edge.sendLocal(
+                        ProxyErrors.BAD_REQUEST,
+                        "malformed request body: "
+                                + String.valueOf(cause.getMessage()).split("\n")[0],
+                        false);
             } else {
                 edge.ctx.close();
             }
@@ -615,7 +816,9 @@ final class Exchange {
                 ReferenceCountUtil.release(msg);
                 closeUpstream();
                 if (!responseStarted) {
-                    fail(ProxyErrors.UPSTREAM_RESET, describeTarget() + " sent a malformed response");
+                    fail(
+                            ProxyErrors.UPSTREAM_RESET,
+                            describeTarget() + " sent a malformed response");
                 } else {
                     truncate();
                 }
@@ -626,7 +829,10 @@ final class Exchange {
                 if (upgrade == null || upstreamH2) {
                     ReferenceCountUtil.release(msg);
                     closeUpstream();
-                    fail(ProxyErrors.UPSTREAM_RESET, describeTarget() + " switched protocols unasked (101 to a request without Upgrade)");
+                    fail(
+                            ProxyErrors.UPSTREAM_RESET,
+                            describeTarget()
+                                    + " switched protocols unasked (101 to a request without Upgrade)");
                     return;
                 }
                 switchingProtocols(response, msg instanceof LastHttpContent);
@@ -639,8 +845,10 @@ final class Exchange {
             }
             // A peer's inbound port that could not reach its instance: nothing reached the app,
             // as with a refused connection of our own. A peer's reset counts as a reset.
-            ProxyErrors peer = endpoint != null && !endpoint.local()
-                    ? ProxyErrors.ofPeer(code, response.headers().get(ProxyErrors.HEADER)) : null;
+            ProxyErrors peer =
+                    endpoint != null && !endpoint.local()
+                            ? ProxyErrors.ofPeer(code, response.headers().get(ProxyErrors.HEADER))
+                            : null;
             boolean peerRefused = peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE;
             if (peerRefused) {
                 tryRefused();
@@ -649,10 +857,23 @@ final class Exchange {
             } else {
                 tryFailed();
             }
-            resendNow = peerRefused && requestDone && body.replayable() && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget();
-            boolean grpcRetriable = grpcCall && msg instanceof LastHttpContent && retry.retriesGrpc(grpcStatusOf(response.headers()));
-            if (resendNow || ((retry.retriesStatus(code) || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset())
-                    || grpcRetriable) && canRetry() && hasNextTarget() && budgetAllowsRetry())) {
+            resendNow =
+                    peerRefused
+                            && requestDone
+                            && body.replayable()
+                            && attempts < ProxyHandler.MAX_ATTEMPTS
+                            && hasNextTarget();
+            boolean grpcRetriable =
+                    grpcCall
+                            && msg instanceof LastHttpContent
+                            && retry.retriesGrpc(grpcStatusOf(response.headers()));
+            if (resendNow
+                    || ((retry.retriesStatus(code)
+                                    || (peer == ProxyErrors.UPSTREAM_RESET && retry.retriesReset())
+                                    || grpcRetriable)
+                            && canRetry()
+                            && hasNextTarget()
+                            && budgetAllowsRetry())) {
                 // Answered with a status the route retries: drop this response, try elsewhere.
                 // With no untried endpoint left, the response goes to the client as it is.
                 ProxyHandler.cancel(tryTimer);
@@ -671,7 +892,8 @@ final class Exchange {
             responseStarted = true;
             edge.record.status(code);
             if (grpcCall) {
-                recordGrpcStatus(response.headers()); // a trailers-only answer carries it in its head
+                recordGrpcStatus(
+                        response.headers()); // a trailers-only answer carries it in its head
             }
             dropReplay();
             prepareResponse(response);
@@ -692,7 +914,10 @@ final class Exchange {
             return;
         }
         if (upgraded) {
-            boolean last = msg instanceof LastHttpContent; // a 101 has no body: its empty end comes at once
+            boolean last =
+                    msg
+                            instanceof
+                            LastHttpContent; // a 101 has no body: its empty end comes at once
             content.release();
             if (last) {
                 joinTunnel(false);
@@ -727,7 +952,8 @@ final class Exchange {
 
     /**
      * The upstream accepted the upgrade: the 101 goes to the client with the upgrade's two fields
-     * (the route's response edits apply), and the request is over as a request (its record says 101).
+     * (the route's response edits apply), and the request is over as a request (its record says
+     * 101).
      */
     private void switchingProtocols(HttpResponse response, boolean full) {
         cancelTimers(); // a route timeout bounds the handshake, not the tunnel's life
@@ -751,7 +977,9 @@ final class Exchange {
         }
     }
 
-    /** The 101's end: the connections leave HTTP and carry bytes both ways until either side closes. */
+    /**
+     * The 101's end: the connections leave HTTP and carry bytes both ways until either side closes.
+     */
     private void joinTunnel(boolean headWasFull) {
         Channel up = upstream;
         upstream = null;
@@ -767,14 +995,31 @@ final class Exchange {
         edge.record.emit(edge.context.observers(), System.nanoTime());
         Object m;
         while ((m = edge.pending.poll()) != null) {
-            ReferenceCountUtil.release(m); // a client waits for the 101 before it speaks the new protocol
+            ReferenceCountUtil.release(
+                    m); // a client waits for the 101 before it speaks the new protocol
         }
         boolean inbound = edge.mode == ProxyHandler.Mode.INBOUND;
-        String svc = localService != null ? localService : balance != null ? balance.service() : "egress";
+        String svc =
+                localService != null
+                        ? localService
+                        : balance != null ? balance.service() : "egress";
         String caller = inbound ? PeerIdentity.of(edge.ctx.channel()).orElse("") : "";
-        Tunnel.join(edge.ctx.channel(), edge, up, edge.tunnelIdleMillis(), edge.context.tunnels(), edge.context.tcpStats().opened(
-                inbound ? RequestRecord.Direction.INBOUND : RequestRecord.Direction.OUTBOUND, svc, "upgrade", caller,
-                String.valueOf(target)));
+        Tunnel.join(
+                edge.ctx.channel(),
+                edge,
+                up,
+                edge.tunnelIdleMillis(),
+                edge.context.tunnels(),
+                edge.context
+                        .tcpStats()
+                        .opened(
+                                inbound
+                                        ? RequestRecord.Direction.INBOUND
+                                        : RequestRecord.Direction.OUTBOUND,
+                                svc,
+                                "upgrade",
+                                caller,
+                                String.valueOf(target)));
     }
 
     private void endDiscardAndRetry() {
@@ -829,7 +1074,10 @@ final class Exchange {
         } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        response.setProtocolVersion(clientVersion.equals(HttpVersion.HTTP_1_0) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1);
+        response.setProtocolVersion(
+                clientVersion.equals(HttpVersion.HTTP_1_0)
+                        ? HttpVersion.HTTP_1_0
+                        : HttpVersion.HTTP_1_1);
     }
 
     /** The response's last part arrived: hand the connections back and take the next request. */
@@ -866,8 +1114,9 @@ final class Exchange {
     }
 
     /**
-     * The try's upstream went away: true when that happened before the response started (the try can
-     * end in another); a response broken off is truncated; nothing to do when no try was upstream.
+     * The try's upstream went away: true when that happened before the response started (the try
+     * can end in another); a response broken off is truncated; nothing to do when no try was
+     * upstream.
      */
     private boolean lostBeforeResponse() {
         Channel was = upstream;
@@ -890,14 +1139,22 @@ final class Exchange {
         lastError = ProxyErrors.UPSTREAM_RESET;
         lastMessage = describeTarget() + " closed the connection before responding";
         // A stale pooled connection says nothing about the endpoint and costs no retry.
-        boolean stale = reusedConnection && requestDone && body.replayable() && idempotent && attempts < ProxyHandler.MAX_ATTEMPTS;
+        boolean stale =
+                reusedConnection
+                        && requestDone
+                        && body.replayable()
+                        && idempotent
+                        && attempts < ProxyHandler.MAX_ATTEMPTS;
         if (stale) {
             tryIgnored();
         } else {
             tryFailed();
         }
         if (reusedConnection) {
-            edge.context.pool().closeIdle(target); // its siblings were opened to the same peer: likely closed too
+            edge.context
+                    .pool()
+                    .closeIdle(
+                            target); // its siblings were opened to the same peer: likely closed too
         }
         // A stale pooled connection's replay is not a retry: the budget is not asked.
         boolean canReplay = stale || (retry.retriesReset() && canRetry() && budgetAllowsRetry());
@@ -906,7 +1163,8 @@ final class Exchange {
         }
         if (canReplay) {
             if (endpoint != null && reusedConnection) {
-                balance.untried(endpoint.id()); // a stale pooled connection says nothing about the endpoint
+                balance.untried(
+                        endpoint.id()); // a stale pooled connection says nothing about the endpoint
             }
             requeueReplay();
             if (fixedTarget != null && !reusedConnection) {
@@ -921,17 +1179,21 @@ final class Exchange {
 
     /**
      * The peer refused the HTTP/2 stream unprocessed (it is going away, or at its stream limit): as
-     * with a refused connect, the request goes to another endpoint at once, no retry spent, whatever its
-     * method, while its body is held.
+     * with a refused connect, the request goes to another endpoint at once, no retry spent,
+     * whatever its method, while its body is held.
      */
     void onUpstreamRefused() {
         if (!lostBeforeResponse()) {
             return;
         }
-        tryIgnored(); // says nothing about the endpoint's health; it is not tried again for this request
+        tryIgnored(); // says nothing about the endpoint's health; it is not tried again for this
+        // request
         lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
-        lastMessage = describeTarget() + " refused the stream unprocessed (going away, or at its stream limit)";
-        // The body need not have ended: what came of it is held, what is still to come follows the new try.
+        lastMessage =
+                describeTarget()
+                        + " refused the stream unprocessed (going away, or at its stream limit)";
+        // The body need not have ended: what came of it is held, what is still to come follows the
+        // new try.
         if (body.replayable() && attempts < ProxyHandler.MAX_ATTEMPTS && hasNextTarget()) {
             requeueReplay();
             connect();
@@ -957,7 +1219,10 @@ final class Exchange {
         }
     }
 
-    /** The local instance's Authorization or RateLimit refused the request: its body dropped, the connection kept. */
+    /**
+     * The local instance's Authorization or RateLimit refused the request: its body dropped, the
+     * connection kept.
+     */
     private void refusedLocally(LocalAdmission.Refused refused) {
         cancelTimers();
         closeUpstream();

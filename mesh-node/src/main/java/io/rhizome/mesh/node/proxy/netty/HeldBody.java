@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * A request's body on its way upstream: the parts that wait for the try's connection, and the parts
  * held for a retry. A body is held while it fits the retry buffer ({@code proxy.max-retry-buffer});
- * beyond that nothing is held and the request can no longer be retried. Only its event loop uses it.
+ * beyond that nothing is held and the request can no longer be retried. Only its event loop uses
+ * it.
  */
 final class HeldBody {
     private final ArrayDeque<HttpContent> waiting = new ArrayDeque<>();
@@ -38,7 +39,10 @@ final class HeldBody {
         return waiting.poll();
     }
 
-    /** {@code c} is about to be written upstream: a duplicate is held while the body fits the retry buffer. */
+    /**
+     * {@code c} is about to be written upstream: a duplicate is held while the body fits the retry
+     * buffer.
+     */
     void written(HttpContent c) {
         if (!replayable) {
             return;
@@ -53,8 +57,8 @@ final class HeldBody {
     }
 
     /**
-     * The next try sends the held body again. The held parts move to the waiting queue (writing them
-     * holds them again), so the buffer holds the body once, whatever the try.
+     * The next try sends the held body again. The held parts move to the waiting queue (writing
+     * them holds them again), so the buffer holds the body once, whatever the try.
      */
     void requeue() {
         waiting.addAll(replay);
@@ -62,7 +66,10 @@ final class HeldBody {
         replayBytes = 0;
     }
 
-    /** The response started (or the body outgrew the buffer): nothing more is held, no retry is possible. */
+    /**
+     * The response started (or the body outgrew the buffer): nothing more is held, no retry is
+     * possible.
+     */
     void dropReplay() {
         replayable = false;
         for (HttpContent c : replay) {

@@ -48,7 +48,10 @@ record HostAndPort(String host, int port) {
         return new HostAndPort(host.toLowerCase(Locale.ROOT), port);
     }
 
-    /** Visible ASCII other than slash, at and backslash (a loop, not a stream: this runs for every request). */
+    /**
+     * Visible ASCII other than slash, at and backslash (a loop, not a stream: this runs for every
+     * request).
+     */
     private static boolean hostChars(String host) {
         for (int i = 0; i < host.length(); i++) {
             char ch = host.charAt(i);

@@ -7,10 +7,10 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
- * The last handler of an HTTP/2 connection. It closes the connection once {@link IdleCheck} found it
- * idle for the idle timeout with no stream open (a quiet long-lived stream, a gRPC watch, keeps it).
- * Errors end here: an I/O error closes the connection; a protocol error is left to the codec, which
- * answers it with GOAWAY and its code once the error has passed through the pipeline.
+ * The last handler of an HTTP/2 connection. It closes the connection once {@link IdleCheck} found
+ * it idle for the idle timeout with no stream open (a quiet long-lived stream, a gRPC watch, keeps
+ * it). Errors end here: an I/O error closes the connection; a protocol error is left to the codec,
+ * which answers it with GOAWAY and its code once the error has passed through the pipeline.
  */
 final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
     @Override

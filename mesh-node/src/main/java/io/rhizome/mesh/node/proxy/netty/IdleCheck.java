@@ -63,7 +63,10 @@ final class IdleCheck extends ChannelDuplexHandler {
 
     private void start(ChannelHandlerContext ctx) {
         if (timer == null) {
-            timer = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+            timer =
+                    ctx.executor()
+                            .scheduleAtFixedRate(
+                                    () -> tick(ctx), tickNanos, tickNanos, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -26,22 +26,43 @@ final class LocalAdmission {
     private LocalAdmission() {}
 
     /**
-     * @param caller   the caller's verified identity: the peer's on the inbound port, this node's own on
-     *                 the local shortcut; null on plaintext
-     * @param clientIp the calling address, for per-caller RateLimits (there is no identity without mTLS:
-     *                 on the inbound port that is the calling node, on the shortcut the local app)
+     * @param caller the caller's verified identity: the peer's on the inbound port, this node's own
+     *     on the local shortcut; null on plaintext
+     * @param clientIp the calling address, for per-caller RateLimits (there is no identity without
+     *     mTLS: on the inbound port that is the calling node, on the shortcut the local app)
      */
-    static Verdict check(ProxyContext context, String service, HttpRequest request, String caller, String clientIp) {
+    static Verdict check(
+            ProxyContext context,
+            String service,
+            HttpRequest request,
+            String caller,
+            String clientIp) {
         if (context.authorizations().check(service, new NettyAuthzRequest(request, caller))
                 instanceof AuthorizationDecision.Denied denied) {
-            return new Refused(ProxyErrors.FORBIDDEN, "\"" + service + "\" does not allow this request (" + denied.reason() + ")", 0);
+            return new Refused(
+                    ProxyErrors.FORBIDDEN,
+                    "\"" + service + "\" does not allow this request (" + denied.reason() + ")",
+                    0);
         }
-        RateLimitDecision admission = context.rateLimits().admit(service, request.headers().get(RateLimits.ROUTE_HEADER), clientIp);
+        RateLimitDecision admission =
+                context.rateLimits()
+                        .admit(service, request.headers().get(RateLimits.ROUTE_HEADER), clientIp);
         if (admission instanceof RateLimitDecision.Limited limited) {
             long seconds = limited.retryAfterSeconds();
-            return new Refused(ProxyErrors.RATE_LIMITED, "\"" + service + "\" is over RateLimit " + limited.policy().name() + " ("
-                    + limited.policy().requestsPerSecond() + " requests per second, burst " + limited.policy().burst()
-                    + "); retry after " + seconds + "s", seconds);
+            return new Refused(
+                    ProxyErrors.RATE_LIMITED,
+                    "\""
+                            + service
+                            + "\" is over RateLimit "
+                            + limited.policy().name()
+                            + " ("
+                            + limited.policy().requestsPerSecond()
+                            + " requests per second, burst "
+                            + limited.policy().burst()
+                            + "); retry after "
+                            + seconds
+                            + "s",
+                    seconds);
         }
         return ADMITTED;
     }

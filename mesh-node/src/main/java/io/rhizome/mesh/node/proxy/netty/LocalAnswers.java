@@ -26,10 +26,12 @@ final class LocalAnswers {
     private LocalAnswers() {}
 
     /** An answer to {@code error}; {@code retryAfterSeconds} > 0 adds {@code Retry-After}. */
-    static FullHttpResponse of(ProxyErrors error, String message, long retryAfterSeconds, boolean grpc) {
+    static FullHttpResponse of(
+            ProxyErrors error, String message, long retryAfterSeconds, boolean grpc) {
         String text = error.reason() + ": " + message;
         if (grpc) {
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            FullHttpResponse response =
+                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             HttpHeaders h = response.headers();
             h.set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
             h.set(GRPC_STATUS, error.grpcStatus());
@@ -41,7 +43,9 @@ final class LocalAnswers {
             return response;
         }
         ByteBuf body = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()), body);
         HttpHeaders h = response.headers();
         h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         h.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -52,7 +56,10 @@ final class LocalAnswers {
         return response;
     }
 
-    /** Whether a request is a gRPC call: {@code application/grpc}, alone or with a {@code +codec} or parameters (not gRPC-Web). */
+    /**
+     * Whether a request is a gRPC call: {@code application/grpc}, alone or with a {@code +codec} or
+     * parameters (not gRPC-Web).
+     */
     static boolean isGrpc(String contentType) {
         if (contentType == null || !contentType.regionMatches(true, 0, "application/grpc", 0, 16)) {
             return false;
@@ -64,7 +71,10 @@ final class LocalAnswers {
         return next == '+' || next == ';';
     }
 
-    /** gRPC's percent-encoding of {@code grpc-message}: UTF-8, bytes outside printable ASCII and '%' as %XX. */
+    /**
+     * gRPC's percent-encoding of {@code grpc-message}: UTF-8, bytes outside printable ASCII and '%'
+     * as %XX.
+     */
     static String percentEncode(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder(bytes.length);

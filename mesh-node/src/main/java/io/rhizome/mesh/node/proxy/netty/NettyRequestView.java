@@ -3,7 +3,10 @@ package io.rhizome.mesh.node.proxy.netty;
 import io.netty.handler.codec.http.HttpRequest;
 import io.rhizome.mesh.node.routing.RequestView;
 
-/** A Netty request as the route table sees it; reads the request in place, copies nothing but the path. */
+/**
+ * A Netty request as the route table sees it; reads the request in place, copies nothing but the
+ * path.
+ */
 final class NettyRequestView implements RequestView {
     private final HttpRequest request;
     private final String path;

@@ -4,9 +4,9 @@ import io.rhizome.mesh.node.proxy.ProxyErrors;
 import io.rhizome.mesh.node.security.PathNormalizer;
 
 /**
- * Normalize: one form of the path for routes, authorization and the upstream alike (HTTP/2's
- * {@code :path} as HTTP/1.1's request target). A path that cannot be normalised safely is refused and
- * the connection closed.
+ * Normalize: one form of the path for routes, authorization and the upstream alike (HTTP/2's {@code
+ * :path} as HTTP/1.1's request target). A path that cannot be normalised safely is refused and the
+ * connection closed.
  */
 final class NormalizeStage implements RequestStage {
     @Override

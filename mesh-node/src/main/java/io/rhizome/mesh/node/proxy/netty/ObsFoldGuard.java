@@ -10,23 +10,24 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
- * Refuses obs-fold (a header or trailer line that starts with a space or a tab, RFC 9112 §5.2), which
- * Netty's decoder would otherwise unfold silently and has no option or hook to refuse.
+ * Refuses obs-fold (a header or trailer line that starts with a space or a tab, RFC 9112 §5.2),
+ * which Netty's decoder would otherwise unfold silently and has no option or hook to refuse.
  *
- * <p>Two places of one connection share this state: the guard, before the decoder, reads the raw bytes
- * of request heads (and of chunk-size and trailer lines), jumping from line end to line end with
- * {@link ByteBuf#indexOf} and looking at the byte after each, copying nothing and skipping body data
- * by count; {@link #decoded}, called by the {@link RequestGate} after the decoder and the
- * {@link RequestValidator}, marks the request that held a fold as a decoder failure, so the proxy answers
- * it like any other hostile request (400 {@code bad-request}, connection closed, nothing forwarded). The
- * guard does not parse framing itself: it hands each whole head to the decoder and takes the body's
- * length from the request the decoder made of it (Content-Length or chunked), so the two cannot
- * disagree about where the next head begins. They could only disagree on input the decoder refuses, and
- * a refused request closes the connection. After a refusal, a CONNECT or anything the decoder did not
- * turn into a request, the guard passes bytes through unread.
+ * <p>Two places of one connection share this state: the guard, before the decoder, reads the raw
+ * bytes of request heads (and of chunk-size and trailer lines), jumping from line end to line end
+ * with {@link ByteBuf#indexOf} and looking at the byte after each, copying nothing and skipping
+ * body data by count; {@link #decoded}, called by the {@link RequestGate} after the decoder and the
+ * {@link RequestValidator}, marks the request that held a fold as a decoder failure, so the proxy
+ * answers it like any other hostile request (400 {@code bad-request}, connection closed, nothing
+ * forwarded). The guard does not parse framing itself: it hands each whole head to the decoder and
+ * takes the body's length from the request the decoder made of it (Content-Length or chunked), so
+ * the two cannot disagree about where the next head begins. They could only disagree on input the
+ * decoder refuses, and a refused request closes the connection. After a refusal, a CONNECT or
+ * anything the decoder did not turn into a request, the guard passes bytes through unread.
  */
 final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
-    static final String FOLD = "obs-fold (a header line starting with a space or tab) is not accepted";
+    static final String FOLD =
+            "obs-fold (a header line starting with a space or tab) is not accepted";
 
     private enum State {
         /** Before a request line: the CR, LF and other control bytes the decoder skips there. */
@@ -50,8 +51,10 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
     }
 
     private State state = State.SKIP;
+
     /** Body bytes still to skip (FIXED_BODY, CHUNK_DATA). */
     private long remaining;
+
     private long chunkSize;
     private boolean chunkSizeEnded;
     private boolean foldInHead;
@@ -87,7 +90,8 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
                     }
                 }
                 case CHUNK_SIZE -> {
-                    if (chunkSizeEnded) { // extensions: the decoder checks them; on to the line's end
+                    if (chunkSizeEnded) { // extensions: the decoder checks them; on to the line's
+                        // end
                         int lf = in.indexOf(i, end, (byte) '\n');
                         i = lf < 0 ? end : lf;
                     }
@@ -98,11 +102,13 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
                 default -> {
                     lineStartByte(in.getByte(i++));
                     if (state == State.AWAIT_REQUEST) {
-                        // A whole head: the decoder makes a request of it now, and the tracker says what follows.
+                        // A whole head: the decoder makes a request of it now, and the tracker says
+                        // what follows.
                         boolean whole = from == start && i == end;
                         ctx.fireChannelRead(whole ? in : in.retainedSlice(from, i - from));
                         if (state == State.AWAIT_REQUEST) {
-                            state = State.PASS; // the decoder made no request of it (it is discarding input)
+                            state = State.PASS; // the decoder made no request of it (it is
+                            // discarding input)
                         }
                         if (whole) {
                             return;
@@ -123,15 +129,16 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
     }
 
     private void lineEnded() {
-        state = switch (state) {
-            case REQUEST_LINE, LINE -> State.LINE_START;
-            case TRAILER -> State.TRAILER_START;
-            default -> { // CHUNK_END
-                chunkSize = 0;
-                chunkSizeEnded = false;
-                yield State.CHUNK_SIZE;
-            }
-        };
+        state =
+                switch (state) {
+                    case REQUEST_LINE, LINE -> State.LINE_START;
+                    case TRAILER -> State.TRAILER_START;
+                    default -> { // CHUNK_END
+                        chunkSize = 0;
+                        chunkSizeEnded = false;
+                        yield State.CHUNK_SIZE;
+                    }
+                };
     }
 
     /** A byte where a line may begin (or a head or trailer section end). */
@@ -192,14 +199,19 @@ final class ObsFoldGuard extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Each message the decoder made, in order: learns each request's framing and refuses one whose head or trailer held a fold. */
+    /**
+     * Each message the decoder made, in order: learns each request's framing and refuses one whose
+     * head or trailer held a fold.
+     */
     void decoded(Object msg) {
         if (msg instanceof HttpRequest request) {
             onRequest(request);
         } else if (msg instanceof LastHttpContent last && foldInTrailer) {
             foldInTrailer = false;
             if (last.decoderResult().isSuccess()) {
-                last.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(FOLD + " (in a trailer)")));
+                last.setDecoderResult(
+                        DecoderResult.failure(
+                                new IllegalArgumentException(FOLD + " (in a trailer)")));
             }
         }
     }

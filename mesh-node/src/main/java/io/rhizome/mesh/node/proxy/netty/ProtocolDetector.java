@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * method but PRI and P..., the first one), so it costs no wait and nothing per request.
  */
 final class ProtocolDetector extends ByteToMessageDecoder {
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PREFACE =
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Consumer<ChannelPipeline> http1;
     private final Consumer<ChannelPipeline> http2;
@@ -50,7 +51,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            ctx.close(); // connected, then said nothing (or not enough to tell) for the idle timeout
+            ctx.close(); // connected, then said nothing (or not enough to tell) for the idle
+            // timeout
             return;
         }
         super.userEventTriggered(ctx, evt);

@@ -7,14 +7,14 @@ import io.rhizome.mesh.node.discovery.MeshView;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.loadbalancing.EndpointStats;
 import io.rhizome.mesh.node.observability.RequestObservers;
+import io.rhizome.mesh.node.observability.TcpStats;
+import io.rhizome.mesh.node.observability.metrics.Http2Stats;
 import io.rhizome.mesh.node.observability.tracing.TraceContext;
 import io.rhizome.mesh.node.policy.PolicyView;
-import io.rhizome.mesh.node.observability.metrics.Http2Stats;
 import io.rhizome.mesh.node.resilience.DestinationPolicies;
 import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.security.authz.Authorizations;
 import io.rhizome.mesh.node.security.tls.MeshTls;
-import io.rhizome.mesh.node.observability.TcpStats;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection handler of one data plane shares. Read-mostly; counters are atomic. */
@@ -34,14 +34,25 @@ final class ProxyContext {
     private final RateLimits rateLimits;
     private final TraceContext tracing;
     private final Authorizations authorizations;
-    /** The workload identity of this node's own apps: the caller on the local shortcut; null without TLS. */
+
+    /**
+     * The workload identity of this node's own apps: the caller on the local shortcut; null without
+     * TLS.
+     */
     private volatile String selfIdentity;
+
     private final RequestObservers observers = new RequestObservers();
     private final MeshTls tls;
     private volatile boolean draining;
 
-    ProxyContext(NodeSettings settings, MeshView view, EndpointSelector selector, PolicyView policy, Bootstrap upstream,
-            AtomicInteger inFlight, MeshTls tls) {
+    ProxyContext(
+            NodeSettings settings,
+            MeshView view,
+            EndpointSelector selector,
+            PolicyView policy,
+            Bootstrap upstream,
+            AtomicInteger inFlight,
+            MeshTls tls) {
         this.tls = tls;
         this.settings = settings;
         this.policy = policy;
@@ -50,10 +61,20 @@ final class ProxyContext {
         this.upstream = upstream;
         this.inFlight = inFlight;
         this.pool = new UpstreamPool(upstream, settings.proxy().idleTimeout(), tls);
-        this.http2 = new Http2Upstreams(upstream, pool, tls, settings.proxy().idleTimeout().toMillis(), settings.proxy().maxHeaderSize(),
-                settings.proxy().connectTimeout().toMillis());
+        this.http2 =
+                new Http2Upstreams(
+                        upstream,
+                        pool,
+                        tls,
+                        settings.proxy().idleTimeout().toMillis(),
+                        settings.proxy().maxHeaderSize(),
+                        settings.proxy().connectTimeout().toMillis());
         this.destinations = DestinationPolicies.create(policy, EndpointStats.create());
-        this.rateLimits = RateLimits.create(policy, System::nanoTime, service -> view.current().endpoints(service).size());
+        this.rateLimits =
+                RateLimits.create(
+                        policy,
+                        System::nanoTime,
+                        service -> view.current().endpoints(service).size());
         this.tracing = TraceContext.create(settings.observability().sampleRatio());
         this.authorizations = Authorizations.create(policy, settings.authorizationDefaultDeny());
     }
@@ -91,12 +112,18 @@ final class ProxyContext {
         return tunnels;
     }
 
-    /** Per service: its DestinationPolicy's balancer, connect timeout and limits (one EndpointStats per data plane). */
+    /**
+     * Per service: its DestinationPolicy's balancer, connect timeout and limits (one EndpointStats
+     * per data plane).
+     */
     DestinationPolicies destinations() {
         return destinations;
     }
 
-    /** The RateLimits of the services this node fronts, enforced where requests reach a local instance. */
+    /**
+     * The RateLimits of the services this node fronts, enforced where requests reach a local
+     * instance.
+     */
     /** W3C trace context for each request (always on). */
     TraceContext tracing() {
         return tracing;
@@ -106,7 +133,10 @@ final class ProxyContext {
         return rateLimits;
     }
 
-    /** The Authorizations of the services this node fronts, enforced where requests reach a local instance. */
+    /**
+     * The Authorizations of the services this node fronts, enforced where requests reach a local
+     * instance.
+     */
     Authorizations authorizations() {
         return authorizations;
     }
@@ -124,7 +154,9 @@ final class ProxyContext {
         return observers;
     }
 
-    /** The node's mTLS (disabled: plaintext): the inbound port's and calls to peers' inbound ports. */
+    /**
+     * The node's mTLS (disabled: plaintext): the inbound port's and calls to peers' inbound ports.
+     */
     MeshTls tls() {
         return tls;
     }
@@ -143,7 +175,10 @@ final class ProxyContext {
         return http2;
     }
 
-    /** Whether the instances of {@code service}, a service of this node, are called over HTTP/2 whatever the caller spoke. */
+    /**
+     * Whether the instances of {@code service}, a service of this node, are called over HTTP/2
+     * whatever the caller spoke.
+     */
     boolean speaksHttp2(String service) {
         ServiceSettings s = localService(service);
         return s != null && s.protocol() == ServiceSettings.Protocol.HTTP2;
@@ -159,10 +194,15 @@ final class ProxyContext {
         return null;
     }
 
-    /** A host as callers name a service ({@code orders} or {@code orders.mesh}) without the mesh suffix. */
+    /**
+     * A host as callers name a service ({@code orders} or {@code orders.mesh}) without the mesh
+     * suffix.
+     */
     String serviceName(String host) {
         String suffix = settings.outbound().meshSuffix();
-        return !suffix.isEmpty() && host.endsWith("." + suffix) ? host.substring(0, host.length() - suffix.length() - 1) : host;
+        return !suffix.isEmpty() && host.endsWith("." + suffix)
+                ? host.substring(0, host.length() - suffix.length() - 1)
+                : host;
     }
 
     boolean draining() {

@@ -2,20 +2,26 @@ package io.rhizome.mesh.node.proxy.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.rhizome.mesh.node.observability.TcpStats;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.rhizome.mesh.node.observability.TcpStats;
 
-/** Copies bytes one way for a tunnel (CONNECT, Upgrade, opaque TCP), with backpressure: a full peer pauses this side. */
+/**
+ * Copies bytes one way for a tunnel (CONNECT, Upgrade, opaque TCP), with backpressure: a full peer
+ * pauses this side.
+ */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
+
     /** Counts the bytes this side reads; null when nothing counts them. */
     private final TcpStats.Connection counted;
+
     /** This side is the caller's: its bytes go toward the instance. */
     private final boolean clientSide;
+
     private boolean unflushed;
 
     RelayHandler(Channel peer, TcpStats.Connection counted, boolean clientSide) {

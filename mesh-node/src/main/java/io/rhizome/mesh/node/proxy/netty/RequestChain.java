@@ -1,10 +1,11 @@
 package io.rhizome.mesh.node.proxy.netty;
 
 /**
- * The stages a request passes before it is forwarded, per port, from the same stage objects (stateless,
- * shared by every connection). After them the request is forwarded by the exchange, which balances,
- * retries, applies the connection limits and the timeouts, and records the exchange once when it ends;
- * a request to a service of this node that takes the local shortcut meets {@link LocalAdmission} there.
+ * The stages a request passes before it is forwarded, per port, from the same stage objects
+ * (stateless, shared by every connection). After them the request is forwarded by the exchange,
+ * which balances, retries, applies the connection limits and the timeouts, and records the exchange
+ * once when it ends; a request to a service of this node that takes the local shortcut meets {@link
+ * LocalAdmission} there.
  */
 final class RequestChain {
     private static final RequestStage NORMALIZE = new NormalizeStage();
@@ -15,6 +16,7 @@ final class RequestChain {
 
     /** normalize → deadline → resolve and route → circuit breaker (requests). */
     static final RequestStage[] OUTBOUND = {NORMALIZE, DEADLINE, RESOLVE, REQUEST_LIMIT};
+
     /** normalize → deadline → resolve → authorize and rate-limit → circuit breaker (requests). */
     static final RequestStage[] INBOUND = {NORMALIZE, DEADLINE, RESOLVE, ADMISSION, REQUEST_LIMIT};
 

@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 final class RequestGate extends ChannelInboundHandlerAdapter {
     private final RequestValidator validator;
     private final ObsFoldGuard folds;
+
     /** A body-less head, until the decoder's empty last part that follows it. */
     private HttpRequest held;
 
@@ -45,8 +46,14 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         if (head != null) {
             held = null;
             if (msg == LastHttpContent.EMPTY_LAST_CONTENT) {
-                FullHttpRequest full = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-                        Unpooled.EMPTY_BUFFER, head.headers(), EmptyHttpHeaders.INSTANCE);
+                FullHttpRequest full =
+                        new DefaultFullHttpRequest(
+                                head.protocolVersion(),
+                                head.method(),
+                                head.uri(),
+                                Unpooled.EMPTY_BUFFER,
+                                head.headers(),
+                                EmptyHttpHeaders.INSTANCE);
                 full.setDecoderResult(head.decoderResult());
                 ctx.fireChannelRead(full);
                 return;
@@ -57,12 +64,16 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
             validator.check(request);
             folds.decoded(msg);
             if (HttpUtil.is100ContinueExpected(request)) {
-                FullHttpResponse accept = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE);
+                FullHttpResponse accept =
+                        new DefaultFullHttpResponse(
+                                HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE);
                 accept.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
                 ctx.writeAndFlush(accept).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 request.headers().remove(HttpHeaderNames.EXPECT);
             }
-            if (!(msg instanceof LastHttpContent) && request.decoderResult().isSuccess() && bodyless(request.headers())) {
+            if (!(msg instanceof LastHttpContent)
+                    && request.decoderResult().isSuccess()
+                    && bodyless(request.headers())) {
                 held = request;
                 return;
             }
@@ -72,7 +83,10 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    /** No Transfer-Encoding, and no Content-Length or 0: the decoder's next message is the empty last part. */
+    /**
+     * No Transfer-Encoding, and no Content-Length or 0: the decoder's next message is the empty
+     * last part.
+     */
     private static boolean bodyless(HttpHeaders h) {
         if (h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return false;
@@ -98,7 +112,10 @@ final class RequestGate extends ChannelInboundHandlerAdapter {
         release(ctx);
     }
 
-    /** A held head whose empty last part did not follow (not expected from the decoder) goes on alone. */
+    /**
+     * A held head whose empty last part did not follow (not expected from the decoder) goes on
+     * alone.
+     */
     private void release(ChannelHandlerContext ctx) {
         HttpRequest head = held;
         if (head != null) {

@@ -14,31 +14,53 @@ import io.rhizome.mesh.node.resilience.ratelimit.RateLimits;
 import io.rhizome.mesh.node.routing.RoutedRule;
 import io.rhizome.mesh.node.security.PeerIdentity;
 
-/** What the proxy tells a connection's {@link RequestRecordBuilder} at the main steps of a request. */
+/**
+ * What the proxy tells a connection's {@link RequestRecordBuilder} at the main steps of a request.
+ */
 final class RequestRecording {
     private RequestRecording() {}
 
     /** A request head arrived. Reads nothing from it unless someone observes. */
-    static void start(RequestRecordBuilder record, ProxyContext context, Channel channel, boolean inbound, HttpRequest request) {
+    static void start(
+            RequestRecordBuilder record,
+            ProxyContext context,
+            Channel channel,
+            boolean inbound,
+            HttpRequest request) {
         boolean observing = !context.observers().isEmpty();
-        record.start(observing, inbound ? Direction.INBOUND : Direction.OUTBOUND, System.nanoTime());
+        record.start(
+                observing, inbound ? Direction.INBOUND : Direction.OUTBOUND, System.nanoTime());
         if (!observing) {
             return;
         }
-        record.request(request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri());
+        record.request(
+                request.method().name(),
+                request.headers().get(HttpHeaderNames.HOST),
+                request.uri());
         if (context.observers().wantsHeaders()) {
-            record.headers(RequestHeaders.capture(request.headers())); // as the caller sent them, secrets redacted
+            record.headers(
+                    RequestHeaders.capture(
+                            request.headers())); // as the caller sent them, secrets redacted
         }
         if (inbound) {
             record.caller(channel.attr(PeerIdentity.ATTRIBUTE).get());
-            // The calling node's route, as it told the instance's side (for figures per route on both ends).
+            // The calling node's route, as it told the instance's side (for figures per route on
+            // both ends).
             record.route(routeName(request.headers().get(RateLimits.ROUTE_HEADER)));
         }
     }
 
     /** Where the request goes, once known (the target is now in origin form with its Host set). */
-    static void target(RequestRecordBuilder record, HttpRequest request, String service, RoutedRule rule, boolean egress) {
-        record.request(request.method().name(), request.headers().get(HttpHeaderNames.HOST), request.uri());
+    static void target(
+            RequestRecordBuilder record,
+            HttpRequest request,
+            String service,
+            RoutedRule rule,
+            boolean egress) {
+        record.request(
+                request.method().name(),
+                request.headers().get(HttpHeaderNames.HOST),
+                request.uri());
         if (service != null) {
             record.service(service);
         }
@@ -63,7 +85,8 @@ final class RequestRecording {
         }
         String next = context.tracing().nextHop(incoming);
         h.set(TraceContext.TRACEPARENT, next);
-        record.traceParent(next, valid && record.observing() ? TraceContext.spanId(incoming) : null);
+        record.traceParent(
+                next, valid && record.observing() ? TraceContext.spanId(incoming) : null);
     }
 
     /** The mesh answered the request itself. */
@@ -76,7 +99,7 @@ final class RequestRecording {
             case NO_ROUTE -> record.flag(RequestFlags.NO_ROUTE);
             case OVERFLOW -> record.flag(RequestFlags.OVERFLOW);
             case TIMEOUT -> record.flag(RequestFlags.TIMEOUT);
-            default -> { }
+            default -> {}
         }
     }
 

@@ -8,13 +8,18 @@ package io.rhizome.mesh.node.proxy.netty;
 final class ResolveStage implements RequestStage {
     @Override
     public Answer apply(RequestContext rc) {
-        TargetResolver.Target t = rc.inbound
-                ? TargetResolver.inbound(rc.node, rc.request)
-                : TargetResolver.outbound(rc.node, rc.request, rc.record, rc.clientIp);
+        TargetResolver.Target t =
+                rc.inbound
+                        ? TargetResolver.inbound(rc.node, rc.request)
+                        : TargetResolver.outbound(rc.node, rc.request, rc.record, rc.clientIp);
         rc.target = t;
         if (rc.record.observing()) {
-            RequestRecording.target(rc.record, rc.request, t.localService() != null ? t.localService() : t.service(),
-                    t.rule(), t.address() != null && t.localService() == null);
+            RequestRecording.target(
+                    rc.record,
+                    rc.request,
+                    t.localService() != null ? t.localService() : t.service(),
+                    t.rule(),
+                    t.address() != null && t.localService() == null);
         }
         return t.error() == null ? null : Answer.of(t.error(), t.message());
     }

@@ -5,20 +5,30 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A route's retries with the mesh defaults filled in (architecture.md §9): without a retries block (or with
- * {@code attempts = 0}) an idempotent request is retried once on connect-failure or reset.
+ * A route's retries with the mesh defaults filled in (architecture.md §9): without a retries block
+ * (or with {@code attempts = 0}) an idempotent request is retried once on connect-failure or reset.
  */
-record RetryPolicy(int attempts, Set<String> on, Set<Integer> statusCodes, long perTryTimeoutMillis,
-        long backoffBaseMillis, long backoffMaxMillis, boolean nonIdempotent) {
+record RetryPolicy(
+        int attempts,
+        Set<String> on,
+        Set<Integer> statusCodes,
+        long perTryTimeoutMillis,
+        long backoffBaseMillis,
+        long backoffMaxMillis,
+        boolean nonIdempotent) {
 
-    static final RetryPolicy DEFAULT = new RetryPolicy(1, Set.of("connect-failure", "reset"), Set.of(), 0, 25, 250, false);
+    static final RetryPolicy DEFAULT =
+            new RetryPolicy(1, Set.of("connect-failure", "reset"), Set.of(), 0, 25, 250, false);
 
     static RetryPolicy of(Retries r) {
         if (r == null || r.getAttempts() == 0) {
-            return r == null || r.getPerTryTimeoutMillis() == 0 ? DEFAULT
-                    : new RetryPolicy(1, DEFAULT.on(), Set.of(), r.getPerTryTimeoutMillis(), 25, 250, false);
+            return r == null || r.getPerTryTimeoutMillis() == 0
+                    ? DEFAULT
+                    : new RetryPolicy(
+                            1, DEFAULT.on(), Set.of(), r.getPerTryTimeoutMillis(), 25, 250, false);
         }
-        return new RetryPolicy(r.getAttempts(),
+        return new RetryPolicy(
+                r.getAttempts(),
                 r.getOnCount() == 0 ? DEFAULT.on() : Set.copyOf(r.getOnList()),
                 Set.copyOf(r.getRetriableStatusCodesList()),
                 r.getPerTryTimeoutMillis(),
@@ -34,9 +44,9 @@ record RetryPolicy(int attempts, Set<String> on, Set<Integer> statusCodes, long 
     }
 
     /**
-     * Whether a gRPC call that ended with {@code grpcStatus} before any message came back is retried:
-     * {@code cancelled} (1), {@code deadline-exceeded} (4), {@code resource-exhausted} (8),
-     * {@code internal} (13), {@code unavailable} (14).
+     * Whether a gRPC call that ended with {@code grpcStatus} before any message came back is
+     * retried: {@code cancelled} (1), {@code deadline-exceeded} (4), {@code resource-exhausted}
+     * (8), {@code internal} (13), {@code unavailable} (14).
      */
     boolean retriesGrpc(int grpcStatus) {
         return switch (grpcStatus) {
@@ -51,8 +61,11 @@ record RetryPolicy(int attempts, Set<String> on, Set<Integer> statusCodes, long 
 
     /** The route lists a gRPC condition: it opts gRPC calls (POSTs) in to retries of those. */
     boolean hasGrpcConditions() {
-        return on.contains("cancelled") || on.contains("deadline-exceeded") || on.contains("resource-exhausted")
-                || on.contains("internal") || on.contains("unavailable");
+        return on.contains("cancelled")
+                || on.contains("deadline-exceeded")
+                || on.contains("resource-exhausted")
+                || on.contains("internal")
+                || on.contains("unavailable");
     }
 
     boolean retriesReset() {

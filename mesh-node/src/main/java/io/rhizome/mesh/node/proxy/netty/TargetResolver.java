@@ -19,25 +19,29 @@ import io.rhizome.mesh.node.routing.SubsetFilter;
 import java.util.List;
 
 /**
- * The resolve and route stages: where a request goes, worked out from its target and Host (and, for a
- * mesh service, its Routes: the winning rule, its weighted backend, its request header edits). The
- * outbound port and the inbound port each have their resolver; both answer a {@link Target}.
+ * The resolve and route stages: where a request goes, worked out from its target and Host (and, for
+ * a mesh service, its Routes: the winning rule, its weighted backend, its request header edits).
+ * The outbound port and the inbound port each have their resolver; both answer a {@link Target}.
  */
 final class TargetResolver {
     /**
      * Names the service a request crossing to a peer is for when a Route sent it to another service
-     * than its Host names (a backend {@code service = orders-legacy}); the peer's inbound port serves
-     * that service. Set only by the mesh: the outbound port drops it from what apps send.
+     * than its Host names (a backend {@code service = orders-legacy}); the peer's inbound port
+     * serves that service. Set only by the mesh: the outbound port drops it from what apps send.
      */
     static final String SERVICE_HEADER = "x-rhizome-service";
+
     /**
-     * Says that an HTTP/1.1 caller's request crossed to the peer over HTTP/2 ({@code proxy.peer-protocol =
-     * http2}): the peer calls its instance over HTTP/1.1. Set only by the mesh, dropped from what apps send.
+     * Says that an HTTP/1.1 caller's request crossed to the peer over HTTP/2 ({@code
+     * proxy.peer-protocol = http2}): the peer calls its instance over HTTP/1.1. Set only by the
+     * mesh, dropped from what apps send.
      */
     static final String PROTOCOL_HEADER = "x-rhizome-protocol";
+
     static final String HTTP1 = "http/1.1";
-    private static final String NOT_HTTP = "\"%s\" is a tcp service: it takes connections through an upstream listener"
-            + " (rhizome.upstreams), not HTTP requests";
+    private static final String NOT_HTTP =
+            "\"%s\" is a tcp service: it takes connections through an upstream listener"
+                    + " (rhizome.upstreams), not HTTP requests";
 
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
 
@@ -45,10 +49,18 @@ final class TargetResolver {
 
     /**
      * Where a request goes: a mesh service, a fixed address (inbound, egress), or a local error.
-     * {@code localService}: the service of this node an inbound request is for (its RateLimits apply).
+     * {@code localService}: the service of this node an inbound request is for (its RateLimits
+     * apply).
      */
-    record Target(String service, HostPort address, String label, ProxyErrors error, String message,
-            RoutedRule rule, SubsetFilter subset, String localService) {
+    record Target(
+            String service,
+            HostPort address,
+            String label,
+            ProxyErrors error,
+            String message,
+            RoutedRule rule,
+            SubsetFilter subset,
+            String localService) {
         static Target error(ProxyErrors error, String message) {
             return new Target(null, null, null, error, message, null, SubsetFilter.all(), null);
         }
@@ -58,15 +70,28 @@ final class TargetResolver {
         }
 
         static Target local(ServiceSettings service, String label) {
-            return new Target(null, service.address(), label, null, null, null, SubsetFilter.all(), service.name());
+            return new Target(
+                    null,
+                    service.address(),
+                    label,
+                    null,
+                    null,
+                    null,
+                    SubsetFilter.all(),
+                    service.name());
         }
     }
 
     /**
-     * The target of a request on the outbound port: a mesh service (its Routes applied), egress, or an
-     * error. Takes the absolute-form target apart into origin form and Host, and adds X-Forwarded-For.
+     * The target of a request on the outbound port: a mesh service (its Routes applied), egress, or
+     * an error. Takes the absolute-form target apart into origin form and Host, and adds
+     * X-Forwarded-For.
      */
-    static Target outbound(ProxyContext context, HttpRequest request, RequestRecordBuilder record, String clientIp) {
+    static Target outbound(
+            ProxyContext context,
+            HttpRequest request,
+            RequestRecordBuilder record,
+            String clientIp) {
         NodeSettings s = context.settings();
         String uri = request.uri();
         String authority;
@@ -74,7 +99,10 @@ final class TargetResolver {
         if (uri.regionMatches(true, 0, "http://", 0, 7)) {
             int slash = uri.indexOf('/', 7);
             int query = uri.indexOf('?', 7);
-            int end = slash < 0 ? (query < 0 ? uri.length() : query) : (query < 0 ? slash : Math.min(slash, query));
+            int end =
+                    slash < 0
+                            ? (query < 0 ? uri.length() : query)
+                            : (query < 0 ? slash : Math.min(slash, query));
             authority = uri.substring(7, end);
             String rest = uri.substring(end);
             originForm = rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest;
@@ -87,16 +115,24 @@ final class TargetResolver {
         } else if (uri.startsWith("/")) {
             authority = request.headers().get(HttpHeaderNames.HOST);
             if (authority == null || authority.isBlank()) {
-                return Target.error(ProxyErrors.BAD_REQUEST, "missing Host header (expected: Host: <service> or an absolute http:// URI)");
+                return Target.error(
+                        ProxyErrors.BAD_REQUEST,
+                        "missing Host header (expected: Host: <service> or an absolute http:// URI)");
             }
         } else if (uri.regionMatches(true, 0, "https://", 0, 8)) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "https:// URIs go through a CONNECT tunnel (expected: http:// or CONNECT host:443)");
+            return Target.error(
+                    ProxyErrors.BAD_REQUEST,
+                    "https:// URIs go through a CONNECT tunnel (expected: http:// or CONNECT host:443)");
         } else {
-            return Target.error(ProxyErrors.BAD_REQUEST, "request target \"" + uri + "\" (expected: /path or http://host/path)");
+            return Target.error(
+                    ProxyErrors.BAD_REQUEST,
+                    "request target \"" + uri + "\" (expected: /path or http://host/path)");
         }
         HostAndPort hp = HostAndPort.of(authority);
         if (hp == null) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "Host \"" + authority + "\" (expected: host or host:port)");
+            return Target.error(
+                    ProxyErrors.BAD_REQUEST,
+                    "Host \"" + authority + "\" (expected: host or host:port)");
         }
         String suffix = s.outbound().meshSuffix();
         String name = hp.host();
@@ -105,8 +141,12 @@ final class TargetResolver {
             name = name.substring(0, name.length() - suffix.length() - 1);
         }
         addForwardedFor(request, clientIp);
-        request.headers().remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route routed it
-        request.headers().remove(SERVICE_HEADER); // the mesh's own: set toward a peer when a Route changed the service
+        request.headers()
+                .remove(RateLimits.ROUTE_HEADER); // the mesh's own: set below only when a Route
+        // routed it
+        request.headers()
+                .remove(SERVICE_HEADER); // the mesh's own: set toward a peer when a Route changed
+        // the service
         request.headers().remove(PROTOCOL_HEADER);
         MeshSnapshot mesh = context.view().current();
         if (mesh.hasService(name) || context.policy().current().routes().hasRoutes(name)) {
@@ -117,40 +157,64 @@ final class TargetResolver {
             return route(context, name, request, record);
         }
         if (suffixed || isBareName(name)) {
-            return Target.error(ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + name + "\"");
+            return Target.error(
+                    ProxyErrors.UNKNOWN_SERVICE, "no mesh service named \"" + name + "\"");
         }
         if (s.outbound().egress() == NodeSettings.Egress.DENY) {
-            return Target.error(ProxyErrors.EGRESS_DENIED, "egress to \"" + hp.host() + "\" is denied (rhizome.outbound.egress = deny)");
+            return Target.error(
+                    ProxyErrors.EGRESS_DENIED,
+                    "egress to \"" + hp.host() + "\" is denied (rhizome.outbound.egress = deny)");
         }
         int port = hp.port() < 0 ? 80 : hp.port();
-        if (port == s.outbound().address().port() && (hp.host().equals(s.outbound().address().host())
-                || hp.host().equals("localhost") || hp.host().startsWith("127.") || hp.host().equals("::1"))) {
-            return Target.error(ProxyErrors.LOOP, "the request is addressed to this proxy itself (" + authority + ")");
+        if (port == s.outbound().address().port()
+                && (hp.host().equals(s.outbound().address().host())
+                        || hp.host().equals("localhost")
+                        || hp.host().startsWith("127.")
+                        || hp.host().equals("::1"))) {
+            return Target.error(
+                    ProxyErrors.LOOP,
+                    "the request is addressed to this proxy itself (" + authority + ")");
         }
         return Target.fixed(new HostPort(hp.host(), hp.port() < 0 ? 80 : hp.port()), "egress");
     }
 
-    /** Applies the service's Routes: the winning rule, its weighted backend, its request header edits. */
-    private static Target route(ProxyContext context, String service, HttpRequest request, RequestRecordBuilder record) {
+    /**
+     * Applies the service's Routes: the winning rule, its weighted backend, its request header
+     * edits.
+     */
+    private static Target route(
+            ProxyContext context,
+            String service,
+            HttpRequest request,
+            RequestRecordBuilder record) {
         record.service(service);
-        RouteDecision decision = context.policy().current().routes().match(service, new NettyRequestView(request));
+        RouteDecision decision =
+                context.policy().current().routes().match(service, new NettyRequestView(request));
         if (decision instanceof RouteDecision.NoRoute) {
-            return Target.error(ProxyErrors.NO_ROUTE, "no rule of the Routes of \"" + service + "\" matches "
-                    + request.method() + " " + request.uri());
+            return Target.error(
+                    ProxyErrors.NO_ROUTE,
+                    "no rule of the Routes of \""
+                            + service
+                            + "\" matches "
+                            + request.method()
+                            + " "
+                            + request.uri());
         }
         if (!(decision instanceof RouteDecision.Matched matched)) {
             return new Target(service, null, null, null, null, null, SubsetFilter.all(), null);
         }
         RoutedRule rule = matched.rule();
         if (!(rule.backends().pick() instanceof BackendPick.Picked picked)) {
-            return Target.error(ProxyErrors.NO_BACKEND, "every backend of " + rule.id() + " has weight 0");
+            return Target.error(
+                    ProxyErrors.NO_BACKEND, "every backend of " + rule.id() + " has weight 0");
         }
         RouteBackend backend = picked.backend();
         MeshSnapshot mesh = context.view().current();
         if (!context.selector().hasRoutable(mesh, backend.service(), backend.subset())) {
             // A backend with nothing to take traffic (a dead canary) must not fail its share.
             for (RouteBackend other : rule.backends().backends()) {
-                if (other.weight() > 0 && context.selector().hasRoutable(mesh, other.service(), other.subset())) {
+                if (other.weight() > 0
+                        && context.selector().hasRoutable(mesh, other.service(), other.subset())) {
                     backend = other;
                     break;
                 }
@@ -162,20 +226,28 @@ final class TargetResolver {
         return new Target(backend.service(), null, null, null, null, rule, backend.subset(), null);
     }
 
-    /** The target of a request on the inbound port: the service of this node its Host names, or an error. */
+    /**
+     * The target of a request on the inbound port: the service of this node its Host names, or an
+     * error.
+     */
     static Target inbound(ProxyContext context, HttpRequest request) {
         if (!request.uri().startsWith("/")) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "request target \"" + request.uri() + "\" (expected: /path)");
+            return Target.error(
+                    ProxyErrors.BAD_REQUEST,
+                    "request target \"" + request.uri() + "\" (expected: /path)");
         }
         String host = request.headers().get(HttpHeaderNames.HOST);
         HostAndPort hp = host == null ? null : HostAndPort.of(host);
         if (hp == null) {
-            return Target.error(ProxyErrors.BAD_REQUEST, "missing or malformed Host header (expected: Host: <service>)");
+            return Target.error(
+                    ProxyErrors.BAD_REQUEST,
+                    "missing or malformed Host header (expected: Host: <service>)");
         }
         String name = context.serviceName(hp.host());
         String routedTo = request.headers().get(SERVICE_HEADER);
         if (routedTo != null) {
-            name = routedTo; // a Route of the caller's node sent the request to another service than its Host names
+            name = routedTo; // a Route of the caller's node sent the request to another service
+            // than its Host names
             request.headers().remove(SERVICE_HEADER);
         }
         ServiceSettings service = context.localService(name);
@@ -183,9 +255,11 @@ final class TargetResolver {
             if (service.protocol() == ServiceSettings.Protocol.TCP) {
                 return Target.error(ProxyErrors.BAD_REQUEST, NOT_HTTP.formatted(name));
             }
-            return Target.local(service, service.name() + " on node " + context.settings().nodeName());
+            return Target.local(
+                    service, service.name() + " on node " + context.settings().nodeName());
         }
-        return Target.error(ProxyErrors.UNKNOWN_SERVICE,
+        return Target.error(
+                ProxyErrors.UNKNOWN_SERVICE,
                 "no instance of \"" + name + "\" on node " + context.settings().nodeName());
     }
 
@@ -196,7 +270,10 @@ final class TargetResolver {
     private static void addForwardedFor(HttpRequest request, String ip) {
         if (ip != null) {
             String previous = request.headers().get(X_FORWARDED_FOR);
-            request.headers().set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? ip : previous + ", " + ip);
+            request.headers()
+                    .set(
+                            X_FORWARDED_FOR,
+                            previous == null || previous.isBlank() ? ip : previous + ", " + ip);
         }
     }
 }

@@ -32,12 +32,13 @@ import org.slf4j.LoggerFactory;
  * One connection accepted by an upstream listener of a {@code tcp} service, carried to one endpoint
  * as opaque bytes. The endpoint is chosen per connection by the service's balancer; an endpoint of
  * another node is reached through that node's inbound port ({@code CONNECT <service>:<port>}, under
- * mTLS with this node's identity when it is on), an instance of this node directly. A refused connect,
- * or a peer whose instance refused, tries another endpoint before the client sees anything: the
- * client's bytes wait in its socket, unread, until the tunnel is joined.
+ * mTLS with this node's identity when it is on), an instance of this node directly. A refused
+ * connect, or a peer whose instance refused, tries another endpoint before the client sees
+ * anything: the client's bytes wait in its socket, unread, until the tunnel is joined.
  */
 final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(TcpCaller.class);
+
     /** Endpoints tried per connection before it is closed. */
     private static final int MAX_ATTEMPTS = 6;
 
@@ -50,8 +51,10 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     private Destination destination = Destination.DEFAULT;
     private final TryOutcome outcome;
     private Channel upstream;
+
     /** The peer answered 200: the tunnel joins at the answer's end. */
     private boolean accepted;
+
     private boolean done;
     private String lastFailure = "";
     private ProxyErrors lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
@@ -94,9 +97,19 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         }
         MeshSnapshot mesh = context.view().current();
         destination = context.destinations().forService(service);
-        EndpointSelector.Pick pick = attempts >= MAX_ATTEMPTS ? null : destination.balancer() == null
-                ? context.selector().pick(mesh, service, tried, SubsetFilter.all())
-                : context.selector().pick(mesh, service, tried, SubsetFilter.all(), destination.balancer(), pickContext());
+        EndpointSelector.Pick pick =
+                attempts >= MAX_ATTEMPTS
+                        ? null
+                        : destination.balancer() == null
+                                ? context.selector().pick(mesh, service, tried, SubsetFilter.all())
+                                : context.selector()
+                                        .pick(
+                                                mesh,
+                                                service,
+                                                tried,
+                                                SubsetFilter.all(),
+                                                destination.balancer(),
+                                                pickContext());
         if (!(pick instanceof EndpointSelector.Chosen chosen)) {
             if (attempts > 0) {
                 fail(lastError, lastFailure);
@@ -112,66 +125,104 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         attempts++;
         ConnectionLimit limit = destination.connections();
         if (limit.limited() && !limit.tryOpen()) {
-            fail(ProxyErrors.OVERFLOW, "\"" + service + "\" has " + limit.maxConnections()
-                    + " connections open from this node (circuit-breaker max-connections)");
+            fail(
+                    ProxyErrors.OVERFLOW,
+                    "\""
+                            + service
+                            + "\" has "
+                            + limit.maxConnections()
+                            + " connections open from this node (circuit-breaker max-connections)");
             return;
         }
         outcome.start(endpoint, destination);
         int timeout = destination.connectTimeoutMillis();
         ChannelFuture connecting;
         if (endpoint.local()) {
-            // This node's own instance: the connection goes to it directly, as HTTP's local shortcut.
-            if (LocalAdmission.check(context, service, connectRequest(), context.selfIdentity(), null)
+            // This node's own instance: the connection goes to it directly, as HTTP's local
+            // shortcut.
+            if (LocalAdmission.check(
+                            context, service, connectRequest(), context.selfIdentity(), null)
                     instanceof LocalAdmission.Refused refused) {
                 outcome.ignored();
                 fail(refused.error(), refused.message());
                 return;
             }
-            var b = context.upstream().clone(ctx.channel().eventLoop())
-                    .option(ChannelOption.AUTO_READ, false)
-                    .handler(new ChannelInboundHandlerAdapter());
+            var b =
+                    context.upstream()
+                            .clone(ctx.channel().eventLoop())
+                            .option(ChannelOption.AUTO_READ, false)
+                            .handler(new ChannelInboundHandlerAdapter());
             if (timeout > 0) {
                 b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout);
             }
-            connecting = b.connect(InetSocketAddress.createUnresolved(endpoint.address().host(), endpoint.address().port()));
+            connecting =
+                    b.connect(
+                            InetSocketAddress.createUnresolved(
+                                    endpoint.address().host(), endpoint.address().port()));
         } else {
-            String identity = context.tls().enabled() ? context.tls().expectedPeer(endpoint.identity()) : null;
-            connecting = context.pool().connect(ctx.channel().eventLoop(), endpoint.inbound(),
-                    context.settings().proxy().maxHeaderSize(), timeout, identity);
+            String identity =
+                    context.tls().enabled()
+                            ? context.tls().expectedPeer(endpoint.identity())
+                            : null;
+            connecting =
+                    context.pool()
+                            .connect(
+                                    ctx.channel().eventLoop(),
+                                    endpoint.inbound(),
+                                    context.settings().proxy().maxHeaderSize(),
+                                    timeout,
+                                    identity);
         }
         if (limit.limited()) {
             connecting.channel().closeFuture().addListener(c -> limit.closed());
         }
         MeshEndpoint tryingEndpoint = endpoint;
-        connecting.addListener((ChannelFuture f) -> {
-            if (done || endpoint != tryingEndpoint) {
-                f.channel().close();
-            } else if (!f.isSuccess()) {
-                refused("cannot connect to " + describe() + ": " + ProxyHandler.describe(f.cause()));
-            } else if (endpoint.local()) {
-                upstream = f.channel();
-                join();
-            } else {
-                upstream = f.channel();
-                upstream.pipeline().get(BackendHandler.class).attach(this);
-                upstream.writeAndFlush(connectRequest());
-            }
-        });
+        connecting.addListener(
+                (ChannelFuture f) -> {
+                    if (done || endpoint != tryingEndpoint) {
+                        f.channel().close();
+                    } else if (!f.isSuccess()) {
+                        refused(
+                                "cannot connect to "
+                                        + describe()
+                                        + ": "
+                                        + ProxyHandler.describe(f.cause()));
+                    } else if (endpoint.local()) {
+                        upstream = f.channel();
+                        join();
+                    } else {
+                        upstream = f.channel();
+                        upstream.pipeline().get(BackendHandler.class).attach(this);
+                        upstream.writeAndFlush(connectRequest());
+                    }
+                });
     }
 
-    /** A hashing balancer's key: the client's IP under {@code hash-on { source-ip = true }}, the only key a connection has. */
+    /**
+     * A hashing balancer's key: the client's IP under {@code hash-on { source-ip = true }}, the
+     * only key a connection has.
+     */
     private PickContext pickContext() {
-        if (destination.spec() == null || !destination.spec().hasHashOn() || !destination.spec().getHashOn().getSourceIp()) {
-            return PickContext.NONE; // a header or cookie: a connection has none, so the pick is random
+        if (destination.spec() == null
+                || !destination.spec().hasHashOn()
+                || !destination.spec().getHashOn().getSourceIp()) {
+            return PickContext
+                    .NONE; // a header or cookie: a connection has none, so the pick is random
         }
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? PickContext.ofKey(a.getAddress().getHostAddress()) : PickContext.NONE;
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                        && a.getAddress() != null
+                ? PickContext.ofKey(a.getAddress().getHostAddress())
+                : PickContext.NONE;
     }
 
-    /** What the peer's inbound port is asked: the service, and the instance's port as this node sees it. */
+    /**
+     * What the peer's inbound port is asked: the service, and the instance's port as this node sees
+     * it.
+     */
     private HttpRequest connectRequest() {
         String target = service + ":" + endpoint.address().port();
-        DefaultFullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, target);
+        DefaultFullHttpRequest r =
+                new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, target);
         r.headers().set(HttpHeaderNames.HOST, target);
         return r;
     }
@@ -184,7 +235,11 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
                 accepted = true;
             } else {
                 ProxyErrors peer = ProxyErrors.of(code, response.headers().get(ProxyErrors.HEADER));
-                String why = describe() + " answered " + code + (peer != null ? " " + peer.reason() : "");
+                String why =
+                        describe()
+                                + " answered "
+                                + code
+                                + (peer != null ? " " + peer.reason() : "");
                 ReferenceCountUtil.release(msg);
                 if (peer == ProxyErrors.UPSTREAM_CONNECT_FAILURE) {
                     refused(why); // its instance refused, or it drains: nothing reached an instance
@@ -219,12 +274,21 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
         done = true;
         outcome.succeeded();
         Channel client = ctx.channel();
-        String peer = endpoint.local() ? endpoint.address().toString() : endpoint.inbound().toString();
-        Tunnel.join(client, this, upstream, context.settings().proxy().tunnelIdleTimeout().toMillis(), context.tunnels(),
+        String peer =
+                endpoint.local() ? endpoint.address().toString() : endpoint.inbound().toString();
+        Tunnel.join(
+                client,
+                this,
+                upstream,
+                context.settings().proxy().tunnelIdleTimeout().toMillis(),
+                context.tunnels(),
                 context.tcpStats().opened(Direction.OUTBOUND, service, MeshEndpoint.TCP, "", peer));
     }
 
-    /** Nothing reached an instance: the endpoint is ejected at once, as for HTTP, and the next one tried. */
+    /**
+     * Nothing reached an instance: the endpoint is ejected at once, as for HTTP, and the next one
+     * tried.
+     */
     private void refused(String why) {
         lastFailure = why;
         lastError = ProxyErrors.UPSTREAM_CONNECT_FAILURE;
@@ -235,7 +299,8 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
 
     private void fail(ProxyErrors error, String why) {
         done = true;
-        context.tcpStats().failed(Direction.OUTBOUND, service, MeshEndpoint.TCP, "", error.reason());
+        context.tcpStats()
+                .failed(Direction.OUTBOUND, service, MeshEndpoint.TCP, "", error.reason());
         log.debug("connection to {} closed: {}", service, why);
         ctx.close();
     }
@@ -253,6 +318,8 @@ final class TcpCaller extends ChannelInboundHandlerAdapter implements UpstreamLi
     }
 
     private String describe() {
-        return endpoint.id() + " at " + (endpoint.local() ? endpoint.address() : endpoint.inbound());
+        return endpoint.id()
+                + " at "
+                + (endpoint.local() ? endpoint.address() : endpoint.inbound());
     }
 }

@@ -29,7 +29,10 @@ final class TryOutcome {
         this.outstanding = context.destinations().stats().start(endpoint.id());
     }
 
-    /** The try was answered (a response head below 500, a tunnel joined): a latency sample up to now. */
+    /**
+     * The try was answered (a response head below 500, a tunnel joined): a latency sample up to
+     * now.
+     */
     void succeeded() {
         Outstanding o = take();
         if (o != null) {
@@ -45,22 +48,37 @@ final class TryOutcome {
             return false;
         }
         o.failure();
-        return context.selector().ejections().failed(endpoint.id(), destination.outlier(),
-                context.view().current().endpoints(endpoint.service())) == EjectionDecision.EJECTED;
+        return context.selector()
+                        .ejections()
+                        .failed(
+                                endpoint.id(),
+                                destination.outlier(),
+                                context.view().current().endpoints(endpoint.service()))
+                == EjectionDecision.EJECTED;
     }
 
-    /** The try's connection was refused or timed out, or the peer's instance refused it: ejected at once; true when it was. */
+    /**
+     * The try's connection was refused or timed out, or the peer's instance refused it: ejected at
+     * once; true when it was.
+     */
     boolean refused() {
         Outstanding o = take();
         if (o == null) {
             return false;
         }
         o.failure();
-        return context.selector().ejections().refused(endpoint.id(), destination.outlier(),
-                context.view().current().endpoints(endpoint.service())) == EjectionDecision.EJECTED;
+        return context.selector()
+                        .ejections()
+                        .refused(
+                                endpoint.id(),
+                                destination.outlier(),
+                                context.view().current().endpoints(endpoint.service()))
+                == EjectionDecision.EJECTED;
     }
 
-    /** The try's end says nothing about the endpoint (the client left, a stale pooled connection). */
+    /**
+     * The try's end says nothing about the endpoint (the client left, a stale pooled connection).
+     */
     void ignored() {
         Outstanding o = take();
         if (o != null) {

@@ -18,14 +18,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * other with backpressure, and the HTTP idle timeout gives way to the tunnel's own.
  */
 final class Tunnel {
-    /** Handlers of a client connection's HTTP/1.1 pipeline that go when it becomes a tunnel (NettyDataPlane names them). */
+    /**
+     * Handlers of a client connection's HTTP/1.1 pipeline that go when it becomes a tunnel
+     * (NettyDataPlane names them).
+     */
     private static final String[] CLIENT_HTTP = {"obs-fold", "validate"};
 
     private Tunnel() {}
 
     /**
-     * The protocol an HTTP/1.1 request asks to switch to ({@code Upgrade} named by a {@code Connection:
-     * upgrade} token), or null when it asks none. HTTP/1.0 has no upgrade.
+     * The protocol an HTTP/1.1 request asks to switch to ({@code Upgrade} named by a {@code
+     * Connection: upgrade} token), or null when it asks none. HTTP/1.0 has no upgrade.
      */
     static String upgradeOf(HttpRequest request) {
         if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
@@ -36,7 +39,9 @@ final class Tunnel {
         if (upgrade == null || upgrade.isBlank()) {
             return null;
         }
-        return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true) ? upgrade.trim() : null;
+        return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                ? upgrade.trim()
+                : null;
     }
 
     /** Puts back the two fields an upgrade needs after the hop-by-hop ones were stripped. */
@@ -47,11 +52,16 @@ final class Tunnel {
 
     /**
      * Joins {@code client} (a connection of the outbound or inbound port, whose HTTP handler is
-     * {@code clientHandler}) and {@code upstream} (an upstream connection of {@link UpstreamPool}, or a
-     * plain one with no handlers but its relay). Counts the tunnel in {@code open} while it lasts, and its
-     * bytes and life in {@code counted}.
+     * {@code clientHandler}) and {@code upstream} (an upstream connection of {@link UpstreamPool},
+     * or a plain one with no handlers but its relay). Counts the tunnel in {@code open} while it
+     * lasts, and its bytes and life in {@code counted}.
      */
-    static void join(Channel client, ChannelHandler clientHandler, Channel upstream, long idleMillis, AtomicInteger open,
+    static void join(
+            Channel client,
+            ChannelHandler clientHandler,
+            Channel upstream,
+            long idleMillis,
+            AtomicInteger open,
             TcpStats.Connection counted) {
         ChannelPipeline cp = client.pipeline();
         for (String name : CLIENT_HTTP) {
@@ -59,7 +69,10 @@ final class Tunnel {
                 cp.remove(name);
             }
         }
-        cp.replace("idle", "idle", new IdleCheck(idleMillis)); // the tunnel's quiet time, not an HTTP connection's
+        cp.replace(
+                "idle",
+                "idle",
+                new IdleCheck(idleMillis)); // the tunnel's quiet time, not an HTTP connection's
         cp.replace(clientHandler, "relay", new RelayHandler(upstream, counted, true));
 
         ChannelPipeline up = upstream.pipeline();
@@ -73,11 +86,14 @@ final class Tunnel {
         }
         // Each relay closes its peer when its own side closes, once what it wrote is flushed.
         open.incrementAndGet();
-        client.closeFuture().addListener(f -> {
-            open.decrementAndGet();
-            counted.closed();
-        });
-        // The codecs go last: what their decoders hold beyond the HTTP part reaches the relays as bytes.
+        client.closeFuture()
+                .addListener(
+                        f -> {
+                            open.decrementAndGet();
+                            counted.closed();
+                        });
+        // The codecs go last: what their decoders hold beyond the HTTP part reaches the relays as
+        // bytes.
         if (up.get("codec") != null) {
             up.remove("codec");
         }

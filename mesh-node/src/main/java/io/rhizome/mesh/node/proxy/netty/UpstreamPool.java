@@ -28,12 +28,13 @@ final class UpstreamPool {
 
     private final Bootstrap template;
     private final long idleMillis;
-    private final FastThreadLocal<Map<HostPort, ArrayDeque<Channel>>> idle = new FastThreadLocal<>() {
-        @Override
-        protected Map<HostPort, ArrayDeque<Channel>> initialValue() {
-            return new HashMap<>();
-        }
-    };
+    private final FastThreadLocal<Map<HostPort, ArrayDeque<Channel>>> idle =
+            new FastThreadLocal<>() {
+                @Override
+                protected Map<HostPort, ArrayDeque<Channel>> initialValue() {
+                    return new HashMap<>();
+                }
+            };
 
     private final MeshTls tls;
 
@@ -104,36 +105,50 @@ final class UpstreamPool {
     /**
      * A new connection to {@code target} on {@code loop}.
      *
-     * @param connectTimeoutMillis this attempt's connect timeout; 0 keeps the template's (the node's)
+     * @param connectTimeoutMillis this attempt's connect timeout; 0 keeps the template's (the
+     *     node's)
      */
-    ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize, int connectTimeoutMillis) {
+    ChannelFuture connect(
+            EventLoop loop, HostPort target, int maxHeaderSize, int connectTimeoutMillis) {
         return connect(loop, target, maxHeaderSize, connectTimeoutMillis, null);
     }
 
     /**
-     * A new connection to {@code target} on {@code loop}; with {@code identity} non-null, mutual TLS
-     * whose future completes only once the server proved that SPIFFE id.
+     * A new connection to {@code target} on {@code loop}; with {@code identity} non-null, mutual
+     * TLS whose future completes only once the server proved that SPIFFE id.
      */
-    ChannelFuture connect(EventLoop loop, HostPort target, int maxHeaderSize, int connectTimeoutMillis, String identity) {
+    ChannelFuture connect(
+            EventLoop loop,
+            HostPort target,
+            int maxHeaderSize,
+            int connectTimeoutMillis,
+            String identity) {
         Bootstrap b = template.clone(loop);
         if (connectTimeoutMillis > 0) {
             b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
         }
-        b.handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline()
-                        .addLast("idle", new IdleCheck(idleMillis))
-                        .addLast("codec", new HttpClientCodec(
-                                new HttpDecoderConfig().setMaxHeaderSize(maxHeaderSize).setMaxChunkSize(64 * 1024),
-                                false, false))
-                        .addLast("backend", new BackendHandler(UpstreamPool.this, target));
-                if (identity != null) {
-                    UpstreamTls.install(ch, tls, target.host(), target.port());
-                }
-            }
-        });
-        ChannelFuture connect = b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
+        b.handler(
+                new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast("idle", new IdleCheck(idleMillis))
+                                .addLast(
+                                        "codec",
+                                        new HttpClientCodec(
+                                                new HttpDecoderConfig()
+                                                        .setMaxHeaderSize(maxHeaderSize)
+                                                        .setMaxChunkSize(64 * 1024),
+                                                false,
+                                                false))
+                                .addLast("backend", new BackendHandler(UpstreamPool.this, target));
+                        if (identity != null) {
+                            UpstreamTls.install(ch, tls, target.host(), target.port());
+                        }
+                    }
+                });
+        ChannelFuture connect =
+                b.connect(InetSocketAddress.createUnresolved(target.host(), target.port()));
         return identity == null ? connect : UpstreamTls.verified(connect, identity, tls);
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The circuit breaker's {@code max-connections} and {@code max-pending} for one destination service
  * on this node (Envoy's cluster circuit breakers):
+ *
  * <ul>
  *   <li>a request that finds no idle pooled connection is <em>pending</em> until it has one (being
  *       connected, or waiting for room under {@code max-connections}); a request that would be one
@@ -16,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       pending request {@link #await waits} for one of them to close (the proxy closes a finished
  *       connection instead of pooling it while requests wait), bounded by the connect timeout.
  * </ul>
- * Lock-free; counters live as long as the service's {@code DestinationPolicies} entry, across policy
- * snapshots. A {@code 0} maximum is unlimited.
+ *
+ * Lock-free; counters live as long as the service's {@code DestinationPolicies} entry, across
+ * policy snapshots. A {@code 0} maximum is unlimited.
  */
 public final class ConnectionLimit {
     /** Neither limit: every call succeeds and counts nothing. */
@@ -69,7 +71,10 @@ public final class ConnectionLimit {
         this.counters = counters;
     }
 
-    /** Limits of {@code maxConnections} and {@code maxPending} (0: unlimited) counted on {@code counters}. */
+    /**
+     * Limits of {@code maxConnections} and {@code maxPending} (0: unlimited) counted on {@code
+     * counters}.
+     */
     public static ConnectionLimit of(int maxConnections, int maxPending, Counters counters) {
         if (maxConnections <= 0 && maxPending <= 0) {
             return UNLIMITED;
@@ -100,7 +105,10 @@ public final class ConnectionLimit {
         return counters.pending.get();
     }
 
-    /** A request starts waiting for a connection; false when {@code max-pending} are already waiting. */
+    /**
+     * A request starts waiting for a connection; false when {@code max-pending} are already
+     * waiting.
+     */
     public boolean tryStartPending() {
         return tryIncrement(counters.pending, maxPending);
     }
@@ -117,7 +125,10 @@ public final class ConnectionLimit {
         return tryIncrement(counters.open, maxConnections);
     }
 
-    /** A connection counted by {@link #tryOpen()} closed (or never opened): a waiting request may go. */
+    /**
+     * A connection counted by {@link #tryOpen()} closed (or never opened): a waiting request may
+     * go.
+     */
     public void closed() {
         if (!limited()) {
             return;
@@ -131,7 +142,9 @@ public final class ConnectionLimit {
         }
     }
 
-    /** Queues a pending request until a connection closes; {@code resume} runs on {@code executor}. */
+    /**
+     * Queues a pending request until a connection closes; {@code resume} runs on {@code executor}.
+     */
     public Waiter await(Executor executor, Runnable resume) {
         Waiter w = new Waiter(executor, resume, counters.waiters);
         counters.waiters.add(w);
@@ -142,7 +155,9 @@ public final class ConnectionLimit {
         return w;
     }
 
-    /** Requests wait for room: a finished connection should close rather than go back to the pool. */
+    /**
+     * Requests wait for room: a finished connection should close rather than go back to the pool.
+     */
     public boolean hasWaiters() {
         return limited() && !counters.waiters.isEmpty();
     }

@@ -7,17 +7,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * This node's part of each {@code global = true} RateLimit: the requests it sees per limit (lock-free
- * counters the {@link RateLimitGossipActor} drains every second and gossips as a rate) and the share
- * of the limit it enforces (published back by that actor; read per request).
+ * This node's part of each {@code global = true} RateLimit: the requests it sees per limit
+ * (lock-free counters the {@link RateLimitGossipActor} drains every second and gossips as a rate)
+ * and the share of the limit it enforces (published back by that actor; read per request).
  *
  * <p>The approximation: a node's share is {@code (r + 1) / (R + n)}, where {@code r} is its own
- * recent request rate for the limit, {@code R} the sum of the rates every node reported, and
- * {@code n} the number of nodes with an instance of the service (at least the number reporting); the
- * {@code +1} per node keeps a node that has seen nothing yet from refusing its first requests. So the
- * whole service admits about the limit whatever the balance of traffic between its nodes, within a
- * second or two of that balance changing. Before any share is known a node enforces
- * {@code 1 / instances} of the limit.
+ * recent request rate for the limit, {@code R} the sum of the rates every node reported, and {@code
+ * n} the number of nodes with an instance of the service (at least the number reporting); the
+ * {@code +1} per node keeps a node that has seen nothing yet from refusing its first requests. So
+ * the whole service admits about the limit whatever the balance of traffic between its nodes,
+ * within a second or two of that balance changing. Before any share is known a node enforces {@code
+ * 1 / instances} of the limit.
  */
 public final class GlobalShares {
     private final ConcurrentHashMap<String, LongAdder> seen = new ConcurrentHashMap<>();

@@ -11,7 +11,7 @@ public sealed interface RateLimitDecision {
     /**
      * A limit had no token left; nothing may be sent upstream.
      *
-     * @param policy          the limit that refused
+     * @param policy the limit that refused
      * @param retryAfterNanos how long until that limit has a token again
      */
     record Limited(RateLimitPolicy policy, long retryAfterNanos) implements RateLimitDecision {

@@ -5,8 +5,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
- * A lock-free token bucket: it holds at most {@code capacity} tokens, gains {@code perSecond} tokens
- * a second, and each admitted request takes one. It starts full. The state is an immutable
+ * A lock-free token bucket: it holds at most {@code capacity} tokens, gains {@code perSecond}
+ * tokens a second, and each admitted request takes one. It starts full. The state is an immutable
  * (tokens, time) pair swapped by CAS; refill is computed lazily on each acquire.
  */
 public final class TokenBucket {
@@ -31,12 +31,18 @@ public final class TokenBucket {
         this.state = new AtomicReference<>(new State(capacity, clock.getAsLong()));
     }
 
-    /** A full bucket of {@code capacity} tokens refilled at {@code perSecond}, timed by {@code nanoClock}. */
+    /**
+     * A full bucket of {@code capacity} tokens refilled at {@code perSecond}, timed by {@code
+     * nanoClock}.
+     */
     public static TokenBucket create(double perSecond, int capacity, LongSupplier nanoClock) {
         return new TokenBucket(perSecond, capacity, nanoClock);
     }
 
-    /** Takes a token: 0 when one was there, else the nanoseconds until one will be (and nothing is taken). */
+    /**
+     * Takes a token: 0 when one was there, else the nanoseconds until one will be (and nothing is
+     * taken).
+     */
     public long tryAcquire() {
         return tryAcquire(1.0);
     }
@@ -51,7 +57,8 @@ public final class TokenBucket {
         while (true) {
             State s = state.get();
             long now = clock.getAsLong();
-            // Another thread may have stored a later time than this thread's reading: never refill backwards.
+            // Another thread may have stored a later time than this thread's reading: never refill
+            // backwards.
             long at = Math.max(now, s.nanos());
             double tokens = Math.min(cap, s.tokens() + (at - s.nanos()) * rate);
             if (tokens < 1) {
@@ -63,7 +70,9 @@ public final class TokenBucket {
         }
     }
 
-    /** Whether the bucket is full now (an idle caller's bucket may be dropped and recreated alike). */
+    /**
+     * Whether the bucket is full now (an idle caller's bucket may be dropped and recreated alike).
+     */
     boolean isFull() {
         State s = state.get();
         return s.tokens() + (clock.getAsLong() - s.nanos()) * perNano >= capacity;

@@ -8,12 +8,14 @@ import java.util.function.LongSupplier;
 
 /**
  * Requests and retries to one service over the last {@link #WINDOW} (ten one-second buckets).
- * Lock-free: a bucket is replaced by CAS when its second is over (one allocation per second);
- * a count that races the replacement may land in the old bucket and be lost, which a budget can afford.
+ * Lock-free: a bucket is replaced by CAS when its second is over (one allocation per second); a
+ * count that races the replacement may land in the old bucket and be lost, which a budget can
+ * afford.
  */
 public final class RetryWindow {
     /** How far back requests and retries count. */
     public static final Duration WINDOW = Duration.ofSeconds(10);
+
     private static final int BUCKETS = 10;
     private static final long BUCKET_NANOS = WINDOW.toNanos() / BUCKETS;
 
@@ -46,11 +48,16 @@ public final class RetryWindow {
         current(Math.floorDiv(nanoClock.getAsLong(), BUCKET_NANOS)).requests.incrementAndGet();
     }
 
-    /** Counts a retry, or counts nothing and returns false when it would go beyond {@code allowed(requests)}. */
+    /**
+     * Counts a retry, or counts nothing and returns false when it would go beyond {@code
+     * allowed(requests)}.
+     */
     boolean tryRetry(RetryBudgetPolicy policy) {
         long epoch = Math.floorDiv(nanoClock.getAsLong(), BUCKET_NANOS);
         Bucket b = current(epoch);
-        b.retries.incrementAndGet(); // counted first, so concurrent retries cannot all pass one free slot
+        b.retries
+                .incrementAndGet(); // counted first, so concurrent retries cannot all pass one free
+        // slot
         long requests = 0;
         long retries = 0;
         for (int i = 0; i < BUCKETS; i++) {
@@ -60,7 +67,8 @@ public final class RetryWindow {
                 retries += x.retries.get();
             }
         }
-        double allowed = policy.ratio() * requests + (double) policy.minPerSecond() * WINDOW.toSeconds();
+        double allowed =
+                policy.ratio() * requests + (double) policy.minPerSecond() * WINDOW.toSeconds();
         if (retries > allowed) {
             b.retries.decrementAndGet();
             return false;

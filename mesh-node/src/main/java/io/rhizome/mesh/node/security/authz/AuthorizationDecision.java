@@ -10,8 +10,9 @@ public sealed interface AuthorizationDecision {
     /**
      * Refused; nothing may be sent upstream.
      *
-     * @param reason what refused it, for the 403's body and the log: {@code Authorization NAME rules[i]},
-     *               {@code the default of Authorization NAME}, or {@code rhizome.authorization.default-deny}
+     * @param reason what refused it, for the 403's body and the log: {@code Authorization NAME
+     *     rules[i]}, {@code the default of Authorization NAME}, or {@code
+     *     rhizome.authorization.default-deny}
      */
     record Denied(String reason) implements AuthorizationDecision {}
 }

@@ -1,7 +1,6 @@
 package io.rhizome.mesh.node.security.authz;
 
 import io.rhizome.mesh.pki.IdentityPattern;
-
 import io.rhizome.mesh.protocol.v1.AuthorizationRule;
 import io.rhizome.mesh.protocol.v1.AuthorizationSpec;
 import io.rhizome.mesh.protocol.v1.ValueMatch;
@@ -15,9 +14,10 @@ import java.util.regex.Pattern;
 /**
  * One Authorization resource as this node enforces it.
  *
- * @param name         the resource's name (named in a denial)
- * @param defaultAllow what a request no rule matches gets ({@code default}, allow unless {@code deny})
- * @param rules        in resource order
+ * @param name the resource's name (named in a denial)
+ * @param defaultAllow what a request no rule matches gets ({@code default}, allow unless {@code
+ *     deny})
+ * @param rules in resource order
  */
 public record AuthorizationPolicy(String name, boolean defaultAllow, List<Rule> rules) {
 
@@ -32,8 +32,14 @@ public record AuthorizationPolicy(String name, boolean defaultAllow, List<Rule> 
      *
      * @param id "Authorization NAME rules[i]", for denials
      */
-    public record Rule(String id, boolean allow, List<IdentityPattern> from, Set<String> methods, Set<String> paths,
-            List<String> pathPrefixes, List<Header> headers) {
+    public record Rule(
+            String id,
+            boolean allow,
+            List<IdentityPattern> from,
+            Set<String> methods,
+            Set<String> paths,
+            List<String> pathPrefixes,
+            List<Header> headers) {
 
         public Rule {
             from = List.copyOf(from);
@@ -50,11 +56,14 @@ public record AuthorizationPolicy(String name, boolean defaultAllow, List<Rule> 
             if (!methods.isEmpty() && !methods.contains(request.method())) {
                 return false;
             }
-            if ((!paths.isEmpty() || !pathPrefixes.isEmpty()) && !paths.contains(matchPath) && !anyPrefix(matchPath)) {
+            if ((!paths.isEmpty() || !pathPrefixes.isEmpty())
+                    && !paths.contains(matchPath)
+                    && !anyPrefix(matchPath)) {
                 return false;
             }
             for (Header h : headers) {
-                // A deny rule matches when any copy of the header matches; an allow rule only when all do,
+                // A deny rule matches when any copy of the header matches; an allow rule only when
+                // all do,
                 // so that a duplicated header cannot sneak past either.
                 if (!h.test(request.headers(h.name()), !allow)) {
                     return false;
@@ -90,7 +99,10 @@ public record AuthorizationPolicy(String name, boolean defaultAllow, List<Rule> 
                 return false;
             }
             for (String v : values) {
-                boolean ok = exact != null ? exact.equals(v) : regex == null || regex.matcher(v).matches();
+                boolean ok =
+                        exact != null
+                                ? exact.equals(v)
+                                : regex == null || regex.matcher(v).matches();
                 if (ok && any) {
                     return true;
                 }
@@ -102,7 +114,10 @@ public record AuthorizationPolicy(String name, boolean defaultAllow, List<Rule> 
         }
     }
 
-    /** The stored form. The reader validated it; a regex that does not compile is an IllegalArgumentException. */
+    /**
+     * The stored form. The reader validated it; a regex that does not compile is an
+     * IllegalArgumentException.
+     */
     public static AuthorizationPolicy of(String name, AuthorizationSpec spec) {
         List<Rule> rules = new ArrayList<>();
         for (int i = 0; i < spec.getRulesCount(); i++) {
@@ -110,15 +125,22 @@ public record AuthorizationPolicy(String name, boolean defaultAllow, List<Rule> 
             List<Header> headers = new ArrayList<>();
             for (ValueMatch m : r.getHeadersList()) {
                 String lower = m.getName().toLowerCase(Locale.ROOT);
-                headers.add(switch (m.getValueCase()) {
-                    case EXACT -> new Header(lower, m.getExact(), null);
-                    case REGEX -> new Header(lower, null, Pattern.compile(m.getRegex()));
-                    default -> new Header(lower, null, null);
-                });
+                headers.add(
+                        switch (m.getValueCase()) {
+                            case EXACT -> new Header(lower, m.getExact(), null);
+                            case REGEX -> new Header(lower, null, Pattern.compile(m.getRegex()));
+                            default -> new Header(lower, null, null);
+                        });
             }
-            rules.add(new Rule("Authorization " + name + " rules[" + i + "]", "allow".equals(r.getAction()),
-                    r.getFromList().stream().map(IdentityPattern::new).toList(), Set.copyOf(r.getMethodsList()),
-                    Set.copyOf(r.getPathsList()), r.getPathPrefixesList(), headers));
+            rules.add(
+                    new Rule(
+                            "Authorization " + name + " rules[" + i + "]",
+                            "allow".equals(r.getAction()),
+                            r.getFromList().stream().map(IdentityPattern::new).toList(),
+                            Set.copyOf(r.getMethodsList()),
+                            Set.copyOf(r.getPathsList()),
+                            r.getPathPrefixesList(),
+                            headers));
         }
         return new AuthorizationPolicy(name, !"deny".equals(spec.getDefaultAction()), rules);
     }

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * harmlessly) and read without locks.
  *
  * <p>Semantics, order-independent like Istio's: a request that any matching rule of any of the
- * service's Authorizations denies is denied; otherwise one that any matching rule allows is allowed;
- * otherwise the default decides: deny when the mesh-wide switch ({@code rhizome.authorization.default-deny})
- * is on or any of the service's Authorizations says {@code default = deny}, else allow.
+ * service's Authorizations denies is denied; otherwise one that any matching rule allows is
+ * allowed; otherwise the default decides: deny when the mesh-wide switch ({@code
+ * rhizome.authorization.default-deny}) is on or any of the service's Authorizations says {@code
+ * default = deny}, else allow.
  *
  * <p>Paths are matched in their normalised form, with path parameters ({@code ;x}) of every segment
  * left out: {@code /admin;x/y} is matched as {@code /admin/y}, as servlet containers read it.
@@ -31,7 +32,8 @@ public final class Authorizations {
     private static final String KIND = "Authorization";
     private static final long LOG_INTERVAL_NANOS = 1_000_000_000L;
 
-    private record Built(PolicySnapshot snapshot, Map<String, List<AuthorizationPolicy>> byService) {}
+    private record Built(
+            PolicySnapshot snapshot, Map<String, List<AuthorizationPolicy>> byService) {}
 
     private final PolicyView policy;
     private final boolean defaultDeny;
@@ -45,7 +47,10 @@ public final class Authorizations {
         this.defaultDeny = defaultDeny;
     }
 
-    /** @param defaultDeny {@code rhizome.authorization.default-deny}: services without an allowing rule are closed */
+    /**
+     * @param defaultDeny {@code rhizome.authorization.default-deny}: services without an allowing
+     *     rule are closed
+     */
     public static Authorizations create(PolicyView policy, boolean defaultDeny) {
         return new Authorizations(policy, defaultDeny);
     }
@@ -54,7 +59,10 @@ public final class Authorizations {
         return stats;
     }
 
-    /** Decides, counts, and logs a denial (at most one line a second, with how many were not logged). */
+    /**
+     * Decides, counts, and logs a denial (at most one line a second, with how many were not
+     * logged).
+     */
     public AuthorizationDecision check(String service, AuthzRequest request) {
         AuthorizationDecision d = decide(service, request);
         boolean allowed = d instanceof AuthorizationDecision.Allowed;
@@ -68,7 +76,9 @@ public final class Authorizations {
     AuthorizationDecision decide(String service, AuthzRequest request) {
         List<AuthorizationPolicy> policies = current().byService().get(service);
         if (policies == null) {
-            return defaultDeny ? new AuthorizationDecision.Denied("rhizome.authorization.default-deny") : AuthorizationDecision.ALLOWED;
+            return defaultDeny
+                    ? new AuthorizationDecision.Denied("rhizome.authorization.default-deny")
+                    : AuthorizationDecision.ALLOWED;
         }
         String path = withoutParameters(request.path());
         AuthorizationPolicy.Rule allowedBy = null;
@@ -116,7 +126,8 @@ public final class Authorizations {
         return b.toString();
     }
 
-    private void logDenial(String service, AuthzRequest request, AuthorizationDecision.Denied denied) {
+    private void logDenial(
+            String service, AuthzRequest request, AuthorizationDecision.Denied denied) {
         long now = System.nanoTime();
         long last = lastLog.get();
         if (now - last < LOG_INTERVAL_NANOS || !lastLog.compareAndSet(last, now)) {
@@ -124,8 +135,13 @@ public final class Authorizations {
             return;
         }
         long more = unlogged.getAndSet(0);
-        log.info("denied {} {} to \"{}\" from {} ({}){}", request.method(), request.path(), service,
-                request.caller() == null ? "a caller without identity" : request.caller(), denied.reason(),
+        log.info(
+                "denied {} {} to \"{}\" from {} ({}){}",
+                request.method(),
+                request.path(),
+                service,
+                request.caller() == null ? "a caller without identity" : request.caller(),
+                denied.reason(),
                 more > 0 ? "; " + more + " more denials since the last line" : "");
     }
 
@@ -150,10 +166,13 @@ public final class Authorizations {
             try {
                 p = AuthorizationPolicy.of(r.getName(), r.getAuthorization());
             } catch (IllegalArgumentException e) {
-                // The reader validated it; one that is broken anyway closes its service rather than opening it.
+                // The reader validated it; one that is broken anyway closes its service rather than
+                // opening it.
                 p = new AuthorizationPolicy(r.getName(), false, List.of());
             }
-            byService.computeIfAbsent(r.getAuthorization().getService(), k -> new ArrayList<>()).add(p);
+            byService
+                    .computeIfAbsent(r.getAuthorization().getService(), k -> new ArrayList<>())
+                    .add(p);
         }
         Map<String, List<AuthorizationPolicy>> frozen = new HashMap<>();
         byService.forEach((service, list) -> frozen.put(service, List.copyOf(list)));

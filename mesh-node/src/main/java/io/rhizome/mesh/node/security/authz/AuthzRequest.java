@@ -8,7 +8,9 @@ import java.util.List;
  */
 public interface AuthzRequest {
 
-    /** The caller's verified identity ({@code spiffe://D/service/NAME}), or null when there is none. */
+    /**
+     * The caller's verified identity ({@code spiffe://D/service/NAME}), or null when there is none.
+     */
     String caller();
 
     /** The method token as received, e.g. {@code GET}. */
@@ -17,6 +19,8 @@ public interface AuthzRequest {
     /** The normalised path, without the query. */
     String path();
 
-    /** Every value of a header, in arrival order (empty when absent). Called with lower-case names. */
+    /**
+     * Every value of a header, in arrival order (empty when absent). Called with lower-case names.
+     */
     List<String> headers(String lowerCaseName);
 }

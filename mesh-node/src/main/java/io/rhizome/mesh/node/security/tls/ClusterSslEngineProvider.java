@@ -12,11 +12,11 @@ import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
 import scala.Option;
 
 /**
- * Artery {@code tls-tcp} with the node's SPIFFE material: both sides present their certificate,
- * and a peer is accepted only if its chain leads to the trust bundle and its one URI SAN is in this
+ * Artery {@code tls-tcp} with the node's SPIFFE material: both sides present their certificate, and
+ * a peer is accepted only if its chain leads to the trust bundle and its one URI SAN is in this
  * node's trust domain (any service: every node of the mesh may be a cluster member). Pekko's own
- * providers compare CN/DNS names and read keystores or RSA keys only (architecture.md §6). Engines come from
- * the current material, so a reload applies to new cluster connections.
+ * providers compare CN/DNS names and read keystores or RSA keys only (architecture.md §6). Engines
+ * come from the current material, so a reload applies to new cluster connections.
  */
 public final class ClusterSslEngineProvider implements SSLEngineProvider {
     private final MeshTls tls;
@@ -55,18 +55,27 @@ public final class ClusterSslEngineProvider implements SSLEngineProvider {
         return verify(session);
     }
 
-    /** The trust manager checked the chain during the handshake; this makes sure a certificate was presented at all. */
+    /**
+     * The trust manager checked the chain during the handshake; this makes sure a certificate was
+     * presented at all.
+     */
     private Option<Throwable> verify(SSLSession session) {
         try {
             SpiffeId peer = SpiffeId.of((X509Certificate) session.getPeerCertificates()[0]);
             if (!peer.trustDomain().equals(tls.identity().trustDomain())) {
-                return Option.apply(new SSLException("cluster peer " + peer + " is not of trust domain "
-                        + tls.identity().trustDomain()));
+                return Option.apply(
+                        new SSLException(
+                                "cluster peer "
+                                        + peer
+                                        + " is not of trust domain "
+                                        + tls.identity().trustDomain()));
             }
             return Option.empty();
         } catch (SSLPeerUnverifiedException | RuntimeException e) {
             tls.stats().clusterFailed();
-            return Option.apply(new SSLException("cluster peer presented no usable certificate: " + e.getMessage()));
+            return Option.apply(
+                    new SSLException(
+                            "cluster peer presented no usable certificate: " + e.getMessage()));
         }
     }
 }

@@ -38,7 +38,8 @@ public final class InboundTlsHandler extends ChannelInboundHandlerAdapter {
                 try {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     Certificate[] peer = ssl.engine().getSession().getPeerCertificates();
-                    PeerIdentity.set(ctx.channel(), SpiffeId.of((X509Certificate) peer[0]).toString());
+                    PeerIdentity.set(
+                            ctx.channel(), SpiffeId.of((X509Certificate) peer[0]).toString());
                 } catch (SSLPeerUnverifiedException | RuntimeException e) {
                     failed(ctx, e);
                     return;
@@ -53,7 +54,8 @@ public final class InboundTlsHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof SSLException || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+        if (cause instanceof SSLException
+                || cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
             ctx.close(); // the handshake event reports it
             return;
         }
@@ -67,7 +69,9 @@ public final class InboundTlsHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static String peer(ChannelHandlerContext ctx) {
-        return ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                        && a.getAddress() != null
+                ? a.getAddress().getHostAddress()
+                : String.valueOf(ctx.channel().remoteAddress());
     }
 }

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MeshTls implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MeshTls.class);
-    private static final MeshTls DISABLED = new MeshTls(TlsSettings.DISABLED, "", Clock.systemUTC());
+    private static final MeshTls DISABLED =
+            new MeshTls(TlsSettings.DISABLED, "", Clock.systemUTC());
 
     private final TlsSettings settings;
     private final String identityService;
@@ -49,7 +50,8 @@ public final class MeshTls implements AutoCloseable {
         this.settings = settings;
         this.identityService = identityService;
         this.clock = clock;
-        this.provider = settings.enabled() ? TlsProviders.resolve(settings.provider()) : SslProvider.JDK;
+        this.provider =
+                settings.enabled() ? TlsProviders.resolve(settings.provider()) : SslProvider.JDK;
     }
 
     /** TLS off: plaintext everywhere. */
@@ -58,8 +60,8 @@ public final class MeshTls implements AutoCloseable {
     }
 
     /**
-     * Loads the material (throws {@link TlsMaterialException} when it cannot) and starts watching it.
-     * With TLS off, {@link #disabled()}.
+     * Loads the material (throws {@link TlsMaterialException} when it cannot) and starts watching
+     * it. With TLS off, {@link #disabled()}.
      */
     public static MeshTls start(TlsSettings settings, String identityService, Clock clock) {
         if (!settings.enabled()) {
@@ -69,14 +71,20 @@ public final class MeshTls implements AutoCloseable {
         tls.stamps = tls.stampFiles();
         tls.install(TlsMaterial.load(settings, identityService, clock));
         long every = settings.reloadInterval().toMillis();
-        tls.poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rhizome-tls-reload");
-            t.setDaemon(true);
-            return t;
-        });
+        tls.poller =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "rhizome-tls-reload");
+                            t.setDaemon(true);
+                            return t;
+                        });
         tls.poller.scheduleWithFixedDelay(tls::checkNow, every, every, TimeUnit.MILLISECONDS);
-        log.info("mTLS on as {} ({} mode, {} TLS), certificate valid until {}", tls.identity(),
-                settings.selfIssuing() ? "self-issuing" : "file", tls.provider(), tls.current.material().notAfter());
+        log.info(
+                "mTLS on as {} ({} mode, {} TLS), certificate valid until {}",
+                tls.identity(),
+                settings.selfIssuing() ? "self-issuing" : "file",
+                tls.provider(),
+                tls.current.material().notAfter());
         return tls;
     }
 
@@ -88,7 +96,10 @@ public final class MeshTls implements AutoCloseable {
         return stats;
     }
 
-    /** The implementation behind the data plane's TLS: "openssl" or "jdk" (cluster traffic: always the JDK's). */
+    /**
+     * The implementation behind the data plane's TLS: "openssl" or "jdk" (cluster traffic: always
+     * the JDK's).
+     */
     public String provider() {
         return TlsProviders.name(provider);
     }
@@ -104,8 +115,8 @@ public final class MeshTls implements AutoCloseable {
     }
 
     /**
-     * The SPIFFE id a peer serving {@code identityService} must present: in this node's trust domain.
-     * "" when the registry names no identity (no peer can match it).
+     * The SPIFFE id a peer serving {@code identityService} must present: in this node's trust
+     * domain. "" when the registry names no identity (no peer can match it).
      */
     public String expectedPeer(String peerIdentityService) {
         if (peerIdentityService == null || peerIdentityService.isEmpty()) {
@@ -149,12 +160,24 @@ public final class MeshTls implements AutoCloseable {
         TlsContexts now = current;
         AdminContext admin = this.admin;
         if (admin == null || admin.from() != now) {
-            admin = new AdminContext(now, TlsContexts.admin(now.material(), (engine, e) -> {
-                stats.adminFailed();
-                // Pekko HTTP creates the engine without the client's address.
-                handshakeLog.failed("of an admin API client", engine == null || engine.getPeerHost() == null ? "(address unknown)"
-                        : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
-            }));
+            admin =
+                    new AdminContext(
+                            now,
+                            TlsContexts.admin(
+                                    now.material(),
+                                    (engine, e) -> {
+                                        stats.adminFailed();
+                                        // Pekko HTTP creates the engine without the client's
+                                        // address.
+                                        handshakeLog.failed(
+                                                "of an admin API client",
+                                                engine == null || engine.getPeerHost() == null
+                                                        ? "(address unknown)"
+                                                        : engine.getPeerHost()
+                                                                + ":"
+                                                                + engine.getPeerPort(),
+                                                e);
+                                    }));
             this.admin = admin;
         }
         SSLEngine engine = admin.context().createSSLEngine();
@@ -164,7 +187,9 @@ public final class MeshTls implements AutoCloseable {
         return engine;
     }
 
-    /** The admin API's context, built from {@code from} on first use (most nodes never need one). */
+    /**
+     * The admin API's context, built from {@code from} on first use (most nodes never need one).
+     */
     private record AdminContext(TlsContexts from, javax.net.ssl.SSLContext context) {}
 
     HandshakeLog handshakeLog() {
@@ -203,16 +228,25 @@ public final class MeshTls implements AutoCloseable {
         try {
             List<Stamp> now = stampFiles();
             boolean changed = !now.equals(stamps) || !lastError.isEmpty();
-            boolean renew = settings.selfIssuing()
-                    && !clock.instant().isBefore(mintedAt.plus(settings.workloadTtl().multipliedBy(2).dividedBy(3)));
+            boolean renew =
+                    settings.selfIssuing()
+                            && !clock.instant()
+                                    .isBefore(
+                                            mintedAt.plus(
+                                                    settings.workloadTtl()
+                                                            .multipliedBy(2)
+                                                            .dividedBy(3)));
             if (!changed && !renew) {
                 return;
             }
             stamps = now;
             TlsMaterial m = TlsMaterial.load(settings, identityService, clock);
             if (!m.identity().equals(identity())) {
-                log.warn("TLS identity changed from {} to {}: peers that look this node up in the registry still expect {}",
-                        identity(), m.identity(), identity());
+                log.warn(
+                        "TLS identity changed from {} to {}: peers that look this node up in the registry still expect {}",
+                        identity(),
+                        m.identity(),
+                        identity());
             }
             install(m);
             stats.reloaded();
@@ -220,8 +254,11 @@ public final class MeshTls implements AutoCloseable {
                 log.info("TLS material loads again");
             }
             lastError = "";
-            log.info("TLS material {} for {}, valid until {}", renew && !changed ? "renewed" : "reloaded",
-                    m.identity(), m.notAfter());
+            log.info(
+                    "TLS material {} for {}, valid until {}",
+                    renew && !changed ? "renewed" : "reloaded",
+                    m.identity(),
+                    m.notAfter());
         } catch (TlsMaterialException e) {
             stats.reloadFailed();
             if (!e.line().equals(lastError)) {
@@ -236,10 +273,20 @@ public final class MeshTls implements AutoCloseable {
     }
 
     private void install(TlsMaterial m) {
-        current = TlsContexts.of(m, provider, (engine, e) -> {
-            stats.clusterFailed();
-            handshakeLog.failed("of cluster peer", engine == null ? "?" : engine.getPeerHost() + ":" + engine.getPeerPort(), e);
-        }, settings.clusterIdentities());
+        current =
+                TlsContexts.of(
+                        m,
+                        provider,
+                        (engine, e) -> {
+                            stats.clusterFailed();
+                            handshakeLog.failed(
+                                    "of cluster peer",
+                                    engine == null
+                                            ? "?"
+                                            : engine.getPeerHost() + ":" + engine.getPeerPort(),
+                                    e);
+                        },
+                        settings.clusterIdentities());
         mintedAt = clock.instant();
     }
 
@@ -257,8 +304,15 @@ public final class MeshTls implements AutoCloseable {
         List<Stamp> out = new ArrayList<>();
         for (Path p : files) {
             try {
-                out.add(new Stamp(p, Files.getLastModifiedTime(p).toMillis(), Files.size(p), Files.readAttributes(p,
-                        java.nio.file.attribute.BasicFileAttributes.class).fileKey()));
+                out.add(
+                        new Stamp(
+                                p,
+                                Files.getLastModifiedTime(p).toMillis(),
+                                Files.size(p),
+                                Files.readAttributes(
+                                                p,
+                                                java.nio.file.attribute.BasicFileAttributes.class)
+                                        .fileKey()));
             } catch (IOException e) {
                 out.add(new Stamp(p, -1, -1, null));
             }

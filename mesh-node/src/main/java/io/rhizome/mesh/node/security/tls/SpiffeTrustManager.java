@@ -14,7 +14,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager {
     private static final X509Certificate[] NONE = new X509Certificate[0];
-    /** Told of every refused chain (cluster connections, whose handshakes Netty does not report to us). */
+
+    /**
+     * Told of every refused chain (cluster connections, whose handshakes Netty does not report to
+     * us).
+     */
     interface Refusals {
         Refusals NONE = (engine, e) -> {};
 
@@ -23,8 +27,10 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
     private final SpiffeVerifier verifier;
     private final Refusals refusals;
+
     /** Who may be on the other end, beyond being of the trust domain; empty: anyone of it. */
     private final java.util.List<io.rhizome.mesh.pki.IdentityPattern> allowed;
+
     private final String allowedKey;
 
     SpiffeTrustManager(SpiffeVerifier verifier) {
@@ -35,8 +41,14 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
         this(verifier, refusals, java.util.List.of(), "");
     }
 
-    /** @param allowedKey the configuration key of {@code allowed}, for refusals' messages */
-    SpiffeTrustManager(SpiffeVerifier verifier, Refusals refusals, java.util.List<String> allowed, String allowedKey) {
+    /**
+     * @param allowedKey the configuration key of {@code allowed}, for refusals' messages
+     */
+    SpiffeTrustManager(
+            SpiffeVerifier verifier,
+            Refusals refusals,
+            java.util.List<String> allowed,
+            String allowedKey) {
         this.verifier = verifier;
         this.refusals = refusals;
         this.allowed = allowed.stream().map(io.rhizome.mesh.pki.IdentityPattern::new).toList();
@@ -44,34 +56,44 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+            throws CertificateException {
         check(chain);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+            throws CertificateException {
         check(chain);
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         check(chain);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         check(chain);
     }
 
     private void check(X509Certificate[] chain) throws CertificateException {
         io.rhizome.mesh.pki.SpiffeId id = verifier.verify(chain);
         if (!allowed.isEmpty() && allowed.stream().noneMatch(p -> p.matches(id.toString()))) {
-            throw new CertificateException("peer " + id + " is not allowed here (expected: an identity in " + allowedKey + ")");
+            throw new CertificateException(
+                    "peer "
+                            + id
+                            + " is not allowed here (expected: an identity in "
+                            + allowedKey
+                            + ")");
         }
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         verify(chain, engine);
     }
 
@@ -85,7 +107,8 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         verify(chain, engine);
     }
 

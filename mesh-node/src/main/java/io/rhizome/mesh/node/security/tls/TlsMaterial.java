@@ -26,7 +26,11 @@ import java.util.Objects;
  * @param issuer the intermediate CA the certificate was minted with (self-issuing mode), or null
  */
 public record TlsMaterial(
-        SpiffeId identity, List<X509Certificate> chain, PrivateKey key, SpiffeVerifier verifier, CertificateAuthority issuer) {
+        SpiffeId identity,
+        List<X509Certificate> chain,
+        PrivateKey key,
+        SpiffeVerifier verifier,
+        CertificateAuthority issuer) {
 
     public TlsMaterial {
         Objects.requireNonNull(identity, "identity");
@@ -52,59 +56,97 @@ public record TlsMaterial(
     }
 
     /**
-     * Loads and checks the material {@code tls} names. {@code identityService} is
-     * {@code rhizome.identity.service} ("" to take it from the certificate in file mode).
+     * Loads and checks the material {@code tls} names. {@code identityService} is {@code
+     * rhizome.identity.service} ("" to take it from the certificate in file mode).
      *
      * @throws TlsMaterialException naming the key at fault, with a one-line reason
      */
     public static TlsMaterial load(TlsSettings tls, String identityService, Clock clock) {
-        List<X509Certificate> bundle = pki("rhizome.tls.trust-bundle", () -> Pem.readCertificates(tls.trustBundle()));
-        return tls.selfIssuing() ? mint(tls, identityService, bundle, clock) : fromFiles(tls, identityService, bundle, clock);
+        List<X509Certificate> bundle =
+                pki("rhizome.tls.trust-bundle", () -> Pem.readCertificates(tls.trustBundle()));
+        return tls.selfIssuing()
+                ? mint(tls, identityService, bundle, clock)
+                : fromFiles(tls, identityService, bundle, clock);
     }
 
-    private static TlsMaterial fromFiles(TlsSettings tls, String identityService, List<X509Certificate> bundle, Clock clock) {
-        List<X509Certificate> chain = pki("rhizome.tls.cert", () -> Pem.readCertificates(tls.cert()));
+    private static TlsMaterial fromFiles(
+            TlsSettings tls, String identityService, List<X509Certificate> bundle, Clock clock) {
+        List<X509Certificate> chain =
+                pki("rhizome.tls.cert", () -> Pem.readCertificates(tls.cert()));
         SpiffeId id = pki("rhizome.tls.cert", () -> SpiffeId.of(chain.get(0)));
         if (id.service() == null) {
-            throw new TlsMaterialException("rhizome.tls.cert", quote(tls.cert()) + " names " + id
-                    + " (expected: spiffe://<trust-domain>/service/<name>)");
+            throw new TlsMaterialException(
+                    "rhizome.tls.cert",
+                    quote(tls.cert())
+                            + " names "
+                            + id
+                            + " (expected: spiffe://<trust-domain>/service/<name>)");
         }
         if (!identityService.isEmpty() && !identityService.equals(id.service())) {
-            throw new TlsMaterialException("rhizome.identity.service", quote(identityService) + " but rhizome.tls.cert "
-                    + quote(tls.cert()) + " names " + id + " (expected: the same service)");
+            throw new TlsMaterialException(
+                    "rhizome.identity.service",
+                    quote(identityService)
+                            + " but rhizome.tls.cert "
+                            + quote(tls.cert())
+                            + " names "
+                            + id
+                            + " (expected: the same service)");
         }
         PrivateKey key = pki("rhizome.tls.key", () -> Pem.readPrivateKey(tls.key()));
         if (!Keys.matches(key, chain.get(0).getPublicKey())) {
-            throw new TlsMaterialException("rhizome.tls.key", quote(tls.key()) + " is not the key of rhizome.tls.cert "
-                    + quote(tls.cert()));
+            throw new TlsMaterialException(
+                    "rhizome.tls.key",
+                    quote(tls.key()) + " is not the key of rhizome.tls.cert " + quote(tls.cert()));
         }
-        SpiffeVerifier verifier = pki("rhizome.tls.trust-bundle", () -> SpiffeVerifier.create(bundle, id.trustDomain(), clock));
+        SpiffeVerifier verifier =
+                pki(
+                        "rhizome.tls.trust-bundle",
+                        () -> SpiffeVerifier.create(bundle, id.trustDomain(), clock));
         check("rhizome.tls.cert", verifier, chain);
         return new TlsMaterial(id, chain, key, verifier, null);
     }
 
-    private static TlsMaterial mint(TlsSettings tls, String identityService, List<X509Certificate> bundle, Clock clock) {
+    private static TlsMaterial mint(
+            TlsSettings tls, String identityService, List<X509Certificate> bundle, Clock clock) {
         if (identityService.isEmpty()) {
-            throw new TlsMaterialException("rhizome.identity.service",
+            throw new TlsMaterialException(
+                    "rhizome.identity.service",
                     "missing (expected: the service name this node's minted certificates name; required with rhizome.tls.issuer)");
         }
         Path dir = tls.issuer();
-        CertificateAuthority issuer = pki("rhizome.tls.issuer", () -> CertificateAuthority.load(
-                dir.resolve(CertificateAuthority.CERT), dir.resolve(CertificateAuthority.KEY), clock));
-        Issued issued = pki("rhizome.tls.issuer", () -> issuer.issueWorkload(identityService, tls.workloadTtl()));
+        CertificateAuthority issuer =
+                pki(
+                        "rhizome.tls.issuer",
+                        () ->
+                                CertificateAuthority.load(
+                                        dir.resolve(CertificateAuthority.CERT),
+                                        dir.resolve(CertificateAuthority.KEY),
+                                        clock));
+        Issued issued =
+                pki(
+                        "rhizome.tls.issuer",
+                        () -> issuer.issueWorkload(identityService, tls.workloadTtl()));
         SpiffeId id = SpiffeId.forService(issuer.trustDomain(), identityService);
-        SpiffeVerifier verifier = pki("rhizome.tls.trust-bundle", () -> SpiffeVerifier.create(bundle, id.trustDomain(), clock));
+        SpiffeVerifier verifier =
+                pki(
+                        "rhizome.tls.trust-bundle",
+                        () -> SpiffeVerifier.create(bundle, id.trustDomain(), clock));
         check("rhizome.tls.issuer", verifier, issued.chain());
         return new TlsMaterial(id, issued.chain(), issued.key(), verifier, issuer);
     }
 
-    /** Our own chain must pass the checks peers will apply (chain to the bundle, dates, constraints). */
+    /**
+     * Our own chain must pass the checks peers will apply (chain to the bundle, dates,
+     * constraints).
+     */
     private static void check(String key, SpiffeVerifier verifier, List<X509Certificate> chain) {
         try {
             verifier.verify(chain.toArray(X509Certificate[]::new));
         } catch (CertificateException e) {
-            throw new TlsMaterialException(key, e.getMessage().replace("peer ", "")
-                    + " (expected: a valid certificate chained to rhizome.tls.trust-bundle)");
+            throw new TlsMaterialException(
+                    key,
+                    e.getMessage().replace("peer ", "")
+                            + " (expected: a valid certificate chained to rhizome.tls.trust-bundle)");
         }
     }
 

@@ -11,12 +11,17 @@ public final class TlsStats {
     private final LongAdder reloads = new LongAdder();
     private final LongAdder reloadFailures = new LongAdder();
 
-    /** Handshakes refused or failed on the inbound port (plain HTTP, no or a bad client certificate). */
+    /**
+     * Handshakes refused or failed on the inbound port (plain HTTP, no or a bad client
+     * certificate).
+     */
     public long inboundHandshakeFailures() {
         return inboundHandshakeFailures.sum();
     }
 
-    /** Handshakes to peers' inbound ports that failed, or whose peer was not the expected identity. */
+    /**
+     * Handshakes to peers' inbound ports that failed, or whose peer was not the expected identity.
+     */
     public long upstreamHandshakeFailures() {
         return upstreamHandshakeFailures.sum();
     }
@@ -33,7 +38,9 @@ public final class TlsStats {
 
     /** All failed handshakes. */
     public long handshakeFailures() {
-        return inboundHandshakeFailures() + upstreamHandshakeFailures() + clusterHandshakeFailures()
+        return inboundHandshakeFailures()
+                + upstreamHandshakeFailures()
+                + clusterHandshakeFailures()
                 + adminHandshakeFailures();
     }
 

@@ -17,7 +17,8 @@ import javax.net.ssl.SSLHandshakeException;
  */
 public final class UpstreamTls {
     /** The server's verified SPIFFE id on a TLS connection to a peer; absent on plaintext ones. */
-    public static final AttributeKey<String> SERVER_IDENTITY = AttributeKey.valueOf("rhizome.upstream-identity");
+    public static final AttributeKey<String> SERVER_IDENTITY =
+            AttributeKey.valueOf("rhizome.upstream-identity");
 
     private UpstreamTls() {}
 
@@ -26,9 +27,16 @@ public final class UpstreamTls {
         return install(ch, tls, host, port, false);
     }
 
-    /** As {@link #install(Channel, MeshTls, String, int)}; {@code http2}: the connection asks for h2 by ALPN. */
-    public static SslHandler install(Channel ch, MeshTls tls, String host, int port, boolean http2) {
-        SslHandler ssl = http2 ? tls.newHttp2ClientHandler(ch.alloc(), host, port) : tls.newClientHandler(ch.alloc(), host, port);
+    /**
+     * As {@link #install(Channel, MeshTls, String, int)}; {@code http2}: the connection asks for h2
+     * by ALPN.
+     */
+    public static SslHandler install(
+            Channel ch, MeshTls tls, String host, int port, boolean http2) {
+        SslHandler ssl =
+                http2
+                        ? tls.newHttp2ClientHandler(ch.alloc(), host, port)
+                        : tls.newClientHandler(ch.alloc(), host, port);
         ch.pipeline().addFirst("tls", ssl);
         return ssl;
     }
@@ -40,33 +48,53 @@ public final class UpstreamTls {
     public static ChannelFuture verified(ChannelFuture connect, String expected, MeshTls tls) {
         Channel ch = connect.channel();
         ChannelPromise result = ch.newPromise();
-        connect.addListener(c -> {
-            if (!c.isSuccess()) {
-                result.tryFailure(c.cause());
-                return;
-            }
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            ssl.handshakeFuture().addListener(h -> {
-                if (!h.isSuccess()) {
-                    fail(ch, result, tls, h.cause());
-                    return;
-                }
-                String actual;
-                try {
-                    actual = SpiffeId.of((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0]).toString();
-                } catch (Exception e) {
-                    fail(ch, result, tls, e);
-                    return;
-                }
-                if (!actual.equals(expected)) {
-                    fail(ch, result, tls, new SSLHandshakeException("peer presented " + actual + " (expected: "
-                            + (expected.isEmpty() ? "an identity in the registry, which names none" : expected) + ")"));
-                    return;
-                }
-                ch.attr(SERVER_IDENTITY).set(actual);
-                result.trySuccess();
-            });
-        });
+        connect.addListener(
+                c -> {
+                    if (!c.isSuccess()) {
+                        result.tryFailure(c.cause());
+                        return;
+                    }
+                    SslHandler ssl = ch.pipeline().get(SslHandler.class);
+                    ssl.handshakeFuture()
+                            .addListener(
+                                    h -> {
+                                        if (!h.isSuccess()) {
+                                            fail(ch, result, tls, h.cause());
+                                            return;
+                                        }
+                                        String actual;
+                                        try {
+                                            actual =
+                                                    SpiffeId.of(
+                                                                    (X509Certificate)
+                                                                            ssl.engine()
+                                                                                    .getSession()
+                                                                                    .getPeerCertificates()[
+                                                                                    0])
+                                                            .toString();
+                                        } catch (Exception e) {
+                                            fail(ch, result, tls, e);
+                                            return;
+                                        }
+                                        if (!actual.equals(expected)) {
+                                            fail(
+                                                    ch,
+                                                    result,
+                                                    tls,
+                                                    new SSLHandshakeException(
+                                                            "peer presented "
+                                                                    + actual
+                                                                    + " (expected: "
+                                                                    + (expected.isEmpty()
+                                                                            ? "an identity in the registry, which names none"
+                                                                            : expected)
+                                                                    + ")"));
+                                            return;
+                                        }
+                                        ch.attr(SERVER_IDENTITY).set(actual);
+                                        result.trySuccess();
+                                    });
+                });
         return result;
     }
 
@@ -78,7 +106,10 @@ public final class UpstreamTls {
         result.tryFailure(new SSLHandshakeException("TLS: " + reason));
     }
 
-    /** Whether a pooled connection may serve a call that expects {@code expected} ("" or null: plaintext). */
+    /**
+     * Whether a pooled connection may serve a call that expects {@code expected} ("" or null:
+     * plaintext).
+     */
     public static boolean matches(Channel ch, String expected) {
         String actual = ch.attr(SERVER_IDENTITY).get();
         return expected == null ? actual == null : expected.equals(actual);

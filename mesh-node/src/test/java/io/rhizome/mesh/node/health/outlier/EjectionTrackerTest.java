@@ -37,7 +37,8 @@ class EjectionTrackerTest {
 
     @Test
     void aSuccessDuringAnEjectionDoesNotEndIt() {
-        // A try that began before the ejection, or panic traffic, may still succeed: the ejection runs its course.
+        // A try that began before the ejection, or panic traffic, may still succeed: the ejection
+        // runs its course.
         tracker.eject("node-1/orders");
 
         tracker.succeeded("node-1/orders");

@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Passive outlier detection with a manual clock: threshold, growing back-off, recovery, max-ejection-percent. */
+/**
+ * Passive outlier detection with a manual clock: threshold, growing back-off, recovery,
+ * max-ejection-percent.
+ */
 class EjectionTrackerWithConsecutiveErrorsTest {
     private final AtomicLong now = new AtomicLong(-5_000_000_000L);
     private final EjectionTracker tracker = new EjectionTracker(Duration.ofSeconds(10), now::get);
@@ -125,18 +128,23 @@ class EjectionTrackerWithConsecutiveErrorsTest {
             }
         }
 
-        assertThat(orders.stream().filter(e -> tracker.isEjected(e.id()))).as("50% of 4").hasSize(2);
+        assertThat(orders.stream().filter(e -> tracker.isEjected(e.id())))
+                .as("50% of 4")
+                .hasSize(2);
         assertThat(fail(orders.get(3).id())).isEqualTo(EjectionDecision.SKIPPED_MAX_PERCENT);
 
         advance(Duration.ofSeconds(1));
-        assertThat(fail(orders.get(3).id())).as("room again once the others are back").isEqualTo(EjectionDecision.EJECTED);
+        assertThat(fail(orders.get(3).id()))
+                .as("room again once the others are back")
+                .isEqualTo(EjectionDecision.EJECTED);
     }
 
     @Test
     void aRefusedConnectionEjectsAtOnceEvenTheOneEndpointOfAService() {
         List<MeshEndpoint> single = endpoints(1);
 
-        assertThat(tracker.refused(single.get(0).id(), policy, single)).isEqualTo(EjectionDecision.EJECTED);
+        assertThat(tracker.refused(single.get(0).id(), policy, single))
+                .isEqualTo(EjectionDecision.EJECTED);
         assertThat(tracker.isEjected(single.get(0).id())).isTrue();
     }
 
@@ -145,7 +153,8 @@ class EjectionTrackerWithConsecutiveErrorsTest {
         List<MeshEndpoint> two = endpoints(2);
         tracker.refused(two.get(0).id(), policy, two);
 
-        assertThat(tracker.refused(two.get(1).id(), policy, two)).isEqualTo(EjectionDecision.SKIPPED_MAX_PERCENT);
+        assertThat(tracker.refused(two.get(1).id(), policy, two))
+                .isEqualTo(EjectionDecision.SKIPPED_MAX_PERCENT);
         assertThat(tracker.isEjected(two.get(1).id())).isFalse();
     }
 
@@ -161,8 +170,18 @@ class EjectionTrackerWithConsecutiveErrorsTest {
         List<MeshEndpoint> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String node = "node-" + (char) ('a' + i);
-            out.add(new MeshEndpoint(node + "/orders", "orders", node, new HostPort("10.0.0." + (i + 1), 8080),
-                    new HostPort(node, 15006), Map.of(), EndpointStatus.SERVING, false, true, "Up"));
+            out.add(
+                    new MeshEndpoint(
+                            node + "/orders",
+                            "orders",
+                            node,
+                            new HostPort("10.0.0." + (i + 1), 8080),
+                            new HostPort(node, 15006),
+                            Map.of(),
+                            EndpointStatus.SERVING,
+                            false,
+                            true,
+                            "Up"));
         }
         return out;
     }

@@ -32,37 +32,67 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Two nodes (ActorSystems on loopback) with their own outlier detection, wired as a node wires them:
- * when node-a ejects an endpoint, node-b stops choosing it too, for node-a's back-off, and takes it
- * back when that ends.
+ * Two nodes (ActorSystems on loopback) with their own outlier detection, wired as a node wires
+ * them: when node-a ejects an endpoint, node-b stops choosing it too, for node-a's back-off, and
+ * takes it back when that ends.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SharedEjectionsClusterTest {
-    private static final OutlierPolicy TWO_SECONDS = new OutlierPolicy(5, Duration.ofSeconds(2), 50);
+    private static final OutlierPolicy TWO_SECONDS =
+            new OutlierPolicy(5, Duration.ofSeconds(2), 50);
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
     private final List<EjectionTracker> trackers = new ArrayList<>();
 
-    private final MeshSnapshot mesh = new MeshSnapshot(Map.of("orders", List.of(endpoint("node-x"), endpoint("node-y"),
-            endpoint("node-z"))), List.of());
+    private final MeshSnapshot mesh =
+            new MeshSnapshot(
+                    Map.of(
+                            "orders",
+                            List.of(endpoint("node-x"), endpoint("node-y"), endpoint("node-z"))),
+                    List.of());
 
     private static MeshEndpoint endpoint(String node) {
-        return new MeshEndpoint(node + "/orders", "orders", node, new HostPort("10.0.0.1", 8080),
-                new HostPort(node, 15006), Map.of(), EndpointStatus.SERVING, false, true, "Up");
+        return new MeshEndpoint(
+                node + "/orders",
+                "orders",
+                node,
+                new HostPort("10.0.0.1", 8080),
+                new HostPort(node, 15006),
+                Map.of(),
+                EndpointStatus.SERVING,
+                false,
+                true,
+                "Up");
     }
 
     @BeforeAll
     void formCluster() throws Exception {
         for (String name : List.of("node-a", "node-b")) {
             String dir = Files.createTempDirectory("rhizome-" + name).toString();
-            NodeSettings s = SettingsLoader.fromConfig(ConfigFactory.parseString("""
+            NodeSettings s =
+                    SettingsLoader.fromConfig(
+                            ConfigFactory.parseString(
+                                    """
                     rhizome { node.name = "%s", cluster { host = "127.0.0.1", port = 0, profile = fast }, data-dir = "%s" }
                     pekko.loglevel = WARNING
-                    """.formatted(name, dir.replace("\\", "/"))));
-            ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ClusterConfig.SYSTEM_NAME, ClusterConfig.pekkoConfig(s, "test"));
+                    """
+                                            .formatted(name, dir.replace("\\", "/"))));
+            ActorSystem<Void> system =
+                    ActorSystem.create(
+                            Behaviors.empty(),
+                            ClusterConfig.SYSTEM_NAME,
+                            ClusterConfig.pekkoConfig(s, "test"));
             EjectionTracker tracker = new EjectionTracker(Duration.ofSeconds(2), System::nanoTime);
-            ActorRef<EjectionGossipActor.Command> gossip = system.systemActorOf(
-                    EjectionGossipActor.create(name, tracker.shared(), System::currentTimeMillis), "ejection-gossip", Props.empty());
-            tracker.onEjection((id, millis) -> gossip.tell(new EjectionGossipActor.Ejected(id, System.currentTimeMillis() + millis)));
+            ActorRef<EjectionGossipActor.Command> gossip =
+                    system.systemActorOf(
+                            EjectionGossipActor.create(
+                                    name, tracker.shared(), System::currentTimeMillis),
+                            "ejection-gossip",
+                            Props.empty());
+            tracker.onEjection(
+                    (id, millis) ->
+                            gossip.tell(
+                                    new EjectionGossipActor.Ejected(
+                                            id, System.currentTimeMillis() + millis)));
             systems.add(system);
             trackers.add(tracker);
         }
@@ -70,9 +100,19 @@ class SharedEjectionsClusterTest {
         for (ActorSystem<Void> system : systems) {
             Cluster.get(system).manager().tell(Join.create(first));
         }
-        eventually(Duration.ofSeconds(20), () -> systems.forEach(sys ->
-                assertThat(Cluster.get(sys).state().getMembers()).hasSize(2)
-                        .allSatisfy(m -> assertThat(m.status()).isEqualTo(MemberStatus.up()))));
+        eventually(
+                Duration.ofSeconds(20),
+                () ->
+                        systems.forEach(
+                                sys ->
+                                        assertThat(Cluster.get(sys).state().getMembers())
+                                                .hasSize(2)
+                                                .allSatisfy(
+                                                        m ->
+                                                                assertThat(m.status())
+                                                                        .isEqualTo(
+                                                                                MemberStatus
+                                                                                        .up()))));
     }
 
     @AfterAll
@@ -89,27 +129,39 @@ class SharedEjectionsClusterTest {
         assertThat(trackers.get(0).refused("node-y/orders", TWO_SECONDS, mesh.endpoints("orders")))
                 .isEqualTo(EjectionDecision.EJECTED);
 
-        eventually(Duration.ofSeconds(3), () -> assertThat(trackers.get(1).isEjected("node-y/orders")).isTrue());
+        eventually(
+                Duration.ofSeconds(3),
+                () -> assertThat(trackers.get(1).isEjected("node-y/orders")).isTrue());
         long sharedMillis = (System.nanoTime() - ejectedAt) / 1_000_000;
-        assertThat(picks(onB, 30)).as("node-b's picks while node-a's ejection runs").doesNotContain("node-y");
+        assertThat(picks(onB, 30))
+                .as("node-b's picks while node-a's ejection runs")
+                .doesNotContain("node-y");
         assertThat(onB.exclusionReason(mesh.endpoints("orders").get(1))).isEqualTo("ejected");
         System.out.printf("FIGURE an ejection reached the other node in %d ms%n", sharedMillis);
 
-        eventually(Duration.ofSeconds(4), () -> assertThat(trackers.get(1).isEjected("node-y/orders")).isFalse());
+        eventually(
+                Duration.ofSeconds(4),
+                () -> assertThat(trackers.get(1).isEjected("node-y/orders")).isFalse());
         long backMillis = (System.nanoTime() - ejectedAt) / 1_000_000;
-        assertThat(backMillis).as("node-b takes it back when node-a's 2 s back-off ends").isGreaterThanOrEqualTo(1900);
+        assertThat(backMillis)
+                .as("node-b takes it back when node-a's 2 s back-off ends")
+                .isGreaterThanOrEqualTo(1900);
         assertThat(picks(onB, 30)).contains("node-y");
     }
 
     private Set<String> picks(EndpointSelector selector, int n) {
         Set<String> nodes = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            nodes.add(((EndpointSelector.Chosen) selector.pick(mesh, "orders", Set.of())).endpoint().node());
+            nodes.add(
+                    ((EndpointSelector.Chosen) selector.pick(mesh, "orders", Set.of()))
+                            .endpoint()
+                            .node());
         }
         return nodes;
     }
 
-    private static void eventually(Duration timeout, Runnable assertion) throws InterruptedException {
+    private static void eventually(Duration timeout, Runnable assertion)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {

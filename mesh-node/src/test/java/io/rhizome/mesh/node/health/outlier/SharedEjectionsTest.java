@@ -35,7 +35,9 @@ class SharedEjectionsTest {
         assertThat(told).as("below the threshold").isEmpty();
         tracker.failed("a", policy, List.of());
         nanos.addAndGet(Duration.ofSeconds(4).toNanos());
-        tracker.failed("a", policy, List.of()); // back, fails again: the second ejection lasts twice as long
+        tracker.failed(
+                "a", policy,
+                List.of()); // back, fails again: the second ejection lasts twice as long
 
         assertThat(told).containsExactly("a 3000", "a 6000");
     }

@@ -24,45 +24,118 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The access log's lines and its batched writer, against real files, stdout and sinks that stall or fail. */
+/**
+ * The access log's lines and its batched writer, against real files, stdout and sinks that stall or
+ * fail.
+ */
 class AccessLogTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static RequestRecord record(String path) {
-        return new RequestRecord(Direction.OUTBOUND, "echo", "echo-api", "spiffe://mesh/web", "GET", "echo", path, 200, "",
-                Instant.parse("2026-11-26T10:12:01.532Z").toEpochMilli(), 1_284_400, 0, 94, "127.0.0.1:15006",
-                "4bf92f3577b34da6a3ce929d0e0e4736", 0, "", "", "", false, "version=v2");
+        return new RequestRecord(
+                Direction.OUTBOUND,
+                "echo",
+                "echo-api",
+                "spiffe://mesh/web",
+                "GET",
+                "echo",
+                path,
+                200,
+                "",
+                Instant.parse("2026-11-26T10:12:01.532Z").toEpochMilli(),
+                1_284_400,
+                0,
+                94,
+                "127.0.0.1:15006",
+                "4bf92f3577b34da6a3ce929d0e0e4736",
+                0,
+                "",
+                "",
+                "",
+                false,
+                "version=v2");
     }
 
     @Test
     void aLineIsTheRecordAsOneJsonObjectWithEveryField() {
-        assertThat(AccessLogLine.of("node-3", record("/hello"))).isEqualTo("{\"time\":\"2026-11-26T10:12:01.532Z\","
-                + "\"node\":\"node-3\",\"trace-id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"direction\":\"outbound\","
-                + "\"method\":\"GET\",\"authority\":\"echo\",\"path\":\"/hello\",\"status\":200,\"duration-ms\":1.284,"
-                + "\"service\":\"echo\",\"route\":\"echo-api\",\"subset\":\"version=v2\",\"upstream\":\"127.0.0.1:15006\","
-                + "\"request-bytes\":0,\"response-bytes\":94,\"caller\":\"spiffe://mesh/web\",\"error\":\"\",\"retries\":0,"
-                + "\"flags\":[]}");
+        assertThat(AccessLogLine.of("node-3", record("/hello")))
+                .isEqualTo(
+                        "{\"time\":\"2026-11-26T10:12:01.532Z\","
+                                + "\"node\":\"node-3\",\"trace-id\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"direction\":\"outbound\","
+                                + "\"method\":\"GET\",\"authority\":\"echo\",\"path\":\"/hello\",\"status\":200,\"duration-ms\":1.284,"
+                                + "\"service\":\"echo\",\"route\":\"echo-api\",\"subset\":\"version=v2\",\"upstream\":\"127.0.0.1:15006\","
+                                + "\"request-bytes\":0,\"response-bytes\":94,\"caller\":\"spiffe://mesh/web\",\"error\":\"\",\"retries\":0,"
+                                + "\"flags\":[]}");
     }
 
     @Test
     void oddTextStaysInsideItsStringAndNumbersKeepTheirForm() {
         String path = "/a\"b\\c\nd\te\u0001f\u0085g\u2028h-é-€-\uD83D\uDE00-\uD800-";
-        RequestRecord r = new RequestRecord(Direction.INBOUND, "", "", "", "POST", "h", path, 0, "timeout",
-                Instant.parse("2026-11-26T10:12:01Z").toEpochMilli(), 12_000_000_400_000L, 5, 0, "", "", 2,
-                "retried,client-abort", "", "", false, "");
+        RequestRecord r =
+                new RequestRecord(
+                        Direction.INBOUND,
+                        "",
+                        "",
+                        "",
+                        "POST",
+                        "h",
+                        path,
+                        0,
+                        "timeout",
+                        Instant.parse("2026-11-26T10:12:01Z").toEpochMilli(),
+                        12_000_000_400_000L,
+                        5,
+                        0,
+                        "",
+                        "",
+                        2,
+                        "retried,client-abort",
+                        "",
+                        "",
+                        false,
+                        "");
         String line = AccessLogLine.of("n", r);
-        assertThat(line).doesNotContain("\n", "\u2028").contains("\"time\":\"2026-11-26T10:12:01Z\"")
-                .contains("\"duration-ms\":12000000.4,").contains("\\u0001").contains("\\u0085").contains("\\u2028")
+        assertThat(line)
+                .doesNotContain("\n", "\u2028")
+                .contains("\"time\":\"2026-11-26T10:12:01Z\"")
+                .contains("\"duration-ms\":12000000.4,")
+                .contains("\\u0001")
+                .contains("\\u0085")
+                .contains("\\u2028")
                 .contains("\\ud800");
         JsonObject json = JsonParser.parseString(line).getAsJsonObject();
         assertThat(json.get("path").getAsString()).isEqualTo(path);
         assertThat(json.get("direction").getAsString()).isEqualTo("inbound");
         assertThat(json.get("status").getAsInt()).isZero();
         assertThat(json.get("retries").getAsInt()).isEqualTo(2);
-        assertThat(json.get("flags").getAsJsonArray()).extracting(e -> e.getAsString()).containsExactly("retried", "client-abort");
-        assertThat(JsonParser.parseString(AccessLogLine.of("n", new RequestRecord(Direction.INBOUND, "", "", "", "GET", "",
-                "/", 200, "", 0, 180_000, 0, 0, "", "", 0, ""))).getAsJsonObject().get("duration-ms").toString())
+        assertThat(json.get("flags").getAsJsonArray())
+                .extracting(e -> e.getAsString())
+                .containsExactly("retried", "client-abort");
+        assertThat(
+                        JsonParser.parseString(
+                                        AccessLogLine.of(
+                                                "n",
+                                                new RequestRecord(
+                                                        Direction.INBOUND,
+                                                        "",
+                                                        "",
+                                                        "",
+                                                        "GET",
+                                                        "",
+                                                        "/",
+                                                        200,
+                                                        "",
+                                                        0,
+                                                        180_000,
+                                                        0,
+                                                        0,
+                                                        "",
+                                                        "",
+                                                        0,
+                                                        "")))
+                                .getAsJsonObject()
+                                .get("duration-ms")
+                                .toString())
                 .isEqualTo("0.18");
     }
 
@@ -71,15 +144,18 @@ class AccessLogTest {
         Path file = dir.resolve("logs/access.log"); // its directory is created too
         AccessLog log = AccessLog.start("node-1", file.toString());
         int threads = 4;
-        int each = 2000; // 8000 in all: below the queue's 8192, so none may be dropped however slow the writer
+        int each = 2000; // 8000 in all: below the queue's 8192, so none may be dropped however slow
+        // the writer
         List<Thread> producers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
-            Thread p = new Thread(() -> {
-                for (int i = 0; i < each; i++) {
-                    log.onRequest(record("/t" + id + "/" + i));
-                }
-            });
+            Thread p =
+                    new Thread(
+                            () -> {
+                                for (int i = 0; i < each; i++) {
+                                    log.onRequest(record("/t" + id + "/" + i));
+                                }
+                            });
             p.start();
             producers.add(p);
         }
@@ -107,10 +183,16 @@ class AccessLogTest {
             log.onRequest(record("/first"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (Files.readAllLines(file).size() < 2) {
-                assertThat(System.nanoTime()).as("the line reached the file within 10 s").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("the line reached the file within 10 s")
+                        .isLessThan(deadline);
                 Thread.sleep(10);
             }
-            assertThat(Files.readAllLines(file)).hasSize(2).last().asString().contains("\"path\":\"/first\"");
+            assertThat(Files.readAllLines(file))
+                    .hasSize(2)
+                    .last()
+                    .asString()
+                    .contains("\"path\":\"/first\"");
         } finally {
             log.close();
         }
@@ -122,16 +204,21 @@ class AccessLogTest {
         // Checked before every write here; the log checks once a second.
         try (AccessLogSink sink = new AccessLogSink.AppendedFile(file, 0)) {
             sink.write("a\n".getBytes(StandardCharsets.UTF_8), 2);
-            Files.move(file, dir.resolve("rotated/access.log.1")); // logrotate's default (create) mode
+            Files.move(
+                    file, dir.resolve("rotated/access.log.1")); // logrotate's default (create) mode
             sink.write("b\n".getBytes(StandardCharsets.UTF_8), 2);
-            assertThat(Files.readAllLines(dir.resolve("rotated/access.log.1"))).containsExactly("a");
+            assertThat(Files.readAllLines(dir.resolve("rotated/access.log.1")))
+                    .containsExactly("a");
             assertThat(Files.readAllLines(file)).containsExactly("b");
 
             Files.delete(file);
             sink.write("c\n".getBytes(StandardCharsets.UTF_8), 2);
             assertThat(Files.readAllLines(file)).containsExactly("c");
 
-            Files.write(file, new byte[0], java.nio.file.StandardOpenOption.TRUNCATE_EXISTING); // copytruncate
+            Files.write(
+                    file,
+                    new byte[0],
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING); // copytruncate
             sink.write("d\n".getBytes(StandardCharsets.UTF_8), 2);
             assertThat(Files.readAllLines(file)).containsExactly("d");
         }
@@ -151,9 +238,14 @@ class AccessLogTest {
             System.setOut(original);
         }
         // Only the access log's lines: another thread of the test JVM may print too.
-        List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("\"node\":\"node-1\"")).toList();
+        List<String> lines =
+                captured.toString(StandardCharsets.UTF_8)
+                        .lines()
+                        .filter(l -> l.contains("\"node\":\"node-1\""))
+                        .toList();
         assertThat(lines).hasSize(2);
-        assertThat(JsonParser.parseString(lines.get(1)).getAsJsonObject().get("path").getAsString()).isEqualTo("/two");
+        assertThat(JsonParser.parseString(lines.get(1)).getAsJsonObject().get("path").getAsString())
+                .isEqualTo("/two");
     }
 
     @Test
@@ -161,7 +253,9 @@ class AccessLogTest {
         StallingSink sink = new StallingSink();
         AccessLog log = AccessLog.start("node-1", sink, 4, TimeUnit.MILLISECONDS.toNanos(1));
         log.onRequest(record("/0"));
-        assertThat(sink.entered.await(10, TimeUnit.SECONDS)).as("the writer took the first line").isTrue();
+        assertThat(sink.entered.await(10, TimeUnit.SECONDS))
+                .as("the writer took the first line")
+                .isTrue();
         for (int i = 1; i <= 7; i++) { // 4 fit in the queue while the writer is stuck; 3 do not
             log.onRequest(record("/" + i));
         }
@@ -169,7 +263,9 @@ class AccessLogTest {
         sink.release.countDown();
         log.close();
         assertThat(log.written()).isEqualTo(5);
-        assertThat(sink.text()).contains("\"path\":\"/0\"", "\"path\":\"/4\"").doesNotContain("\"path\":\"/5\"");
+        assertThat(sink.text())
+                .contains("\"path\":\"/0\"", "\"path\":\"/4\"")
+                .doesNotContain("\"path\":\"/5\"");
         log.onRequest(record("/after-close"));
         assertThat(log.dropped()).isEqualTo(4);
     }
@@ -195,16 +291,21 @@ class AccessLogTest {
     @Test
     void aFailedWriteCountsItsLinesAsDropped() throws Exception {
         CountDownLatch failed = new CountDownLatch(1);
-        AccessLog log = AccessLog.start("node-1", new AccessLogSink() {
-            @Override
-            public void write(byte[] bytes, int length) throws IOException {
-                failed.countDown();
-                throw new IOException("No space left on device");
-            }
+        AccessLog log =
+                AccessLog.start(
+                        "node-1",
+                        new AccessLogSink() {
+                            @Override
+                            public void write(byte[] bytes, int length) throws IOException {
+                                failed.countDown();
+                                throw new IOException("No space left on device");
+                            }
 
-            @Override
-            public void close() {}
-        }, 100, TimeUnit.MILLISECONDS.toNanos(1));
+                            @Override
+                            public void close() {}
+                        },
+                        100,
+                        TimeUnit.MILLISECONDS.toNanos(1));
         log.onRequest(record("/lost"));
         log.close();
         assertThat(failed.getCount()).isZero();
@@ -216,7 +317,8 @@ class AccessLogTest {
     void aTargetThatCannotBeOpenedIsAConfigErrorNamingTheKey() {
         assertThatThrownBy(() -> AccessLog.start("node-1", dir.toString())) // a directory
                 .isInstanceOf(ConfigError.class)
-                .hasMessageStartingWith("rhizome.access-log.target: \"" + dir + "\" cannot be opened for appending")
+                .hasMessageStartingWith(
+                        "rhizome.access-log.target: \"" + dir + "\" cannot be opened for appending")
                 .hasMessageContaining("expected: stdout or a writable file path");
     }
 

@@ -8,9 +8,26 @@ import org.junit.jupiter.api.Test;
 
 class RequestMetricsTest {
 
-    private static RequestRecord record(String service, String route, int status, long nanos, String flags) {
-        return new RequestRecord(Direction.INBOUND, service, route, "", "GET", service, "/x", status, "", 0, nanos,
-                0, 10, "", "", flags.contains("retried") ? 2 : 0, flags);
+    private static RequestRecord record(
+            String service, String route, int status, long nanos, String flags) {
+        return new RequestRecord(
+                Direction.INBOUND,
+                service,
+                route,
+                "",
+                "GET",
+                service,
+                "/x",
+                status,
+                "",
+                0,
+                nanos,
+                0,
+                10,
+                "",
+                "",
+                flags.contains("retried") ? 2 : 0,
+                flags);
     }
 
     private static String scrape(RequestMetrics m) {
@@ -26,15 +43,41 @@ class RequestMetricsTest {
             m.onRequest(record("svc-" + i, "r\"oute\\" + i, 200, 1_000_000, ""));
         }
         String text = scrape(m);
-        assertThat(text).contains("rhizome_requests_total{direction=\"inbound\",service=\"svc-0\",route=\"r\\\"oute\\\\0\",subset=\"\",caller=\"\",code=\"200\"} 1")
-                .contains("rhizome_requests_total{direction=\"inbound\",service=\"svc-1\",route=\"r\\\"oute\\\\1\",subset=\"\",caller=\"\",code=\"200\"} 1")
-                .contains("rhizome_requests_total{direction=\"inbound\",service=\"other\",route=\"other\",subset=\"other\",caller=\"other\",code=\"200\"} 3")
-                .doesNotContain("svc-2").doesNotContain("svc-4");
+        assertThat(text)
+                .contains(
+                        "rhizome_requests_total{direction=\"inbound\",service=\"svc-0\",route=\"r\\\"oute\\\\0\",subset=\"\",caller=\"\",code=\"200\"} 1")
+                .contains(
+                        "rhizome_requests_total{direction=\"inbound\",service=\"svc-1\",route=\"r\\\"oute\\\\1\",subset=\"\",caller=\"\",code=\"200\"} 1")
+                .contains(
+                        "rhizome_requests_total{direction=\"inbound\",service=\"other\",route=\"other\",subset=\"other\",caller=\"other\",code=\"200\"} 3")
+                .doesNotContain("svc-2")
+                .doesNotContain("svc-4");
     }
 
-    private static RequestRecord record(Direction direction, String caller, String subset, int status, String flags) {
-        return new RequestRecord(direction, "orders", "orders-api", caller, "GET", "orders", "/x", status, "", 0, 1_000_000,
-                5, 10, "", "", 0, flags, "", "", false, subset);
+    private static RequestRecord record(
+            Direction direction, String caller, String subset, int status, String flags) {
+        return new RequestRecord(
+                direction,
+                "orders",
+                "orders-api",
+                caller,
+                "GET",
+                "orders",
+                "/x",
+                status,
+                "",
+                0,
+                1_000_000,
+                5,
+                10,
+                "",
+                "",
+                0,
+                flags,
+                "",
+                "",
+                false,
+                subset);
     }
 
     @Test
@@ -45,26 +88,46 @@ class RequestMetricsTest {
         }
         m.onRequest(record(Direction.OUTBOUND, "", "", 503, ""));
         for (int i = 0; i < 4; i++) {
-            m.onRequest(record(Direction.INBOUND, "spiffe://mesh.local/service/billing", "", 200, ""));
+            m.onRequest(
+                    record(Direction.INBOUND, "spiffe://mesh.local/service/billing", "", 200, ""));
         }
         m.onRequest(record(Direction.INBOUND, "spiffe://mesh.local/service/web", "", 500, ""));
-        m.onRequest(record(Direction.INBOUND, "", "", 200, "local"));   // the local shortcut: this node's own workload
-        m.onRequest(record(Direction.INBOUND, "", "", 200, ""));        // no mTLS: caller unknown
+        m.onRequest(
+                record(
+                        Direction.INBOUND,
+                        "",
+                        "",
+                        200,
+                        "local")); // the local shortcut: this node's own workload
+        m.onRequest(record(Direction.INBOUND, "", "", 200, "")); // no mTLS: caller unknown
         m.onRequest(record(Direction.INBOUND, "", "", 200, ""));
 
         String out = "direction=\"outbound\",service=\"orders\",route=\"orders-api\"";
         String in = "direction=\"inbound\",service=\"orders\",route=\"orders-api\",subset=\"\"";
         assertThat(scrape(m))
-                .contains("rhizome_requests_total{" + out + ",subset=\"version=v2\",caller=\"web\",code=\"200\"} 3\n")
-                .contains("rhizome_requests_total{" + out + ",subset=\"\",caller=\"web\",code=\"503\"} 1\n")
+                .contains(
+                        "rhizome_requests_total{"
+                                + out
+                                + ",subset=\"version=v2\",caller=\"web\",code=\"200\"} 3\n")
+                .contains(
+                        "rhizome_requests_total{"
+                                + out
+                                + ",subset=\"\",caller=\"web\",code=\"503\"} 1\n")
                 .contains("rhizome_requests_total{" + in + ",caller=\"billing\",code=\"200\"} 4\n")
                 .contains("rhizome_requests_total{" + in + ",caller=\"web\",code=\"500\"} 1\n")
                 .contains("rhizome_requests_total{" + in + ",caller=\"web\",code=\"200\"} 1\n")
                 .contains("rhizome_requests_total{" + in + ",caller=\"\",code=\"200\"} 2\n")
-                .contains("rhizome_request_duration_seconds_count{" + out + ",subset=\"version=v2\",caller=\"web\"} 3\n")
-                .contains("rhizome_request_duration_seconds_count{" + in + ",caller=\"billing\"} 4\n")
+                .contains(
+                        "rhizome_request_duration_seconds_count{"
+                                + out
+                                + ",subset=\"version=v2\",caller=\"web\"} 3\n")
+                .contains(
+                        "rhizome_request_duration_seconds_count{" + in + ",caller=\"billing\"} 4\n")
                 .contains("rhizome_request_bytes_total{" + in + ",caller=\"billing\"} 20\n")
-                .contains("rhizome_response_bytes_total{" + out + ",subset=\"version=v2\",caller=\"web\"} 30\n")
+                .contains(
+                        "rhizome_response_bytes_total{"
+                                + out
+                                + ",subset=\"version=v2\",caller=\"web\"} 30\n")
                 .doesNotContain("spiffe://");
     }
 
@@ -72,21 +135,31 @@ class RequestMetricsTest {
     void manyCallersAndSubsetsStayUnderTheSeriesCap() {
         RequestMetrics m = RequestMetrics.create(3, "web");
         for (int i = 0; i < 10; i++) {
-            m.onRequest(record(Direction.INBOUND, "spiffe://mesh.local/service/c" + i, "", 200, ""));
+            m.onRequest(
+                    record(Direction.INBOUND, "spiffe://mesh.local/service/c" + i, "", 200, ""));
             m.onRequest(record(Direction.OUTBOUND, "", "shard=" + i, 200, ""));
         }
         String text = scrape(m);
-        assertThat(text.lines().filter(l -> l.startsWith("rhizome_requests_total{")).count()).isEqualTo(5); // c0, shard=0, c1, then "other" per direction
+        assertThat(text.lines().filter(l -> l.startsWith("rhizome_requests_total{")).count())
+                .isEqualTo(5); // c0, shard=0, c1, then "other" per direction
         assertThat(text)
-                .contains("rhizome_requests_total{direction=\"inbound\",service=\"other\",route=\"other\",subset=\"other\",caller=\"other\",code=\"200\"} 8\n")
-                .contains("rhizome_requests_total{direction=\"outbound\",service=\"other\",route=\"other\",subset=\"other\",caller=\"other\",code=\"200\"} 9\n");
+                .contains(
+                        "rhizome_requests_total{direction=\"inbound\",service=\"other\",route=\"other\",subset=\"other\",caller=\"other\",code=\"200\"} 8\n")
+                .contains(
+                        "rhizome_requests_total{direction=\"outbound\",service=\"other\",route=\"other\",subset=\"other\",caller=\"other\",code=\"200\"} 9\n");
     }
 
     @Test
     void latencyLandsInTheRightBucketAndFlagsInTheirCounters() {
         RequestMetrics m = RequestMetrics.create(10);
-        m.onRequest(record("a", "", 200, 400_000, ""));             // 0.4 ms
-        m.onRequest(record("a", "", 503, 3_000_000_000L, "retried,timeout,retry-budget-exhausted")); // 3 s
+        m.onRequest(record("a", "", 200, 400_000, "")); // 0.4 ms
+        m.onRequest(
+                record(
+                        "a",
+                        "",
+                        503,
+                        3_000_000_000L,
+                        "retried,timeout,retry-budget-exhausted")); // 3 s
         m.onRequest(record("a", "", 0, 20_000_000_000L, "client-abort")); // 20 s
         String l = "direction=\"inbound\",service=\"a\",route=\"\",subset=\"\",caller=\"\"";
         assertThat(scrape(m))

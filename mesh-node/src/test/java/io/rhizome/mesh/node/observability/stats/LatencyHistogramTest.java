@@ -14,12 +14,14 @@ class LatencyHistogramTest {
             long width = LatencyHistogram.upperBound(b) - LatencyHistogram.lowerBound(b);
             assertThat(width).isLessThanOrEqualTo(Math.max(1, LatencyHistogram.lowerBound(b) / 8));
         }
-        assertThat(LatencyHistogram.bucketOf(Long.MAX_VALUE)).isEqualTo(LatencyHistogram.BUCKETS - 1);
+        assertThat(LatencyHistogram.bucketOf(Long.MAX_VALUE))
+                .isEqualTo(LatencyHistogram.BUCKETS - 1);
         assertThat(LatencyHistogram.bucketOf(-5)).isZero();
     }
 
     @Test
     void anEmptyHistogramHasZeroPercentiles() {
-        assertThat(LatencyHistogram.quantileMillis(new long[LatencyHistogram.BUCKETS], 0.99)).isZero();
+        assertThat(LatencyHistogram.quantileMillis(new long[LatencyHistogram.BUCKETS], 0.99))
+                .isZero();
     }
 }

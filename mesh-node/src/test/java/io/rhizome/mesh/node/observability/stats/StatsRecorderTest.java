@@ -13,23 +13,56 @@ import org.junit.jupiter.api.Test;
 
 class StatsRecorderTest {
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-    private final StatsRecorder recorder = StatsRecorder.create("", List.of("web"), "node-1", clock::get);
+    private final StatsRecorder recorder =
+            StatsRecorder.create("", List.of("web"), "node-1", clock::get);
 
-    static RequestRecord record(Direction d, String service, String route, String caller, int status, String error,
+    static RequestRecord record(
+            Direction d,
+            String service,
+            String route,
+            String caller,
+            int status,
+            String error,
             long millis) {
-        return new RequestRecord(d, service, route, caller, "GET", service, "/x", status, error, 0,
-                millis * 1_000_000, 0, 0, "127.0.0.1:8080", "", 0, "");
+        return new RequestRecord(
+                d,
+                service,
+                route,
+                caller,
+                "GET",
+                service,
+                "/x",
+                status,
+                error,
+                0,
+                millis * 1_000_000,
+                0,
+                0,
+                "127.0.0.1:8080",
+                "",
+                0,
+                "");
     }
 
-    private void send(int n, Direction d, String service, String route, int status, String error, long millis) {
+    private void send(
+            int n,
+            Direction d,
+            String service,
+            String route,
+            int status,
+            String error,
+            long millis) {
         for (int i = 0; i < n; i++) {
             recorder.onRequest(record(d, service, route, "", status, error, millis));
         }
     }
 
     private MeshStats.Row row(Duration window, String kind, String direction, String service) {
-        return new MeshStats().add(recorder.snapshot(window)).rows(kind, direction).stream()
-                .filter(r -> r.service().equals(service)).findFirst().orElseThrow();
+        return new MeshStats()
+                .add(recorder.snapshot(window)).rows(kind, direction).stream()
+                        .filter(r -> r.service().equals(service))
+                        .findFirst()
+                        .orElseThrow();
     }
 
     @Test
@@ -51,11 +84,47 @@ class StatsRecorderTest {
     void connectionsAreCountedApartFromRequestsWithTheirBytesAndHowLongTheyLasted() {
         clock.addAndGet(60_000);
         for (int i = 0; i < 9; i++) {
-            recorder.connectionObserver().onRequest(new RequestRecord(Direction.OUTBOUND, "cache", "", "", "TCP", "cache", "", 0, "",
-                    0, 2_000_000_000L, 1_000, 5_000, "127.0.0.1:15006", "", 0, "tunnel"));
+            recorder.connectionObserver()
+                    .onRequest(
+                            new RequestRecord(
+                                    Direction.OUTBOUND,
+                                    "cache",
+                                    "",
+                                    "",
+                                    "TCP",
+                                    "cache",
+                                    "",
+                                    0,
+                                    "",
+                                    0,
+                                    2_000_000_000L,
+                                    1_000,
+                                    5_000,
+                                    "127.0.0.1:15006",
+                                    "",
+                                    0,
+                                    "tunnel"));
         }
-        recorder.connectionObserver().onRequest(new RequestRecord(Direction.OUTBOUND, "cache", "", "", "TCP", "cache", "", 0,
-                "upstream-connect-failure", 0, 0, 0, 0, "", "", 0, "tunnel"));
+        recorder.connectionObserver()
+                .onRequest(
+                        new RequestRecord(
+                                Direction.OUTBOUND,
+                                "cache",
+                                "",
+                                "",
+                                "TCP",
+                                "cache",
+                                "",
+                                0,
+                                "upstream-connect-failure",
+                                0,
+                                0,
+                                0,
+                                0,
+                                "",
+                                "",
+                                0,
+                                "tunnel"));
 
         MeshStats.Row r = row(Duration.ofMinutes(1), StatRow.TCP, "outbound", "cache");
         assertThat(r.requests()).as("connections").isEqualTo(10);
@@ -63,8 +132,12 @@ class StatsRecorderTest {
         assertThat(r.successRate()).isEqualTo(0.9);
         assertThat(r.bytes()).isEqualTo(9 * 6_000);
         assertThat(r.percentileMillis(0.50)).isCloseTo(2_000.0, within(250.0));
-        assertThat(new MeshStats().add(recorder.snapshot(Duration.ofMinutes(1))).rows(StatRow.SERVICE, "outbound"))
-                .as("no request rows").isEmpty();
+        assertThat(
+                        new MeshStats()
+                                .add(recorder.snapshot(Duration.ofMinutes(1)))
+                                .rows(StatRow.SERVICE, "outbound"))
+                .as("no request rows")
+                .isEmpty();
     }
 
     @Test
@@ -88,15 +161,23 @@ class StatsRecorderTest {
         clock.addAndGet(30_000);
         send(30, Direction.OUTBOUND, "orders", "", 200, "", 1);
 
-        assertThat(row(Duration.ofMinutes(1), StatRow.SERVICE, "outbound", "orders").requests()).isEqualTo(90);
-        assertThat(row(Duration.ofSeconds(10), StatRow.SERVICE, "outbound", "orders").requests()).isEqualTo(30);
+        assertThat(row(Duration.ofMinutes(1), StatRow.SERVICE, "outbound", "orders").requests())
+                .isEqualTo(90);
+        assertThat(row(Duration.ofSeconds(10), StatRow.SERVICE, "outbound", "orders").requests())
+                .isEqualTo(30);
         // 1 minute plus the current slot's elapsed 0 s
-        assertThat(row(Duration.ofMinutes(1), StatRow.SERVICE, "outbound", "orders").rps()).isCloseTo(1.5, within(0.01));
+        assertThat(row(Duration.ofMinutes(1), StatRow.SERVICE, "outbound", "orders").rps())
+                .isCloseTo(1.5, within(0.01));
 
         clock.addAndGet(40_000);
         assertThat(row(Duration.ofMinutes(1), StatRow.SERVICE, "outbound", "orders").requests())
-                .as("the first 60 requests are more than a minute and a slot old").isEqualTo(30);
-        assertThat(new MeshStats().add(recorder.snapshot(Duration.ofSeconds(10))).rows(StatRow.SERVICE, "")).isEmpty();
+                .as("the first 60 requests are more than a minute and a slot old")
+                .isEqualTo(30);
+        assertThat(
+                        new MeshStats()
+                                .add(recorder.snapshot(Duration.ofSeconds(10)))
+                                .rows(StatRow.SERVICE, ""))
+                .isEmpty();
     }
 
     @Test
@@ -104,22 +185,37 @@ class StatsRecorderTest {
         clock.addAndGet(60_000);
         send(4, Direction.OUTBOUND, "orders", "orders-v2", 200, "", 1);
         send(6, Direction.OUTBOUND, "orders", "", 200, "", 1);
-        recorder.onRequest(record(Direction.INBOUND, "orders", "", "spiffe://example.org/service/billing", 200, "", 1));
+        recorder.onRequest(
+                record(
+                        Direction.INBOUND,
+                        "orders",
+                        "",
+                        "spiffe://example.org/service/billing",
+                        200,
+                        "",
+                        1));
         recorder.onRequest(record(Direction.INBOUND, "orders", "", "", 200, "", 1));
 
         MeshStats s = new MeshStats().add(recorder.snapshot(Duration.ofMinutes(1)));
-        assertThat(s.rows(StatRow.ROUTE, "outbound")).singleElement()
+        assertThat(s.rows(StatRow.ROUTE, "outbound"))
+                .singleElement()
                 .satisfies(r -> assertThat(r.route()).isEqualTo("orders-v2"))
                 .satisfies(r -> assertThat(r.requests()).isEqualTo(4));
-        assertThat(s.rows(StatRow.EDGE, "outbound")).singleElement().satisfies(r -> {
-            assertThat(r.caller()).isEqualTo("web");
-            assertThat(r.callerKind()).isEqualTo("service");
-            assertThat(r.requests()).isEqualTo(10);
-        });
-        assertThat(s.rows(StatRow.EDGE, "inbound")).singleElement().satisfies(r -> {
-            assertThat(r.caller()).isEqualTo("billing");
-            assertThat(r.requests()).isEqualTo(1);
-        });
+        assertThat(s.rows(StatRow.EDGE, "outbound"))
+                .singleElement()
+                .satisfies(
+                        r -> {
+                            assertThat(r.caller()).isEqualTo("web");
+                            assertThat(r.callerKind()).isEqualTo("service");
+                            assertThat(r.requests()).isEqualTo(10);
+                        });
+        assertThat(s.rows(StatRow.EDGE, "inbound"))
+                .singleElement()
+                .satisfies(
+                        r -> {
+                            assertThat(r.caller()).isEqualTo("billing");
+                            assertThat(r.requests()).isEqualTo(1);
+                        });
     }
 
     @Test
@@ -127,11 +223,16 @@ class StatsRecorderTest {
         StatsRecorder r = StatsRecorder.create("", List.of("a", "b"), "node-3", clock::get);
         clock.addAndGet(20_000);
         r.onRequest(record(Direction.OUTBOUND, "orders", "", "", 200, "", 1));
-        assertThat(new MeshStats().add(r.snapshot(Duration.ofSeconds(10))).rows(StatRow.EDGE, "outbound"))
-                .singleElement().satisfies(e -> {
-                    assertThat(e.caller()).isEqualTo("node-3");
-                    assertThat(e.callerKind()).isEqualTo("node");
-                });
+        assertThat(
+                        new MeshStats()
+                                .add(r.snapshot(Duration.ofSeconds(10)))
+                                .rows(StatRow.EDGE, "outbound"))
+                .singleElement()
+                .satisfies(
+                        e -> {
+                            assertThat(e.caller()).isEqualTo("node-3");
+                            assertThat(e.callerKind()).isEqualTo("node");
+                        });
     }
 
     @Test
@@ -146,7 +247,8 @@ class StatsRecorderTest {
         assertThat(StatsRecorder.validWindow(Duration.ofMinutes(5))).isTrue();
         assertThat(StatsRecorder.validWindow(Duration.ofSeconds(15))).isFalse();
         assertThat(StatsRecorder.validWindow(Duration.ofMinutes(6))).isFalse();
-        assertThatThrownBy(() -> recorder.snapshot(Duration.ofSeconds(5))).hasMessageContaining("window");
+        assertThatThrownBy(() -> recorder.snapshot(Duration.ofSeconds(5)))
+                .hasMessageContaining("window");
     }
 
     @Test
@@ -159,11 +261,17 @@ class StatsRecorderTest {
         }
         other.onRequest(record(Direction.OUTBOUND, "orders", "", "", 500, "", 1000));
 
-        MeshStats.Row merged = new MeshStats().add(recorder.snapshot(Duration.ofMinutes(1)))
-                .add(other.snapshot(Duration.ofMinutes(1))).rows(StatRow.SERVICE, "outbound").get(0);
+        MeshStats.Row merged =
+                new MeshStats()
+                        .add(recorder.snapshot(Duration.ofMinutes(1)))
+                        .add(other.snapshot(Duration.ofMinutes(1)))
+                        .rows(StatRow.SERVICE, "outbound")
+                        .get(0);
         assertThat(merged.requests()).isEqualTo(100);
         assertThat(merged.failures()).isEqualTo(1);
         assertThat(merged.percentileMillis(0.5)).isCloseTo(1.0, within(0.125));
-        assertThat(merged.percentileMillis(0.995)).as("the slow node's request sets the tail").isGreaterThan(900);
+        assertThat(merged.percentileMillis(0.995))
+                .as("the slow node's request sets the tail")
+                .isGreaterThan(900);
     }
 }

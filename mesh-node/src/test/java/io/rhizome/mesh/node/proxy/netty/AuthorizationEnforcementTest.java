@@ -20,7 +20,8 @@ class AuthorizationEnforcementTest {
 
     private static final String SELF = "spiffe://example.org/service/web";
 
-    private static final String POLICIES = """
+    private static final String POLICIES =
+            """
             resources = [
               { kind = Authorization, name = shop, spec {
                   service = shop
@@ -39,15 +40,16 @@ class AuthorizationEnforcementTest {
     @BeforeAll
     static void start() throws IOException {
         instance = InstanceUpstream.start("i1");
-        node = TestDataPlane.builder()
-                .service("shop", instance.address())
-                .service("vault", instance.address())
-                .localEndpoint("shop", instance.address())
-                .localEndpoint("vault", instance.address())
-                .policies(POLICIES)
-                .selfIdentity(SELF)
-                .closing(instance)
-                .start();
+        node =
+                TestDataPlane.builder()
+                        .service("shop", instance.address())
+                        .service("vault", instance.address())
+                        .localEndpoint("shop", instance.address())
+                        .localEndpoint("vault", instance.address())
+                        .policies(POLICIES)
+                        .selfIdentity(SELF)
+                        .closing(instance)
+                        .start();
     }
 
     @AfterAll
@@ -59,7 +61,10 @@ class AuthorizationEnforcementTest {
 
     /** Each spelling on both ports: the status, and the path the instance received (- for none). */
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', textBlock = """
+    @CsvSource(
+            delimiter = '|',
+            textBlock =
+                    """
             /admin                  | 403 | -
             /admin/                 | 403 | -
             /admin/users            | 403 | -
@@ -89,17 +94,23 @@ class AuthorizationEnforcementTest {
             /x/../public            | 200 | /public
             /public/%7Euser         | 200 | /public/~user
             """)
-    void noSpellingOfADeniedPathGetsThrough(String path, int status, String forwarded) throws IOException {
+    void noSpellingOfADeniedPathGetsThrough(String path, int status, String forwarded)
+            throws IOException {
         for (int port : new int[] {node.outboundPort(), node.inboundPort()}) {
             String marker = "?probe=" + port + "-" + Integer.toHexString(path.hashCode());
             String target = path.contains("?") || path.contains("#") ? path : path + marker;
             long before = instance.received().size();
             try (RawHttp conn = RawHttp.connect(port)) {
-                RawHttp.Response r = conn.send("GET " + target + " HTTP/1.1\r\nHost: shop\r\n\r\n").read();
-                assertThat(r.status()).as("%s on port %d: %s", path, port, r.text()).isEqualTo(status);
+                RawHttp.Response r =
+                        conn.send("GET " + target + " HTTP/1.1\r\nHost: shop\r\n\r\n").read();
+                assertThat(r.status())
+                        .as("%s on port %d: %s", path, port, r.text())
+                        .isEqualTo(status);
                 if (status == 403) {
                     assertThat(r.header("x-rhizome-error")).isEqualTo("forbidden");
-                    assertThat(r.text()).startsWith("forbidden: \"shop\" does not allow this request (Authorization shop rules[0])");
+                    assertThat(r.text())
+                            .startsWith(
+                                    "forbidden: \"shop\" does not allow this request (Authorization shop rules[0])");
                 } else if (status == 400) {
                     assertThat(r.header("x-rhizome-error")).isEqualTo("bad-request");
                 }
@@ -109,7 +120,8 @@ class AuthorizationEnforcementTest {
             if (forwarded.equals("-")) {
                 assertThat(now).as("%s on port %d reaches nothing", path, port).isEmpty();
             } else {
-                assertThat(now).as("%s on port %d is forwarded as the form it was matched in", path, port)
+                assertThat(now)
+                        .as("%s on port %d is forwarded as the form it was matched in", path, port)
                         .containsExactly("GET " + forwarded + marker);
             }
         }
@@ -119,11 +131,17 @@ class AuthorizationEnforcementTest {
     void aDenialKeepsTheConnectionAndDropsTheRequestBody() throws IOException {
         try (RawHttp conn = RawHttp.connect(node.inboundPort())) {
             String body = "{\"all\": true}";
-            RawHttp.Response denied = conn.send("DELETE /orders HTTP/1.1\r\nHost: shop\r\nContent-Length: " + body.length()
-                    + "\r\n\r\n" + body).read();
+            RawHttp.Response denied =
+                    conn.send(
+                                    "DELETE /orders HTTP/1.1\r\nHost: shop\r\nContent-Length: "
+                                            + body.length()
+                                            + "\r\n\r\n"
+                                            + body)
+                            .read();
             assertThat(denied.status()).isEqualTo(403);
             assertThat(denied.text()).contains("Authorization shop rules[1]");
-            assertThat(conn.send("GET /orders HTTP/1.1\r\nHost: shop\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(conn.send("GET /orders HTTP/1.1\r\nHost: shop\r\n\r\n").read().status())
+                    .isEqualTo(200);
         }
         assertThat(instance.received("DELETE /orders")).isZero();
         assertThat(node.dataPlane().authorizationStats().denied("shop")).isPositive();
@@ -134,9 +152,15 @@ class AuthorizationEnforcementTest {
         try (RawHttp out = RawHttp.connect(node.outboundPort());
                 RawHttp in = RawHttp.connect(node.inboundPort())) {
             assertThat(out.send("GET /secret HTTP/1.1\r\nHost: vault\r\n\r\n").read().status())
-                    .as("the local shortcut: the caller is %s", SELF).isEqualTo(200);
-            assertThat(out.send("POST /secret HTTP/1.1\r\nHost: vault\r\nContent-Length: 0\r\n\r\n").read().status())
-                    .as("a method the rule does not allow").isEqualTo(403);
+                    .as("the local shortcut: the caller is %s", SELF)
+                    .isEqualTo(200);
+            assertThat(
+                            out.send(
+                                            "POST /secret HTTP/1.1\r\nHost: vault\r\nContent-Length: 0\r\n\r\n")
+                                    .read()
+                                    .status())
+                    .as("a method the rule does not allow")
+                    .isEqualTo(403);
             RawHttp.Response peer = in.send("GET /secret HTTP/1.1\r\nHost: vault\r\n\r\n").read();
             assertThat(peer.status()).as("a plaintext peer has no identity").isEqualTo(403);
             assertThat(peer.text()).contains("the default of Authorization vault");

@@ -39,14 +39,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Authorization by verified caller identity: a node serving orders under mTLS, called on its inbound
- * port by workloads holding certificates for web and billing, and by its own app on the local
- * shortcut (whose identity is the node's, orders).
+ * Authorization by verified caller identity: a node serving orders under mTLS, called on its
+ * inbound port by workloads holding certificates for web and billing, and by its own app on the
+ * local shortcut (whose identity is the node's, orders).
  */
 class AuthorizationOverMutualTlsTest {
     @TempDir static Path dir;
 
-    private static final String POLICY = """
+    private static final String POLICY =
+            """
             { kind = Authorization, name = orders, spec {
                 service = orders, default = deny
                 rules = [ { action = deny, path-prefixes = ["/admin"] }
@@ -64,10 +65,14 @@ class AuthorizationOverMutualTlsTest {
     static void start() throws IOException {
         ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
         ca.writeRoot(dir.resolve("ca"));
-        CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
         orders = EchoUpstream.start();
         int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
+        settings =
+                SettingsLoader.fromConfig(
+                        ConfigFactory.parseString(
+                                """
                 rhizome.node.name = node-b
                 rhizome.cluster.port = 0
                 rhizome.admin.port = %d
@@ -75,14 +80,42 @@ class AuthorizationOverMutualTlsTest {
                 rhizome.inbound.port = %d
                 rhizome.tls { enabled = on, trust-bundle = "%s", cert = "%s", key = "%s" }
                 rhizome.services = [{ name = orders, address = "%s" }]
-                """.formatted(ports[0], ports[1], ports[2], dir.resolve("ca/ca.pem"), dir.resolve("orders/cert.pem"),
-                dir.resolve("orders/key.pem"), orders.address())));
+                """
+                                        .formatted(
+                                                ports[0],
+                                                ports[1],
+                                                ports[2],
+                                                dir.resolve("ca/ca.pem"),
+                                                dir.resolve("orders/cert.pem"),
+                                                dir.resolve("orders/key.pem"),
+                                                orders.address())));
         MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(Map.of("orders", List.of(new MeshEndpoint("node-b/orders", "orders", "node-b",
-                orders.address(), settings.inboundAdvertised(), Map.of(), EndpointStatus.SERVING, true, true, "Up", "orders"))),
-                List.of()));
+        view.publish(
+                new MeshSnapshot(
+                        Map.of(
+                                "orders",
+                                List.of(
+                                        new MeshEndpoint(
+                                                "node-b/orders",
+                                                "orders",
+                                                "node-b",
+                                                orders.address(),
+                                                settings.inboundAdvertised(),
+                                                Map.of(),
+                                                EndpointStatus.SERVING,
+                                                true,
+                                                true,
+                                                "Up",
+                                                "orders"))),
+                        List.of()));
         tls = MeshTls.start(settings.tls(), settings.identityService(), Clock.systemUTC());
-        node = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICY), tls);
+        node =
+                NettyDataPlane.create(
+                        settings,
+                        view,
+                        new EndpointSelector(EjectionTracker.create()),
+                        PolicyViews.fromHocon(POLICY),
+                        tls);
         node.start();
     }
 
@@ -104,19 +137,30 @@ class AuthorizationOverMutualTlsTest {
         Issued web = ca.issueWorkload("web", Duration.ofHours(1));
         Issued billing = ca.issueWorkload("billing", Duration.ofHours(1));
         assertThat(call(web, "GET /headers")).startsWith("HTTP/1.1 200");
-        assertThat(call(web, "GET /admin/users")).startsWith("HTTP/1.1 403").contains("x-rhizome-error: forbidden");
-        assertThat(call(web, "GET //admin")).as("normalised before it is matched").startsWith("HTTP/1.1 403");
+        assertThat(call(web, "GET /admin/users"))
+                .startsWith("HTTP/1.1 403")
+                .contains("x-rhizome-error: forbidden");
+        assertThat(call(web, "GET //admin"))
+                .as("normalised before it is matched")
+                .startsWith("HTTP/1.1 403");
         assertThat(call(web, "DELETE /headers")).startsWith("HTTP/1.1 403");
-        assertThat(call(billing, "GET /headers")).startsWith("HTTP/1.1 403").contains("the default of Authorization orders");
+        assertThat(call(billing, "GET /headers"))
+                .startsWith("HTTP/1.1 403")
+                .contains("the default of Authorization orders");
         assertThat(node.authorizationStats().denied("orders")).isGreaterThanOrEqualTo(4);
     }
 
     @Test
     void onTheLocalShortcutTheCallerIsTheNodesOwnIdentity() throws IOException {
         try (RawHttp app = RawHttp.connect(settings.outbound().address().port())) {
-            assertThat(app.send("GET /headers/self HTTP/1.1\r\nHost: orders\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(
+                            app.send("GET /headers/self HTTP/1.1\r\nHost: orders\r\n\r\n")
+                                    .read()
+                                    .status())
+                    .isEqualTo(200);
             assertThat(app.send("GET /headers HTTP/1.1\r\nHost: orders\r\n\r\n").read().status())
-                    .as("orders may call only /headers/self").isEqualTo(403);
+                    .as("orders may call only /headers/self")
+                    .isEqualTo(403);
         }
     }
 
@@ -124,20 +168,40 @@ class AuthorizationOverMutualTlsTest {
     private static String call(Issued client, String requestLine) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, new char[0]);
-        store.setKeyEntry("client", client.key(), new char[0], client.chain().toArray(X509Certificate[]::new));
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        store.setKeyEntry(
+                "client",
+                client.key(),
+                new char[0],
+                client.chain().toArray(X509Certificate[]::new));
+        KeyManagerFactory keys =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(store, new char[0]);
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys.getKeyManagers(), new TrustManager[] {new X509TrustManager() {
-            @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-            @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-            @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-        }}, null);
+        context.init(
+                keys.getKeyManagers(),
+                new TrustManager[] {
+                    new X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+                        @Override
+                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+                        @Override
+                        public X509Certificate[] getAcceptedIssuers() {
+                            return new X509Certificate[0];
+                        }
+                    }
+                },
+                null);
         HostPort at = settings.inboundAdvertised();
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(at.host(), at.port())) {
+        try (SSLSocket socket =
+                (SSLSocket) context.getSocketFactory().createSocket(at.host(), at.port())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
-            out.write((requestLine + " HTTP/1.1\r\nHost: orders\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    (requestLine + " HTTP/1.1\r\nHost: orders\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);

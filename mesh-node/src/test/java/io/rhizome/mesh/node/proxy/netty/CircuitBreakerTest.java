@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class CircuitBreakerTest {
 
-    private static final String POLICIES = """
+    private static final String POLICIES =
+            """
             resources = [
               { kind = DestinationPolicy, name = queued, spec { service = queued, connect-timeout = 3s,
                                                                 circuit-breaker { max-connections = 2 } } }
@@ -39,13 +40,14 @@ class CircuitBreakerTest {
         queued = InstanceUpstream.start("q");
         tight = InstanceUpstream.start("t");
         FullListener full = FullListener.start();
-        node = TestDataPlane.builder()
-                .endpoints("queued", endpoint("queued", queued.address()))
-                .endpoints("tight", endpoint("tight", tight.address()))
-                .endpoints("pending", endpoint("pending", full.address()))
-                .policies(POLICIES)
-                .closing(queued, tight, full)
-                .start();
+        node =
+                TestDataPlane.builder()
+                        .endpoints("queued", endpoint("queued", queued.address()))
+                        .endpoints("tight", endpoint("tight", tight.address()))
+                        .endpoints("pending", endpoint("pending", full.address()))
+                        .policies(POLICIES)
+                        .closing(queued, tight, full)
+                        .start();
     }
 
     @AfterAll
@@ -67,7 +69,8 @@ class CircuitBreakerTest {
     }
 
     @Test
-    void maxConnectionsTurnsAwayARequestThatWaitedTheConnectTimeoutWith503Overflow() throws IOException {
+    void maxConnectionsTurnsAwayARequestThatWaitedTheConnectTimeoutWith503Overflow()
+            throws IOException {
         long start = System.nanoTime();
         List<RawHttp> conns = new ArrayList<>();
         List<RawHttp.Response> answers = new ArrayList<>();
@@ -81,25 +84,30 @@ class CircuitBreakerTest {
             }
             long overflowMillis = (System.nanoTime() - start) / 1_000_000;
             answers.add(conns.get(0).read());
-            assertThat(overflowMillis).as("turned away after the 300ms connect timeout, not the 1500ms response").isLessThan(1200);
+            assertThat(overflowMillis)
+                    .as("turned away after the 300ms connect timeout, not the 1500ms response")
+                    .isLessThan(1200);
         } finally {
             for (RawHttp c : conns) {
                 c.close();
             }
         }
 
-        assertThat(answers.subList(0, 2)).allSatisfy(r -> {
-            assertThat(r.status()).isEqualTo(503);
-            assertThat(r.header("x-rhizome-error")).isEqualTo("overflow");
-            assertThat(r.text()).contains("max-connections");
-        });
+        assertThat(answers.subList(0, 2))
+                .allSatisfy(
+                        r -> {
+                            assertThat(r.status()).isEqualTo(503);
+                            assertThat(r.header("x-rhizome-error")).isEqualTo("overflow");
+                            assertThat(r.text()).contains("max-connections");
+                        });
         assertThat(answers.get(2).status()).isEqualTo(200);
         assertThat(tight.received()).as("nothing turned away was sent upstream").hasSize(1);
     }
 
     @Test
     void maxPendingTurnsAwayARequestAtOnceWhileAnotherWaitsForItsConnection() throws IOException {
-        try (RawHttp first = send("pending"); RawHttp second = connect()) {
+        try (RawHttp first = send("pending");
+                RawHttp second = connect()) {
             // The first request is still connecting (the listener never completes the handshake).
             long start = System.nanoTime();
             RawHttp.Response turnedAway = second.send(head("pending") + "\r\n").read();
@@ -117,7 +125,8 @@ class CircuitBreakerTest {
 
     // ------------------------------------------------------------------ fixtures
 
-    private static Map<Integer, Integer> concurrently(int n, String service, String... headers) throws IOException {
+    private static Map<Integer, Integer> concurrently(int n, String service, String... headers)
+            throws IOException {
         List<RawHttp> conns = new ArrayList<>();
         Map<Integer, Integer> statuses = new LinkedHashMap<>();
         try {
@@ -144,7 +153,8 @@ class CircuitBreakerTest {
     }
 
     private static String head(String service, String... headers) {
-        StringBuilder b = new StringBuilder("GET / HTTP/1.1\r\nHost: ").append(service).append("\r\n");
+        StringBuilder b =
+                new StringBuilder("GET / HTTP/1.1\r\nHost: ").append(service).append("\r\n");
         for (int i = 0; i < headers.length; i += 2) {
             b.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }

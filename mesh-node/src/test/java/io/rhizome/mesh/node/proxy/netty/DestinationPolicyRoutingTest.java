@@ -18,12 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * DestinationPolicies on the request path, on real sockets: each service has two local instances,
- * {@code v1} and {@code v2}, which name themselves in {@code x-instance} and stall on
- * {@code x-delay-v1: <ms>} (see {@link InstanceUpstream}).
+ * {@code v1} and {@code v2}, which name themselves in {@code x-instance} and stall on {@code
+ * x-delay-v1: <ms>} (see {@link InstanceUpstream}).
  */
 class DestinationPolicyRoutingTest {
 
-    private static final String POLICIES = """
+    private static final String POLICIES =
+            """
             resources = [
               { kind = DestinationPolicy, name = ring, spec { service = ring, load-balancer = ring-hash,
                                                               hash-on { header = x-user } } }
@@ -44,11 +45,17 @@ class DestinationPolicyRoutingTest {
         v1 = InstanceUpstream.start("v1");
         v2 = InstanceUpstream.start("v2");
         FullListener full = FullListener.start();
-        TestDataPlane.Builder b = TestDataPlane.builder().config("rhizome.proxy.connect-timeout = 10s");
+        TestDataPlane.Builder b =
+                TestDataPlane.builder().config("rhizome.proxy.connect-timeout = 10s");
         for (String service : List.of("ring", "least", "random", "limited", "plain")) {
-            b.endpoints(service, endpoint(service, "v1", v1.address(), Map.of()), endpoint(service, "v2", v2.address(), Map.of()));
+            b.endpoints(
+                    service,
+                    endpoint(service, "v1", v1.address(), Map.of()),
+                    endpoint(service, "v2", v2.address(), Map.of()));
         }
-        b.endpoints("weighted", endpoint("weighted", "v1", v1.address(), Map.of("weight", "3")),
+        b.endpoints(
+                "weighted",
+                endpoint("weighted", "v1", v1.address(), Map.of("weight", "3")),
                 endpoint("weighted", "v2", v2.address(), Map.of("weight", "1")));
         b.endpoints("blackhole", endpoint("blackhole", "v1", full.address(), Map.of()));
         node = b.policies(POLICIES).closing(v1, v2, full).start();
@@ -86,11 +93,14 @@ class DestinationPolicyRoutingTest {
                 instance(get(conn, "least", "/warm", "x-delay-v1", "100"));
             }
             for (int i = 0; i < 200; i++) {
-                counts.merge(instance(get(conn, "least", "/", "x-delay-v1", "100")), 1, Integer::sum);
+                counts.merge(
+                        instance(get(conn, "least", "/", "x-delay-v1", "100")), 1, Integer::sum);
             }
         }
 
-        assertThat(counts.getOrDefault("v2", 0)).as("the fast instance's share of 200 in %s", counts).isGreaterThan(150);
+        assertThat(counts.getOrDefault("v2", 0))
+                .as("the fast instance's share of 200 in %s", counts)
+                .isGreaterThan(150);
     }
 
     @Test
@@ -102,7 +112,9 @@ class DestinationPolicyRoutingTest {
             }
         }
 
-        assertThat(counts.getOrDefault("v1", 0)).as("v1's share of 400 in %s", counts).isBetween(280, 320);
+        assertThat(counts.getOrDefault("v1", 0))
+                .as("v1's share of 400 in %s", counts)
+                .isBetween(280, 320);
     }
 
     @Test
@@ -127,7 +139,9 @@ class DestinationPolicyRoutingTest {
         }
 
         for (int i = 1; i < seen.size(); i++) {
-            assertThat(seen.get(i)).as("request %d after %s", i, seen.get(i - 1)).isNotEqualTo(seen.get(i - 1));
+            assertThat(seen.get(i))
+                    .as("request %d after %s", i, seen.get(i - 1))
+                    .isNotEqualTo(seen.get(i - 1));
         }
     }
 
@@ -140,7 +154,9 @@ class DestinationPolicyRoutingTest {
             for (int i = 0; i < 6; i++) {
                 RawHttp conn = connect();
                 conns.add(conn);
-                conn.send(head("GET", "limited", "/slow", "x-delay-v1", "500", "x-delay-v2", "500") + "\r\n");
+                conn.send(
+                        head("GET", "limited", "/slow", "x-delay-v1", "500", "x-delay-v2", "500")
+                                + "\r\n");
             }
             for (RawHttp conn : conns) {
                 RawHttp.Response r = conn.read();
@@ -155,12 +171,17 @@ class DestinationPolicyRoutingTest {
             }
         }
 
-        assertThat(statuses.getOrDefault(200, 0)).as("statuses %s", statuses).isGreaterThanOrEqualTo(2);
-        assertThat(statuses.getOrDefault(503, 0)).as("statuses %s", statuses).isGreaterThanOrEqualTo(1);
+        assertThat(statuses.getOrDefault(200, 0))
+                .as("statuses %s", statuses)
+                .isGreaterThanOrEqualTo(2);
+        assertThat(statuses.getOrDefault(503, 0))
+                .as("statuses %s", statuses)
+                .isGreaterThanOrEqualTo(1);
         assertThat(statuses.getOrDefault(200, 0) + statuses.getOrDefault(503, 0)).isEqualTo(6);
         assertThat(errors).containsOnly("overflow");
         assertThat(v1.received("GET /slow") + v2.received("GET /slow"))
-                .as("requests turned away are not sent upstream").isEqualTo((long) statuses.get(200));
+                .as("requests turned away are not sent upstream")
+                .isEqualTo((long) statuses.get(200));
     }
 
     @Test
@@ -175,12 +196,15 @@ class DestinationPolicyRoutingTest {
         assertThat(r.status()).isEqualTo(502);
         assertThat(r.header("x-rhizome-error")).isEqualTo("upstream-connect-failure");
         assertThat(r.text()).contains("connect timed out");
-        assertThat(millis).as("the node's own connect timeout is 10s; the policy's 200ms").isLessThan(5_000);
+        assertThat(millis)
+                .as("the node's own connect timeout is 10s; the policy's 200ms")
+                .isLessThan(5_000);
     }
 
     // ------------------------------------------------------------------ fixtures
 
-    private static MeshEndpoint endpoint(String service, String version, HostPort at, Map<String, String> labels) {
+    private static MeshEndpoint endpoint(
+            String service, String version, HostPort at, Map<String, String> labels) {
         Map<String, String> all = new HashMap<>(labels);
         all.put("version", version);
         return TestDataPlane.local("node-" + version, service, at, at, all);
@@ -190,12 +214,19 @@ class DestinationPolicyRoutingTest {
         return RawHttp.connect(node.outboundPort());
     }
 
-    private static RawHttp.Response get(RawHttp conn, String service, String path, String... headers) throws IOException {
+    private static RawHttp.Response get(
+            RawHttp conn, String service, String path, String... headers) throws IOException {
         return conn.send(head("GET", service, path, headers) + "\r\n").read();
     }
 
     private static String head(String method, String service, String path, String... headers) {
-        StringBuilder b = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ").append(service).append("\r\n");
+        StringBuilder b =
+                new StringBuilder(method)
+                        .append(' ')
+                        .append(path)
+                        .append(" HTTP/1.1\r\nHost: ")
+                        .append(service)
+                        .append("\r\n");
         for (int i = 0; i < headers.length; i += 2) {
             b.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
@@ -203,7 +234,9 @@ class DestinationPolicyRoutingTest {
     }
 
     private static String instance(RawHttp.Response r) {
-        assertThat(r.header("x-instance")).as("x-instance of %d %s", r.status(), r.text()).isNotNull();
+        assertThat(r.header("x-instance"))
+                .as("x-instance of %d %s", r.status(), r.text())
+                .isNotNull();
         return r.header("x-instance");
     }
 }

@@ -21,11 +21,14 @@ import java.util.concurrent.Executors;
 
 /**
  * The application behind the proxy in data-plane tests, on an ephemeral loopback port.
+ *
  * <ul>
- *   <li>{@code /headers}: answers {@code METHOD URI} then every request header as {@code name: value}, lower-case</li>
- *   <li>{@code /upload}: reads the body, answers {@code <length> <sha-256>}</li>
- *   <li>{@code /download?bytes=N}: answers N bytes of {@link #pattern} with chunked framing</li>
- *   <li>{@code /hop-response}: answers 200 with connection-specific response headers the proxy must drop</li>
+ *   <li>{@code /headers}: answers {@code METHOD URI} then every request header as {@code name:
+ *       value}, lower-case
+ *   <li>{@code /upload}: reads the body, answers {@code <length> <sha-256>}
+ *   <li>{@code /download?bytes=N}: answers N bytes of {@link #pattern} with chunked framing
+ *   <li>{@code /hop-response}: answers 200 with connection-specific response headers the proxy must
+ *       drop
  * </ul>
  */
 final class EchoUpstream implements AutoCloseable {
@@ -38,7 +41,8 @@ final class EchoUpstream implements AutoCloseable {
     }
 
     static EchoUpstream start() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer server =
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         ExecutorService executor = Executors.newFixedThreadPool(4);
         server.setExecutor(executor);
         server.createContext("/headers", EchoUpstream::headers);
@@ -53,7 +57,9 @@ final class EchoUpstream implements AutoCloseable {
         return new HostPort("127.0.0.1", server.getAddress().getPort());
     }
 
-    /** Byte {@code i} of every download: a pattern that shows a lost, duplicated or reordered chunk. */
+    /**
+     * Byte {@code i} of every download: a pattern that shows a lost, duplicated or reordered chunk.
+     */
     static byte[] pattern(int length) {
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
@@ -72,11 +78,17 @@ final class EchoUpstream implements AutoCloseable {
 
     private static void headers(HttpExchange exchange) throws IOException {
         exchange.getRequestBody().readAllBytes();
-        StringBuilder text = new StringBuilder()
-                .append(exchange.getRequestMethod()).append(' ').append(exchange.getRequestURI()).append('\n');
+        StringBuilder text =
+                new StringBuilder()
+                        .append(exchange.getRequestMethod())
+                        .append(' ')
+                        .append(exchange.getRequestURI())
+                        .append('\n');
         Map<String, List<String>> sorted = new TreeMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> sorted.put(k.toLowerCase(Locale.ROOT), v));
-        sorted.forEach((k, values) -> values.forEach(v -> text.append(k).append(": ").append(v).append('\n')));
+        sorted.forEach(
+                (k, values) ->
+                        values.forEach(v -> text.append(k).append(": ").append(v).append('\n')));
         respond(exchange, 200, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 

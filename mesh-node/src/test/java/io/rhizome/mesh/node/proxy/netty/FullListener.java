@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A listener on this machine that completes no more handshakes: backlog 1, never accepting, its queue
- * filled by a few connections of our own, so a new connection attempt hangs until it times out.
+ * A listener on this machine that completes no more handshakes: backlog 1, never accepting, its
+ * queue filled by a few connections of our own, so a new connection attempt hangs until it times
+ * out.
  */
 final class FullListener implements AutoCloseable {
     private final ServerSocket server;
@@ -22,11 +23,15 @@ final class FullListener implements AutoCloseable {
     }
 
     static FullListener start() throws IOException {
-        FullListener full = new FullListener(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+        FullListener full =
+                new FullListener(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
         for (int i = 0; i < 8; i++) {
             Socket c = new Socket();
             try {
-                c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.server.getLocalPort()), 200);
+                c.connect(
+                        new InetSocketAddress(
+                                InetAddress.getLoopbackAddress(), full.server.getLocalPort()),
+                        200);
                 full.fillers.add(c);
             } catch (IOException e) {
                 c.close(); // the queue is full

@@ -43,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * C, and reaches them over HTTP/2 on their inbound ports.
  */
 class GrpcThroughTheMeshTest {
-    private static final String POLICIES = """
+    private static final String POLICIES =
+            """
             resources = [
               { kind = Route, name = greeter, spec { service = greeter, rules = [
                   { match { grpc { service = rhizome.test.Greeter, method = Hang } }, timeout = 300ms }
@@ -57,41 +58,79 @@ class GrpcThroughTheMeshTest {
 
     private static GreeterServer instanceB;
     private static GreeterServer instanceC;
+
     /** Behind node-b as service "flaky" (and "unretried"): every Hello fails with UNAVAILABLE. */
     private static GreeterServer overloaded;
+
     private static TestDataPlane a;
     private static TestDataPlane b;
     private static TestDataPlane c;
     private static ManagedChannel channel;
-    private static final java.util.concurrent.ConcurrentLinkedQueue<io.rhizome.mesh.node.observability.RequestRecord> records =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.ConcurrentLinkedQueue<
+                    io.rhizome.mesh.node.observability.RequestRecord>
+            records = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
         instanceB = GreeterServer.start("b");
         instanceC = GreeterServer.start("c");
         overloaded = GreeterServer.startUnavailable("overloaded");
-        b = TestDataPlane.builder().node("node-b").service("greeter", instanceB.address())
-                .localEndpoint("greeter", instanceB.address())
-                .service("h2only", instanceB.address(), "http2").localEndpoint("h2only", instanceB.address())
-                .service("flaky", overloaded.address()).service("unretried", overloaded.address()).start();
+        b =
+                TestDataPlane.builder()
+                        .node("node-b")
+                        .service("greeter", instanceB.address())
+                        .localEndpoint("greeter", instanceB.address())
+                        .service("h2only", instanceB.address(), "http2")
+                        .localEndpoint("h2only", instanceB.address())
+                        .service("flaky", overloaded.address())
+                        .service("unretried", overloaded.address())
+                        .start();
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
-        c = TestDataPlane.builder().node("node-c").service("greeter", instanceC.address())
-                .localEndpoint("greeter", instanceC.address())
-                .service("flaky", instanceC.address()).service("unretried", instanceC.address()).start();
+        c =
+                TestDataPlane.builder()
+                        .node("node-c")
+                        .service("greeter", instanceC.address())
+                        .localEndpoint("greeter", instanceC.address())
+                        .service("flaky", instanceC.address())
+                        .service("unretried", instanceC.address())
+                        .start();
         HostPort inboundC = new HostPort("127.0.0.1", c.inboundPort());
-        a = TestDataPlane.builder().node("node-a")
-                .endpoints("greeter",
-                        TestDataPlane.remote("node-b", "greeter", instanceB.address(), new HostPort("127.0.0.1", b.inboundPort())),
-                        TestDataPlane.remote("node-c", "greeter", instanceC.address(), new HostPort("127.0.0.1", c.inboundPort())))
-                .endpoints("flaky", TestDataPlane.remote("node-b", "flaky", overloaded.address(), inboundB),
-                        TestDataPlane.remote("node-c", "flaky", instanceC.address(), inboundC))
-                .endpoints("unretried", TestDataPlane.remote("node-b", "unretried", overloaded.address(), inboundB),
-                        TestDataPlane.remote("node-c", "unretried", instanceC.address(), inboundC))
-                .endpoints("h2only",
-                        TestDataPlane.remote("node-b", "h2only", instanceB.address(), new HostPort("127.0.0.1", b.inboundPort())))
-                .policies(POLICIES)
-                .start();
+        a =
+                TestDataPlane.builder()
+                        .node("node-a")
+                        .endpoints(
+                                "greeter",
+                                TestDataPlane.remote(
+                                        "node-b",
+                                        "greeter",
+                                        instanceB.address(),
+                                        new HostPort("127.0.0.1", b.inboundPort())),
+                                TestDataPlane.remote(
+                                        "node-c",
+                                        "greeter",
+                                        instanceC.address(),
+                                        new HostPort("127.0.0.1", c.inboundPort())))
+                        .endpoints(
+                                "flaky",
+                                TestDataPlane.remote(
+                                        "node-b", "flaky", overloaded.address(), inboundB),
+                                TestDataPlane.remote(
+                                        "node-c", "flaky", instanceC.address(), inboundC))
+                        .endpoints(
+                                "unretried",
+                                TestDataPlane.remote(
+                                        "node-b", "unretried", overloaded.address(), inboundB),
+                                TestDataPlane.remote(
+                                        "node-c", "unretried", instanceC.address(), inboundC))
+                        .endpoints(
+                                "h2only",
+                                TestDataPlane.remote(
+                                        "node-b",
+                                        "h2only",
+                                        instanceB.address(),
+                                        new HostPort("127.0.0.1", b.inboundPort())))
+                        .policies(POLICIES)
+                        .start();
         a.dataPlane().observers().register(records::add);
         channel = channelTo("greeter");
     }
@@ -132,44 +171,63 @@ class GrpcThroughTheMeshTest {
         headers.put(GreeterServer.META_BIN, new byte[] {0, 1, 2, (byte) 0xff, '\n'});
         AtomicReference<Metadata> trailers = new AtomicReference<>();
         AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
-        io.grpc.Channel withMetadata = ClientInterceptors.intercept(channel,
-                MetadataUtils.newAttachHeadersInterceptor(headers),
-                MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, trailers));
+        io.grpc.Channel withMetadata =
+                ClientInterceptors.intercept(
+                        channel,
+                        MetadataUtils.newAttachHeadersInterceptor(headers),
+                        MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, trailers));
 
-        byte[] answer = ClientCalls.blockingUnaryCall(withMetadata, GreeterServer.HELLO, deadline(20), big);
+        byte[] answer =
+                ClientCalls.blockingUnaryCall(withMetadata, GreeterServer.HELLO, deadline(20), big);
 
         String prefix = new String(answer, 0, 2, StandardCharsets.UTF_8);
         assertThat(prefix).isIn("b:", "c:");
         assertThat(answer).hasSize(big.length + 2);
         assertThat(java.util.Arrays.copyOfRange(answer, 2, answer.length)).isEqualTo(big);
         assertThat(trailers.get().get(GreeterServer.ECHO_META)).isEqualTo("plain text");
-        assertThat(trailers.get().get(GreeterServer.ECHO_META_BIN)).containsExactly(0, 1, 2, 0xff, '\n');
+        assertThat(trailers.get().get(GreeterServer.ECHO_META_BIN))
+                .containsExactly(0, 1, 2, 0xff, '\n');
     }
 
     @Test
     void errorStatusNonAsciiMessageAndCustomTrailersPassUnchanged() {
         AtomicReference<Metadata> trailers = new AtomicReference<>();
-        io.grpc.Channel capturing = ClientInterceptors.intercept(channel,
-                MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
+        io.grpc.Channel capturing =
+                ClientInterceptors.intercept(
+                        channel,
+                        MetadataUtils.newCaptureMetadataInterceptor(
+                                new AtomicReference<>(), trailers));
 
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(capturing, GreeterServer.FAIL, deadline(10), new byte[0]))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-                    assertThat(e.getStatus().getDescription()).isEqualTo(GreeterServer.FAIL_MESSAGE);
-                    assertThat(e.getTrailers().get(GreeterServer.REASON)).isEqualTo("nope");
-                });
+        assertThatThrownBy(
+                        () ->
+                                ClientCalls.blockingUnaryCall(
+                                        capturing, GreeterServer.FAIL, deadline(10), new byte[0]))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                            assertThat(e.getStatus().getDescription())
+                                    .isEqualTo(GreeterServer.FAIL_MESSAGE);
+                            assertThat(e.getTrailers().get(GreeterServer.REASON)).isEqualTo("nope");
+                        });
     }
 
     @Test
     void serverStreamingClientStreamingAndBidirectionalCallsWork() throws Exception {
-        Iterator<byte[]> counted = ClientCalls.blockingServerStreamingCall(channel, GreeterServer.COUNT, deadline(10),
-                "500".getBytes(StandardCharsets.US_ASCII));
+        Iterator<byte[]> counted =
+                ClientCalls.blockingServerStreamingCall(
+                        channel,
+                        GreeterServer.COUNT,
+                        deadline(10),
+                        "500".getBytes(StandardCharsets.US_ASCII));
         List<String> seen = new ArrayList<>();
         counted.forEachRemaining(m -> seen.add(new String(m, StandardCharsets.US_ASCII)));
         assertThat(seen).hasSize(500).startsWith("0", "1").endsWith("499");
 
         Collector sum = new Collector();
-        StreamObserver<byte[]> up = ClientCalls.asyncClientStreamingCall(channel.newCall(GreeterServer.SUM, deadline(10)), sum);
+        StreamObserver<byte[]> up =
+                ClientCalls.asyncClientStreamingCall(
+                        channel.newCall(GreeterServer.SUM, deadline(10)), sum);
         for (int i = 0; i < 100; i++) {
             up.onNext(new byte[1000]);
         }
@@ -177,7 +235,9 @@ class GrpcThroughTheMeshTest {
         assertThat(sum.done.get(10, TimeUnit.SECONDS)).containsExactly("100000");
 
         Collector echoed = new Collector();
-        StreamObserver<byte[]> both = ClientCalls.asyncBidiStreamingCall(channel.newCall(GreeterServer.ECHO, deadline(10)), echoed);
+        StreamObserver<byte[]> both =
+                ClientCalls.asyncBidiStreamingCall(
+                        channel.newCall(GreeterServer.ECHO, deadline(10)), echoed);
         for (int i = 0; i < 50; i++) {
             both.onNext(("m" + i).getBytes(StandardCharsets.US_ASCII));
         }
@@ -190,7 +250,9 @@ class GrpcThroughTheMeshTest {
     void callsOnOneChannelAreBalancedPerRequest() {
         Map<String, Integer> byInstance = new HashMap<>();
         for (int i = 0; i < 100; i++) {
-            byte[] answer = ClientCalls.blockingUnaryCall(channel, GreeterServer.HELLO, deadline(10), new byte[] {'x'});
+            byte[] answer =
+                    ClientCalls.blockingUnaryCall(
+                            channel, GreeterServer.HELLO, deadline(10), new byte[] {'x'});
             byInstance.merge(new String(answer, 0, 1, StandardCharsets.UTF_8), 1, Integer::sum);
         }
         // One client connection, yet round robin per call: both instances take half.
@@ -203,15 +265,35 @@ class GrpcThroughTheMeshTest {
         ManagedChannel nowhere = channelTo("nosuch.mesh");
         try {
             AtomicReference<Metadata> trailers = new AtomicReference<>();
-            io.grpc.Channel capturing = ClientInterceptors.intercept(nowhere,
-                    MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
-            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(capturing, GreeterServer.HELLO, deadline(10), new byte[0]))
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                        assertThat(e.getStatus().getDescription()).startsWith("unknown-service: ").contains("\"nosuch\"");
-                        assertThat(e.getTrailers().get(Metadata.Key.of("x-rhizome-error", Metadata.ASCII_STRING_MARSHALLER)))
-                                .isEqualTo("unknown-service");
-                    });
+            io.grpc.Channel capturing =
+                    ClientInterceptors.intercept(
+                            nowhere,
+                            MetadataUtils.newCaptureMetadataInterceptor(
+                                    new AtomicReference<>(), trailers));
+            assertThatThrownBy(
+                            () ->
+                                    ClientCalls.blockingUnaryCall(
+                                            capturing,
+                                            GreeterServer.HELLO,
+                                            deadline(10),
+                                            new byte[0]))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> {
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(Status.Code.UNIMPLEMENTED);
+                                assertThat(e.getStatus().getDescription())
+                                        .startsWith("unknown-service: ")
+                                        .contains("\"nosuch\"");
+                                assertThat(
+                                                e.getTrailers()
+                                                        .get(
+                                                                Metadata.Key.of(
+                                                                        "x-rhizome-error",
+                                                                        Metadata
+                                                                                .ASCII_STRING_MARSHALLER)))
+                                        .isEqualTo("unknown-service");
+                            });
         } finally {
             nowhere.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -221,14 +303,23 @@ class GrpcThroughTheMeshTest {
     void theRouteTimeoutEndsTheCallWithDeadlineExceededAndCancelsItUpstream() throws Exception {
         int cancelledBefore = instanceB.cancelled() + instanceC.cancelled();
         long start = System.nanoTime();
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, GreeterServer.HANG, deadline(10), new byte[0]))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-                    assertThat(e.getStatus().getDescription()).startsWith("timeout: ");
-                });
+        assertThatThrownBy(
+                        () ->
+                                ClientCalls.blockingUnaryCall(
+                                        channel, GreeterServer.HANG, deadline(10), new byte[0]))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> {
+                            assertThat(e.getStatus().getCode())
+                                    .isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                            assertThat(e.getStatus().getDescription()).startsWith("timeout: ");
+                        });
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-        Eventually.within(Duration.ofSeconds(5), () ->
-                assertThat(instanceB.cancelled() + instanceC.cancelled()).isEqualTo(cancelledBefore + 1));
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () ->
+                        assertThat(instanceB.cancelled() + instanceC.cancelled())
+                                .isEqualTo(cancelledBefore + 1));
     }
 
     @Test
@@ -239,20 +330,33 @@ class GrpcThroughTheMeshTest {
         ClientCall<byte[], byte[]> call = channel.newCall(GreeterServer.HANG, CallOptions.DEFAULT);
         Collector ignored = new Collector();
         ClientCalls.asyncUnaryCall(call, new byte[0], ignored);
-        Eventually.within(Duration.ofSeconds(5), () ->
-                assertThat(instanceB.awaitHanging(0) || instanceC.awaitHanging(0)).isTrue());
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> assertThat(instanceB.awaitHanging(0) || instanceC.awaitHanging(0)).isTrue());
         call.cancel("the caller gave up", null);
-        Eventually.within(Duration.ofSeconds(5), () ->
-                assertThat(instanceB.cancelled() + instanceC.cancelled()).isEqualTo(cancelledBefore + 1));
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () ->
+                        assertThat(instanceB.cancelled() + instanceC.cancelled())
+                                .isEqualTo(cancelledBefore + 1));
     }
 
     @Test
     void http11CallersShareThePort() throws Exception {
         // The same port as an HTTP proxy (HTTP_PROXY), as HTTP/1.1 apps use it.
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", a.outboundPort()))).build();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://nosuch/x"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpClient http =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .proxy(
+                                ProxySelector.of(
+                                        new InetSocketAddress("127.0.0.1", a.outboundPort())))
+                        .build();
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(URI.create("http://nosuch/x"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.headers().firstValue("x-rhizome-error")).hasValue("unknown-service");
     }
@@ -263,38 +367,64 @@ class GrpcThroughTheMeshTest {
         byte[] framed = new byte[5 + payload.length];
         framed[4] = (byte) payload.length; // uncompressed, length in 4 bytes big-endian
         System.arraycopy(payload, 0, framed, 5, payload.length);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", a.outboundPort()))).build();
-        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create("http://h2only/" + GreeterServer.SERVICE + "/Hello"))
-                .header("content-type", "application/grpc")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(framed))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpClient http =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .proxy(
+                                ProxySelector.of(
+                                        new InetSocketAddress("127.0.0.1", a.outboundPort())))
+                        .build();
+        HttpResponse<byte[]> response =
+                http.send(
+                        HttpRequest.newBuilder(
+                                        URI.create(
+                                                "http://h2only/"
+                                                        + GreeterServer.SERVICE
+                                                        + "/Hello"))
+                                .header("content-type", "application/grpc")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(framed))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
 
         // The gRPC server only speaks HTTP/2: an answer at all says the last hop was HTTP/2.
         assertThat(response.statusCode()).isEqualTo(200);
         byte[] body = response.body();
         assertThat(body.length).isGreaterThan(5);
-        assertThat(new String(body, 5, body.length - 5, StandardCharsets.UTF_8)).isEqualTo("b:over one");
+        assertThat(new String(body, 5, body.length - 5, StandardCharsets.UTF_8))
+                .isEqualTo("b:over one");
     }
 
     @Test
     void recordsCarryTheGrpcStatusAndANonOkStatusCountsAsAFailure() throws Exception {
         ClientCalls.blockingUnaryCall(channel, GreeterServer.HELLO, deadline(10), new byte[] {'r'});
-        assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, GreeterServer.FAIL, deadline(10), new byte[0]))
+        assertThatThrownBy(
+                        () ->
+                                ClientCalls.blockingUnaryCall(
+                                        channel, GreeterServer.FAIL, deadline(10), new byte[0]))
                 .isInstanceOf(StatusRuntimeException.class);
-        Eventually.within(Duration.ofSeconds(5), () -> {
-            assertThat(records).anySatisfy(r -> {
-                assertThat(r.path()).isEqualTo("/" + GreeterServer.SERVICE + "/Hello");
-                assertThat(r.grpcStatus()).isZero();
-                assertThat(r.failed()).isFalse();
-            });
-            assertThat(records).anySatisfy(r -> {
-                assertThat(r.path()).isEqualTo("/" + GreeterServer.SERVICE + "/Fail");
-                assertThat(r.status()).isEqualTo(200);
-                assertThat(r.grpcStatus()).isEqualTo(Status.Code.NOT_FOUND.value());
-                assertThat(r.failed()).isTrue();
-            });
-        });
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> {
+                    assertThat(records)
+                            .anySatisfy(
+                                    r -> {
+                                        assertThat(r.path())
+                                                .isEqualTo("/" + GreeterServer.SERVICE + "/Hello");
+                                        assertThat(r.grpcStatus()).isZero();
+                                        assertThat(r.failed()).isFalse();
+                                    });
+                    assertThat(records)
+                            .anySatisfy(
+                                    r -> {
+                                        assertThat(r.path())
+                                                .isEqualTo("/" + GreeterServer.SERVICE + "/Fail");
+                                        assertThat(r.status()).isEqualTo(200);
+                                        assertThat(r.grpcStatus())
+                                                .isEqualTo(Status.Code.NOT_FOUND.value());
+                                        assertThat(r.failed()).isTrue();
+                                    });
+                });
     }
 
     @Test
@@ -304,15 +434,20 @@ class GrpcThroughTheMeshTest {
         try {
             int before = overloaded.helloCalls();
             for (int i = 0; i < 10; i++) {
-                byte[] answer = ClientCalls.blockingUnaryCall(flaky, GreeterServer.HELLO, deadline(10), new byte[] {'r'});
+                byte[] answer =
+                        ClientCalls.blockingUnaryCall(
+                                flaky, GreeterServer.HELLO, deadline(10), new byte[] {'r'});
                 assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("c:r");
             }
-            assertThat(overloaded.helloCalls()).as("calls the overloaded instance answered UNAVAILABLE").isGreaterThan(before);
+            assertThat(overloaded.helloCalls())
+                    .as("calls the overloaded instance answered UNAVAILABLE")
+                    .isGreaterThan(before);
             // Without a route that retries it, the instance's UNAVAILABLE reaches the caller.
             int failed = 0;
             for (int i = 0; i < 10; i++) {
                 try {
-                    ClientCalls.blockingUnaryCall(unretried, GreeterServer.HELLO, deadline(10), new byte[] {'u'});
+                    ClientCalls.blockingUnaryCall(
+                            unretried, GreeterServer.HELLO, deadline(10), new byte[] {'u'});
                 } catch (StatusRuntimeException e) {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
                     failed++;

@@ -39,10 +39,18 @@ class Http1OverHttp2BetweenSidecarsTest {
         instance = EchoUpstream.start();
         b = TestDataPlane.builder().node("node-b").service("orders", instance.address()).start();
         relay = new CountingRelay(b.inboundPort());
-        a = TestDataPlane.builder().node("node-a").config("rhizome.proxy.peer-protocol = http2")
-                .endpoints("orders", TestDataPlane.remote("node-b", "orders", instance.address(),
-                        new HostPort("127.0.0.1", relay.port())))
-                .start();
+        a =
+                TestDataPlane.builder()
+                        .node("node-a")
+                        .config("rhizome.proxy.peer-protocol = http2")
+                        .endpoints(
+                                "orders",
+                                TestDataPlane.remote(
+                                        "node-b",
+                                        "orders",
+                                        instance.address(),
+                                        new HostPort("127.0.0.1", relay.port())))
+                        .start();
     }
 
     @AfterAll
@@ -67,33 +75,46 @@ class Http1OverHttp2BetweenSidecarsTest {
         try {
             List<Future<RawHttp.Response>> answers = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                answers.add(clients.submit(() -> {
-                    try (RawHttp http = RawHttp.connect(a.outboundPort())) {
-                        RawHttp.Response last = null;
-                        for (int r = 0; r < 5; r++) {
-                            last = http.send("GET /headers HTTP/1.1\r\nHost: orders\r\nx-app: kept\r\n\r\n").read();
-                            assertThat(last.status()).isEqualTo(200);
-                        }
-                        return last;
-                    }
-                }));
+                answers.add(
+                        clients.submit(
+                                () -> {
+                                    try (RawHttp http = RawHttp.connect(a.outboundPort())) {
+                                        RawHttp.Response last = null;
+                                        for (int r = 0; r < 5; r++) {
+                                            last =
+                                                    http.send(
+                                                                    "GET /headers HTTP/1.1\r\nHost: orders\r\nx-app: kept\r\n\r\n")
+                                                            .read();
+                                            assertThat(last.status()).isEqualTo(200);
+                                        }
+                                        return last;
+                                    }
+                                }));
             }
             for (Future<RawHttp.Response> f : answers) {
                 String seen = f.get(30, TimeUnit.SECONDS).text();
-                assertThat(seen).startsWith("GET /headers\n").contains("x-app: kept").contains("host: orders")
+                assertThat(seen)
+                        .startsWith("GET /headers\n")
+                        .contains("x-app: kept")
+                        .contains("host: orders")
                         .doesNotContain("x-rhizome-protocol");
             }
         } finally {
             clients.shutdownNow();
         }
-        assertThat(relay.accepted()).as("connections from node A to node B's inbound port").isEqualTo(1);
+        assertThat(relay.accepted())
+                .as("connections from node A to node B's inbound port")
+                .isEqualTo(1);
     }
 
     @Test
     void aBodyAndItsLengthCrossBothWays() throws Exception {
         byte[] body = EchoUpstream.pattern(200_000);
         try (RawHttp http = RawHttp.connect(a.outboundPort())) {
-            http.send("POST /upload HTTP/1.1\r\nHost: orders\r\ncontent-length: " + body.length + "\r\n\r\n");
+            http.send(
+                    "POST /upload HTTP/1.1\r\nHost: orders\r\ncontent-length: "
+                            + body.length
+                            + "\r\n\r\n");
             http.sendBytes(body);
             RawHttp.Response r = http.read();
             assertThat(r.status()).isEqualTo(200);
@@ -109,23 +130,25 @@ class Http1OverHttp2BetweenSidecarsTest {
 
         CountingRelay(int target) throws IOException {
             server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
-            threads.submit(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket in = server.accept();
-                        accepted.incrementAndGet();
-                        Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
-                        threads.submit(() -> pipe(in, out));
-                        threads.submit(() -> pipe(out, in));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
+            threads.submit(
+                    () -> {
+                        while (!server.isClosed()) {
+                            try {
+                                Socket in = server.accept();
+                                accepted.incrementAndGet();
+                                Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                                threads.submit(() -> pipe(in, out));
+                                threads.submit(() -> pipe(out, in));
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    });
         }
 
         private static void pipe(Socket from, Socket to) {
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try (InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream()) {
                 in.transferTo(out);
             } catch (IOException e) {
                 // one side closed

@@ -10,7 +10,10 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** A connection is closed as idle after the idle timeout without traffic, and never while it reads or writes. */
+/**
+ * A connection is closed as idle after the idle timeout without traffic, and never while it reads
+ * or writes.
+ */
 class IdleCheckTest {
     private static final long IDLE_MS = 1000;
 

@@ -29,25 +29,33 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * <p>It answers every request with {@code x-instance: <name>} and a body naming itself, the request
  * line and the request headers it received (one {@code name: value} line each, names lower-cased
- * and sorted, values in arrival order) and, when there is one, {@code body: <n> bytes}. Requests steer it by header, per instance, so one request
- * can make {@code v1} fail while {@code v2} answers:
+ * and sorted, values in arrival order) and, when there is one, {@code body: <n> bytes}. Requests
+ * steer it by header, per instance, so one request can make {@code v1} fail while {@code v2}
+ * answers:
+ *
  * <ul>
- *   <li>{@code x-status-<name>: 503} answers with that status;</li>
- *   <li>{@code x-delay-<name>: 300} answers after that many milliseconds, unless the mesh closes the
- *       connection first: then it answers nothing and reports the request in {@link #abandoned()}.</li>
+ *   <li>{@code x-status-<name>: 503} answers with that status;
+ *   <li>{@code x-delay-<name>: 300} answers after that many milliseconds, unless the mesh closes
+ *       the connection first: then it answers nothing and reports the request in {@link
+ *       #abandoned()}.
  * </ul>
+ *
  * Every response also carries {@code x-up-set}, {@code x-up-add} and {@code x-up-drop} (value
  * {@code upstream}) for response-header edits to work on.
  */
 final class InstanceUpstream implements AutoCloseable {
     private final String name;
     private final ServerSocket server;
+
     /** Each request's method and URI with the names of its headers, in arrival order. */
     private final List<Map.Entry<String, Set<String>>> received = new CopyOnWriteArrayList<>();
+
     private final BlockingQueue<String> abandoned = new LinkedBlockingQueue<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
-    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicInteger peakInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakInFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private InstanceUpstream(String name, ServerSocket server) {
         this.name = name;
@@ -55,7 +63,9 @@ final class InstanceUpstream implements AutoCloseable {
     }
 
     static InstanceUpstream start(String name) throws IOException {
-        InstanceUpstream upstream = new InstanceUpstream(name, new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        InstanceUpstream upstream =
+                new InstanceUpstream(
+                        name, new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
         Thread acceptor = new Thread(upstream::acceptLoop, "instance-" + name);
         acceptor.setDaemon(true);
         acceptor.start();
@@ -66,7 +76,9 @@ final class InstanceUpstream implements AutoCloseable {
         return new HostPort("127.0.0.1", server.getLocalPort());
     }
 
-    /** The most requests this instance was handling at once (from request line to response written). */
+    /**
+     * The most requests this instance was handling at once (from request line to response written).
+     */
     int peakInFlight() {
         return peakInFlight.get();
     }
@@ -76,17 +88,28 @@ final class InstanceUpstream implements AutoCloseable {
         return received.stream().map(Map.Entry::getKey).toList();
     }
 
-    /** How many requests with this method and URI (e.g. {@code GET /a?b}) arrived so far, answered or not. */
+    /**
+     * How many requests with this method and URI (e.g. {@code GET /a?b}) arrived so far, answered
+     * or not.
+     */
     long received(String methodAndUri) {
         return received.stream().filter(r -> r.getKey().equals(methodAndUri)).count();
     }
 
-    /** Requests (method and URI) that arrived with this header (name lower-case), in arrival order. */
+    /**
+     * Requests (method and URI) that arrived with this header (name lower-case), in arrival order.
+     */
     List<String> receivedWithHeader(String name) {
-        return received.stream().filter(r -> r.getValue().contains(name)).map(Map.Entry::getKey).toList();
+        return received.stream()
+                .filter(r -> r.getValue().contains(name))
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
-    /** Requests (method and URI) whose connection the mesh closed while this instance delayed its answer. */
+    /**
+     * Requests (method and URI) whose connection the mesh closed while this instance delayed its
+     * answer.
+     */
     BlockingQueue<String> abandoned() {
         return abandoned;
     }
@@ -119,7 +142,9 @@ final class InstanceUpstream implements AutoCloseable {
                 String header;
                 while ((header = line(in)) != null && !header.isEmpty()) {
                     int colon = header.indexOf(':');
-                    headers.computeIfAbsent(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    headers.computeIfAbsent(
+                                    header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                                    k -> new ArrayList<>())
                             .add(header.substring(colon + 1).trim());
                 }
                 byte[] requestBody = readBody(in, headers);
@@ -134,18 +159,34 @@ final class InstanceUpstream implements AutoCloseable {
                     return;
                 }
                 String status = first(headers, "x-status-" + name);
-                StringBuilder text = new StringBuilder("instance ").append(name).append('\n')
-                        .append(parts[0]).append(' ').append(parts[1]).append('\n');
-                headers.forEach((k, values) -> values.forEach(v -> text.append(k).append(": ").append(v).append('\n')));
+                StringBuilder text =
+                        new StringBuilder("instance ")
+                                .append(name)
+                                .append('\n')
+                                .append(parts[0])
+                                .append(' ')
+                                .append(parts[1])
+                                .append('\n');
+                headers.forEach(
+                        (k, values) ->
+                                values.forEach(
+                                        v -> text.append(k).append(": ").append(v).append('\n')));
                 if (requestBody.length > 0) {
                     text.append("body: ").append(requestBody.length).append(" bytes\n");
                 }
                 byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
-                String head = "HTTP/1.1 " + (status == null ? "200" : status) + " Whatever\r\n"
-                        + "Content-Type: text/plain; charset=utf-8\r\n"
-                        + "Content-Length: " + body.length + "\r\n"
-                        + "x-instance: " + name + "\r\n"
-                        + "x-up-set: upstream\r\nx-up-add: upstream\r\nx-up-drop: upstream\r\n\r\n";
+                String head =
+                        "HTTP/1.1 "
+                                + (status == null ? "200" : status)
+                                + " Whatever\r\n"
+                                + "Content-Type: text/plain; charset=utf-8\r\n"
+                                + "Content-Length: "
+                                + body.length
+                                + "\r\n"
+                                + "x-instance: "
+                                + name
+                                + "\r\n"
+                                + "x-up-set: upstream\r\nx-up-add: upstream\r\nx-up-drop: upstream\r\n\r\n";
                 ByteArrayOutputStream response = new ByteArrayOutputStream();
                 response.write(head.getBytes(StandardCharsets.ISO_8859_1));
                 response.write(body);
@@ -164,7 +205,8 @@ final class InstanceUpstream implements AutoCloseable {
      * Waits that long unless the mesh closes the connection first (then false). The bytes of a
      * pipelined next request stay unread; if one is already there, the rest of the delay is slept.
      */
-    private static boolean await(Socket socket, BufferedInputStream in, long millis) throws IOException, InterruptedException {
+    private static boolean await(Socket socket, BufferedInputStream in, long millis)
+            throws IOException, InterruptedException {
         long end = System.nanoTime() + millis * 1_000_000;
         socket.setSoTimeout((int) Math.max(1, millis));
         try {
@@ -194,7 +236,8 @@ final class InstanceUpstream implements AutoCloseable {
         return values == null ? null : values.get(0);
     }
 
-    private static byte[] readBody(InputStream in, Map<String, List<String>> headers) throws IOException {
+    private static byte[] readBody(InputStream in, Map<String, List<String>> headers)
+            throws IOException {
         String length = first(headers, "content-length");
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         if (length != null) {
@@ -203,10 +246,13 @@ final class InstanceUpstream implements AutoCloseable {
             while (true) {
                 String size = line(in);
                 if (size == null) {
-                    throw new java.io.EOFException("the proxy closed the connection inside a chunked body");
+                    throw new java.io.EOFException(
+                            "the proxy closed the connection inside a chunked body");
                 }
                 int semicolon = size.indexOf(';');
-                int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
+                int n =
+                        Integer.parseInt(
+                                (semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
                 if (n == 0) {
                     String trailer;
                     while ((trailer = line(in)) != null && !trailer.isEmpty()) {

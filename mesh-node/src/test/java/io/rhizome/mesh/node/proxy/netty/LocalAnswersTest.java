@@ -14,7 +14,8 @@ class LocalAnswersTest {
         assertThat(r.status().code()).isEqualTo(429);
         assertThat(r.headers().get("x-rhizome-error")).isEqualTo("rate-limited");
         assertThat(r.headers().get("retry-after")).isEqualTo("3");
-        assertThat(r.content().toString(StandardCharsets.UTF_8)).isEqualTo("rate-limited: slow down\n");
+        assertThat(r.content().toString(StandardCharsets.UTF_8))
+                .isEqualTo("rate-limited: slow down\n");
         r.release();
     }
 

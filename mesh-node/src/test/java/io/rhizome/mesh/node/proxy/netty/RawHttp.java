@@ -17,8 +17,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A client connection that writes exactly the bytes a test gives it, for what java.net.http will not
- * send (Host, Connection, malformed requests, pipelining), and reads HTTP/1.1 responses one by one.
+ * A client connection that writes exactly the bytes a test gives it, for what java.net.http will
+ * not send (Host, Connection, malformed requests, pipelining), and reads HTTP/1.1 responses one by
+ * one.
  */
 final class RawHttp implements AutoCloseable {
 
@@ -82,7 +83,9 @@ final class RawHttp implements AutoCloseable {
         String line;
         while ((line = line()) != null && !line.isEmpty()) {
             int colon = line.indexOf(':');
-            headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+            headers.computeIfAbsent(
+                            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            k -> new ArrayList<>())
                     .add(line.substring(colon + 1).trim());
         }
         Response parsed = new Response(status, headers, new byte[0]);
@@ -99,7 +102,10 @@ final class RawHttp implements AutoCloseable {
         return new Response(status, headers, body);
     }
 
-    /** True when the server closes the connection (rather than keep it open) within the read timeout. */
+    /**
+     * True when the server closes the connection (rather than keep it open) within the read
+     * timeout.
+     */
     boolean closedByServer() throws IOException {
         try {
             return in.read() == -1;
@@ -115,7 +121,9 @@ final class RawHttp implements AutoCloseable {
         while (true) {
             String size = line();
             int semicolon = size.indexOf(';');
-            int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
+            int n =
+                    Integer.parseInt(
+                            (semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
             if (n == 0) {
                 String trailer;
                 while ((trailer = line()) != null && !trailer.isEmpty()) {

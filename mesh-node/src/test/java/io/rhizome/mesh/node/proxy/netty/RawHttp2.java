@@ -42,7 +42,9 @@ final class RawHttp2 implements AutoCloseable {
         /** The error code of a RST_STREAM or GOAWAY frame. */
         int errorCode() {
             int at = type == GOAWAY ? 4 : 0;
-            return ((payload[at] & 0xff) << 24) | ((payload[at + 1] & 0xff) << 16) | ((payload[at + 2] & 0xff) << 8)
+            return ((payload[at] & 0xff) << 24)
+                    | ((payload[at + 1] & 0xff) << 16)
+                    | ((payload[at + 2] & 0xff) << 8)
                     | (payload[at + 3] & 0xff);
         }
     }
@@ -51,7 +53,8 @@ final class RawHttp2 implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
-    private final io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder decoder = new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder();
+    private final io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder decoder =
+            new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder();
 
     private RawHttp2(Socket socket) throws IOException {
         this.socket = socket;
@@ -85,7 +88,10 @@ final class RawHttp2 implements AutoCloseable {
         return h;
     }
 
-    /** The HPACK block of {@code headers} (its encoder's dynamic table carries over, as on a real connection). */
+    /**
+     * The HPACK block of {@code headers} (its encoder's dynamic table carries over, as on a real
+     * connection).
+     */
     byte[] block(int stream, Http2Headers headers) throws IOException {
         ByteBuf buf = Unpooled.buffer();
         try {
@@ -100,7 +106,10 @@ final class RawHttp2 implements AutoCloseable {
         }
     }
 
-    /** The headers of a HEADERS frame this connection read (its own HPACK table, as a client keeps one). */
+    /**
+     * The headers of a HEADERS frame this connection read (its own HPACK table, as a client keeps
+     * one).
+     */
     Http2Headers decode(Frame f) throws IOException {
         try {
             return decoder.decodeHeaders(f.stream(), Unpooled.wrappedBuffer(f.payload()));
@@ -118,14 +127,27 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     void rst(int stream, int code) throws IOException {
-        frame(RST_STREAM, 0, stream, new byte[] {(byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code});
+        frame(
+                RST_STREAM,
+                0,
+                stream,
+                new byte[] {
+                    (byte) (code >>> 24), (byte) (code >>> 16), (byte) (code >>> 8), (byte) code
+                });
     }
 
     void frame(int type, int flags, int stream, byte[] payload) throws IOException {
         byte[] header = {
-            (byte) (payload.length >>> 16), (byte) (payload.length >>> 8), (byte) payload.length,
-            (byte) type, (byte) flags,
-            (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream};
+            (byte) (payload.length >>> 16),
+            (byte) (payload.length >>> 8),
+            (byte) payload.length,
+            (byte) type,
+            (byte) flags,
+            (byte) (stream >>> 24),
+            (byte) (stream >>> 16),
+            (byte) (stream >>> 8),
+            (byte) stream
+        };
         out.write(header);
         out.write(payload);
         out.flush();
@@ -159,7 +181,10 @@ final class RawHttp2 implements AutoCloseable {
         return null;
     }
 
-    /** Whether the server closed the connection within {@code limit} (frames before the close are skipped). */
+    /**
+     * Whether the server closed the connection within {@code limit} (frames before the close are
+     * skipped).
+     */
     boolean closedWithin(Duration limit) throws IOException {
         long deadline = System.nanoTime() + limit.toNanos();
         try {
@@ -176,7 +201,10 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     private Frame read() throws IOException {
-        int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        int length =
+                (in.readUnsignedByte() << 16)
+                        | (in.readUnsignedByte() << 8)
+                        | in.readUnsignedByte();
         int type = in.readUnsignedByte();
         int flags = in.readUnsignedByte();
         int stream = in.readInt() & 0x7fffffff;

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A peer that refuses HTTP/2 streams unprocessed (RFC 9113 §8.7: RST_STREAM REFUSED_STREAM, or a
- * GOAWAY whose last stream id is below the stream) costs a gRPC call nothing: the caller's node sends
- * it to another endpoint at once, though a gRPC call is a POST and no retry policy is set.
+ * GOAWAY whose last stream id is below the stream) costs a gRPC call nothing: the caller's node
+ * sends it to another endpoint at once, though a gRPC call is a POST and no retry policy is set.
  */
 @Timeout(60)
 class RefusedStreamsTest {
@@ -44,12 +44,24 @@ class RefusedStreamsTest {
         resetting = new RefusingPeer(false);
         goingAway = new RefusingPeer(true);
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
-        a = TestDataPlane.builder().node("node-a")
-                .endpoints("greeter",
-                        TestDataPlane.remote("node-r", "greeter", instance.address(), new HostPort("127.0.0.1", resetting.port())),
-                        TestDataPlane.remote("node-g", "greeter", instance.address(), new HostPort("127.0.0.1", goingAway.port())),
-                        TestDataPlane.remote("node-b", "greeter", instance.address(), inboundB))
-                .start();
+        a =
+                TestDataPlane.builder()
+                        .node("node-a")
+                        .endpoints(
+                                "greeter",
+                                TestDataPlane.remote(
+                                        "node-r",
+                                        "greeter",
+                                        instance.address(),
+                                        new HostPort("127.0.0.1", resetting.port())),
+                                TestDataPlane.remote(
+                                        "node-g",
+                                        "greeter",
+                                        instance.address(),
+                                        new HostPort("127.0.0.1", goingAway.port())),
+                                TestDataPlane.remote(
+                                        "node-b", "greeter", instance.address(), inboundB))
+                        .start();
     }
 
     @AfterAll
@@ -63,43 +75,54 @@ class RefusedStreamsTest {
 
     @Test
     void everyCallIsAnsweredWhileTwoOfThreePeersRefuseItsStream() throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", a.outboundPort()).usePlaintext()
-                .overrideAuthority("greeter").build();
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", a.outboundPort())
+                        .usePlaintext()
+                        .overrideAuthority("greeter")
+                        .build();
         try {
             for (int i = 0; i < 9; i++) {
-                byte[] answer = ClientCalls.blockingUnaryCall(channel, GreeterServer.HELLO,
-                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), ("call " + i).getBytes(StandardCharsets.UTF_8));
+                byte[] answer =
+                        ClientCalls.blockingUnaryCall(
+                                channel,
+                                GreeterServer.HELLO,
+                                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                                ("call " + i).getBytes(StandardCharsets.UTF_8));
                 assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("b:call " + i);
             }
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        assertThat(resetting.refused()).as("streams refused with RST_STREAM").isGreaterThanOrEqualTo(1);
+        assertThat(resetting.refused())
+                .as("streams refused with RST_STREAM")
+                .isGreaterThanOrEqualTo(1);
         assertThat(goingAway.refused()).as("streams refused by GOAWAY").isGreaterThanOrEqualTo(1);
     }
 
     /**
-     * Speaks just enough HTTP/2 (prior knowledge) to refuse: SETTINGS both ways, then every HEADERS is
-     * answered with RST_STREAM REFUSED_STREAM, or with a GOAWAY whose last stream id is 0.
+     * Speaks just enough HTTP/2 (prior knowledge) to refuse: SETTINGS both ways, then every HEADERS
+     * is answered with RST_STREAM REFUSED_STREAM, or with a GOAWAY whose last stream id is 0.
      */
     static final class RefusingPeer implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        private final ServerSocket server =
+                new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
         private final ExecutorService threads = Executors.newCachedThreadPool();
         private final AtomicInteger refused = new AtomicInteger();
         private final boolean goAway;
 
         RefusingPeer(boolean goAway) throws IOException {
             this.goAway = goAway;
-            threads.submit(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket s = server.accept();
-                        threads.submit(() -> serve(s));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
+            threads.submit(
+                    () -> {
+                        while (!server.isClosed()) {
+                            try {
+                                Socket s = server.accept();
+                                threads.submit(() -> serve(s));
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    });
         }
 
         private void serve(Socket s) {
@@ -112,7 +135,10 @@ class RefusedStreamsTest {
                 byte[] header = new byte[9];
                 while (true) {
                     in.readFully(header);
-                    int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
+                    int length =
+                            ((header[0] & 0xff) << 16)
+                                    | ((header[1] & 0xff) << 8)
+                                    | (header[2] & 0xff);
                     int type = header[3] & 0xff;
                     int flags = header[4] & 0xff;
                     int stream = ByteBuffer.wrap(header, 5, 4).getInt() & 0x7fffffff;
@@ -122,11 +148,26 @@ class RefusedStreamsTest {
                     } else if (type == 0x1) {
                         refused.incrementAndGet();
                         if (goAway) {
-                            out.write(frame(0x7, 0, 0, ByteBuffer.allocate(8).putInt(0).putInt(0).array())); // last stream 0, NO_ERROR
+                            out.write(
+                                    frame(
+                                            0x7,
+                                            0,
+                                            0,
+                                            ByteBuffer.allocate(8)
+                                                    .putInt(0)
+                                                    .putInt(0)
+                                                    .array())); // last stream 0, NO_ERROR
                             out.flush();
                             return; // and close, as a node going away does
                         }
-                        out.write(frame(0x3, 0, stream, ByteBuffer.allocate(4).putInt(0x7).array())); // REFUSED_STREAM
+                        out.write(
+                                frame(
+                                        0x3,
+                                        0,
+                                        stream,
+                                        ByteBuffer.allocate(4)
+                                                .putInt(0x7)
+                                                .array())); // REFUSED_STREAM
                     }
                     out.flush();
                 }
@@ -137,8 +178,14 @@ class RefusedStreamsTest {
 
         private static byte[] frame(int type, int flags, int stream, byte[] payload) {
             return ByteBuffer.allocate(9 + payload.length)
-                    .put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length)
-                    .put((byte) type).put((byte) flags).putInt(stream).put(payload).array();
+                    .put((byte) (payload.length >>> 16))
+                    .put((byte) (payload.length >>> 8))
+                    .put((byte) payload.length)
+                    .put((byte) type)
+                    .put((byte) flags)
+                    .putInt(stream)
+                    .put(payload)
+                    .array();
         }
 
         int port() {

@@ -45,7 +45,8 @@ class RequestGateTest {
 
     @Test
     void aRequestWithABodyPassesAsItsHeadThenItsContent() {
-        List<HttpObject> out = feed("POST /b HTTP/1.1\r\nHost: shop\r\nContent-Length: 5\r\n\r\nhello");
+        List<HttpObject> out =
+                feed("POST /b HTTP/1.1\r\nHost: shop\r\nContent-Length: 5\r\n\r\nhello");
 
         assertThat(out.get(0)).isInstanceOf(HttpRequest.class).isNotInstanceOf(HttpContent.class);
         StringBuilder body = new StringBuilder();
@@ -59,11 +60,17 @@ class RequestGateTest {
 
     @Test
     void pipelinedRequestsKeepTheirOrder() {
-        List<HttpObject> out = feed("GET /1 HTTP/1.1\r\nHost: shop\r\n\r\n"
-                + "POST /2 HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\n\r\nx"
-                + "GET /3 HTTP/1.1\r\nHost: shop\r\n\r\n");
+        List<HttpObject> out =
+                feed(
+                        "GET /1 HTTP/1.1\r\nHost: shop\r\n\r\n"
+                                + "POST /2 HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\n\r\nx"
+                                + "GET /3 HTTP/1.1\r\nHost: shop\r\n\r\n");
 
-        List<String> heads = out.stream().filter(o -> o instanceof HttpRequest).map(o -> ((HttpRequest) o).uri()).toList();
+        List<String> heads =
+                out.stream()
+                        .filter(o -> o instanceof HttpRequest)
+                        .map(o -> ((HttpRequest) o).uri())
+                        .toList();
         assertThat(heads).containsExactly("/1", "/2", "/3");
         assertThat(out.get(out.size() - 1)).isInstanceOf(FullHttpRequest.class);
         release(out);
@@ -71,10 +78,13 @@ class RequestGateTest {
 
     @Test
     void expectContinueIsAnsweredAtOnceAndNotForwarded() {
-        List<HttpObject> out = feed("PUT /c HTTP/1.1\r\nHost: shop\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+        List<HttpObject> out =
+                feed(
+                        "PUT /c HTTP/1.1\r\nHost: shop\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
 
         ByteBuf written = channel.readOutbound();
-        assertThat(written.toString(StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 100 Continue\r\n");
+        assertThat(written.toString(StandardCharsets.US_ASCII))
+                .startsWith("HTTP/1.1 100 Continue\r\n");
         written.release();
         HttpRequest head = (HttpRequest) out.get(0);
         assertThat(head.headers().contains(HttpHeaderNames.EXPECT)).isFalse();
@@ -83,11 +93,14 @@ class RequestGateTest {
 
     @Test
     void aRequestTheValidatorRefusesGoesOnMarkedAsAFailure() {
-        List<HttpObject> out = feed("POST /d HTTP/1.1\r\nHost: shop\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+        List<HttpObject> out =
+                feed("POST /d HTTP/1.1\r\nHost: shop\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
 
         HttpRequest head = (HttpRequest) out.get(0);
         assertThat(head.decoderResult().isFailure()).isTrue();
-        assertThat(head.decoderResult().cause()).hasMessageContaining("Transfer-Encoding").hasMessageContaining("expected: chunked alone");
+        assertThat(head.decoderResult().cause())
+                .hasMessageContaining("Transfer-Encoding")
+                .hasMessageContaining("expected: chunked alone");
         release(out);
     }
 
@@ -100,7 +113,8 @@ class RequestGateTest {
         List<HttpObject> out = feed(request.append("\r\n").toString());
 
         HttpRequest head = (HttpRequest) out.get(0);
-        assertThat(head.decoderResult().cause()).hasMessageContaining("more than 100 header fields");
+        assertThat(head.decoderResult().cause())
+                .hasMessageContaining("more than 100 header fields");
         release(out);
     }
 

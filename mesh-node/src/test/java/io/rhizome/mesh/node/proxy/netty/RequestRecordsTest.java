@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  */
 class RequestRecordsTest {
 
-    private static final String POLICIES = """
+    private static final String POLICIES =
+            """
             resources = [
               { kind = Route, name = api, spec { service = routed, rules = [
                   { match { path-prefix = "/api" }, retries { attempts = 1, on = ["5xx"] } } ] } }
@@ -63,21 +64,44 @@ class RequestRecordsTest {
             dead = new HostPort("127.0.0.1", s.getLocalPort());
         }
         int[] ports = TestPorts.free(3);
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
+        settings =
+                SettingsLoader.fromConfig(
+                        ConfigFactory.parseString(
+                                """
                 rhizome.node.name = node-a
                 rhizome.cluster.port = 0
                 rhizome.admin.port = %d
                 rhizome.outbound.port = %d
                 rhizome.inbound.port = %d
                 rhizome.services = [ { name = shop, address = "%s" }, { name = limited, address = "%s" } ]
-                """.formatted(ports[0], ports[1], ports[2], instances.get(0).address(), instances.get(0).address())));
+                """
+                                        .formatted(
+                                                ports[0],
+                                                ports[1],
+                                                ports[2],
+                                                instances.get(0).address(),
+                                                instances.get(0).address())));
         MeshView view = new MeshView();
-        view.publish(new MeshSnapshot(Map.of(
-                "echo", List.of(remote("echo", 0)),
-                "routed", List.of(remote("routed", 0), remote("routed", 1)),
-                "dead", List.of(endpoint("dead", "node-x", dead, false)),
-                "here", List.of(endpoint("here", "node-a", instances.get(1).address(), true))), List.of()));
-        dataPlane = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(POLICIES));
+        view.publish(
+                new MeshSnapshot(
+                        Map.of(
+                                "echo", List.of(remote("echo", 0)),
+                                "routed", List.of(remote("routed", 0), remote("routed", 1)),
+                                "dead", List.of(endpoint("dead", "node-x", dead, false)),
+                                "here",
+                                        List.of(
+                                                endpoint(
+                                                        "here",
+                                                        "node-a",
+                                                        instances.get(1).address(),
+                                                        true))),
+                        List.of()));
+        dataPlane =
+                NettyDataPlane.create(
+                        settings,
+                        view,
+                        new EndpointSelector(EjectionTracker.create()),
+                        PolicyViews.fromHocon(POLICIES));
         dataPlane.observers().register(observer);
         dataPlane.start();
     }
@@ -100,73 +124,160 @@ class RequestRecordsTest {
     @Test
     void eachRequestOnAConnectionIsOneRecordWithWhatHappenedToIt() throws Exception {
         try (RawHttp conn = RawHttp.connect(settings.outbound().address().port())) {
-            RawHttp.Response ok = conn.send("POST /hello?x=1 HTTP/1.1\r\nHost: echo\r\nContent-Length: 5\r\n\r\nhello").read();
+            RawHttp.Response ok =
+                    conn.send(
+                                    "POST /hello?x=1 HTTP/1.1\r\nHost: echo\r\nContent-Length: 5\r\n\r\nhello")
+                            .read();
             RawHttp.Response unknown = conn.send("GET /a HTTP/1.1\r\nHost: nosuch\r\n\r\n").read();
             RawHttp.Response refused = conn.send("GET /d HTTP/1.1\r\nHost: dead\r\n\r\n").read();
-            RawHttp.Response routed = conn.send("GET /api/x HTTP/1.1\r\nHost: routed\r\n\r\n").read();
-            RawHttp.Response noRoute = conn.send("GET /other HTTP/1.1\r\nHost: routed\r\n\r\n").read();
-            RawHttp.Response retried = conn.send("GET /api/r HTTP/1.1\r\nHost: routed.mesh\r\n"
-                    + "x-status-v1: 503\r\nx-status-v2: 503\r\n\r\n").read();
-            assertThat(List.of(ok.status(), unknown.status(), refused.status(), routed.status(), noRoute.status(), retried.status()))
+            RawHttp.Response routed =
+                    conn.send("GET /api/x HTTP/1.1\r\nHost: routed\r\n\r\n").read();
+            RawHttp.Response noRoute =
+                    conn.send("GET /other HTTP/1.1\r\nHost: routed\r\n\r\n").read();
+            RawHttp.Response retried =
+                    conn.send(
+                                    "GET /api/r HTTP/1.1\r\nHost: routed.mesh\r\n"
+                                            + "x-status-v1: 503\r\nx-status-v2: 503\r\n\r\n")
+                            .read();
+            assertThat(
+                            List.of(
+                                    ok.status(),
+                                    unknown.status(),
+                                    refused.status(),
+                                    routed.status(),
+                                    noRoute.status(),
+                                    retried.status()))
                     .containsExactly(200, 404, 502, 200, 404, 503);
 
             List<RequestRecord> got = take(6);
             RequestRecord r = got.get(0);
             assertThat(r.direction()).isEqualTo(Direction.OUTBOUND);
-            assertThat(List.of(r.service(), r.route(), r.method(), r.authority(), r.path(), r.error(), r.upstream(), r.flags()))
-                    .containsExactly("echo", "", "POST", "echo", "/hello", "", instances.get(0).address().toString(), "");
+            assertThat(
+                            List.of(
+                                    r.service(),
+                                    r.route(),
+                                    r.method(),
+                                    r.authority(),
+                                    r.path(),
+                                    r.error(),
+                                    r.upstream(),
+                                    r.flags()))
+                    .containsExactly(
+                            "echo",
+                            "",
+                            "POST",
+                            "echo",
+                            "/hello",
+                            "",
+                            instances.get(0).address().toString(),
+                            "");
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.requestBytes()).isEqualTo(5);
             assertThat(r.responseBytes()).isEqualTo(ok.body().length);
             assertThat(r.durationNanos()).isPositive();
             assertThat(r.traceId()).matches("[0-9a-f]{32}");
-            assertThat(r.startMillis()).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(10_000L));
+            assertThat(r.startMillis())
+                    .isCloseTo(
+                            System.currentTimeMillis(),
+                            org.assertj.core.data.Offset.offset(10_000L));
 
-            assertThat(got.get(1)).extracting(RequestRecord::status, RequestRecord::error, RequestRecord::service,
-                    RequestRecord::authority, RequestRecord::upstream).containsExactly(404, "unknown-service", "", "nosuch", "");
+            assertThat(got.get(1))
+                    .extracting(
+                            RequestRecord::status,
+                            RequestRecord::error,
+                            RequestRecord::service,
+                            RequestRecord::authority,
+                            RequestRecord::upstream)
+                    .containsExactly(404, "unknown-service", "", "nosuch", "");
             assertThat(got.get(1).responseBytes()).isEqualTo(unknown.body().length);
 
-            assertThat(got.get(2)).extracting(RequestRecord::status, RequestRecord::error, RequestRecord::service,
-                    RequestRecord::upstream).containsExactly(502, "upstream-connect-failure", "dead", dead.toString());
+            assertThat(got.get(2))
+                    .extracting(
+                            RequestRecord::status,
+                            RequestRecord::error,
+                            RequestRecord::service,
+                            RequestRecord::upstream)
+                    .containsExactly(502, "upstream-connect-failure", "dead", dead.toString());
 
-            assertThat(got.get(3)).extracting(RequestRecord::status, RequestRecord::service, RequestRecord::route,
-                    RequestRecord::path, RequestRecord::retries).containsExactly(200, "routed", "api", "/api/x", 0);
+            assertThat(got.get(3))
+                    .extracting(
+                            RequestRecord::status,
+                            RequestRecord::service,
+                            RequestRecord::route,
+                            RequestRecord::path,
+                            RequestRecord::retries)
+                    .containsExactly(200, "routed", "api", "/api/x", 0);
 
-            assertThat(got.get(4)).extracting(RequestRecord::status, RequestRecord::error, RequestRecord::service,
-                    RequestRecord::route, RequestRecord::flags).containsExactly(404, "no-route", "routed", "", "no-route");
+            assertThat(got.get(4))
+                    .extracting(
+                            RequestRecord::status,
+                            RequestRecord::error,
+                            RequestRecord::service,
+                            RequestRecord::route,
+                            RequestRecord::flags)
+                    .containsExactly(404, "no-route", "routed", "", "no-route");
 
-            // Both instances answer 503: the route retries once on the other one, then passes its 503 on.
-            assertThat(got.get(5)).extracting(RequestRecord::status, RequestRecord::error, RequestRecord::route,
-                    RequestRecord::retries, RequestRecord::flags, RequestRecord::authority)
+            // Both instances answer 503: the route retries once on the other one, then passes its
+            // 503 on.
+            assertThat(got.get(5))
+                    .extracting(
+                            RequestRecord::status,
+                            RequestRecord::error,
+                            RequestRecord::route,
+                            RequestRecord::retries,
+                            RequestRecord::flags,
+                            RequestRecord::authority)
                     .containsExactly(503, "", "api", 1, "retried", "routed.mesh");
         }
-        assertThat(records.poll(200, TimeUnit.MILLISECONDS)).as("no record beyond one per request").isNull();
+        assertThat(records.poll(200, TimeUnit.MILLISECONDS))
+                .as("no record beyond one per request")
+                .isNull();
     }
 
     @Test
     void theInboundPortRecordsTheCallersRouteAndItsRateLimitRefusals() throws Exception {
         try (RawHttp conn = RawHttp.connect(settings.inbound().port())) {
-            assertThat(conn.send("GET /in HTTP/1.1\r\nHost: shop\r\nx-rhizome-route: checkout/rules[2]\r\n\r\n").read().status())
+            assertThat(
+                            conn.send(
+                                            "GET /in HTTP/1.1\r\nHost: shop\r\nx-rhizome-route: checkout/rules[2]\r\n\r\n")
+                                    .read()
+                                    .status())
                     .isEqualTo(200);
-            assertThat(conn.send("GET /l HTTP/1.1\r\nHost: limited\r\n\r\n").read().status()).isEqualTo(200);
-            assertThat(conn.send("GET /l HTTP/1.1\r\nHost: limited\r\n\r\n").read().status()).isEqualTo(429);
+            assertThat(conn.send("GET /l HTTP/1.1\r\nHost: limited\r\n\r\n").read().status())
+                    .isEqualTo(200);
+            assertThat(conn.send("GET /l HTTP/1.1\r\nHost: limited\r\n\r\n").read().status())
+                    .isEqualTo(429);
         }
         List<RequestRecord> got = take(3);
         assertThat(got).extracting(RequestRecord::direction).containsOnly(Direction.INBOUND);
-        assertThat(got.get(0)).extracting(RequestRecord::service, RequestRecord::route, RequestRecord::status,
-                RequestRecord::upstream, RequestRecord::caller).containsExactly("shop", "checkout", 200,
-                instances.get(0).address().toString(), "");
-        assertThat(got.get(2)).extracting(RequestRecord::service, RequestRecord::status, RequestRecord::error,
-                RequestRecord::flags).containsExactly("limited", 429, "rate-limited", "rate-limited");
+        assertThat(got.get(0))
+                .extracting(
+                        RequestRecord::service,
+                        RequestRecord::route,
+                        RequestRecord::status,
+                        RequestRecord::upstream,
+                        RequestRecord::caller)
+                .containsExactly(
+                        "shop", "checkout", 200, instances.get(0).address().toString(), "");
+        assertThat(got.get(2))
+                .extracting(
+                        RequestRecord::service,
+                        RequestRecord::status,
+                        RequestRecord::error,
+                        RequestRecord::flags)
+                .containsExactly("limited", 429, "rate-limited", "rate-limited");
     }
 
     @Test
     void theLocalShortcutIsRecordedAsBothItsOutboundAndItsInboundSide() throws Exception {
         try (RawHttp conn = RawHttp.connect(settings.outbound().address().port())) {
-            assertThat(conn.send("GET /l HTTP/1.1\r\nHost: here\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(conn.send("GET /l HTTP/1.1\r\nHost: here\r\n\r\n").read().status())
+                    .isEqualTo(200);
         }
         List<RequestRecord> got = take(2);
-        assertThat(got).extracting(RequestRecord::direction).containsExactly(Direction.OUTBOUND, Direction.INBOUND);
+        assertThat(got)
+                .extracting(RequestRecord::direction)
+                .containsExactly(Direction.OUTBOUND, Direction.INBOUND);
         assertThat(got).extracting(RequestRecord::service).containsOnly("here");
         assertThat(got).allSatisfy(r -> assertThat(RequestFlags.has(r.flags(), "local")).isTrue());
     }
@@ -183,7 +294,8 @@ class RequestRecordsTest {
         }
         RequestRecord r = records.poll(5, TimeUnit.SECONDS);
         assertThat(r).isNotNull();
-        assertThat(r).extracting(RequestRecord::status, RequestRecord::flags, RequestRecord::service)
+        assertThat(r)
+                .extracting(RequestRecord::status, RequestRecord::flags, RequestRecord::service)
                 .containsExactly(0, "client-abort", "echo");
     }
 
@@ -191,7 +303,8 @@ class RequestRecordsTest {
     void withNoObserverNothingIsBuiltAndRequestsStillPass() throws Exception {
         dataPlane.observers().unregister(observer);
         try (RawHttp conn = RawHttp.connect(settings.outbound().address().port())) {
-            assertThat(conn.send("GET /quiet HTTP/1.1\r\nHost: echo\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(conn.send("GET /quiet HTTP/1.1\r\nHost: echo\r\n\r\n").read().status())
+                    .isEqualTo(200);
         } finally {
             dataPlane.observers().register(observer);
         }
@@ -209,11 +322,21 @@ class RequestRecordsTest {
     }
 
     private static MeshEndpoint remote(String service, int instance) {
-        return endpoint(service, "node-v" + (instance + 1), instances.get(instance).address(), false);
+        return endpoint(
+                service, "node-v" + (instance + 1), instances.get(instance).address(), false);
     }
 
     private static MeshEndpoint endpoint(String service, String node, HostPort at, boolean local) {
-        return new MeshEndpoint(node + "/" + service, service, node, at, at, Map.of(), EndpointStatus.SERVING, local,
-                true, "Up");
+        return new MeshEndpoint(
+                node + "/" + service,
+                service,
+                node,
+                at,
+                at,
+                Map.of(),
+                EndpointStatus.SERVING,
+                local,
+                true,
+                "Up");
     }
 }

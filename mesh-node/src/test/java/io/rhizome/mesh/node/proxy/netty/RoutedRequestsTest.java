@@ -15,8 +15,6 @@ import io.rhizome.mesh.node.policy.PolicyViews;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class RoutedRequestsTest {
 
-    private static final String ROUTES = """
+    private static final String ROUTES =
+            """
             resources = [
               { kind = Route, name = shop, spec { service = shop, rules = [
                   { match { path-prefix = "/v2" }, backends = [ { subset { version = v2 } } ] }
@@ -84,25 +83,65 @@ class RoutedRequestsTest {
         v2 = InstanceUpstream.start("v2");
         int[] ports = TestPorts.free(4);
         HostPort refusing = new HostPort("127.0.0.1", ports[3]); // nothing listens here
-        settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
+        settings =
+                SettingsLoader.fromConfig(
+                        ConfigFactory.parseString(
+                                """
                 rhizome.node.name = node-a
                 rhizome.cluster.port = 0
                 rhizome.admin.port = %d
                 rhizome.outbound.port = %d
                 rhizome.inbound.port = %d
-                """.formatted(ports[0], ports[1], ports[2])));
+                """
+                                        .formatted(ports[0], ports[1], ports[2])));
         Map<String, List<MeshEndpoint>> services = new HashMap<>();
-        for (String service : List.of("shop", "plain", "split", "edits", "slow", "retry-5xx", "retry-split", "retry-post", "per-try", "codes")) {
-            services.put(service, List.of(endpoint(service, "v1", v1.address()), endpoint(service, "v2", v2.address())));
+        for (String service :
+                List.of(
+                        "shop",
+                        "plain",
+                        "split",
+                        "edits",
+                        "slow",
+                        "retry-5xx",
+                        "retry-split",
+                        "retry-post",
+                        "per-try",
+                        "codes")) {
+            services.put(
+                    service,
+                    List.of(
+                            endpoint(service, "v1", v1.address()),
+                            endpoint(service, "v2", v2.address())));
         }
-        services.put("retry-3", List.of(endpoint("retry-3", "v1", v1.address()),
-                endpoint("retry-3", "node-v1b", "v1", v1.address()), endpoint("retry-3", "v2", v2.address())));
-        services.put("dead-canary", List.of(endpoint("dead-canary", "v1", v1.address()), endpoint("dead-canary", "v2", refusing)));
-        services.put("dead-main", List.of(endpoint("dead-main", "v1", refusing), endpoint("dead-main", "v2", v2.address())));
-        services.put("fallback", List.of(endpoint("fallback", "v1", refusing), endpoint("fallback", "v2", v2.address())));
+        services.put(
+                "retry-3",
+                List.of(
+                        endpoint("retry-3", "v1", v1.address()),
+                        endpoint("retry-3", "node-v1b", "v1", v1.address()),
+                        endpoint("retry-3", "v2", v2.address())));
+        services.put(
+                "dead-canary",
+                List.of(
+                        endpoint("dead-canary", "v1", v1.address()),
+                        endpoint("dead-canary", "v2", refusing)));
+        services.put(
+                "dead-main",
+                List.of(
+                        endpoint("dead-main", "v1", refusing),
+                        endpoint("dead-main", "v2", v2.address())));
+        services.put(
+                "fallback",
+                List.of(
+                        endpoint("fallback", "v1", refusing),
+                        endpoint("fallback", "v2", v2.address())));
         MeshView view = new MeshView();
         view.publish(new MeshSnapshot(services, List.of()));
-        dataPlane = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()), PolicyViews.fromHocon(ROUTES));
+        dataPlane =
+                NettyDataPlane.create(
+                        settings,
+                        view,
+                        new EndpointSelector(EjectionTracker.create()),
+                        PolicyViews.fromHocon(ROUTES));
         dataPlane.start();
     }
 
@@ -125,8 +164,12 @@ class RoutedRequestsTest {
     void aPathPrefixRuleSendsTheRequestToItsSubset() throws IOException {
         try (RawHttp conn = connect()) {
             for (int i = 0; i < 4; i++) {
-                assertThat(instance(get(conn, "shop", "/v2/items?i=" + i))).as("request %d", i).isEqualTo("v2");
-                assertThat(instance(get(conn, "shop", "/api/items?i=" + i))).as("request %d", i).isEqualTo("v1");
+                assertThat(instance(get(conn, "shop", "/v2/items?i=" + i)))
+                        .as("request %d", i)
+                        .isEqualTo("v2");
+                assertThat(instance(get(conn, "shop", "/api/items?i=" + i)))
+                        .as("request %d", i)
+                        .isEqualTo("v1");
             }
         }
     }
@@ -148,7 +191,8 @@ class RoutedRequestsTest {
     void aRequestNoRuleMatchesIs404NoRouteAndTheConnectionStaysUsable() throws IOException {
         try (RawHttp conn = connect()) {
             RawHttp.Response miss = get(conn, "shop", "/other");
-            RawHttp.Response segment = get(conn, "shop", "/v2x"); // a prefix matches whole segments only
+            RawHttp.Response segment =
+                    get(conn, "shop", "/v2x"); // a prefix matches whole segments only
             RawHttp.Response next = get(conn, "shop", "/v2");
 
             assertThat(miss.status()).isEqualTo(404);
@@ -183,7 +227,9 @@ class RoutedRequestsTest {
 
         assertThat(seen).containsOnly("v1", "v2");
         for (int i = 1; i < seen.size(); i++) {
-            assertThat(seen.get(i)).as("request %d after %s", i, seen.get(i - 1)).isNotEqualTo(seen.get(i - 1));
+            assertThat(seen.get(i))
+                    .as("request %d after %s", i, seen.get(i - 1))
+                    .isNotEqualTo(seen.get(i - 1));
         }
     }
 
@@ -207,7 +253,10 @@ class RoutedRequestsTest {
     @Test
     void requestHeaderEditsReachTheUpstream() throws IOException {
         try (RawHttp conn = connect()) {
-            RawHttp.Response r = get(conn, "edits", "/h", "x-a", "client", "x-b", "client", "x-c", "client", "x-d", "client");
+            RawHttp.Response r =
+                    get(
+                            conn, "edits", "/h", "x-a", "client", "x-b", "client", "x-c", "client",
+                            "x-d", "client");
 
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.text())
@@ -225,7 +274,8 @@ class RoutedRequestsTest {
             assertThat(r.headers().get("x-up-set")).containsExactly("mesh");
             assertThat(r.headers().get("x-up-add")).containsExactly("upstream", "mesh");
             assertThat(r.headers()).doesNotContainKey("x-up-drop");
-            assertThat(r.header("x-instance")).isIn("v1", "v2"); // headers the route does not name are kept
+            assertThat(r.header("x-instance"))
+                    .isIn("v1", "v2"); // headers the route does not name are kept
         }
     }
 
@@ -242,16 +292,19 @@ class RoutedRequestsTest {
     // ------------------------------------------------------------------ timeouts
 
     @Test
-    void anUpstreamSlowerThanTheRouteTimeoutIs504InAboutTheTimeoutAndTheConnectionStaysUsable() throws IOException {
+    void anUpstreamSlowerThanTheRouteTimeoutIs504InAboutTheTimeoutAndTheConnectionStaysUsable()
+            throws IOException {
         try (RawHttp conn = connect()) {
             long start = System.nanoTime();
-            RawHttp.Response late = get(conn, "slow", "/late", "x-delay-v1", "5000", "x-delay-v2", "5000");
+            RawHttp.Response late =
+                    get(conn, "slow", "/late", "x-delay-v1", "5000", "x-delay-v2", "5000");
             long millis = (System.nanoTime() - start) / 1_000_000;
 
             assertThat(late.status()).isEqualTo(504);
             assertThat(late.header("x-rhizome-error")).isEqualTo("timeout");
             assertThat(late.text()).contains("200ms", "slow/rules[0]");
-            // Not before the route's 200 ms, and long before the upstream's 5 s (slack for a loaded machine).
+            // Not before the route's 200 ms, and long before the upstream's 5 s (slack for a loaded
+            // machine).
             assertThat(millis).isBetween(199L, 1_500L);
 
             RawHttp.Response next = get(conn, "slow", "/next");
@@ -263,7 +316,8 @@ class RoutedRequestsTest {
     @Test
     void anUpstreamFasterThanTheRouteTimeoutIsAnsweredNormally() throws IOException {
         try (RawHttp conn = connect()) {
-            RawHttp.Response r = get(conn, "slow", "/quick", "x-delay-v1", "20", "x-delay-v2", "20");
+            RawHttp.Response r =
+                    get(conn, "slow", "/quick", "x-delay-v1", "20", "x-delay-v2", "20");
 
             assertThat(r.status()).isEqualTo(200);
         }
@@ -288,13 +342,16 @@ class RoutedRequestsTest {
     @Test
     void whenEveryInstanceAnswers503TheClientGetsThe503() throws IOException {
         try (RawHttp conn = connect()) {
-            RawHttp.Response r = get(conn, "retry-5xx", "/all-fail", "x-status-v1", "503", "x-status-v2", "503");
+            RawHttp.Response r =
+                    get(conn, "retry-5xx", "/all-fail", "x-status-v1", "503", "x-status-v2", "503");
 
             assertThat(r.status()).as("%s %s", r.headers(), r.text()).isEqualTo(503);
             assertThat(r.header("x-rhizome-error")).isNull();
             assertThat(instance(r)).isIn("v1", "v2");
         }
-        assertThat(v1.received("GET /all-fail") + v2.received("GET /all-fail")).as("tries").isEqualTo(2);
+        assertThat(v1.received("GET /all-fail") + v2.received("GET /all-fail"))
+                .as("tries")
+                .isEqualTo(2);
     }
 
     @Test
@@ -303,8 +360,19 @@ class RoutedRequestsTest {
         String body = "b".repeat(40_000);
         try (RawHttp conn = connect()) {
             for (int i = 0; i < 6; i++) {
-                RawHttp.Response r = conn.send(head("PUT", "retry-3", "/third?i=" + i, "x-status-v1", "503")
-                        + "Content-Length: " + body.length() + "\r\n\r\n" + body).read();
+                RawHttp.Response r =
+                        conn.send(
+                                        head(
+                                                        "PUT",
+                                                        "retry-3",
+                                                        "/third?i=" + i,
+                                                        "x-status-v1",
+                                                        "503")
+                                                + "Content-Length: "
+                                                + body.length()
+                                                + "\r\n\r\n"
+                                                + body)
+                                .read();
 
                 assertThat(r.status()).as("request %d: %s", i, r.text()).isEqualTo(200);
                 assertThat(r.text()).contains("PUT /third?i=" + i + "\n", "body: 40000 bytes\n");
@@ -316,19 +384,31 @@ class RoutedRequestsTest {
         assertThat(v1.received()).allMatch(line -> line.matches("(GET|POST|PUT) /\\S*"));
         assertThat(v2.received()).allMatch(line -> line.matches("(GET|POST|PUT) /\\S*"));
         assertThat(IntStream.range(0, 6).filter(i -> v1.received("PUT /third?i=" + i) == 2).count())
-                .as("requests that v1 answered twice (on both of its endpoints), so v2 got a third try").isPositive();
+                .as(
+                        "requests that v1 answered twice (on both of its endpoints), so v2 got a third try")
+                .isPositive();
     }
 
     @Test
     void whenEveryBackendOfASplitAnswers503TheClientGetsThe503() throws IOException {
         try (RawHttp conn = connect()) {
-            RawHttp.Response r = get(conn, "retry-split", "/split-fail", "x-status-v1", "503", "x-status-v2", "503");
+            RawHttp.Response r =
+                    get(
+                            conn,
+                            "retry-split",
+                            "/split-fail",
+                            "x-status-v1",
+                            "503",
+                            "x-status-v2",
+                            "503");
 
             assertThat(r.status()).as("%s %s", r.headers(), r.text()).isEqualTo(503);
             assertThat(instance(r)).isIn("v1", "v2");
             assertThat(get(conn, "retry-split", "/after").status()).isEqualTo(200);
         }
-        assertThat(v1.received("GET /split-fail") + v2.received("GET /split-fail")).as("tries").isEqualTo(2);
+        assertThat(v1.received("GET /split-fail") + v2.received("GET /split-fail"))
+                .as("tries")
+                .isEqualTo(2);
     }
 
     @Test
@@ -336,7 +416,8 @@ class RoutedRequestsTest {
         List<Integer> statuses = new ArrayList<>();
         try (RawHttp conn = connect()) {
             for (int i = 0; i < 4; i++) {
-                RawHttp.Response r = post(conn, "retry-5xx", "/once", "order " + i, "x-status-v1", "503");
+                RawHttp.Response r =
+                        post(conn, "retry-5xx", "/once", "order " + i, "x-status-v1", "503");
                 statuses.add(r.status());
                 assertThat(instance(r)).isEqualTo(r.status() == 503 ? "v1" : "v2");
             }
@@ -351,7 +432,8 @@ class RoutedRequestsTest {
     void aPostAnswered503IsRetriedWithTheNonIdempotentOptIn() throws IOException {
         try (RawHttp conn = connect()) {
             for (int i = 0; i < 4; i++) {
-                RawHttp.Response r = post(conn, "retry-post", "/retried", "order " + i, "x-status-v1", "503");
+                RawHttp.Response r =
+                        post(conn, "retry-post", "/retried", "order " + i, "x-status-v1", "503");
 
                 assertThat(r.status()).as("request %d: %s", i, r.text()).isEqualTo(200);
                 assertThat(r.text()).contains("POST /retried\n", "body: 7 bytes\n");
@@ -380,7 +462,8 @@ class RoutedRequestsTest {
     void whenEveryTryIsOverThePerTryTimeoutTheClientGets504() throws IOException {
         try (RawHttp conn = connect()) {
             long start = System.nanoTime();
-            RawHttp.Response r = get(conn, "per-try", "/all-slow", "x-delay-v1", "1500", "x-delay-v2", "1500");
+            RawHttp.Response r =
+                    get(conn, "per-try", "/all-slow", "x-delay-v1", "1500", "x-delay-v2", "1500");
             long millis = (System.nanoTime() - start) / 1_000_000;
 
             assertThat(r.status()).isEqualTo(504);
@@ -436,7 +519,8 @@ class RoutedRequestsTest {
     }
 
     @Test
-    void withoutARouteAGetIsRetriedOnceOnAnotherEndpointWhenTheConnectionIsRefused() throws IOException {
+    void withoutARouteAGetIsRetriedOnceOnAnotherEndpointWhenTheConnectionIsRefused()
+            throws IOException {
         try (RawHttp conn = connect()) {
             for (int i = 0; i < 4; i++) {
                 RawHttp.Response r = get(conn, "fallback", "/f?i=" + i);
@@ -449,33 +533,58 @@ class RoutedRequestsTest {
 
     // ------------------------------------------------------------------ fixtures
 
-    /** Instance {@code version} of {@code service}, fronted by this node (dialled at {@code at} directly). */
+    /**
+     * Instance {@code version} of {@code service}, fronted by this node (dialled at {@code at}
+     * directly).
+     */
     private static MeshEndpoint endpoint(String service, String version, HostPort at) {
         return endpoint(service, "node-" + version, version, at);
     }
 
     private static MeshEndpoint endpoint(String service, String node, String version, HostPort at) {
-        return new MeshEndpoint(node + "/" + service, service, node, at, at, Map.of("version", version),
-                EndpointStatus.SERVING, true, true, "Up");
+        return new MeshEndpoint(
+                node + "/" + service,
+                service,
+                node,
+                at,
+                at,
+                Map.of("version", version),
+                EndpointStatus.SERVING,
+                true,
+                true,
+                "Up");
     }
-
 
     private static RawHttp connect() throws IOException {
         return RawHttp.connect(settings.outbound().address().port());
     }
 
     /** GET {@code path} of {@code service} with header name/value pairs. */
-    private static RawHttp.Response get(RawHttp conn, String service, String path, String... headers) throws IOException {
+    private static RawHttp.Response get(
+            RawHttp conn, String service, String path, String... headers) throws IOException {
         return conn.send(head("GET", service, path, headers) + "\r\n").read();
     }
 
-    private static RawHttp.Response post(RawHttp conn, String service, String path, String body, String... headers)
+    private static RawHttp.Response post(
+            RawHttp conn, String service, String path, String body, String... headers)
             throws IOException {
-        return conn.send(head("POST", service, path, headers) + "Content-Length: " + body.length() + "\r\n\r\n" + body).read();
+        return conn.send(
+                        head("POST", service, path, headers)
+                                + "Content-Length: "
+                                + body.length()
+                                + "\r\n\r\n"
+                                + body)
+                .read();
     }
 
     private static String head(String method, String service, String path, String... headers) {
-        StringBuilder b = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ").append(service).append("\r\n");
+        StringBuilder b =
+                new StringBuilder(method)
+                        .append(' ')
+                        .append(path)
+                        .append(" HTTP/1.1\r\nHost: ")
+                        .append(service)
+                        .append("\r\n");
         for (int i = 0; i < headers.length; i += 2) {
             b.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
@@ -484,7 +593,9 @@ class RoutedRequestsTest {
 
     /** Which instance answered; fails the test on a mesh error. */
     private static String instance(RawHttp.Response r) {
-        assertThat(r.header("x-instance")).as("x-instance of %d %s", r.status(), r.text()).isNotNull();
+        assertThat(r.header("x-instance"))
+                .as("x-instance of %d %s", r.status(), r.text())
+                .isNotNull();
         return r.header("x-instance");
     }
 }

@@ -15,12 +15,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An upstream that misbehaves on purpose, one thread per connection:
+ *
  * <ul>
  *   <li>it answers the first request of a connection and promises keep-alive, then closes the
  *       connection as soon as the next request arrives, unanswered (a server closing an idle
- *       connection just as the proxy reuses it);</li>
- *   <li>{@code /truncate} announces 1000 bytes and sends 10 before closing.</li>
+ *       connection just as the proxy reuses it);
+ *   <li>{@code /truncate} announces 1000 bytes and sends 10 before closing.
  * </ul>
+ *
  * Every request line it reads is recorded, answered or not.
  */
 final class ScriptedUpstream implements AutoCloseable {
@@ -32,7 +34,8 @@ final class ScriptedUpstream implements AutoCloseable {
     }
 
     static ScriptedUpstream start() throws IOException {
-        ScriptedUpstream upstream = new ScriptedUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        ScriptedUpstream upstream =
+                new ScriptedUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
         Thread acceptor = new Thread(upstream::acceptLoop, "scripted-upstream");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -70,12 +73,16 @@ final class ScriptedUpstream implements AutoCloseable {
                 return;
             }
             if (first.contains(" /truncate ")) {
-                out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789".getBytes(StandardCharsets.ISO_8859_1));
+                out.write(
+                        "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"
+                                .getBytes(StandardCharsets.ISO_8859_1));
                 out.flush();
                 return;
             }
             byte[] body = ("served " + first).getBytes(StandardCharsets.UTF_8);
-            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(
+                    ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
             out.write(body);
             out.flush();
             readRequest(in); // the second request on this connection goes unanswered
@@ -84,7 +91,10 @@ final class ScriptedUpstream implements AutoCloseable {
         }
     }
 
-    /** Reads one request (head and Content-Length body) and records its request line; null at end of stream. */
+    /**
+     * Reads one request (head and Content-Length body) and records its request line; null at end of
+     * stream.
+     */
     private String readRequest(InputStream in) throws IOException {
         String requestLine = InstanceUpstream.line(in);
         if (requestLine == null) {

@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -29,9 +28,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Opaque TCP through two sidecars, as an app sees it: it connects to an upstream listener of node A
- * ({@code rhizome.upstreams}), and its bytes reach an instance of a {@code tcp} service behind node B
- * or C, never parsed. The instances speak first (a greeting line naming them, like an SMTP or MySQL
- * banner), then echo.
+ * ({@code rhizome.upstreams}), and its bytes reach an instance of a {@code tcp} service behind node
+ * B or C, never parsed. The instances speak first (a greeting line naming them, like an SMTP or
+ * MySQL banner), then echo.
  */
 @Timeout(120)
 class TcpThroughTheMeshTest {
@@ -52,26 +51,37 @@ class TcpThroughTheMeshTest {
         closing.addAll(List.<AutoCloseable>of(instanceB, instanceC, web));
         HostPort deadInstance = new HostPort("127.0.0.1", TestPorts.free(1)[0]);
         deadInbound = new HostPort("127.0.0.1", TestPorts.free(1)[0]);
-        b = TestDataPlane.builder().node("node-b")
-                .service("echo", instanceB.address(), "tcp").localEndpoint("echo", instanceB.address())
-                .service("flaky", deadInstance, "tcp")
-                .service("web", web.address())
-                .service("locked", instanceB.address(), "tcp")
-                .service("capped", instanceB.address(), "tcp")
-                .policies("""
+        b =
+                TestDataPlane.builder()
+                        .node("node-b")
+                        .service("echo", instanceB.address(), "tcp")
+                        .localEndpoint("echo", instanceB.address())
+                        .service("flaky", deadInstance, "tcp")
+                        .service("web", web.address())
+                        .service("locked", instanceB.address(), "tcp")
+                        .service("capped", instanceB.address(), "tcp")
+                        .policies(
+                                """
                         resources = [ { kind = Authorization, name = locked, spec { service = locked, default = deny, rules = [
                             { action = allow, from = ["spiffe://example.org/service/admin"] } ] } } ]
                         """)
-                .start();
-        c = TestDataPlane.builder().node("node-c")
-                .service("echo", instanceC.address(), "tcp").localEndpoint("echo", instanceC.address())
-                .service("flaky", instanceC.address(), "tcp").service("gone", instanceC.address(), "tcp")
-                .start();
+                        .start();
+        c =
+                TestDataPlane.builder()
+                        .node("node-c")
+                        .service("echo", instanceC.address(), "tcp")
+                        .localEndpoint("echo", instanceC.address())
+                        .service("flaky", instanceC.address(), "tcp")
+                        .service("gone", instanceC.address(), "tcp")
+                        .start();
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
         HostPort inboundC = new HostPort("127.0.0.1", c.inboundPort());
         listen = TestPorts.free(7);
-        a = TestDataPlane.builder().node("node-a")
-                .config("""
+        a =
+                TestDataPlane.builder()
+                        .node("node-a")
+                        .config(
+                                """
                         rhizome.upstreams = [
                           { service = echo, listen = "127.0.0.1:%d" }
                           { service = flaky, listen = "127.0.0.1:%d" }
@@ -81,23 +91,47 @@ class TcpThroughTheMeshTest {
                           { service = locked, listen = "127.0.0.1:%d" }
                           { service = capped, listen = "127.0.0.1:%d" }
                         ]
-                        """.formatted(listen[0], listen[1], listen[2], listen[3], listen[4], listen[5], listen[6]))
-                .policies("""
+                        """
+                                        .formatted(
+                                                listen[0], listen[1], listen[2], listen[3],
+                                                listen[4], listen[5], listen[6]))
+                        .policies(
+                                """
                         resources = [ { kind = DestinationPolicy, name = capped, spec { service = capped,
                             circuit-breaker { max-connections = 1 } } } ]
                         """)
-                .endpoints("echo", TestDataPlane.remoteTcp("node-b", "echo", instanceB.address(), inboundB),
-                        TestDataPlane.remoteTcp("node-c", "echo", instanceC.address(), inboundC))
-                // node-b's instance refuses; node-b answers so, and the caller goes to node-c
-                .endpoints("flaky", TestDataPlane.remoteTcp("node-b", "flaky", deadInstance, inboundB),
-                        TestDataPlane.remoteTcp("node-c", "flaky", instanceC.address(), inboundC))
-                // node-d is gone: its inbound port refuses connections
-                .endpoints("gone", TestDataPlane.remoteTcp("node-d", "gone", instanceB.address(), deadInbound),
-                        TestDataPlane.remoteTcp("node-c", "gone", instanceC.address(), inboundC))
-                .endpoints("web", TestDataPlane.remote("node-b", "web", web.address(), inboundB))
-                .endpoints("locked", TestDataPlane.remoteTcp("node-b", "locked", instanceB.address(), inboundB))
-                .endpoints("capped", TestDataPlane.remoteTcp("node-b", "capped", instanceB.address(), inboundB))
-                .start();
+                        .endpoints(
+                                "echo",
+                                TestDataPlane.remoteTcp(
+                                        "node-b", "echo", instanceB.address(), inboundB),
+                                TestDataPlane.remoteTcp(
+                                        "node-c", "echo", instanceC.address(), inboundC))
+                        // node-b's instance refuses; node-b answers so, and the caller goes to
+                        // node-c
+                        .endpoints(
+                                "flaky",
+                                TestDataPlane.remoteTcp("node-b", "flaky", deadInstance, inboundB),
+                                TestDataPlane.remoteTcp(
+                                        "node-c", "flaky", instanceC.address(), inboundC))
+                        // node-d is gone: its inbound port refuses connections
+                        .endpoints(
+                                "gone",
+                                TestDataPlane.remoteTcp(
+                                        "node-d", "gone", instanceB.address(), deadInbound),
+                                TestDataPlane.remoteTcp(
+                                        "node-c", "gone", instanceC.address(), inboundC))
+                        .endpoints(
+                                "web",
+                                TestDataPlane.remote("node-b", "web", web.address(), inboundB))
+                        .endpoints(
+                                "locked",
+                                TestDataPlane.remoteTcp(
+                                        "node-b", "locked", instanceB.address(), inboundB))
+                        .endpoints(
+                                "capped",
+                                TestDataPlane.remoteTcp(
+                                        "node-b", "capped", instanceB.address(), inboundB))
+                        .start();
     }
 
     @AfterAll
@@ -125,20 +159,24 @@ class TcpThroughTheMeshTest {
             String greeting = readLine(s.getInputStream());
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertThat(greeting).isIn("b", "c");
-            assertThat(millis).as("the greeting arrived without the client sending anything").isLessThan(1_000);
+            assertThat(millis)
+                    .as("the greeting arrived without the client sending anything")
+                    .isLessThan(1_000);
             byte[] payload = new byte[1 << 20];
             for (int i = 0; i < payload.length; i++) {
                 payload[i] = (byte) (i * 7 + (i >> 10));
             }
             AtomicReference<Exception> writeFailure = new AtomicReference<>();
-            Thread writer = new Thread(() -> {
-                try {
-                    s.getOutputStream().write(payload);
-                    s.getOutputStream().flush();
-                } catch (IOException e) {
-                    writeFailure.set(e);
-                }
-            });
+            Thread writer =
+                    new Thread(
+                            () -> {
+                                try {
+                                    s.getOutputStream().write(payload);
+                                    s.getOutputStream().flush();
+                                } catch (IOException e) {
+                                    writeFailure.set(e);
+                                }
+                            });
             writer.start();
             byte[] echoed = s.getInputStream().readNBytes(payload.length);
             writer.join();
@@ -173,16 +211,34 @@ class TcpThroughTheMeshTest {
     }
 
     @Test
-    void aDrainingNodeTakesNoNewConnectionAndItsCallersGoElsewhereWhileOpenOnesRunOn() throws Exception {
-        try (TestDataPlane d = TestDataPlane.builder().node("node-d").service("echo", instanceB.address(), "tcp").start()) {
+    void aDrainingNodeTakesNoNewConnectionAndItsCallersGoElsewhereWhileOpenOnesRunOn()
+            throws Exception {
+        try (TestDataPlane d =
+                TestDataPlane.builder()
+                        .node("node-d")
+                        .service("echo", instanceB.address(), "tcp")
+                        .start()) {
             HostPort inboundD = new HostPort("127.0.0.1", d.inboundPort());
             int port = TestPorts.free(1)[0];
-            try (TestDataPlane caller = TestDataPlane.builder().node("node-e")
-                    .config("rhizome.upstreams = [ { service = echo, listen = \"127.0.0.1:" + port + "\" } ]")
-                    .endpoints("echo", TestDataPlane.remoteTcp("node-d", "echo", instanceB.address(), inboundD),
-                            TestDataPlane.remoteTcp("node-c", "echo", instanceC.address(), new HostPort("127.0.0.1", c.inboundPort())))
-                    .start()) {
-                Socket open = null; // a connection to node-d's instance ("b"), open before the drain
+            try (TestDataPlane caller =
+                    TestDataPlane.builder()
+                            .node("node-e")
+                            .config(
+                                    "rhizome.upstreams = [ { service = echo, listen = \"127.0.0.1:"
+                                            + port
+                                            + "\" } ]")
+                            .endpoints(
+                                    "echo",
+                                    TestDataPlane.remoteTcp(
+                                            "node-d", "echo", instanceB.address(), inboundD),
+                                    TestDataPlane.remoteTcp(
+                                            "node-c",
+                                            "echo",
+                                            instanceC.address(),
+                                            new HostPort("127.0.0.1", c.inboundPort())))
+                            .start()) {
+                Socket open =
+                        null; // a connection to node-d's instance ("b"), open before the drain
                 for (int i = 0; i < 4 && open == null; i++) {
                     Socket s = connect(port);
                     if (readLine(s.getInputStream()).equals("b")) {
@@ -195,13 +251,18 @@ class TcpThroughTheMeshTest {
                 d.dataPlane().drain();
                 for (int i = 0; i < 4; i++) {
                     try (Socket s = connect(port)) {
-                        assertThat(readLine(s.getInputStream())).as("new connections avoid the draining node").isEqualTo("c");
+                        assertThat(readLine(s.getInputStream()))
+                                .as("new connections avoid the draining node")
+                                .isEqualTo("c");
                     }
                 }
                 open.getOutputStream().write("still\n".getBytes(StandardCharsets.US_ASCII));
-                assertThat(readLine(open.getInputStream())).as("an open connection runs on").isEqualTo("still");
+                assertThat(readLine(open.getInputStream()))
+                        .as("an open connection runs on")
+                        .isEqualTo("still");
                 open.close();
-                assertThat(counters(d.dataPlane().tcpStats(), "inbound", "echo").failed.sum()).isGreaterThanOrEqualTo(1);
+                assertThat(counters(d.dataPlane().tcpStats(), "inbound", "echo").failed.sum())
+                        .isGreaterThanOrEqualTo(1);
             }
         }
     }
@@ -212,40 +273,57 @@ class TcpThroughTheMeshTest {
         try (Socket s = connect(listen[2])) {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
-        Eventually.within(Duration.ofSeconds(5), () -> assertThat(failed(a.dataPlane().tcpStats(), "ghost")).isEqualTo(before + 1));
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> assertThat(failed(a.dataPlane().tcpStats(), "ghost")).isEqualTo(before + 1));
     }
 
     @Test
-    void anAuthorizationOfTheCalleeDecidesByCallerAndAClosedConnectionIsAllTheClientSees() throws Exception {
-        // Plaintext: no caller identity, so only the allowed identity's rule could open it, and none matches.
+    void anAuthorizationOfTheCalleeDecidesByCallerAndAClosedConnectionIsAllTheClientSees()
+            throws Exception {
+        // Plaintext: no caller identity, so only the allowed identity's rule could open it, and
+        // none matches.
         try (Socket s = connect(listen[5])) {
-            assertThat(s.getInputStream().read()).as("closed, the instance never reached").isEqualTo(-1);
+            assertThat(s.getInputStream().read())
+                    .as("closed, the instance never reached")
+                    .isEqualTo(-1);
         }
-        Eventually.within(Duration.ofSeconds(5), () -> {
-            assertThat(counters(b.dataPlane().tcpStats(), "inbound", "locked").failed.sum()).isEqualTo(1);
-            assertThat(failed(a.dataPlane().tcpStats(), "locked")).isEqualTo(1);
-        });
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> {
+                    assertThat(counters(b.dataPlane().tcpStats(), "inbound", "locked").failed.sum())
+                            .isEqualTo(1);
+                    assertThat(failed(a.dataPlane().tcpStats(), "locked")).isEqualTo(1);
+                });
     }
 
     @Test
-    void maxConnectionsOfTheDestinationPolicyTurnsTheNextConnectionAwayUntilOneCloses() throws Exception {
+    void maxConnectionsOfTheDestinationPolicyTurnsTheNextConnectionAwayUntilOneCloses()
+            throws Exception {
         try (Socket first = connect(listen[6])) {
             assertThat(readLine(first.getInputStream())).isEqualTo("b");
             try (Socket second = connect(listen[6])) {
-                assertThat(second.getInputStream().read()).as("over max-connections: closed at once").isEqualTo(-1);
+                assertThat(second.getInputStream().read())
+                        .as("over max-connections: closed at once")
+                        .isEqualTo(-1);
             }
         }
-        Eventually.within(Duration.ofSeconds(5), () -> {
-            try (Socket again = connect(listen[6])) {
-                assertThat(readLine(again.getInputStream())).as("room again once the first closed").isEqualTo("b");
-            }
-        });
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> {
+                    try (Socket again = connect(listen[6])) {
+                        assertThat(readLine(again.getInputStream()))
+                                .as("room again once the first closed")
+                                .isEqualTo("b");
+                    }
+                });
         assertThat(failed(a.dataPlane().tcpStats(), "capped")).isGreaterThanOrEqualTo(1);
     }
 
     @Test
     void aListenerOfAnHttpServiceServesHttpAsIfEachRequestNamedIt() throws Exception {
-        RawHttp.Response r = exchange(listen[3], "GET /headers HTTP/1.1\r\nHost: anything.example\r\n\r\n");
+        RawHttp.Response r =
+                exchange(listen[3], "GET /headers HTTP/1.1\r\nHost: anything.example\r\n\r\n");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.text()).startsWith("GET /headers").contains("host: web");
     }
@@ -260,10 +338,12 @@ class TcpThroughTheMeshTest {
 
     @Test
     void theInboundPortOpensOnlyTcpServicesToConnect() throws Exception {
-        RawHttp.Response web = exchange(b.inboundPort(), "CONNECT web:80 HTTP/1.1\r\nHost: web:80\r\n\r\n");
+        RawHttp.Response web =
+                exchange(b.inboundPort(), "CONNECT web:80 HTTP/1.1\r\nHost: web:80\r\n\r\n");
         assertThat(web.status()).isEqualTo(400);
         assertThat(web.text()).contains("\"web\" is not a tcp service");
-        RawHttp.Response none = exchange(b.inboundPort(), "CONNECT nosuch:80 HTTP/1.1\r\nHost: nosuch:80\r\n\r\n");
+        RawHttp.Response none =
+                exchange(b.inboundPort(), "CONNECT nosuch:80 HTTP/1.1\r\nHost: nosuch:80\r\n\r\n");
         assertThat(none.status()).isEqualTo(404);
         assertThat(none.header("x-rhizome-error")).isEqualTo("unknown-service");
     }
@@ -278,14 +358,22 @@ class TcpThroughTheMeshTest {
             s.getOutputStream().write("0123456789\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(readLine(s.getInputStream())).isEqualTo("0123456789");
         }
-        Eventually.within(Duration.ofSeconds(5), () -> {
-            TcpStats.Counters now = counters(a.dataPlane().tcpStats(), "outbound", "echo");
-            assertThat(now.opened.sum()).isEqualTo(opened + 1);
-            assertThat(now.open()).isZero();
-            assertThat(now.bytesFromClient.sum()).isEqualTo(fromClient + 11);
-            assertThat(counters(b.dataPlane().tcpStats(), "inbound", "echo").opened.sum()
-                    + counters(c.dataPlane().tcpStats(), "inbound", "echo").opened.sum()).isGreaterThanOrEqualTo(1);
-        });
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> {
+                    TcpStats.Counters now = counters(a.dataPlane().tcpStats(), "outbound", "echo");
+                    assertThat(now.opened.sum()).isEqualTo(opened + 1);
+                    assertThat(now.open()).isZero();
+                    assertThat(now.bytesFromClient.sum()).isEqualTo(fromClient + 11);
+                    assertThat(
+                                    counters(b.dataPlane().tcpStats(), "inbound", "echo")
+                                                    .opened
+                                                    .sum()
+                                            + counters(c.dataPlane().tcpStats(), "inbound", "echo")
+                                                    .opened
+                                                    .sum())
+                            .isGreaterThanOrEqualTo(1);
+                });
     }
 
     private static RawHttp.Response exchange(int port, String request) throws IOException {
@@ -301,11 +389,12 @@ class TcpThroughTheMeshTest {
 
     private static TcpStats.Counters counters(TcpStats stats, String direction, String service) {
         AtomicReference<TcpStats.Counters> found = new AtomicReference<>();
-        stats.forEach((d, s, c) -> {
-            if (d.equals(direction) && s.equals(service)) {
-                found.set(c);
-            }
-        });
+        stats.forEach(
+                (d, s, c) -> {
+                    if (d.equals(direction) && s.equals(service)) {
+                        found.set(c);
+                    }
+                });
         return found.get();
     }
 
@@ -325,27 +414,33 @@ class TcpThroughTheMeshTest {
         return line.toString(StandardCharsets.UTF_8);
     }
 
-    /** Speaks first (its name and a newline), then echoes every byte: a banner-first server, like SMTP's or MySQL's. */
+    /**
+     * Speaks first (its name and a newline), then echoes every byte: a banner-first server, like
+     * SMTP's or MySQL's.
+     */
     static final class GreetingServer implements AutoCloseable {
         private final ServerSocket server;
         private final ExecutorService threads = Executors.newCachedThreadPool();
 
         GreetingServer(String name) throws IOException {
             server = new ServerSocket(0, 128, java.net.InetAddress.getLoopbackAddress());
-            threads.submit(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket s = server.accept();
-                        threads.submit(() -> serve(s, name));
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            });
+            threads.submit(
+                    () -> {
+                        while (!server.isClosed()) {
+                            try {
+                                Socket s = server.accept();
+                                threads.submit(() -> serve(s, name));
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    });
         }
 
         private static void serve(Socket s, String name) {
-            try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            try (s;
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream()) {
                 out.write((name + "\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 byte[] buf = new byte[16384];

@@ -29,7 +29,8 @@ final class TestDataPlane implements AutoCloseable {
     private final DataPlane dataPlane;
     private final List<AutoCloseable> resources;
 
-    private TestDataPlane(NodeSettings settings, DataPlane dataPlane, List<AutoCloseable> resources) {
+    private TestDataPlane(
+            NodeSettings settings, DataPlane dataPlane, List<AutoCloseable> resources) {
         this.settings = settings;
         this.dataPlane = dataPlane;
         this.resources = resources;
@@ -60,27 +61,76 @@ final class TestDataPlane implements AutoCloseable {
         return which.equals("outbound") ? outboundPort() : inboundPort();
     }
 
-    /** An instance that node {@code node} fronts: from that node's outbound port, the local shortcut. */
-    static MeshEndpoint local(String node, String service, HostPort instance, HostPort inbound, Map<String, String> labels) {
-        return new MeshEndpoint(node + "/" + service, service, node, instance, inbound, labels,
-                EndpointStatus.SERVING, true, true, "Up");
+    /**
+     * An instance that node {@code node} fronts: from that node's outbound port, the local
+     * shortcut.
+     */
+    static MeshEndpoint local(
+            String node,
+            String service,
+            HostPort instance,
+            HostPort inbound,
+            Map<String, String> labels) {
+        return new MeshEndpoint(
+                node + "/" + service,
+                service,
+                node,
+                instance,
+                inbound,
+                labels,
+                EndpointStatus.SERVING,
+                true,
+                true,
+                "Up");
     }
 
     /** An instance behind another node's inbound port. */
     static MeshEndpoint remote(String node, String service, HostPort instance, HostPort inbound) {
-        return new MeshEndpoint(node + "/" + service, service, node, instance, inbound, Map.of(),
-                EndpointStatus.SERVING, false, true, "Up");
+        return new MeshEndpoint(
+                node + "/" + service,
+                service,
+                node,
+                instance,
+                inbound,
+                Map.of(),
+                EndpointStatus.SERVING,
+                false,
+                true,
+                "Up");
     }
 
     /** An instance of a {@code tcp} service behind another node's inbound port. */
-    static MeshEndpoint remoteTcp(String node, String service, HostPort instance, HostPort inbound) {
-        return new MeshEndpoint(node + "/" + service, service, node, instance, inbound, Map.of(),
-                EndpointStatus.SERVING, false, true, "Up", "", MeshEndpoint.TCP);
+    static MeshEndpoint remoteTcp(
+            String node, String service, HostPort instance, HostPort inbound) {
+        return new MeshEndpoint(
+                node + "/" + service,
+                service,
+                node,
+                instance,
+                inbound,
+                Map.of(),
+                EndpointStatus.SERVING,
+                false,
+                true,
+                "Up",
+                "",
+                MeshEndpoint.TCP);
     }
 
     private static MeshEndpoint withProtocol(MeshEndpoint e, String protocol) {
-        return new MeshEndpoint(e.id(), e.service(), e.node(), e.address(), e.inbound(), e.labels(), e.status(), e.local(),
-                e.reachable(), e.memberStatus(), e.identity(), protocol);
+        return new MeshEndpoint(
+                e.id(),
+                e.service(),
+                e.node(),
+                e.address(),
+                e.inbound(),
+                e.labels(),
+                e.status(),
+                e.local(),
+                e.reachable(),
+                e.memberStatus(),
+                e.identity(),
+                protocol);
     }
 
     @Override
@@ -117,15 +167,27 @@ final class TestDataPlane implements AutoCloseable {
             return this;
         }
 
-        /** A local service of this node ({@code rhizome.services}), served by the instance at that address. */
+        /**
+         * A local service of this node ({@code rhizome.services}), served by the instance at that
+         * address.
+         */
         Builder service(String name, HostPort instance) {
             services.add("{ name = " + name + ", address = \"" + instance + "\" }");
             return this;
         }
 
-        /** A local service whose instances speak {@code protocol} ({@code http} or {@code http2}). */
+        /**
+         * A local service whose instances speak {@code protocol} ({@code http} or {@code http2}).
+         */
         Builder service(String name, HostPort instance, String protocol) {
-            services.add("{ name = " + name + ", address = \"" + instance + "\", protocol = " + protocol + " }");
+            services.add(
+                    "{ name = "
+                            + name
+                            + ", address = \""
+                            + instance
+                            + "\", protocol = "
+                            + protocol
+                            + " }");
             protocols.put(name, protocol);
             return this;
         }
@@ -161,7 +223,10 @@ final class TestDataPlane implements AutoCloseable {
 
         TestDataPlane start() throws IOException {
             int[] ports = TestPorts.free(3);
-            NodeSettings settings = SettingsLoader.fromConfig(ConfigFactory.parseString("""
+            NodeSettings settings =
+                    SettingsLoader.fromConfig(
+                            ConfigFactory.parseString(
+                                    """
                     rhizome.node.name = %s
                     rhizome.cluster.port = 0
                     rhizome.admin.port = %d
@@ -169,16 +234,37 @@ final class TestDataPlane implements AutoCloseable {
                     rhizome.inbound.port = %d
                     rhizome.services = [ %s ]
                     %s
-                    """.formatted(node, ports[0], ports[1], ports[2], String.join(", ", services), config)));
+                    """
+                                            .formatted(
+                                                    node,
+                                                    ports[0],
+                                                    ports[1],
+                                                    ports[2],
+                                                    String.join(", ", services),
+                                                    config)));
             Map<String, List<MeshEndpoint>> published = new LinkedHashMap<>();
-            localEndpoints.forEach((service, instance) ->
-                    published.put(service, List.of(withProtocol(local(node, service, instance, settings.inbound(), Map.of()),
-                            protocols.getOrDefault(service, "http")))));
+            localEndpoints.forEach(
+                    (service, instance) ->
+                            published.put(
+                                    service,
+                                    List.of(
+                                            withProtocol(
+                                                    local(
+                                                            node,
+                                                            service,
+                                                            instance,
+                                                            settings.inbound(),
+                                                            Map.of()),
+                                                    protocols.getOrDefault(service, "http")))));
             published.putAll(endpoints);
             MeshView view = new MeshView();
             view.publish(new MeshSnapshot(published, List.of()));
-            DataPlane dataPlane = NettyDataPlane.create(settings, view, new EndpointSelector(EjectionTracker.create()),
-                    PolicyViews.fromHocon(policies));
+            DataPlane dataPlane =
+                    NettyDataPlane.create(
+                            settings,
+                            view,
+                            new EndpointSelector(EjectionTracker.create()),
+                            PolicyViews.fromHocon(policies));
             if (selfIdentity != null) {
                 dataPlane.selfIdentity(selfIdentity);
             }

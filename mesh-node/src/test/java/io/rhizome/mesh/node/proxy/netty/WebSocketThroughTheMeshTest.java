@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * bytes.
  */
 class WebSocketThroughTheMeshTest {
-    private static final String POLICIES = """
+    private static final String POLICIES =
+            """
             resources = [
               { kind = Route, name = chat, spec { service = chat, rules = [
                   { match { headers { x-canary = "yes" } }, backends = [ { service = chat-canary } ] }
@@ -45,24 +46,39 @@ class WebSocketThroughTheMeshTest {
     private static WebSockets.EchoServer canary;
     private static TestDataPlane a;
     private static TestDataPlane b;
-    private static final ConcurrentLinkedQueue<RequestRecord> records = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<RequestRecord> records =
+            new ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
         instance = new WebSockets.EchoServer("b");
         canary = new WebSockets.EchoServer("canary");
-        // A short HTTP idle timeout: a WebSocket must outlive it; its own (tunnel) idle timeout is longer.
+        // A short HTTP idle timeout: a WebSocket must outlive it; its own (tunnel) idle timeout is
+        // longer.
         String timeouts = "rhizome.proxy.idle-timeout = 1s\nrhizome.proxy.tunnel-idle-timeout = 4s";
-        b = TestDataPlane.builder().node("node-b").config(timeouts)
-                .service("chat", instance.address()).localEndpoint("chat", instance.address())
-                .service("chat-canary", canary.address())
-                .start();
+        b =
+                TestDataPlane.builder()
+                        .node("node-b")
+                        .config(timeouts)
+                        .service("chat", instance.address())
+                        .localEndpoint("chat", instance.address())
+                        .service("chat-canary", canary.address())
+                        .start();
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
-        a = TestDataPlane.builder().node("node-a").config(timeouts)
-                .endpoints("chat", TestDataPlane.remote("node-b", "chat", instance.address(), inboundB))
-                .endpoints("chat-canary", TestDataPlane.remote("node-b", "chat-canary", canary.address(), inboundB))
-                .policies(POLICIES)
-                .start();
+        a =
+                TestDataPlane.builder()
+                        .node("node-a")
+                        .config(timeouts)
+                        .endpoints(
+                                "chat",
+                                TestDataPlane.remote(
+                                        "node-b", "chat", instance.address(), inboundB))
+                        .endpoints(
+                                "chat-canary",
+                                TestDataPlane.remote(
+                                        "node-b", "chat-canary", canary.address(), inboundB))
+                        .policies(POLICIES)
+                        .start();
         a.dataPlane().observers().register(records::add);
     }
 
@@ -81,7 +97,8 @@ class WebSocketThroughTheMeshTest {
 
     @Test
     void textAndOneMegabyteBinaryMessagesCrossTwoSidecarsBothWays() throws Exception {
-        try (WebSockets.Client ws = WebSockets.Client.open(a.outboundPort(), "chat.mesh", "/room/1")) {
+        try (WebSockets.Client ws =
+                WebSockets.Client.open(a.outboundPort(), "chat.mesh", "/room/1")) {
             assertThat(ws.sendText("hello")).isEqualTo("b: hello");
             assertThat(ws.sendText("grüße ✓")).isEqualTo("b: grüße ✓");
             byte[] big = WebSockets.Client.bytes(1 << 20);
@@ -99,11 +116,14 @@ class WebSocketThroughTheMeshTest {
     @Test
     void aPingIsAnsweredByTheInstanceWithItsPayload() throws Exception {
         try (WebSockets.Client ws = WebSockets.Client.open(a.outboundPort(), "chat", "/")) {
-            ws.send(new PingWebSocketFrame(Unpooled.copiedBuffer("are you there", StandardCharsets.UTF_8)));
+            ws.send(
+                    new PingWebSocketFrame(
+                            Unpooled.copiedBuffer("are you there", StandardCharsets.UTF_8)));
             WebSocketFrame pong = ws.next();
             try {
                 assertThat(pong).isInstanceOf(PongWebSocketFrame.class);
-                assertThat(pong.content().toString(StandardCharsets.UTF_8)).isEqualTo("are you there");
+                assertThat(pong.content().toString(StandardCharsets.UTF_8))
+                        .isEqualTo("are you there");
             } finally {
                 pong.release();
             }
@@ -113,7 +133,9 @@ class WebSocketThroughTheMeshTest {
     @Test
     void aCloseCodeAndReasonPassUnchangedAndBothHopsClose() throws Exception {
         try (WebSockets.Client ws = WebSockets.Client.open(a.outboundPort(), "chat", "/")) {
-            Eventually.within(Duration.ofSeconds(5), () -> assertThat(a.dataPlane().openTunnels()).isGreaterThanOrEqualTo(1));
+            Eventually.within(
+                    Duration.ofSeconds(5),
+                    () -> assertThat(a.dataPlane().openTunnels()).isGreaterThanOrEqualTo(1));
             ws.send(new CloseWebSocketFrame(4001, "bye, ünïcode"));
             WebSocketFrame reply = ws.next();
             try {
@@ -126,17 +148,20 @@ class WebSocketThroughTheMeshTest {
             // The instance closes after its close frame; the tunnels close with it, hop by hop.
             assertThat(ws.channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
         }
-        Eventually.within(Duration.ofSeconds(5), () -> {
-            assertThat(a.dataPlane().openTunnels()).isZero();
-            assertThat(b.dataPlane().openTunnels()).isZero();
-        });
+        Eventually.within(
+                Duration.ofSeconds(5),
+                () -> {
+                    assertThat(a.dataPlane().openTunnels()).isZero();
+                    assertThat(b.dataPlane().openTunnels()).isZero();
+                });
     }
 
     @Test
     void aQuietWebSocketOutlivesTheHttpIdleTimeoutAndClosesAfterItsOwn() throws Exception {
         try (WebSockets.Client ws = WebSockets.Client.open(a.outboundPort(), "chat", "/")) {
             long start = System.nanoTime();
-            // Quiet for more than twice the HTTP idle timeout (1 s, checked every 250 ms): still open.
+            // Quiet for more than twice the HTTP idle timeout (1 s, checked every 250 ms): still
+            // open.
             assertThat(ws.channel.closeFuture().await(2_600, TimeUnit.MILLISECONDS)).isFalse();
             assertThat(ws.sendText("still here")).isEqualTo("b: still here");
             // Quiet again: the tunnel idle timeout (4 s) closes it, at most a quarter later.
@@ -148,7 +173,8 @@ class WebSocketThroughTheMeshTest {
 
     @Test
     void theHandshakeIsRoutedLikeARequest() throws Exception {
-        try (WebSockets.Client ws = new WebSockets.Client(a.outboundPort(), "chat", "/", Map.of("x-canary", "yes"))) {
+        try (WebSockets.Client ws =
+                new WebSockets.Client(a.outboundPort(), "chat", "/", Map.of("x-canary", "yes"))) {
             ws.handshake.get(5, TimeUnit.SECONDS);
             assertThat(ws.sendText("hi")).isEqualTo("canary: hi");
         }
@@ -159,25 +185,36 @@ class WebSocketThroughTheMeshTest {
         records.clear();
         try (WebSockets.Client ws = WebSockets.Client.open(a.outboundPort(), "chat", "/recorded")) {
             assertThat(ws.sendText("x")).isEqualTo("b: x");
-            Eventually.within(Duration.ofSeconds(5), () -> assertThat(records).anySatisfy(r -> {
-                assertThat(r.path()).isEqualTo("/recorded");
-                assertThat(r.status()).isEqualTo(101);
-                assertThat(r.service()).isEqualTo("chat");
-                assertThat(RequestFlags.has(r.flags(), "tunnel")).isTrue();
-            }));
+            Eventually.within(
+                    Duration.ofSeconds(5),
+                    () ->
+                            assertThat(records)
+                                    .anySatisfy(
+                                            r -> {
+                                                assertThat(r.path()).isEqualTo("/recorded");
+                                                assertThat(r.status()).isEqualTo(101);
+                                                assertThat(r.service()).isEqualTo("chat");
+                                                assertThat(RequestFlags.has(r.flags(), "tunnel"))
+                                                        .isTrue();
+                                            }));
         }
     }
 
     @Test
     void aHandshakeToAnUnknownServiceGetsTheMeshsOwn404() throws Exception {
-        try (WebSockets.Client ws = new WebSockets.Client(a.outboundPort(), "nosuch", "/", Map.of())) {
-            assertThatThrownBy(() -> ws.handshake.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                    .satisfies(e -> {
-                        WebSocketClientHandshakeException refusal = WebSockets.Client.refusal(e);
-                        assertThat(refusal).isNotNull();
-                        assertThat(refusal.response().status().code()).isEqualTo(404);
-                        assertThat(refusal.response().headers().get("x-rhizome-error")).isEqualTo("unknown-service");
-                    });
+        try (WebSockets.Client ws =
+                new WebSockets.Client(a.outboundPort(), "nosuch", "/", Map.of())) {
+            assertThatThrownBy(() -> ws.handshake.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .satisfies(
+                            e -> {
+                                WebSocketClientHandshakeException refusal =
+                                        WebSockets.Client.refusal(e);
+                                assertThat(refusal).isNotNull();
+                                assertThat(refusal.response().status().code()).isEqualTo(404);
+                                assertThat(refusal.response().headers().get("x-rhizome-error"))
+                                        .isEqualTo("unknown-service");
+                            });
         }
     }
 }

@@ -48,35 +48,65 @@ final class WebSockets {
      * answers pings (Netty's protocol handler) and echoes a close frame's code and reason.
      */
     static final class EchoServer implements AutoCloseable {
-        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final EventLoopGroup group =
+                new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final Channel listener;
 
         EchoServer(String name) throws InterruptedException {
-            WebSocketServerProtocolConfig config = WebSocketServerProtocolConfig.newBuilder()
-                    .websocketPath("/").checkStartsWith(true).maxFramePayloadLength(MAX_MESSAGE).build();
-            listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                    new WebSocketServerProtocolHandler(config),
-                                    new SimpleChannelInboundHandler<WebSocketFrame>() {
+            WebSocketServerProtocolConfig config =
+                    WebSocketServerProtocolConfig.newBuilder()
+                            .websocketPath("/")
+                            .checkStartsWith(true)
+                            .maxFramePayloadLength(MAX_MESSAGE)
+                            .build();
+            listener =
+                    new ServerBootstrap()
+                            .group(group)
+                            .channel(NioServerSocketChannel.class)
+                            .childHandler(
+                                    new ChannelInitializer<SocketChannel>() {
                                         @Override
-                                        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-                                            if (frame instanceof TextWebSocketFrame text) {
-                                                ctx.writeAndFlush(new TextWebSocketFrame(name + ": " + text.text()));
-                                            } else if (frame instanceof BinaryWebSocketFrame) {
-                                                ctx.writeAndFlush(frame.retain());
-                                            }
+                                        protected void initChannel(SocketChannel ch) {
+                                            ch.pipeline()
+                                                    .addLast(
+                                                            new HttpServerCodec(),
+                                                            new HttpObjectAggregator(65536),
+                                                            new WebSocketServerProtocolHandler(
+                                                                    config),
+                                                            new SimpleChannelInboundHandler<
+                                                                    WebSocketFrame>() {
+                                                                @Override
+                                                                protected void channelRead0(
+                                                                        ChannelHandlerContext ctx,
+                                                                        WebSocketFrame frame) {
+                                                                    if (frame
+                                                                            instanceof
+                                                                            TextWebSocketFrame
+                                                                                    text) {
+                                                                        ctx.writeAndFlush(
+                                                                                new TextWebSocketFrame(
+                                                                                        name
+                                                                                                + ": "
+                                                                                                + text
+                                                                                                        .text()));
+                                                                    } else if (frame
+                                                                            instanceof
+                                                                            BinaryWebSocketFrame) {
+                                                                        ctx.writeAndFlush(
+                                                                                frame.retain());
+                                                                    }
+                                                                }
+                                                            });
                                         }
-                                    });
-                        }
-                    })
-                    .bind("127.0.0.1", 0).sync().channel();
+                                    })
+                            .bind("127.0.0.1", 0)
+                            .sync()
+                            .channel();
         }
 
         HostPort address() {
-            return new HostPort("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort());
+            return new HostPort(
+                    "127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort());
         }
 
         @Override
@@ -86,54 +116,93 @@ final class WebSockets {
         }
     }
 
-    /** A WebSocket client connected to {@code port} on loopback, naming {@code authority} as its host. */
+    /**
+     * A WebSocket client connected to {@code port} on loopback, naming {@code authority} as its
+     * host.
+     */
     static final class Client implements AutoCloseable {
-        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final EventLoopGroup group =
+                new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         final Channel channel;
         final BlockingQueue<WebSocketFrame> received = new LinkedBlockingQueue<>();
-        /** Completes when the handshake is done, or with the handshake's failure (its response status in the message). */
+
+        /**
+         * Completes when the handshake is done, or with the handshake's failure (its response
+         * status in the message).
+         */
         final CompletableFuture<Void> handshake = new CompletableFuture<>();
 
-        Client(int port, String authority, String path, Map<String, String> headers) throws InterruptedException {
+        Client(int port, String authority, String path, Map<String, String> headers)
+                throws InterruptedException {
             HttpHeaders extra = new DefaultHttpHeaders();
             headers.forEach(extra::set);
-            WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(
-                    URI.create("ws://" + authority + path), WebSocketVersion.V13, null, true, extra, MAX_MESSAGE);
-            channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                    new WebSocketClientProtocolHandler(handshaker, false, false),
-                                    new SimpleChannelInboundHandler<WebSocketFrame>() {
+            WebSocketClientHandshaker handshaker =
+                    WebSocketClientHandshakerFactory.newHandshaker(
+                            URI.create("ws://" + authority + path),
+                            WebSocketVersion.V13,
+                            null,
+                            true,
+                            extra,
+                            MAX_MESSAGE);
+            channel =
+                    new Bootstrap()
+                            .group(group)
+                            .channel(NioSocketChannel.class)
+                            .handler(
+                                    new ChannelInitializer<SocketChannel>() {
                                         @Override
-                                        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-                                            received.add(frame.retain());
-                                        }
+                                        protected void initChannel(SocketChannel ch) {
+                                            ch.pipeline()
+                                                    .addLast(
+                                                            new HttpClientCodec(),
+                                                            new HttpObjectAggregator(65536),
+                                                            new WebSocketClientProtocolHandler(
+                                                                    handshaker, false, false),
+                                                            new SimpleChannelInboundHandler<
+                                                                    WebSocketFrame>() {
+                                                                @Override
+                                                                protected void channelRead0(
+                                                                        ChannelHandlerContext ctx,
+                                                                        WebSocketFrame frame) {
+                                                                    received.add(frame.retain());
+                                                                }
 
-                                        @Override
-                                        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                            if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                                                handshake.complete(null);
-                                            }
-                                            ctx.fireUserEventTriggered(evt);
-                                        }
+                                                                @Override
+                                                                public void userEventTriggered(
+                                                                        ChannelHandlerContext ctx,
+                                                                        Object evt) {
+                                                                    if (evt
+                                                                            == WebSocketClientProtocolHandler
+                                                                                    .ClientHandshakeStateEvent
+                                                                                    .HANDSHAKE_COMPLETE) {
+                                                                        handshake.complete(null);
+                                                                    }
+                                                                    ctx.fireUserEventTriggered(evt);
+                                                                }
 
-                                        @Override
-                                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                            handshake.completeExceptionally(cause);
-                                            ctx.close();
-                                        }
+                                                                @Override
+                                                                public void exceptionCaught(
+                                                                        ChannelHandlerContext ctx,
+                                                                        Throwable cause) {
+                                                                    handshake.completeExceptionally(
+                                                                            cause);
+                                                                    ctx.close();
+                                                                }
 
-                                        @Override
-                                        public void channelInactive(ChannelHandlerContext ctx) {
-                                            handshake.completeExceptionally(new IllegalStateException("closed before the handshake"));
-                                            ctx.fireChannelInactive();
+                                                                @Override
+                                                                public void channelInactive(
+                                                                        ChannelHandlerContext ctx) {
+                                                                    handshake.completeExceptionally(
+                                                                            new IllegalStateException(
+                                                                                    "closed before the handshake"));
+                                                                    ctx.fireChannelInactive();
+                                                                }
+                                                            });
                                         }
-                                    });
-                        }
-                    })
-                    .connect("127.0.0.1", port).sync().channel();
+                                    })
+                            .connect("127.0.0.1", port)
+                            .sync()
+                            .channel();
         }
 
         /** Connects and completes the handshake, or throws what it failed with. */
@@ -161,7 +230,10 @@ final class WebSockets {
         WebSocketFrame next() throws InterruptedException {
             WebSocketFrame f = received.poll(5, TimeUnit.SECONDS);
             if (f == null) {
-                throw new AssertionError("no WebSocket frame within 5 s (connection " + (channel.isActive() ? "open" : "closed") + ")");
+                throw new AssertionError(
+                        "no WebSocket frame within 5 s (connection "
+                                + (channel.isActive() ? "open" : "closed")
+                                + ")");
             }
             return f;
         }

@@ -10,9 +10,14 @@ import org.junit.jupiter.api.Test;
 /** A {@code global = true} limit on one node of a service with four instances. */
 class RateLimitsWithGlobalTest {
     private final AtomicLong now = new AtomicLong();
-    private final RateLimits limits = RateLimits.create(PolicyViews.fromHocon("""
+    private final RateLimits limits =
+            RateLimits.create(
+                    PolicyViews.fromHocon(
+                            """
             { kind = RateLimit, name = g, spec { service = orders, requests-per-second = 20, global = true } }
-            """), now::get, service -> 4);
+            """),
+                    now::get,
+                    service -> 4);
 
     private int admittedOf(int n) {
         int admitted = 0;
@@ -53,6 +58,8 @@ class RateLimitsWithGlobalTest {
         assertThat(busy).isBetween(0.73, 0.75);
         assertThat(quiet).isBetween(0.25, 0.27);
         assertThat(busy + quiet).isBetween(0.95, 1.0);
-        assertThat(GlobalShares.share(0, 0, 3)).as("no traffic anywhere: an even split").isBetween(0.33, 0.34);
+        assertThat(GlobalShares.share(0, 0, 3))
+                .as("no traffic anywhere: an even split")
+                .isBetween(0.33, 0.34);
     }
 }

@@ -17,7 +17,9 @@ class TokenBucketTest {
         assertThat(bucket.tryAcquire()).isZero();
         assertThat(bucket.tryAcquire()).isZero();
         assertThat(bucket.tryAcquire()).isZero();
-        assertThat(bucket.tryAcquire()).as("a token every 100ms").isEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+        assertThat(bucket.tryAcquire())
+                .as("a token every 100ms")
+                .isEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
     }
 
     @Test
@@ -30,7 +32,9 @@ class TokenBucketTest {
         advanceMillis(250);
         assertThat(bucket.tryAcquire()).isZero();
         assertThat(bucket.tryAcquire()).isZero();
-        assertThat(bucket.tryAcquire()).as("half a token left: 50ms to the next").isEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+        assertThat(bucket.tryAcquire())
+                .as("half a token left: 50ms to the next")
+                .isEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
 
         advanceMillis(60_000);
         int admitted = 0;
@@ -61,11 +65,15 @@ class TokenBucketTest {
 
         assertThat(new RateLimitDecision.Limited(p, wait).retryAfterSeconds()).isEqualTo(4);
         advanceMillis(2_500);
-        assertThat(new RateLimitDecision.Limited(p, slow.tryAcquire()).retryAfterSeconds()).as("1.5s rounds up").isEqualTo(2);
+        assertThat(new RateLimitDecision.Limited(p, slow.tryAcquire()).retryAfterSeconds())
+                .as("1.5s rounds up")
+                .isEqualTo(2);
 
         TokenBucket fast = TokenBucket.create(100, 1, now::get);
         fast.tryAcquire();
-        assertThat(new RateLimitDecision.Limited(p, fast.tryAcquire()).retryAfterSeconds()).as("10ms").isEqualTo(1);
+        assertThat(new RateLimitDecision.Limited(p, fast.tryAcquire()).retryAfterSeconds())
+                .as("10ms")
+                .isEqualTo(1);
     }
 
     @Test

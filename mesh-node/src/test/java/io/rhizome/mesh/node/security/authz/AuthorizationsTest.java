@@ -1,11 +1,10 @@
 package io.rhizome.mesh.node.security.authz;
 
-import io.rhizome.mesh.pki.IdentityPattern;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rhizome.mesh.node.policy.PolicyView;
 import io.rhizome.mesh.node.policy.PolicyViews;
+import io.rhizome.mesh.pki.IdentityPattern;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +18,9 @@ class AuthorizationsTest {
     private static final String BILLING = "spiffe://example.org/service/billing";
     private static final String FOREIGN = "spiffe://evil.org/service/orders";
 
-    private static final PolicyView POLICY = PolicyViews.fromHocon("""
+    private static final PolicyView POLICY =
+            PolicyViews.fromHocon(
+                    """
             resources = [
               { kind = Authorization, name = shop, spec {
                   service = shop
@@ -40,21 +41,42 @@ class AuthorizationsTest {
             ]
             """);
 
-    private static AuthzRequest request(String caller, String method, String path, Map<String, List<String>> headers) {
+    private static AuthzRequest request(
+            String caller, String method, String path, Map<String, List<String>> headers) {
         return new AuthzRequest() {
-            @Override public String caller() { return caller; }
-            @Override public String method() { return method; }
-            @Override public String path() { return path; }
-            @Override public List<String> headers(String name) { return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of()); }
+            @Override
+            public String caller() {
+                return caller;
+            }
+
+            @Override
+            public String method() {
+                return method;
+            }
+
+            @Override
+            public String path() {
+                return path;
+            }
+
+            @Override
+            public List<String> headers(String name) {
+                return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+            }
         };
     }
 
-    private static AuthorizationDecision decide(Authorizations a, String service, String caller, String method, String path) {
+    private static AuthorizationDecision decide(
+            Authorizations a, String service, String caller, String method, String path) {
         return a.check(service, request(caller, method, path, Map.of()));
     }
 
     @ParameterizedTest(name = "{0} {1} {2} -> {3}")
-    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+    @CsvSource(
+            delimiter = '|',
+            nullValues = "-",
+            textBlock =
+                    """
             spiffe://example.org/service/orders  | GET    | /items        | allowed
             spiffe://example.org/service/orders  | HEAD   | /items        | allowed
             spiffe://example.org/service/orders  | POST   | /charge       | denied: the default of Authorization shop
@@ -71,7 +93,8 @@ class AuthorizationsTest {
             spiffe://example.org/service/orders  | GET    | /ADMIN        | allowed
             spiffe://example.org/service/orders  | get    | /items        | denied: the default of Authorization shop
             """)
-    void denyRulesWinThenAllowRulesThenTheDefault(String caller, String method, String path, String expected) {
+    void denyRulesWinThenAllowRulesThenTheDefault(
+            String caller, String method, String path, String expected) {
         Authorizations a = Authorizations.create(POLICY, false);
         assertThat(describe(decide(a, "shop", caller, method, path))).isEqualTo(expected);
     }
@@ -86,17 +109,29 @@ class AuthorizationsTest {
         IdentityPattern anyDomain = new IdentityPattern("spiffe://*/service/orders");
         assertThat(anyDomain.matches(FOREIGN)).isTrue();
         assertThat(anyDomain.matches("spiffe://a/b/service/orders")).isFalse();
-        assertThat(new IdentityPattern("spiffe://example.org/service/ord*s").matches(ORDERS)).isTrue();
+        assertThat(new IdentityPattern("spiffe://example.org/service/ord*s").matches(ORDERS))
+                .isTrue();
         assertThat(new IdentityPattern(ORDERS).matches(ORDERS + "x")).isFalse();
     }
 
     @Test
     void aHeaderConditionOfAnAllowRuleMustHoldForEveryCopyAndOfADenyRuleForAny() {
         Authorizations a = Authorizations.create(POLICY, false);
-        assertThat(a.check("shop", request(null, "GET", "/healthz", Map.of("x-health", List.of("1")))))
+        assertThat(
+                        a.check(
+                                "shop",
+                                request(null, "GET", "/healthz", Map.of("x-health", List.of("1")))))
                 .isEqualTo(AuthorizationDecision.ALLOWED);
-        assertThat(a.check("shop", request(null, "GET", "/healthz", Map.of("x-health", List.of("1", "2")))))
-                .as("a second copy that does not match").isInstanceOf(AuthorizationDecision.Denied.class);
+        assertThat(
+                        a.check(
+                                "shop",
+                                request(
+                                        null,
+                                        "GET",
+                                        "/healthz",
+                                        Map.of("x-health", List.of("1", "2")))))
+                .as("a second copy that does not match")
+                .isInstanceOf(AuthorizationDecision.Denied.class);
         assertThat(a.check("open", request(BILLING, "GET", "/", Map.of("x-debug", List.of("")))))
                 .isEqualTo(new AuthorizationDecision.Denied("Authorization open rules[0]"));
     }
@@ -104,22 +139,30 @@ class AuthorizationsTest {
     @Test
     void everyAuthorizationOfAServiceApplies() {
         Authorizations a = Authorizations.create(POLICY, false);
-        assertThat(decide(a, "open", BILLING, "GET", "/x")).isEqualTo(AuthorizationDecision.ALLOWED);
-        assertThat(decide(a, "open", null, "GET", "/x")).as("default allow").isEqualTo(AuthorizationDecision.ALLOWED);
-        assertThat(decide(a, "open", FOREIGN, "GET", "/x")).isEqualTo(new AuthorizationDecision.Denied("Authorization open rules[1]"));
-        assertThat(decide(a, "open", BILLING, "DELETE", "/x")).isEqualTo(new AuthorizationDecision.Denied("Authorization open-extra rules[0]"));
+        assertThat(decide(a, "open", BILLING, "GET", "/x"))
+                .isEqualTo(AuthorizationDecision.ALLOWED);
+        assertThat(decide(a, "open", null, "GET", "/x"))
+                .as("default allow")
+                .isEqualTo(AuthorizationDecision.ALLOWED);
+        assertThat(decide(a, "open", FOREIGN, "GET", "/x"))
+                .isEqualTo(new AuthorizationDecision.Denied("Authorization open rules[1]"));
+        assertThat(decide(a, "open", BILLING, "DELETE", "/x"))
+                .isEqualTo(new AuthorizationDecision.Denied("Authorization open-extra rules[0]"));
     }
 
     @Test
     void theMeshWideDefaultDenyClosesServicesExceptToWhatRulesAllow() {
         Authorizations open = Authorizations.create(POLICY, false);
         Authorizations closed = Authorizations.create(POLICY, true);
-        assertThat(decide(open, "unprotected", null, "GET", "/")).isEqualTo(AuthorizationDecision.ALLOWED);
+        assertThat(decide(open, "unprotected", null, "GET", "/"))
+                .isEqualTo(AuthorizationDecision.ALLOWED);
         assertThat(decide(closed, "unprotected", ORDERS, "GET", "/"))
                 .isEqualTo(new AuthorizationDecision.Denied("rhizome.authorization.default-deny"));
         // `open` has default allow, but the switch wins: only what a rule allows gets through.
-        assertThat(decide(closed, "open", BILLING, "GET", "/x")).isEqualTo(new AuthorizationDecision.Denied("rhizome.authorization.default-deny"));
-        assertThat(decide(closed, "shop", ORDERS, "GET", "/items")).isEqualTo(AuthorizationDecision.ALLOWED);
+        assertThat(decide(closed, "open", BILLING, "GET", "/x"))
+                .isEqualTo(new AuthorizationDecision.Denied("rhizome.authorization.default-deny"));
+        assertThat(decide(closed, "shop", ORDERS, "GET", "/items"))
+                .isEqualTo(AuthorizationDecision.ALLOWED);
     }
 
     @Test
@@ -138,11 +181,16 @@ class AuthorizationsTest {
         PolicyView view = new PolicyView();
         PolicyViews.publish(view, POLICY);
         Authorizations a = Authorizations.create(view, false);
-        assertThat(decide(a, "shop", ORDERS, "GET", "/items")).isEqualTo(AuthorizationDecision.ALLOWED);
-        PolicyViews.publish(view, PolicyViews.fromHocon("""
+        assertThat(decide(a, "shop", ORDERS, "GET", "/items"))
+                .isEqualTo(AuthorizationDecision.ALLOWED);
+        PolicyViews.publish(
+                view,
+                PolicyViews.fromHocon(
+                        """
                 { kind = Authorization, name = shop, spec { service = shop, default = deny } }
                 """));
-        assertThat(decide(a, "shop", ORDERS, "GET", "/items")).isInstanceOf(AuthorizationDecision.Denied.class);
+        assertThat(decide(a, "shop", ORDERS, "GET", "/items"))
+                .isInstanceOf(AuthorizationDecision.Denied.class);
     }
 
     @Test
@@ -154,6 +202,8 @@ class AuthorizationsTest {
     }
 
     private static String describe(AuthorizationDecision d) {
-        return d instanceof AuthorizationDecision.Denied denied ? "denied: " + denied.reason() : "allowed";
+        return d instanceof AuthorizationDecision.Denied denied
+                ? "denied: " + denied.reason()
+                : "allowed";
     }
 }

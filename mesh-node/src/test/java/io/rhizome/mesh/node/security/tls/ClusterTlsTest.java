@@ -24,7 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Artery tls-tcp with ClusterSslEngineProvider: members of the trust domain converge, a foreign CA cannot join. */
+/**
+ * Artery tls-tcp with ClusterSslEngineProvider: members of the trust domain converge, a foreign CA
+ * cannot join.
+ */
 class ClusterTlsTest {
     @TempDir Path dir;
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
@@ -41,15 +44,25 @@ class ClusterTlsTest {
 
     @Test
     void nodesOfTheTrustDomainConvergeAndANodeWithAForeignCaCannotJoin() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
-        CertificateAuthority foreign = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot(
+                        "example.org", Duration.ofDays(1), Clock.systemUTC());
+        CertificateAuthority foreign =
+                CertificateAuthority.createRoot(
+                        "example.org", Duration.ofDays(1), Clock.systemUTC());
         ca.writeRoot(dir.resolve("ca"));
         // The intruder trusts the mesh's CA too, so only the mesh's side can refuse it.
-        io.rhizome.mesh.pki.Pem.write(dir.resolve("both/ca.pem"),
-                io.rhizome.mesh.pki.Pem.certificates(List.of(foreign.certificate(), ca.certificate())), false);
-        CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
-        CertificateAuthority.writeIssued(ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
-        CertificateAuthority.writeIssued(foreign.issueWorkload("web", Duration.ofHours(1)), dir.resolve("intruder"));
+        io.rhizome.mesh.pki.Pem.write(
+                dir.resolve("both/ca.pem"),
+                io.rhizome.mesh.pki.Pem.certificates(
+                        List.of(foreign.certificate(), ca.certificate())),
+                false);
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
+        CertificateAuthority.writeIssued(
+                foreign.issueWorkload("web", Duration.ofHours(1)), dir.resolve("intruder"));
 
         MeshTls tlsA = tls("ca", "orders");
         ActorSystem<Void> a = node(tlsA);
@@ -61,8 +74,11 @@ class ClusterTlsTest {
         await(() -> upCount(a) == 2 && upCount(b) == 2, "a and b Up in both views");
 
         Cluster.get(intruder).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
-        await(() -> tlsA.stats().clusterHandshakeFailures() > 0, "the intruder's handshake refused");
-        Thread.sleep(2000); // a refused join leaves no event to wait for: give it time to (not) happen
+        await(
+                () -> tlsA.stats().clusterHandshakeFailures() > 0,
+                "the intruder's handshake refused");
+        Thread.sleep(
+                2000); // a refused join leaves no event to wait for: give it time to (not) happen
         assertThat(upCount(a)).isEqualTo(2);
         assertThat(Cluster.get(intruder).selfMember().status()).isNotEqualTo(MemberStatus.up());
         List<String> members = new ArrayList<>();
@@ -73,14 +89,22 @@ class ClusterTlsTest {
     }
 
     @Test
-    void withClusterIdentitiesACertificateOfTheTrustDomainButAnotherIdentityCannotJoin() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
+    void withClusterIdentitiesACertificateOfTheTrustDomainButAnotherIdentityCannotJoin()
+            throws Exception {
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot(
+                        "example.org", Duration.ofDays(1), Clock.systemUTC());
         ca.writeRoot(dir.resolve("ca"));
-        CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
-        CertificateAuthority.writeIssued(ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
-        // A client's certificate (meshctl's, say): same CA, same trust domain, not a node's identity.
-        CertificateAuthority.writeIssued(ca.issueWorkload("ops", Duration.ofHours(1)), dir.resolve("ops"));
-        List<String> nodes = List.of("spiffe://example.org/service/orders", "spiffe://example.org/service/web");
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
+        // A client's certificate (meshctl's, say): same CA, same trust domain, not a node's
+        // identity.
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("ops", Duration.ofHours(1)), dir.resolve("ops"));
+        List<String> nodes =
+                List.of("spiffe://example.org/service/orders", "spiffe://example.org/service/web");
 
         MeshTls tlsA = tls("ca", "orders", nodes);
         ActorSystem<Void> a = node(tlsA);
@@ -94,7 +118,8 @@ class ClusterTlsTest {
 
         Cluster.get(intruder).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
         await(() -> tlsA.stats().clusterHandshakeFailures() > 0, "the ops certificate refused");
-        Thread.sleep(2000); // a refused join leaves no event to wait for: give it time to (not) happen
+        Thread.sleep(
+                2000); // a refused join leaves no event to wait for: give it time to (not) happen
         assertThat(upCount(a)).isEqualTo(2);
         assertThat(Cluster.get(intruder).selfMember().status()).isNotEqualTo(MemberStatus.up());
     }
@@ -104,24 +129,39 @@ class ClusterTlsTest {
     }
 
     private MeshTls tls(String ca, String pki, List<String> clusterIdentities) {
-        TlsSettings settings = new TlsSettings(true, dir.resolve(ca + "/ca.pem"), dir.resolve(pki + "/cert.pem"),
-                dir.resolve(pki + "/key.pem"), null, Duration.ofHours(24), Duration.ofHours(1), TlsSettings.Provider.AUTO,
-                clusterIdentities);
+        TlsSettings settings =
+                new TlsSettings(
+                        true,
+                        dir.resolve(ca + "/ca.pem"),
+                        dir.resolve(pki + "/cert.pem"),
+                        dir.resolve(pki + "/key.pem"),
+                        null,
+                        Duration.ofHours(24),
+                        Duration.ofHours(1),
+                        TlsSettings.Provider.AUTO,
+                        clusterIdentities);
         MeshTls tls = MeshTls.start(settings, "", Clock.systemUTC());
         tlss.add(tls);
         return tls;
     }
 
     private ActorSystem<Void> node(MeshTls tls) {
-        Config config = ConfigFactory.parseString("""
+        Config config =
+                ConfigFactory.parseString(
+                                """
                 pekko.actor.provider = cluster
                 pekko.remote.artery { transport = tls-tcp, canonical.hostname = "127.0.0.1", canonical.port = 0 }
                 pekko.cluster.jmx.enabled = off
                 pekko.loglevel = WARNING
                 pekko.coordinated-shutdown.exit-jvm = off
-                """).withFallback(ConfigFactory.load());
-        ActorSystem<Void> sys = ActorSystem.create(Behaviors.empty(), "rhizome",
-                ClusterSslEngineProvider.withProvider(ActorSystemSetup.create(BootstrapSetup.create(config)), tls));
+                """)
+                        .withFallback(ConfigFactory.load());
+        ActorSystem<Void> sys =
+                ActorSystem.create(
+                        Behaviors.empty(),
+                        "rhizome",
+                        ClusterSslEngineProvider.withProvider(
+                                ActorSystemSetup.create(BootstrapSetup.create(config)), tls));
         systems.add(sys);
         return sys;
     }

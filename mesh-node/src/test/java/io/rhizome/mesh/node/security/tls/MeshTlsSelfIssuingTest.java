@@ -20,18 +20,29 @@ class MeshTlsSelfIssuingTest {
 
     @Test
     void mintsItsOwnCertificateAndRenewsItAtTwoThirdsOfItsLifetime() {
-        ManualClock clock = new ManualClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-        CertificateAuthority ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(10), clock);
+        ManualClock clock =
+                new ManualClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot("example.org", Duration.ofDays(10), clock);
         ca.writeRoot(dir.resolve("ca"));
-        CertificateAuthority.writeIssued(ca.issueIntermediate("orders", Duration.ofDays(5)), dir.resolve("issuer"));
-        TlsSettings settings = new TlsSettings(true, dir.resolve("ca/ca.pem"), dir.resolve("none.pem"), dir.resolve("none.pem"),
-                dir.resolve("issuer"), Duration.ofHours(3), Duration.ofHours(1)); // the poller stays out of the way
+        CertificateAuthority.writeIssued(
+                ca.issueIntermediate("orders", Duration.ofDays(5)), dir.resolve("issuer"));
+        TlsSettings settings =
+                new TlsSettings(
+                        true,
+                        dir.resolve("ca/ca.pem"),
+                        dir.resolve("none.pem"),
+                        dir.resolve("none.pem"),
+                        dir.resolve("issuer"),
+                        Duration.ofHours(3),
+                        Duration.ofHours(1)); // the poller stays out of the way
 
         try (MeshTls tls = MeshTls.start(settings, "orders", clock)) {
             TlsMaterial first = tls.material();
             assertThat(first.identity()).isEqualTo(SpiffeId.forService("example.org", "orders"));
             assertThat(first.chain()).as("leaf and the node's intermediate").hasSize(2);
-            assertThat(Duration.between(clock.instant(), first.notAfter())).isEqualTo(Duration.ofHours(3));
+            assertThat(Duration.between(clock.instant(), first.notAfter()))
+                    .isEqualTo(Duration.ofHours(3));
             assertThat(tls.status().getMode()).isEqualTo("issuer");
 
             clock.advance(Duration.ofMinutes(119));
@@ -41,11 +52,13 @@ class MeshTlsSelfIssuingTest {
             clock.advance(Duration.ofMinutes(2));
             tls.checkNow();
             TlsMaterial second = tls.material();
-            assertThat(second.certificate().getSerialNumber()).isNotEqualTo(first.certificate().getSerialNumber());
+            assertThat(second.certificate().getSerialNumber())
+                    .isNotEqualTo(first.certificate().getSerialNumber());
             assertThat(second.key()).isNotEqualTo(first.key());
             assertThat(second.notAfter()).isEqualTo(clock.instant().plus(Duration.ofHours(3)));
             assertThat(tls.stats().reloads()).isEqualTo(1);
-            assertThat(tls.status().getExpiresInSeconds()).isEqualTo(Duration.ofHours(3).toSeconds());
+            assertThat(tls.status().getExpiresInSeconds())
+                    .isEqualTo(Duration.ofHours(3).toSeconds());
         }
     }
 

@@ -40,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code rhizome.tls.provider}: OpenSSL where it loads, and mutual TLS with SPIFFE verification
- * between every pair of providers on real loopback sockets (a mesh upgraded node by node mixes them).
+ * between every pair of providers on real loopback sockets (a mesh upgraded node by node mixes
+ * them).
  */
 class TlsProvidersTest {
     @TempDir static Path dir;
@@ -49,15 +50,25 @@ class TlsProvidersTest {
 
     @BeforeAll
     static void pki() {
-        CertificateAuthority ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
-        CertificateAuthority foreign = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot(
+                        "example.org", Duration.ofDays(1), Clock.systemUTC());
+        CertificateAuthority foreign =
+                CertificateAuthority.createRoot(
+                        "example.org", Duration.ofDays(1), Clock.systemUTC());
         ca.writeRoot(dir.resolve("ca"));
-        CertificateAuthority.writeIssued(ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
-        CertificateAuthority.writeIssued(ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
-        CertificateAuthority.writeIssued(foreign.issueWorkload("web", Duration.ofHours(1)), dir.resolve("intruder"));
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
+        CertificateAuthority.writeIssued(
+                ca.issueWorkload("web", Duration.ofHours(1)), dir.resolve("web"));
+        CertificateAuthority.writeIssued(
+                foreign.issueWorkload("web", Duration.ofHours(1)), dir.resolve("intruder"));
         // The intruder trusts the mesh's CA too, so only the mesh's side can refuse it.
-        io.rhizome.mesh.pki.Pem.write(dir.resolve("intruder/ca.pem"),
-                io.rhizome.mesh.pki.Pem.certificates(List.of(foreign.certificate(), ca.certificate())), false);
+        io.rhizome.mesh.pki.Pem.write(
+                dir.resolve("intruder/ca.pem"),
+                io.rhizome.mesh.pki.Pem.certificates(
+                        List.of(foreign.certificate(), ca.certificate())),
+                false);
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     }
 
@@ -69,24 +80,44 @@ class TlsProvidersTest {
 
     @Test
     void autoUsesOpenSslOnLinuxX8664AndJdkWhenAskedTo() {
-        boolean shipped = System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
-                && System.getProperty("os.arch").equals("amd64");
+        boolean shipped =
+                System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
+                        && System.getProperty("os.arch").equals("amd64");
         assumeTrue(shipped, "netty-tcnative-boringssl-static is bundled for linux-x86_64 only");
-        assertThat(OpenSsl.isAvailable()).as("the bundled BoringSSL loads: %s", OpenSsl.unavailabilityCause()).isTrue();
-        assertThat(tls("orders", TlsSettings.Provider.AUTO).status().getProvider()).as("GET /v1/tls").isEqualTo("openssl");
+        assertThat(OpenSsl.isAvailable())
+                .as("the bundled BoringSSL loads: %s", OpenSsl.unavailabilityCause())
+                .isTrue();
+        assertThat(tls("orders", TlsSettings.Provider.AUTO).status().getProvider())
+                .as("GET /v1/tls")
+                .isEqualTo("openssl");
         assertThat(tls("orders", TlsSettings.Provider.OPENSSL).provider()).isEqualTo("openssl");
-        assertThat(tls("orders", TlsSettings.Provider.JDK).status().getProvider()).as("GET /v1/tls").isEqualTo("jdk");
+        assertThat(tls("orders", TlsSettings.Provider.JDK).status().getProvider())
+                .as("GET /v1/tls")
+                .isEqualTo("jdk");
     }
 
     @Test
     void theProviderKeyIsReadAndAnUnknownOneIsRefusedNamingTheKey() {
-        String files = "rhizome.node.name = n1\nrhizome.tls { enabled = on, trust-bundle = \"%s\", cert = \"%s\", key = \"%s\" }\n"
-                .formatted(dir.resolve("ca/ca.pem"), dir.resolve("orders/cert.pem"), dir.resolve("orders/key.pem"));
+        String files =
+                "rhizome.node.name = n1\nrhizome.tls { enabled = on, trust-bundle = \"%s\", cert = \"%s\", key = \"%s\" }\n"
+                        .formatted(
+                                dir.resolve("ca/ca.pem"),
+                                dir.resolve("orders/cert.pem"),
+                                dir.resolve("orders/key.pem"));
         assertThat(SettingsLoader.fromConfig(ConfigFactory.parseString(files)).tls().provider())
                 .isEqualTo(TlsSettings.Provider.AUTO);
-        assertThat(SettingsLoader.fromConfig(ConfigFactory.parseString(files + "rhizome.tls.provider = jdk")).tls().provider())
+        assertThat(
+                        SettingsLoader.fromConfig(
+                                        ConfigFactory.parseString(
+                                                files + "rhizome.tls.provider = jdk"))
+                                .tls()
+                                .provider())
                 .isEqualTo(TlsSettings.Provider.JDK);
-        assertThatThrownBy(() -> SettingsLoader.fromConfig(ConfigFactory.parseString(files + "rhizome.tls.provider = boringssl")))
+        assertThatThrownBy(
+                        () ->
+                                SettingsLoader.fromConfig(
+                                        ConfigFactory.parseString(
+                                                files + "rhizome.tls.provider = boringssl")))
                 .isInstanceOf(ConfigError.class)
                 .hasMessage("rhizome.tls.provider: \"boringssl\" (expected: auto | openssl | jdk)");
     }
@@ -94,17 +125,26 @@ class TlsProvidersTest {
     @Test
     void everyPairOfProvidersCompletesMutualTlsAndProvesBothIdentities() throws Exception {
         assumeTrue(OpenSsl.isAvailable(), "OpenSSL does not load here");
-        for (TlsSettings.Provider server : List.of(TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)) {
-            for (TlsSettings.Provider client : List.of(TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)) {
+        for (TlsSettings.Provider server :
+                List.of(TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)) {
+            for (TlsSettings.Provider client :
+                    List.of(TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)) {
                 String pair = "server " + server + ", client " + client;
                 MeshTls serverTls = tls("orders", server);
                 MeshTls clientTls = tls("web", client);
                 CompletableFuture<String> caller = new CompletableFuture<>();
                 Channel listener = listen(serverTls, caller);
                 try {
-                    Channel ch = call(clientTls, listener, "spiffe://example.org/service/orders").sync().channel();
-                    assertThat(ch.attr(UpstreamTls.SERVER_IDENTITY).get()).as(pair).isEqualTo("spiffe://example.org/service/orders");
-                    assertThat(caller.get(5, TimeUnit.SECONDS)).as(pair).isEqualTo("spiffe://example.org/service/web");
+                    Channel ch =
+                            call(clientTls, listener, "spiffe://example.org/service/orders")
+                                    .sync()
+                                    .channel();
+                    assertThat(ch.attr(UpstreamTls.SERVER_IDENTITY).get())
+                            .as(pair)
+                            .isEqualTo("spiffe://example.org/service/orders");
+                    assertThat(caller.get(5, TimeUnit.SECONDS))
+                            .as(pair)
+                            .isEqualTo("spiffe://example.org/service/web");
                     ch.close().sync();
                 } finally {
                     listener.close().sync();
@@ -116,22 +156,33 @@ class TlsProvidersTest {
     @Test
     void eachProviderRefusesAForeignCaAndAnUnexpectedIdentity() throws Exception {
         assumeTrue(OpenSsl.isAvailable(), "OpenSSL does not load here");
-        for (TlsSettings.Provider p : List.of(TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)) {
+        for (TlsSettings.Provider p :
+                List.of(TlsSettings.Provider.OPENSSL, TlsSettings.Provider.JDK)) {
             MeshTls serverTls = tls("orders", p);
             CompletableFuture<String> caller = new CompletableFuture<>();
             Channel listener = listen(serverTls, caller);
             try {
                 MeshTls intruder = tls("intruder", p);
-                ChannelFuture refused = call(intruder, listener, "spiffe://example.org/service/orders").await();
-                awaitTrue(() -> serverTls.stats().inboundHandshakeFailures() == 1, p + ": the server counts the refusal");
+                ChannelFuture refused =
+                        call(intruder, listener, "spiffe://example.org/service/orders").await();
+                awaitTrue(
+                        () -> serverTls.stats().inboundHandshakeFailures() == 1,
+                        p + ": the server counts the refusal");
                 assertThat(caller).as(p + ": no caller identity recorded").isNotDone();
-                // TLS 1.3: the client learns of the refusal with the server's alert, after its own handshake.
-                awaitTrue(() -> !refused.channel().isActive(), p + ": the intruder's connection is closed");
+                // TLS 1.3: the client learns of the refusal with the server's alert, after its own
+                // handshake.
+                awaitTrue(
+                        () -> !refused.channel().isActive(),
+                        p + ": the intruder's connection is closed");
 
                 MeshTls web = tls("web", p);
-                ChannelFuture wrongPeer = call(web, listener, "spiffe://example.org/service/payments").await();
-                assertThat(wrongPeer.isSuccess()).as(p + ": a server proving another identity fails the connect").isFalse();
-                assertThat(wrongPeer.cause()).hasMessageContaining("peer presented spiffe://example.org/service/orders");
+                ChannelFuture wrongPeer =
+                        call(web, listener, "spiffe://example.org/service/payments").await();
+                assertThat(wrongPeer.isSuccess())
+                        .as(p + ": a server proving another identity fails the connect")
+                        .isFalse();
+                assertThat(wrongPeer.cause())
+                        .hasMessageContaining("peer presented spiffe://example.org/service/orders");
                 assertThat(web.stats().upstreamHandshakeFailures()).isEqualTo(1);
             } finally {
                 listener.close().sync();
@@ -140,47 +191,86 @@ class TlsProvidersTest {
     }
 
     private static MeshTls tls(String service, TlsSettings.Provider provider) {
-        Path ca = service.equals("intruder") ? dir.resolve("intruder/ca.pem") : dir.resolve("ca/ca.pem");
-        TlsSettings settings = new TlsSettings(true, ca, dir.resolve(service + "/cert.pem"), dir.resolve(service + "/key.pem"),
-                null, Duration.ofHours(24), Duration.ofHours(1), provider);
+        Path ca =
+                service.equals("intruder")
+                        ? dir.resolve("intruder/ca.pem")
+                        : dir.resolve("ca/ca.pem");
+        TlsSettings settings =
+                new TlsSettings(
+                        true,
+                        ca,
+                        dir.resolve(service + "/cert.pem"),
+                        dir.resolve(service + "/key.pem"),
+                        null,
+                        Duration.ofHours(24),
+                        Duration.ofHours(1),
+                        provider);
         MeshTls tls = MeshTls.start(settings, "", Clock.systemUTC());
         started.add(tls);
         return tls;
     }
 
-    /** A TLS listener like the inbound port's; {@code caller} gets the client's verified identity. */
-    private static Channel listen(MeshTls tls, CompletableFuture<String> caller) throws InterruptedException {
-        return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        InboundTlsHandler.install(ch, tls);
-                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+    /**
+     * A TLS listener like the inbound port's; {@code caller} gets the client's verified identity.
+     */
+    private static Channel listen(MeshTls tls, CompletableFuture<String> caller)
+            throws InterruptedException {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(
+                        new ChannelInitializer<Channel>() {
                             @Override
-                            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                                if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
-                                    caller.complete(PeerIdentity.of(ctx.channel()).orElse("none"));
-                                }
+                            protected void initChannel(Channel ch) {
+                                InboundTlsHandler.install(ch, tls);
+                                ch.pipeline()
+                                        .addLast(
+                                                new ChannelInboundHandlerAdapter() {
+                                                    @Override
+                                                    public void userEventTriggered(
+                                                            ChannelHandlerContext ctx, Object evt) {
+                                                        if (evt
+                                                                        instanceof
+                                                                        SslHandshakeCompletionEvent
+                                                                                done
+                                                                && done.isSuccess()) {
+                                                            caller.complete(
+                                                                    PeerIdentity.of(ctx.channel())
+                                                                            .orElse("none"));
+                                                        }
+                                                    }
+                                                });
                             }
-                        });
-                    }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                        })
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
     }
 
-    /** A connection like a call to a peer's inbound port: done once the server proved {@code expected}. */
+    /**
+     * A connection like a call to a peer's inbound port: done once the server proved {@code
+     * expected}.
+     */
     private static ChannelFuture call(MeshTls tls, Channel listener, String expected) {
         InetSocketAddress at = (InetSocketAddress) listener.localAddress();
-        ChannelFuture connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        UpstreamTls.install(ch, tls, at.getHostString(), at.getPort());
-                    }
-                }).connect(at);
+        ChannelFuture connect =
+                new Bootstrap()
+                        .group(group)
+                        .channel(NioSocketChannel.class)
+                        .handler(
+                                new ChannelInitializer<Channel>() {
+                                    @Override
+                                    protected void initChannel(Channel ch) {
+                                        UpstreamTls.install(
+                                                ch, tls, at.getHostString(), at.getPort());
+                                    }
+                                })
+                        .connect(at);
         return UpstreamTls.verified(connect, expected, tls);
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
