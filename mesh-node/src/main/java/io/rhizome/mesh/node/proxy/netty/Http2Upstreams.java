@@ -338,7 +338,14 @@ final class Http2Upstreams {
                         result.tryFailure(v.cause());
                         return;
                     }
-                    String chosen = ch.pipeline().get(SslHandler.class).applicationProtocol();
+                    SslHandler ssl = ch.pipeline().get(SslHandler.class);
+                    if (ssl == null) { // closed since the handshake: its pipeline is empty
+                        result.tryFailure(
+                                new SSLHandshakeException(
+                                        "TLS: the connection closed after the handshake"));
+                        return;
+                    }
+                    String chosen = ssl.applicationProtocol();
                     if (!ApplicationProtocolNames.HTTP_2.equals(chosen)) {
                         ch.close();
                         result.tryFailure(

@@ -55,6 +55,17 @@ public final class UpstreamTls {
                         return;
                     }
                     SslHandler ssl = ch.pipeline().get(SslHandler.class);
+                    if (ssl == null) {
+                        // This listener can run after the whole handshake: a refused one has closed
+                        // the channel and emptied its pipeline by then.
+                        fail(
+                                ch,
+                                result,
+                                tls,
+                                new SSLHandshakeException(
+                                        "the connection closed during the TLS handshake"));
+                        return;
+                    }
                     ssl.handshakeFuture()
                             .addListener(
                                     h -> {

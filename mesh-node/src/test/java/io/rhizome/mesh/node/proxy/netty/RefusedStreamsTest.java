@@ -159,7 +159,8 @@ class RefusedStreamsTest {
                                                     .array())); // last stream 0, NO_ERROR
                             out.flush();
                             // Then close, as a node going away does: gracefully (FIN, then what the
-                            // caller still sends is read and dropped), for a close with unread bytes
+                            // caller still sends is read and dropped), for a close with unread
+                            // bytes
                             // is a TCP reset, which may throw away the GOAWAY before it is read.
                             s.shutdownOutput();
                             s.setSoTimeout(5_000);

@@ -190,6 +190,24 @@ class TlsProvidersTest {
         }
     }
 
+    @Test
+    void aConnectionThatClosedBeforeItsHandshakeWasSeenFailsTheCallInsteadOfHanging() {
+        // A refused handshake can close the channel (and empty its pipeline) before the connect
+        // listener runs; the call must fail then, not wait forever.
+        MeshTls web = tls("web", TlsSettings.Provider.JDK);
+        io.netty.channel.embedded.EmbeddedChannel closed =
+                new io.netty.channel.embedded.EmbeddedChannel();
+        closed.close();
+
+        ChannelFuture verified =
+                UpstreamTls.verified(
+                        closed.newSucceededFuture(), "spiffe://example.org/service/orders", web);
+
+        assertThat(verified.isDone()).isTrue();
+        assertThat(verified.cause()).hasMessageContaining("closed during the TLS handshake");
+        assertThat(web.stats().upstreamHandshakeFailures()).isEqualTo(1);
+    }
+
     private static MeshTls tls(String service, TlsSettings.Provider provider) {
         Path ca =
                 service.equals("intruder")
