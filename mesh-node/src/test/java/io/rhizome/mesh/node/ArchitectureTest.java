@@ -5,6 +5,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
  * implementation, and the packages the request path and the control plane use (config, security,
  * observability) do not reach back into them. A new dependency the wrong way fails here, naming it.
  */
+@Tag("slow") // several seconds: imports and checks every class of the node
 class ArchitectureTest {
     private static final JavaClasses NODE =
             new ClassFileImporter()

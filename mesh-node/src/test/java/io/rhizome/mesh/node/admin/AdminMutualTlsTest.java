@@ -33,6 +33,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * certificate, a foreign CA or plain HTTP gets no answer at all, and no refusal changes anything.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("slow") // several seconds: real clusters or nodes
 class AdminMutualTlsTest {
     private static final String ROUTE =
             "{\"kind\": \"Route\", \"name\": \"r1\", \"spec\": {\"service\": \"orders\", \"rules\": [{}]}}";

@@ -31,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.TestInstance;
  * port's {@code /metrics}, the access log file, and the headers the instance receives.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("slow") // several seconds: real clusters or nodes
 class ObservabilityNodesTest {
     private final RhizomeNode[] nodes = new RhizomeNode[2];
     private final int[] admin = new int[2];

@@ -28,6 +28,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.TestInstance;
  * takes it back when that ends.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("slow") // several seconds: real clusters or nodes
 class SharedEjectionsClusterTest {
     private static final OutlierPolicy TWO_SECONDS =
             new OutlierPolicy(5, Duration.ofSeconds(2), 50);

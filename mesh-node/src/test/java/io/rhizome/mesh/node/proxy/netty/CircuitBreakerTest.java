@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The circuit breaker's {@code max-connections} and {@code max-pending} on real sockets; each
  * service has its own instance so that pooled connections of one never count for another.
  */
+@Tag("slow") // several seconds: real clusters or nodes
 class CircuitBreakerTest {
 
     private static final String POLICIES =

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Test;
  * {@code greeter} as its authority; node A balances each call over the instances behind nodes B and
  * C, and reaches them over HTTP/2 on their inbound ports.
  */
+@Tag("slow") // several seconds: real clusters or nodes
 class GrpcThroughTheMeshTest {
     private static final String POLICIES =
             """

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * node B's inbound port and reaches the echo instance; after the 101 both hops carry the frames as
  * bytes.
  */
+@Tag("slow") // several seconds: real clusters or nodes
 class WebSocketThroughTheMeshTest {
     private static final String POLICIES =
             """

@@ -21,6 +21,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Artery tls-tcp with ClusterSslEngineProvider: members of the trust domain converge, a foreign CA
  * cannot join.
  */
+@Tag("slow") // several seconds: real clusters or nodes
 class ClusterTlsTest {
     @TempDir Path dir;
     private final List<ActorSystem<Void>> systems = new ArrayList<>();
