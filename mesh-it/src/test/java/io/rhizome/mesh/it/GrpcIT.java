@@ -11,6 +11,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.rhizome.mesh.example.greeter.Greeter;
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +62,7 @@ class GrpcIT {
             deleteTree(Processes.WORK.resolve("data/grpc-" + n));
         }
         for (int i = 1; i < NODES; i++) {
-            greeterPorts[i] = Processes.freePort();
+            greeterPorts[i] = FreePorts.next();
             greeters[i] = Processes.greeter("greeter-" + i, greeterPorts[i]);
         }
         for (int n = 1; n <= NODES; n++) {
@@ -81,7 +83,7 @@ class GrpcIT {
         }
         for (int n = 1; n <= NODES; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "grpc-" + n + " /readyz 200",
                     Duration.ofSeconds(60),
                     () -> {
@@ -93,7 +95,7 @@ class GrpcIT {
                                 == 200;
                     });
         }
-        Processes.await(
+        Eventually.until(
                 "the caller routes to all three greeter instances",
                 Duration.ofSeconds(30),
                 () -> routable() == 3);
@@ -196,7 +198,7 @@ class GrpcIT {
         System.out.println(
                 "FIGURE a gRPC call with a 500 ms deadline ended after " + millis + " ms");
         assertThat(millis).isLessThan(1500);
-        Processes.await(
+        Eventually.until(
                 "the instance sees the call cancelled",
                 Duration.ofSeconds(10),
                 () -> cancelledOnInstances() == before + 1);
@@ -284,7 +286,7 @@ class GrpcIT {
     @Order(6)
     void aServingNodeStoppedWithSigtermUnderLoadFailsNoCall() throws Exception {
         try (CallLoad load = new CallLoad(channel, 8)) {
-            Processes.await(
+            Eventually.until(
                     "load runs on every instance",
                     Duration.ofSeconds(20),
                     () -> load.okByInstance.size() == 3);
@@ -310,7 +312,7 @@ class GrpcIT {
     void killingAServingNodeFailsOnlyCallsInFlightThereAndThoseEndPromptlyAsUnavailable()
             throws Exception {
         try (CallLoad load = new CallLoad(channel, 8)) {
-            Processes.await(
+            Eventually.until(
                     "load runs on both instances left",
                     Duration.ofSeconds(20),
                     () ->
@@ -388,7 +390,7 @@ class GrpcIT {
 
         void awaitMore(int calls, Duration limit) throws InterruptedException {
             int target = ok() + calls;
-            Processes.await(calls + " more calls succeed", limit, () -> ok() >= target);
+            Eventually.until(calls + " more calls succeed", limit, () -> ok() >= target);
         }
 
         void stop() throws Exception {

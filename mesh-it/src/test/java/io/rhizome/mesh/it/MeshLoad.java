@@ -1,5 +1,6 @@
 package io.rhizome.mesh.it;
 
+import io.rhizome.mesh.testsupport.Eventually;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -109,7 +110,7 @@ final class MeshLoad implements AutoCloseable {
     /** Waits until {@code n} more calls than now have finished. */
     void awaitMore(int n, Duration timeout) throws InterruptedException {
         int target = calls.size() + n;
-        Processes.await(n + " more requests", timeout, () -> calls.size() >= target);
+        Eventually.until(n + " more requests", timeout, () -> calls.size() >= target);
     }
 
     @Override

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.rhizome.mesh.pki.CertificateAuthority;
 import io.rhizome.mesh.pki.Issued;
 import io.rhizome.mesh.pki.Pem;
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -119,7 +121,7 @@ class MutualTlsIT {
                         .connectTimeout(Duration.ofSeconds(2))
                         .build();
 
-        int echoPort = Processes.freePort();
+        int echoPort = FreePorts.next();
         echo = Processes.echo("tls-echo", echoPort);
         for (int n = 1; n <= 3; n++) {
             ports[n] = TestMesh.NodePorts.free();
@@ -146,7 +148,7 @@ class MutualTlsIT {
         nodes[3] = Processes.node("tls-node-3", c3);
         for (int n = 1; n <= 2; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "tls-node-" + n + " /readyz 200",
                     Duration.ofSeconds(60),
                     () -> {
@@ -165,7 +167,7 @@ class MutualTlsIT {
                                         new InetSocketAddress("127.0.0.1", ports[1].outbound())))
                         .connectTimeout(Duration.ofSeconds(2))
                         .build();
-        Processes.await("node-1 routes to echo", Duration.ofSeconds(30), () -> callEcho() == 200);
+        Eventually.until("node-1 routes to echo", Duration.ofSeconds(30), () -> callEcho() == 200);
     }
 
     @AfterAll
@@ -347,7 +349,7 @@ class MutualTlsIT {
         for (int seed = 1; seed <= 2; seed++) {
             String refused =
                     "TLS handshake of cluster peer 127.0.0.1:" + ports[seed].cluster() + " failed";
-            Processes.await(
+            Eventually.until(
                     "tls-node-3 is refused by tls-node-" + seed,
                     Duration.ofSeconds(30),
                     () ->
@@ -396,7 +398,7 @@ class MutualTlsIT {
                 pki.resolve("echo").toString(),
                 "--ttl",
                 "2h");
-        Processes.await(
+        Eventually.until(
                 "node-2 reloads its certificate",
                 Duration.ofSeconds(10),
                 () -> reloads(2) > reloadsBefore);
@@ -457,7 +459,7 @@ class MutualTlsIT {
         assertThat(apply.exitCode()).as(apply.stderr()).isZero();
         assertThat(apply.stdout()).contains("echo-by-ops");
         // Replicated like any write: node-1 (plain admin on loopback) lists it.
-        Processes.await(
+        Eventually.until(
                 "node-1 has the route",
                 Duration.ofSeconds(10),
                 () -> {

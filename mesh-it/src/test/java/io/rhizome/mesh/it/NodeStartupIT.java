@@ -2,6 +2,8 @@ package io.rhizome.mesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,11 +129,11 @@ class NodeStartupIT {
     @Test
     void withUnreachableSeedsTheNodeKeepsTryingAndIsNotReady() throws Exception {
         TestMesh.NodePorts p = TestMesh.NodePorts.free();
-        int deadSeed = Processes.freePort();
+        int deadSeed = FreePorts.next();
         Path file = TestMesh.writeConfig("lonely", p, List.of("127.0.0.1:" + deadSeed), "");
         Processes.Started node = Processes.node("lonely", file);
         try {
-            Processes.await(
+            Eventually.until(
                     "admin API answers",
                     Duration.ofSeconds(30),
                     () -> TestMesh.status("http://" + p.adminAddress() + "/healthz") == 200);
@@ -140,7 +142,7 @@ class NodeStartupIT {
             assertThat(ready.body())
                     .contains("\"ready\": false")
                     .contains("\"listeners-bound\": true");
-            Processes.await(
+            Eventually.until(
                     "a warning about the seed nodes",
                     Duration.ofSeconds(15),
                     () ->

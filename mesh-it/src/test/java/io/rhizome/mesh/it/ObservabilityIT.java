@@ -2,6 +2,8 @@ package io.rhizome.mesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
@@ -39,8 +41,8 @@ class ObservabilityIT {
 
     @BeforeAll
     void startMesh() throws Exception {
-        int v1 = Processes.freePort();
-        int v2 = Processes.freePort();
+        int v1 = FreePorts.next();
+        int v2 = FreePorts.next();
         echoV1 = Processes.echo("obs-echo-v1", v1);
         echoV2 = Processes.echo("obs-echo-v2", v2);
         for (int n = 1; n <= 3; n++) {
@@ -78,7 +80,7 @@ class ObservabilityIT {
         }
         for (int n = 1; n <= 3; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "obs-node-" + n + " ready",
                     Duration.ofSeconds(60),
                     () -> {
@@ -93,7 +95,7 @@ class ObservabilityIT {
         viaNode1 = proxyClient(1);
         for (int n = 1; n <= 3; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "obs-node-" + n + " routes to both echo instances and lists 3 stats members",
                     Duration.ofSeconds(30),
                     () ->
@@ -213,7 +215,7 @@ class ObservabilityIT {
     private void awaitNoTaps() throws InterruptedException {
         for (int n = 1; n <= 3; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "obs-node-" + n + " serves no tap",
                     Duration.ofSeconds(10),
                     () -> activeTaps(node) == 0);
@@ -247,7 +249,7 @@ class ObservabilityIT {
                         "6",
                         "-o",
                         "json");
-        Processes.await(
+        Eventually.until(
                 "the tap runs on every node",
                 Duration.ofSeconds(15),
                 () -> tap.logText().contains("tapping echo on 3/3 nodes"));
@@ -293,7 +295,7 @@ class ObservabilityIT {
         Processes.Started tap =
                 meshctlInBackground(
                         "tap-interrupted", "--node", ports[1].adminAddress(), "tap", "echo");
-        Processes.await(
+        Eventually.until(
                 "the tap runs on every node",
                 Duration.ofSeconds(15),
                 () -> tap.logText().contains("tapping echo on 3/3 nodes"));
@@ -301,7 +303,7 @@ class ObservabilityIT {
             assertThat(activeTaps(n)).as("taps on node " + n).isEqualTo(1);
         }
         assertThat(call(viaNode3, "/while-tapped")).isEqualTo(200);
-        Processes.await(
+        Eventually.until(
                 "the request is printed",
                 Duration.ofSeconds(10),
                 () -> tap.logText().contains(" GET /while-tapped 200 "));
@@ -317,7 +319,7 @@ class ObservabilityIT {
         Processes.Started top =
                 meshctlInBackground(
                         "top", "--node", ports[3].adminAddress(), "top", "--interval", "4s");
-        Processes.await(
+        Eventually.until(
                 "top is tapping",
                 Duration.ofSeconds(15),
                 () -> activeTaps(1) == 1 && activeTaps(2) == 1 && activeTaps(3) == 1);
@@ -404,7 +406,7 @@ class ObservabilityIT {
                 .doesNotContain(TOKEN);
 
         String[] dom = {""};
-        Processes.await(
+        Eventually.until(
                 "the dashboard on node-2 shows web -> echo and ui-split on 3/3 nodes",
                 Duration.ofSeconds(30),
                 () -> {

@@ -1,7 +1,6 @@
 package io.rhizome.mesh.it;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /** Starts the project's launchers (bin/) as real processes, the way a user does. */
 final class Processes {
@@ -137,51 +135,5 @@ final class Processes {
         command.add(ROOT.resolve("bin/meshctl").toString());
         command.addAll(List.of(args));
         return run(command, Map.of());
-    }
-
-    /**
-     * A port free now, picked below Linux's ephemeral range (32768–60999): a port the kernel hands
-     * out for port 0 can be given again to any outbound connection (a node's connect to an
-     * instance, Artery's) before the process meant to listen on it binds, seconds later. Never the
-     * same port twice in this JVM.
-     */
-    static int freePort() throws IOException {
-        for (int tries = 0; tries < 2_000; tries++) {
-            int port = FIRST_PORT + Math.floorMod(nextPort.getAndIncrement(), PORT_SPAN);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException taken) {
-                // in use: try the next one
-            }
-        }
-        throw new IOException("no free port in " + FIRST_PORT + "-" + (FIRST_PORT + PORT_SPAN - 1));
-    }
-
-    private static final int FIRST_PORT = 20_000;
-    private static final int PORT_SPAN = 12_000;
-    private static final java.util.concurrent.atomic.AtomicInteger nextPort =
-            new java.util.concurrent.atomic.AtomicInteger(
-                    java.util.concurrent.ThreadLocalRandom.current().nextInt(PORT_SPAN));
-
-    /**
-     * Polls {@code condition} every 50 ms until it holds; fails with {@code what} after {@code
-     * timeout}.
-     */
-    static void await(String what, Duration timeout, BooleanSupplier condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (RuntimeException ignored) {
-                // not yet
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
     }
 }

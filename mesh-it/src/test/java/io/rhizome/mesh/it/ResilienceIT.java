@@ -2,6 +2,8 @@ package io.rhizome.mesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
@@ -53,7 +55,7 @@ class ResilienceIT {
                             "data/res-" + n)); // no durable policy from an earlier run
         }
         for (int i = 1; i < NODES; i++) {
-            echoPorts[i] = Processes.freePort();
+            echoPorts[i] = FreePorts.next();
             echos[i] = Processes.echo("echo-" + i, echoPorts[i]);
         }
         for (int n = 1; n <= NODES; n++) {
@@ -86,7 +88,7 @@ class ResilienceIT {
                                                 "127.0.0.1", ports[CALLER].outbound())))
                         .connectTimeout(Duration.ofSeconds(2))
                         .build();
-        Processes.await(
+        Eventually.until(
                 "the caller routes to all three echo instances",
                 Duration.ofSeconds(30),
                 () -> routable(CALLER).size() == 3);
@@ -111,7 +113,7 @@ class ResilienceIT {
             load.awaitMore(300, Duration.ofSeconds(20));
             long failAt = System.nanoTime();
             assertThat(control(2, "fail")).isEqualTo(200);
-            Processes.await(
+            Eventually.until(
                     "the caller ejects echo-2",
                     Duration.ofSeconds(10),
                     () -> "ejected".equals(endpointOf(CALLER, "res-2").get("reason")));
@@ -144,7 +146,7 @@ class ResilienceIT {
 
             long recoveredAt = System.nanoTime();
             assertThat(control(2, "recover")).isEqualTo(200);
-            Processes.await(
+            Eventually.until(
                     "echo-2 takes traffic again",
                     Duration.ofSeconds(40),
                     () ->
@@ -242,7 +244,7 @@ class ResilienceIT {
                 echos[i].sigterm();
                 echos[i].awaitExit(Duration.ofSeconds(10));
                 // A real restart takes a while: long enough for the node's health check to notice.
-                Processes.await(
+                Eventually.until(
                         "echo-" + n + " NOT_SERVING on the caller",
                         Duration.ofSeconds(10),
                         () -> "NOT_SERVING".equals(endpointOf(CALLER, "res-" + n).get("status")));
@@ -255,7 +257,7 @@ class ResilienceIT {
                                 "echo-" + i,
                                 "--port",
                                 String.valueOf(echoPorts[i]));
-                Processes.await(
+                Eventually.until(
                         "echo-" + n + " SERVING again on the caller",
                         Duration.ofSeconds(20),
                         () -> "SERVING".equals(endpointOf(CALLER, "res-" + n).get("status")));
@@ -290,7 +292,7 @@ class ResilienceIT {
     void killNineOfAnInstancesNodeFailsNoRequestAndNothingReachesItThreeSecondsLater()
             throws Exception {
         try (MeshLoad load = new MeshLoad(viaCaller, "http://echo/kill", 8)) {
-            Processes.await(
+            Eventually.until(
                     "all three instances take traffic",
                     Duration.ofSeconds(40),
                     () -> {
@@ -302,7 +304,7 @@ class ResilienceIT {
             long killedAt = System.nanoTime();
             nodes[3].sigkill();
             echos[3].sigkill(); // the host is gone: its node and its instance
-            Processes.await(
+            Eventually.until(
                     "res-3's endpoint leaves load balancing on the caller",
                     Duration.ofSeconds(10),
                     () ->
@@ -396,7 +398,7 @@ class ResilienceIT {
     // ------------------------------------------------------------------ helpers
 
     private void awaitReady(int n) throws InterruptedException {
-        Processes.await(
+        Eventually.until(
                 "res-" + n + " /readyz 200",
                 Duration.ofSeconds(60),
                 () -> {

@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -97,7 +99,7 @@ class TcpIT {
             deleteTree(Processes.WORK.resolve("data/tcp-" + n));
         }
         for (int i = 1; i < NODES; i++) {
-            redisPorts[i] = Processes.freePort();
+            redisPorts[i] = FreePorts.next();
             redis.add(
                     Processes.start(
                             "redis-" + i,
@@ -121,10 +123,10 @@ class TcpIT {
         for (int n = 1; n <= NODES; n++) {
             ports[n] = TestMesh.NodePorts.free();
         }
-        cacheListener = Processes.freePort();
-        bannerListener = Processes.freePort();
-        chatListener = Processes.freePort();
-        dbListener = Processes.freePort();
+        cacheListener = FreePorts.next();
+        bannerListener = FreePorts.next();
+        chatListener = FreePorts.next();
+        dbListener = FreePorts.next();
         List<String> seeds =
                 List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
         for (int n = 1; n <= NODES; n++) {
@@ -170,7 +172,7 @@ class TcpIT {
         }
         for (int n = 1; n <= NODES; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "tcp-" + n + " /readyz 200",
                     Duration.ofSeconds(60),
                     () -> {
@@ -182,7 +184,7 @@ class TcpIT {
                                 == 200;
                     });
         }
-        Processes.await(
+        Eventually.until(
                 "the caller routes to both caches",
                 Duration.ofSeconds(30),
                 () -> routable("cache") == 2 && routable("chat") == 1 && routable("db") == 1);
@@ -486,7 +488,7 @@ class TcpIT {
             assertThat(ping(open)).isEqualTo("+PONG");
             long start = System.nanoTime();
             nodes[CALLER].sigterm();
-            Processes.await(
+            Eventually.until(
                     "the upstream listener refuses new connections",
                     Duration.ofSeconds(10),
                     () -> {
@@ -567,7 +569,7 @@ class TcpIT {
             if (init.exitCode() != 0) {
                 throw new AssertionError("initdb failed: " + init.stderr());
             }
-            int port = Processes.freePort();
+            int port = FreePorts.next();
             List<String> server = new ArrayList<>(asPostgres);
             server.addAll(
                     List.of(
@@ -586,7 +588,7 @@ class TcpIT {
                             "max_connections=50"));
             Processes.Started started =
                     Processes.start("postgres", java.util.Map.of(), server.toArray(String[]::new));
-            Processes.await(
+            Eventually.until(
                     "PostgreSQL accepts connections",
                     Duration.ofSeconds(30),
                     () -> {

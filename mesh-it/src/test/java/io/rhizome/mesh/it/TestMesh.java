@@ -1,5 +1,6 @@
 package io.rhizome.mesh.it;
 
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,10 +20,7 @@ final class TestMesh {
     record NodePorts(int cluster, int admin, int outbound, int inbound) {
         static NodePorts free() throws IOException {
             return new NodePorts(
-                    Processes.freePort(),
-                    Processes.freePort(),
-                    Processes.freePort(),
-                    Processes.freePort());
+                    FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next());
         }
 
         String adminAddress() {

@@ -2,6 +2,8 @@ package io.rhizome.mesh.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,8 +51,8 @@ class WalkingMeshIT {
 
     @BeforeAll
     void startMesh() throws Exception {
-        echoV1Port = Processes.freePort();
-        echoV2Port = Processes.freePort();
+        echoV1Port = FreePorts.next();
+        echoV2Port = FreePorts.next();
         echoV1 = Processes.echo("echo-v1", echoV1Port);
         echoV2 = Processes.echo("echo-v2", echoV2Port);
         for (int n = 1; n <= 3; n++) {
@@ -58,7 +60,7 @@ class WalkingMeshIT {
         }
         List<String> seeds =
                 List.of("127.0.0.1:" + ports[1].cluster(), "127.0.0.1:" + ports[2].cluster());
-        int closed = Processes.freePort(); // nothing listens here
+        int closed = FreePorts.next(); // nothing listens here
         configs[1] =
                 TestMesh.writeConfig(
                         "node-1",
@@ -106,7 +108,7 @@ class WalkingMeshIT {
         // Every node sees both echo instances before the cases start.
         for (int n = 1; n <= 3; n++) {
             int node = n;
-            Processes.await(
+            Eventually.until(
                     "node-" + n + " sees 2 routable echo endpoints",
                     Duration.ofSeconds(30),
                     () -> routableCount(node, "echo") == 2);
@@ -124,7 +126,7 @@ class WalkingMeshIT {
     }
 
     private void awaitReady(int n, Duration timeout) throws InterruptedException {
-        Processes.await(
+        Eventually.until(
                 "node-" + n + " /readyz 200",
                 timeout,
                 () -> {
@@ -176,7 +178,7 @@ class WalkingMeshIT {
     void meshctlMembersShowsEveryNodeWithItsServicesVersionAndUptime() throws Exception {
         // Versions and uptimes come from the members themselves, once the receptionist has gossiped
         // them.
-        Processes.await(
+        Eventually.until(
                 "every member reports its version",
                 Duration.ofSeconds(15),
                 () -> {
@@ -225,7 +227,7 @@ class WalkingMeshIT {
     @Test
     @Order(2)
     void meshctlReportsAnUnreachableNodeAndAnUnknownServiceInOneLine() throws Exception {
-        int closed = Processes.freePort();
+        int closed = FreePorts.next();
         Processes.Result unreachable =
                 Processes.meshctl("--node", "127.0.0.1:" + closed, "members");
         assertThat(unreachable.exitCode()).isEqualTo(3);
@@ -273,7 +275,7 @@ class WalkingMeshIT {
                 .containsExactlyInAnyOrder(
                         "127.0.0.1:" + ports[1].inbound(), "127.0.0.1:" + ports[2].inbound());
 
-        Processes.await(
+        Eventually.until(
                 "the down service is seen NOT_SERVING by node-1",
                 Duration.ofSeconds(10),
                 () -> {
@@ -539,7 +541,7 @@ class WalkingMeshIT {
                         "--node", ports[2].adminAddress(), "apply", "-f", file.toString());
         assertThat(applied.exitCode()).as(applied.stderr()).isZero();
         assertThat(applied.stdout().strip()).matches("echo-canary\\s+created\\s+seen by 3/3 nodes");
-        Processes.await(
+        Eventually.until(
                 "equal digests on every node",
                 Duration.ofSeconds(5),
                 () -> {
@@ -651,12 +653,12 @@ class WalkingMeshIT {
     @Order(20)
     void sigtermDrainsWithoutAFailedRequestAndTheNodeRejoinsWhenRestarted() throws Exception {
         try (Load load = new Load(4)) {
-            Processes.await("load flowing", Duration.ofSeconds(10), () -> load.ok.get() > 50);
+            Eventually.until("load flowing", Duration.ofSeconds(10), () -> load.ok.get() > 50);
             nodes[1].sigterm();
             int exit = nodes[1].awaitExit(Duration.ofSeconds(40));
             assertThat(exit).as("exit code after SIGTERM").isIn(0, 143);
             int before = load.ok.get();
-            Processes.await(
+            Eventually.until(
                     "requests keep succeeding after node-1 left",
                     Duration.ofSeconds(10),
                     () -> load.ok.get() > before + 50);
@@ -664,7 +666,7 @@ class WalkingMeshIT {
             assertThat(load.failures).as("failed requests during drain").isEmpty();
         }
         assertThat(nodes[1].logText()).contains("draining").contains("node node-1 stopped");
-        Processes.await(
+        Eventually.until(
                 "node-1 leaves the member list",
                 Duration.ofSeconds(20),
                 () -> {
@@ -683,7 +685,7 @@ class WalkingMeshIT {
         System.out.printf(
                 "FIGURE start to /readyz 200, node joining a running cluster: %d ms%n",
                 (System.nanoTime() - start) / 1_000_000);
-        Processes.await(
+        Eventually.until(
                 "node-3 routes to node-1 again",
                 Duration.ofSeconds(20),
                 () -> routableCount(3, "echo") == 2);
@@ -694,7 +696,7 @@ class WalkingMeshIT {
     void killNineLosesNoRequestAndTheDeadEndpointLeavesLoadBalancingWithinTenSeconds()
             throws Exception {
         try (Load load = new Load(4)) {
-            Processes.await(
+            Eventually.until(
                     "load reaches both instances",
                     Duration.ofSeconds(10),
                     () ->
@@ -702,7 +704,7 @@ class WalkingMeshIT {
                                     && load.lastSeenAt.containsKey("echo-v2"));
             long killedAt = System.nanoTime();
             nodes[2].sigkill();
-            Processes.await(
+            Eventually.until(
                     "node-2's echo endpoint leaves load balancing",
                     Duration.ofSeconds(10),
                     () -> routableCount(3, "echo") == 1);
@@ -710,7 +712,7 @@ class WalkingMeshIT {
             System.out.printf(
                     "FIGURE kill -9 to dead endpoint out of load balancing on node-3: %d ms%n",
                     leftMs);
-            Processes.await(
+            Eventually.until(
                     "node-3's failure detector marks node-2 unreachable",
                     Duration.ofSeconds(10),
                     () -> {
@@ -738,7 +740,7 @@ class WalkingMeshIT {
                     "FIGURE kill -9 to node-2 unreachable (membership) on node-3: %d ms%n",
                     (System.nanoTime() - killedAt) / 1_000_000);
             int before = load.ok.get();
-            Processes.await(
+            Eventually.until(
                     "requests keep succeeding",
                     Duration.ofSeconds(10),
                     () -> load.ok.get() > before + 100);
@@ -749,7 +751,7 @@ class WalkingMeshIT {
             load.close();
             assertThat(load.failures).as("failed requests after kill -9").isEmpty();
         }
-        Processes.await(
+        Eventually.until(
                 "the Split Brain Resolver downs node-2 and the cluster heals",
                 Duration.ofSeconds(30),
                 () -> {
@@ -776,7 +778,7 @@ class WalkingMeshIT {
         for (int n = 1; n <= 3; n++) {
             awaitReady(n, Duration.ofSeconds(60));
         }
-        Processes.await(
+        Eventually.until(
                 "node-3 routes to both echo instances",
                 Duration.ofSeconds(30),
                 () -> routableCount(3, "echo") == 2);

@@ -10,11 +10,11 @@ import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.RhizomeNode;
 import io.rhizome.mesh.node.config.SettingsLoader;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,12 +52,6 @@ class AdminApiHardeningTest {
     private RhizomeNode node;
     private int admin;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @BeforeAll
     void start() throws Exception {
         // Everything the node logs, down to DEBUG, goes to the list instead of the console.
@@ -71,8 +65,8 @@ class AdminApiHardeningTest {
         root.addAppender(captured);
         root.setLevel(Level.DEBUG);
 
-        int cluster = freePort();
-        admin = freePort();
+        int cluster = FreePorts.next();
+        admin = FreePorts.next();
         node =
                 RhizomeNode.start(
                         SettingsLoader.fromConfig(
@@ -94,8 +88,8 @@ class AdminApiHardeningTest {
                                                         cluster,
                                                         admin,
                                                         TOKEN,
-                                                        freePort(),
-                                                        freePort(),
+                                                        FreePorts.next(),
+                                                        FreePorts.next(),
                                                         Files.createTempDirectory("rhizome-admin")
                                                                 .toString()))));
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -9,10 +9,10 @@ import io.rhizome.mesh.node.config.SettingsLoader;
 import io.rhizome.mesh.pki.CertificateAuthority;
 import io.rhizome.mesh.pki.Issued;
 import io.rhizome.mesh.pki.SpiffeVerifier;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,28 +61,6 @@ class AdminMutualTlsTest {
     private HttpClient anonymous;
     private HttpClient foreign;
 
-    /**
-     * {@code n} distinct free ports: the sockets stay open until all are chosen, so none is handed
-     * out twice.
-     */
-    private static int[] freePorts(int n) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[n];
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                sockets[i] = new ServerSocket(0);
-                ports[i] = sockets[i].getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                if (s != null) {
-                    s.close();
-                }
-            }
-        }
-    }
-
     @BeforeAll
     void start() throws Exception {
         ca = CertificateAuthority.createRoot("example.org", Duration.ofDays(1), Clock.systemUTC());
@@ -97,7 +75,7 @@ class AdminMutualTlsTest {
         anonymous = client(null);
         foreign = client(other.issueWorkload("ops-alice", Duration.ofHours(1)));
 
-        int[] ports = freePorts(4);
+        int[] ports = FreePorts.next(4);
         int cluster = ports[0];
         admin = ports[1];
         node =

@@ -7,6 +7,7 @@ import io.rhizome.mesh.node.cluster.ClusterConfig;
 import io.rhizome.mesh.node.config.NodeSettings;
 import io.rhizome.mesh.node.config.SettingsLoader;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -97,26 +98,10 @@ class RegistryClusterTest {
         systems.forEach(ActorSystem::terminate);
     }
 
-    private static void eventually(Duration timeout, Runnable assertion)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                assertion.run();
-                return;
-            } catch (AssertionError | RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
-        }
-    }
-
     @Test
     @Order(1)
     void everyNodeSeesEveryServiceAndMember() throws Exception {
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(20),
                 () -> {
                     for (MeshView view : views) {
@@ -153,7 +138,7 @@ class RegistryClusterTest {
                 .tell(
                         new RegistryActor.SetLocalStatus(
                                 "orders", EndpointStatus.NOT_SERVING, systems.get(0).ignoreRef()));
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(5),
                 () -> {
                     MeshEndpoint a = views.get(2).current().endpoints("orders").get(0);
@@ -166,7 +151,7 @@ class RegistryClusterTest {
                 .tell(
                         new RegistryActor.SetLocalStatus(
                                 "orders", EndpointStatus.SERVING, systems.get(0).ignoreRef()));
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(5),
                 () ->
                         assertThat(
@@ -182,14 +167,14 @@ class RegistryClusterTest {
     @Order(3)
     void aMemberThatDiesIsUnreachableAtOnceAndThenRemovedWithItsEndpoints() throws Exception {
         systems.get(1).terminate(); // node-b dies without leaving
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(10),
                 () -> {
                     MeshEndpoint b = views.get(0).current().endpoints("orders").get(1);
                     assertThat(b.node()).isEqualTo("node-b");
                     assertThat(b.exclusionReason()).isEqualTo("member-unreachable");
                 });
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(30),
                 () -> {
                     for (int i : new int[] {0, 2}) {

@@ -8,11 +8,11 @@ import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.RhizomeNode;
 import io.rhizome.mesh.node.config.SettingsLoader;
-import io.rhizome.mesh.node.testing.Eventually;
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,17 +118,17 @@ class ObservabilityNodesTest {
                     exchange.close();
                 });
         collector.start();
-        int[] cluster = {freePort(), freePort()};
+        int[] cluster = {FreePorts.next(), FreePorts.next()};
         for (int i = 0; i < 2; i++) {
-            admin[i] = freePort();
-            outbound[i] = freePort();
+            admin[i] = FreePorts.next();
+            outbound[i] = FreePorts.next();
             String services =
                     i == 1
                             ? "services = [ { name = echo, address = \"127.0.0.1:"
                                     + echo.getAddress().getPort()
                                     + "\", labels { version = v1 }, health-check.protocol = none },\n"
                                     + "{ name = gone, address = \"127.0.0.1:"
-                                    + freePort()
+                                    + FreePorts.next()
                                     + "\", health-check.protocol = none } ]"
                             : "identity.service = web"; // node-1's app: the caller of its outbound
             // requests
@@ -165,7 +165,7 @@ class ObservabilityNodesTest {
                                                             cluster[0],
                                                             admin[i],
                                                             outbound[i],
-                                                            freePort(),
+                                                            FreePorts.next(),
                                                             Files.createTempDirectory("rhizome-obs")
                                                                     .toString(),
                                                             services,
@@ -190,7 +190,8 @@ class ObservabilityNodesTest {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
         assertThat(applied.statusCode()).as(applied.body()).isLessThan(300);
-        eventually(
+        Eventually.within(
+                Duration.ofSeconds(30),
                 () -> {
                     assertThat(nodes[0].view().current().endpoints("echo")).hasSize(1);
                     assertThat(nodes[0].view().current().endpoints("gone")).hasSize(1);
@@ -331,7 +332,8 @@ class ObservabilityNodesTest {
                 .containsEntry("rhizome_outlier_ejected_endpoints{service=\"gone\"}", 1.0)
                 .containsEntry(
                         "rhizome_endpoint_ejected{service=\"echo\",endpoint=\"node-2/echo\"}", 0.0);
-        eventually(
+        Eventually.within(
+                Duration.ofSeconds(30),
                 () -> {
                     try {
                         assertThat(scrape(0)).containsEntry(gauge, 0.0);
@@ -387,7 +389,8 @@ class ObservabilityNodesTest {
         }
         // --max 1 reached: the stream ends and neither node keeps a tap (nor copies headers)
         // afterwards.
-        eventually(
+        Eventually.within(
+                Duration.ofSeconds(30),
                 () -> {
                     for (int n = 0; n < 2; n++) {
                         try {
@@ -634,15 +637,5 @@ class ObservabilityNodesTest {
         Map<String, Double> out = new TreeMap<>();
         after.forEach((k, v) -> out.put(k, v - before.getOrDefault(k, 0.0)));
         return out;
-    }
-
-    private static void eventually(Runnable check) throws Exception {
-        Eventually.within(Duration.ofSeconds(30), check::run);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -6,8 +6,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.RhizomeNode;
 import io.rhizome.mesh.node.config.SettingsLoader;
-import java.io.IOException;
-import java.net.ServerSocket;
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,17 +50,11 @@ class PolicyReplicationTest {
     private final int[] admin = new int[3];
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @BeforeAll
     void start() throws Exception {
-        int[] cluster = {freePort(), freePort(), freePort()};
+        int[] cluster = {FreePorts.next(), FreePorts.next(), FreePorts.next()};
         for (int i = 0; i < 3; i++) {
-            admin[i] = freePort();
+            admin[i] = FreePorts.next();
             Config c =
                     ConfigFactory.parseString(
                             """
@@ -82,13 +76,13 @@ class PolicyReplicationTest {
                                             cluster[0],
                                             cluster[1],
                                             admin[i],
-                                            freePort(),
-                                            freePort(),
+                                            FreePorts.next(),
+                                            FreePorts.next(),
                                             Files.createTempDirectory("rhizome-policy")
                                                     .toString()));
             nodes[i] = RhizomeNode.start(SettingsLoader.fromConfig(c));
         }
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(30),
                 () -> {
                     for (int i = 0; i < 3; i++) {
@@ -152,24 +146,8 @@ class PolicyReplicationTest {
         return out;
     }
 
-    private void converged(Duration within) throws InterruptedException {
-        eventually(within, () -> assertThat(digests()).hasSize(1));
-    }
-
-    private static void eventually(Duration timeout, Runnable assertion)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                assertion.run();
-                return;
-            } catch (AssertionError | RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(25);
-            }
-        }
+    private void converged(Duration within) throws Exception {
+        Eventually.within(within, () -> assertThat(digests()).hasSize(1));
     }
 
     private void partition(int isolated, boolean on) throws Exception {
@@ -317,13 +295,13 @@ class PolicyReplicationTest {
             assertThat(receipt.getBoolean("replicating")).isTrue();
         }
         // node-3 is downed by the majority and downs itself; its control plane is recreated.
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(30),
                 () ->
                         assertThat(nodes[0].view().current().members())
                                 .extracting(m -> m.name())
                                 .doesNotContain("node-3"));
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(30),
                 () ->
                         assertThat(nodes[2].controlPlane().system())
@@ -337,7 +315,7 @@ class PolicyReplicationTest {
                                                                         .toString())
                                                         .isNotEqualTo("Down")));
         partition(2, false);
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(40),
                 () -> {
                     for (int i = 0; i < 3; i++) {

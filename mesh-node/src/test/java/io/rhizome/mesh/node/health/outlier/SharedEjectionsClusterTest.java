@@ -11,6 +11,7 @@ import io.rhizome.mesh.node.discovery.MeshEndpoint;
 import io.rhizome.mesh.node.discovery.MeshSnapshot;
 import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,7 +103,7 @@ class SharedEjectionsClusterTest {
         for (ActorSystem<Void> system : systems) {
             Cluster.get(system).manager().tell(Join.create(first));
         }
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(20),
                 () ->
                         systems.forEach(
@@ -131,7 +132,7 @@ class SharedEjectionsClusterTest {
         assertThat(trackers.get(0).refused("node-y/orders", TWO_SECONDS, mesh.endpoints("orders")))
                 .isEqualTo(EjectionDecision.EJECTED);
 
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(3),
                 () -> assertThat(trackers.get(1).isEjected("node-y/orders")).isTrue());
         long sharedMillis = (System.nanoTime() - ejectedAt) / 1_000_000;
@@ -141,7 +142,7 @@ class SharedEjectionsClusterTest {
         assertThat(onB.exclusionReason(mesh.endpoints("orders").get(1))).isEqualTo("ejected");
         System.out.printf("FIGURE an ejection reached the other node in %d ms%n", sharedMillis);
 
-        eventually(
+        Eventually.within(
                 Duration.ofSeconds(4),
                 () -> assertThat(trackers.get(1).isEjected("node-y/orders")).isFalse());
         long backMillis = (System.nanoTime() - ejectedAt) / 1_000_000;
@@ -160,21 +161,5 @@ class SharedEjectionsClusterTest {
                             .node());
         }
         return nodes;
-    }
-
-    private static void eventually(Duration timeout, Runnable assertion)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                assertion.run();
-                return;
-            } catch (AssertionError | RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(20);
-            }
-        }
     }
 }

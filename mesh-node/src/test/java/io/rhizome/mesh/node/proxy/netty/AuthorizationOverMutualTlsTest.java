@@ -17,6 +17,7 @@ import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.pki.CertificateAuthority;
 import io.rhizome.mesh.pki.Issued;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,7 +69,7 @@ class AuthorizationOverMutualTlsTest {
         CertificateAuthority.writeIssued(
                 ca.issueWorkload("orders", Duration.ofHours(1)), dir.resolve("orders"));
         orders = EchoUpstream.start();
-        int[] ports = TestPorts.free(3);
+        int[] ports = FreePorts.next(3);
         settings =
                 SettingsLoader.fromConfig(
                         ConfigFactory.parseString(

@@ -15,7 +15,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.testing.Eventually;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;

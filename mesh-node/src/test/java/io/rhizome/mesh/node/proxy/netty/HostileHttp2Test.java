@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.rhizome.mesh.node.config.HostPort;
-import io.rhizome.mesh.node.testing.Eventually;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -18,6 +18,7 @@ import io.rhizome.mesh.node.security.tls.MeshTls;
 import io.rhizome.mesh.pki.CertificateAuthority;
 import io.rhizome.mesh.pki.Issued;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -88,7 +89,7 @@ class MutualTlsDataPlaneTest {
         greeter = GreeterServer.start("b");
         vault = new TcpThroughTheMeshTest.GreetingServer("vault");
         chat = new WebSockets.EchoServer("b");
-        int[] ports = TestPorts.free(7);
+        int[] ports = FreePorts.next(7);
         vaultListener = ports[6];
         NodeSettings settingsA =
                 settings(
@@ -292,7 +293,7 @@ class MutualTlsDataPlaneTest {
             s.getOutputStream().write("secret\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(TcpThroughTheMeshTest.readLine(s.getInputStream())).isEqualTo("secret");
         }
-        io.rhizome.mesh.node.testing.Eventually.within(
+        io.rhizome.mesh.testsupport.Eventually.within(
                 Duration.ofSeconds(5),
                 () ->
                         assertThat(closedOnB)

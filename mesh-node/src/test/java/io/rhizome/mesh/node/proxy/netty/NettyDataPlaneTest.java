@@ -15,6 +15,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.proxy.BindFailure;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -53,7 +54,7 @@ class NettyDataPlaneTest {
     static void start() throws IOException {
         upstream = EchoUpstream.start();
         scripted = ScriptedUpstream.start();
-        int[] ports = TestPorts.free(4);
+        int[] ports = FreePorts.next(4);
         closedPort = ports[3]; // nothing listens here: connecting is refused
         settings = settings(ports, "allow");
         refusing =
@@ -323,7 +324,7 @@ class NettyDataPlaneTest {
 
     @Test
     void egressIsRefusedWhenDenied() throws Exception {
-        NodeSettings deny = settings(TestPorts.free(3), "deny");
+        NodeSettings deny = settings(FreePorts.next(3), "deny");
         DataPlane denying =
                 NettyDataPlane.create(
                         deny, new MeshView(), new EndpointSelector(EjectionTracker.create()));
@@ -632,7 +633,7 @@ class NettyDataPlaneTest {
 
     @Test
     void whileDrainingTheInboundPortClosesConnectionsAfterEachResponse() throws IOException {
-        NodeSettings own = settings(TestPorts.free(3), "allow");
+        NodeSettings own = settings(FreePorts.next(3), "allow");
         DataPlane plane =
                 NettyDataPlane.create(
                         own, new MeshView(), new EndpointSelector(EjectionTracker.create()));

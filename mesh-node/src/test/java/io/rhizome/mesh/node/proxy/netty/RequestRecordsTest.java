@@ -18,6 +18,7 @@ import io.rhizome.mesh.node.observability.RequestRecord.Direction;
 import io.rhizome.mesh.node.policy.PolicyViews;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -63,7 +64,7 @@ class RequestRecordsTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = new HostPort("127.0.0.1", s.getLocalPort());
         }
-        int[] ports = TestPorts.free(3);
+        int[] ports = FreePorts.next(3);
         settings =
                 SettingsLoader.fromConfig(
                         ConfigFactory.parseString(

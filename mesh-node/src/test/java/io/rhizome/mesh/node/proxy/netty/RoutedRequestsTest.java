@@ -14,6 +14,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicyViews;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ class RoutedRequestsTest {
     static void start() throws IOException {
         v1 = InstanceUpstream.start("v1");
         v2 = InstanceUpstream.start("v2");
-        int[] ports = TestPorts.free(4);
+        int[] ports = FreePorts.next(4);
         HostPort refusing = new HostPort("127.0.0.1", ports[3]); // nothing listens here
         settings =
                 SettingsLoader.fromConfig(

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.observability.TcpStats;
-import io.rhizome.mesh.node.testing.Eventually;
+import io.rhizome.mesh.testsupport.Eventually;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,8 +50,8 @@ class TcpThroughTheMeshTest {
         instanceC = new GreetingServer("c");
         EchoUpstream web = EchoUpstream.start();
         closing.addAll(List.<AutoCloseable>of(instanceB, instanceC, web));
-        HostPort deadInstance = new HostPort("127.0.0.1", TestPorts.free(1)[0]);
-        deadInbound = new HostPort("127.0.0.1", TestPorts.free(1)[0]);
+        HostPort deadInstance = new HostPort("127.0.0.1", FreePorts.next(1)[0]);
+        deadInbound = new HostPort("127.0.0.1", FreePorts.next(1)[0]);
         b =
                 TestDataPlane.builder()
                         .node("node-b")
@@ -76,7 +77,7 @@ class TcpThroughTheMeshTest {
                         .start();
         HostPort inboundB = new HostPort("127.0.0.1", b.inboundPort());
         HostPort inboundC = new HostPort("127.0.0.1", c.inboundPort());
-        listen = TestPorts.free(7);
+        listen = FreePorts.next(7);
         a =
                 TestDataPlane.builder()
                         .node("node-a")
@@ -219,7 +220,7 @@ class TcpThroughTheMeshTest {
                         .service("echo", instanceB.address(), "tcp")
                         .start()) {
             HostPort inboundD = new HostPort("127.0.0.1", d.inboundPort());
-            int port = TestPorts.free(1)[0];
+            int port = FreePorts.next(1)[0];
             try (TestDataPlane caller =
                     TestDataPlane.builder()
                             .node("node-e")

@@ -12,6 +12,7 @@ import io.rhizome.mesh.node.loadbalancing.EndpointSelector;
 import io.rhizome.mesh.node.policy.PolicyViews;
 import io.rhizome.mesh.node.proxy.DataPlane;
 import io.rhizome.mesh.protocol.v1.EndpointStatus;
+import io.rhizome.mesh.testsupport.FreePorts;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -222,7 +223,7 @@ final class TestDataPlane implements AutoCloseable {
         }
 
         TestDataPlane start() throws IOException {
-            int[] ports = TestPorts.free(3);
+            int[] ports = FreePorts.next(3);
             NodeSettings settings =
                     SettingsLoader.fromConfig(
                             ConfigFactory.parseString(

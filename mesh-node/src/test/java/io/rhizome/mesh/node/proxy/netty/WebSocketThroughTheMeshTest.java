@@ -14,7 +14,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.rhizome.mesh.node.config.HostPort;
 import io.rhizome.mesh.node.observability.RequestFlags;
 import io.rhizome.mesh.node.observability.RequestRecord;
-import io.rhizome.mesh.node.testing.Eventually;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;

@@ -6,12 +6,12 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.rhizome.mesh.node.config.TlsSettings;
 import io.rhizome.mesh.pki.CertificateAuthority;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -73,12 +73,16 @@ class ClusterTlsTest {
 
         Cluster.get(a).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
         Cluster.get(b).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
-        await(() -> upCount(a) == 2 && upCount(b) == 2, "a and b Up in both views");
+        Eventually.until(
+                "a and b Up in both views",
+                Duration.ofSeconds(20),
+                () -> upCount(a) == 2 && upCount(b) == 2);
 
         Cluster.get(intruder).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
-        await(
-                () -> tlsA.stats().clusterHandshakeFailures() > 0,
-                "the intruder's handshake refused");
+        Eventually.until(
+                "the intruder's handshake refused",
+                Duration.ofSeconds(20),
+                () -> tlsA.stats().clusterHandshakeFailures() > 0);
         Thread.sleep(
                 2000); // a refused join leaves no event to wait for: give it time to (not) happen
         assertThat(upCount(a)).isEqualTo(2);
@@ -116,10 +120,16 @@ class ClusterTlsTest {
 
         Cluster.get(a).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
         Cluster.get(b).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
-        await(() -> upCount(a) == 2 && upCount(b) == 2, "a and b Up in both views");
+        Eventually.until(
+                "a and b Up in both views",
+                Duration.ofSeconds(20),
+                () -> upCount(a) == 2 && upCount(b) == 2);
 
         Cluster.get(intruder).manager().tell(Join.create(Cluster.get(a).selfMember().address()));
-        await(() -> tlsA.stats().clusterHandshakeFailures() > 0, "the ops certificate refused");
+        Eventually.until(
+                "the ops certificate refused",
+                Duration.ofSeconds(20),
+                () -> tlsA.stats().clusterHandshakeFailures() > 0);
         Thread.sleep(
                 2000); // a refused join leaves no event to wait for: give it time to (not) happen
         assertThat(upCount(a)).isEqualTo(2);
@@ -176,15 +186,5 @@ class ClusterTlsTest {
             }
         }
         return n;
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 }

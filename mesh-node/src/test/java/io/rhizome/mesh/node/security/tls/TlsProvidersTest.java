@@ -24,6 +24,7 @@ import io.rhizome.mesh.node.config.SettingsLoader;
 import io.rhizome.mesh.node.config.TlsSettings;
 import io.rhizome.mesh.node.security.PeerIdentity;
 import io.rhizome.mesh.pki.CertificateAuthority;
+import io.rhizome.mesh.testsupport.Eventually;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -165,15 +166,17 @@ class TlsProvidersTest {
                 MeshTls intruder = tls("intruder", p);
                 ChannelFuture refused =
                         call(intruder, listener, "spiffe://example.org/service/orders").await();
-                awaitTrue(
-                        () -> serverTls.stats().inboundHandshakeFailures() == 1,
-                        p + ": the server counts the refusal");
+                Eventually.until(
+                        p + ": the server counts the refusal",
+                        Duration.ofSeconds(5),
+                        () -> serverTls.stats().inboundHandshakeFailures() == 1);
                 assertThat(caller).as(p + ": no caller identity recorded").isNotDone();
                 // TLS 1.3: the client learns of the refusal with the server's alert, after its own
                 // handshake.
-                awaitTrue(
-                        () -> !refused.channel().isActive(),
-                        p + ": the intruder's connection is closed");
+                Eventually.until(
+                        p + ": the intruder's connection is closed",
+                        Duration.ofSeconds(5),
+                        () -> !refused.channel().isActive());
 
                 MeshTls web = tls("web", p);
                 ChannelFuture wrongPeer =
@@ -285,16 +288,5 @@ class TlsProvidersTest {
                                 })
                         .connect(at);
         return UpstreamTls.verified(connect, expected, tls);
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 5 s: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 }
